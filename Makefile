@@ -1,0 +1,57 @@
+# Thin wrapper over CMake. `make run` and `make test` are the two commands a newcomer needs.
+BUILD      ?= build
+BUILD_TYPE ?= RelWithDebInfo
+JOBS       ?= $(shell nproc)
+WERROR     ?= OFF
+CMAKE_ARGS ?=
+
+.PHONY: all deps build run test test-unit test-integration test-asan fuzz bench format format-check clean
+
+all: build
+
+deps:
+	@bash scripts/install-deps.sh
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DSHELTER_WERROR=$(WERROR) $(CMAKE_ARGS)
+
+build: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+# Starts shelterd in the foreground on loopback with the embedded defaults (no config file).
+run: build
+	@bash scripts/run-demo.sh $(BUILD)/proxy/shelterd
+
+# Builds everything and runs every test (unit and integration) through ctest.
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) --timeout 300
+
+test-unit: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) -L unit
+
+test-integration: build
+	cd $(BUILD) && ctest --output-on-failure -L integration
+
+# Address and undefined-behaviour sanitizers, in a build tree of their own.
+test-asan: deps
+	$(MAKE) test BUILD=build-asan BUILD_TYPE=Debug CMAKE_ARGS="-DSHELTER_SANITIZE=ON"
+
+# libFuzzer targets (clang), each run for FUZZ_SECONDS.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSHELTER_FUZZ=ON
+	cmake --build build-fuzz -j $(JOBS) --target fuzzers
+	bash scripts/run-fuzzers.sh build-fuzz $(FUZZ_SECONDS)
+
+# Whole-program DNS benchmark (dnsperf) against shelterd, unbound and dnsdist, plus micro-benchmarks.
+bench: build
+	bash scripts/bench-dns.sh $(BUILD)
+
+format:
+	git ls-files '*.cc' '*.h' | xargs clang-format -i
+
+format-check:
+	git ls-files '*.cc' '*.h' | xargs clang-format --dry-run -Werror
+
+clean:
+	rm -rf build build-asan build-fuzz

@@ -1,0 +1,93 @@
+#pragma once
+// shelterd's configuration: the sealed result of reading YAML (or the embedded defaults).
+// A Config is a plain value; it is validated completely before anyone uses it.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "proxy/config/address.h"
+
+namespace shelter::proxy::config {
+
+/// How a blocked name is answered.
+enum class BlockMode { block_page, nxdomain, nodata, refused };
+
+struct DnsConfig {
+  /// Where to listen, UDP and TCP on each. Default 127.0.0.1:5300 and [::1]:5300.
+  std::vector<Endpoint> listen;
+  /// Client networks allowed to query; every other source gets REFUSED.
+  std::vector<Cidr> allow_clients;
+  /// EDNS0 UDP payload size we advertise and the largest UDP answer we send (RFC 6891; 1232 is
+  /// the DNS Flag Day 2020 value). Range 512..4096.
+  std::uint16_t udp_payload_size = 1232;
+  std::chrono::milliseconds tcp_idle_timeout{10000};
+  std::uint32_t max_tcp_connections = 1000;  ///< per thread
+};
+
+struct UpstreamConfig {
+  /// Resolvers to forward to. Empty in the file means: read `resolv_conf`.
+  std::vector<Endpoint> servers;
+  std::string resolv_conf = "/etc/resolv.conf";
+  std::chrono::milliseconds timeout{1000};  ///< per attempt
+  std::uint32_t attempts = 3;               ///< total tries, rotating across healthy upstreams
+};
+
+struct CacheConfig {
+  std::uint64_t max_entries = 100000;     ///< per thread; least recently used are evicted
+  std::uint32_t min_ttl = 0;              ///< seconds; TTLs below are raised
+  std::uint32_t max_ttl = 86400;          ///< seconds; TTLs above are lowered
+  std::uint32_t max_negative_ttl = 3600;  ///< seconds; cap for RFC 2308 negative caching
+  std::uint32_t servfail_ttl = 5;         ///< seconds an upstream failure is remembered (0: never)
+};
+
+struct BlockingConfig {
+  BlockMode mode = BlockMode::block_page;
+  std::vector<Address> block_page_ipv4;  ///< A records of the block page
+  std::vector<Address> block_page_ipv6;  ///< AAAA records of the block page
+  std::uint32_t ttl = 60;                ///< TTL of block answers, seconds
+  /// Base URL of the appeal page; the EDE EXTRA-TEXT names it.
+  std::string appeal_url = "http://127.0.0.1:8080/appeal";
+};
+
+/// One blocklist source.
+struct ListConfig {
+  std::string id;
+  std::string format = "domains";    ///< "domains" or "hosts"
+  std::string path;                  ///< file to read; relative paths are relative to the config
+  std::vector<std::string> entries;  ///< inline entries (used by the embedded demo list)
+  std::string category;              ///< e.g. "csam", "adult", "malware"
+  bool legal = false;                ///< authority list: always enforced
+  std::string authority;
+  std::string appeal;  ///< appeal route for this list; defaults to blocking.appeal_url
+  /// `lists[N]`, and the 1-based line of its `path` in the configuration file (0 when not from
+  /// a file), so a list that cannot be read is reported where its path is given.
+  std::string key_path;
+  int line = 0;
+};
+
+struct AdminConfig {
+  std::optional<Endpoint> listen;  ///< /metrics and /healthz; default 127.0.0.1:9300; null = off
+};
+
+struct LoggingConfig {
+  std::string level = "info";  ///< error, warn, info, debug
+  bool query_log = false;      ///< per-query logging; off by default (privacy)
+};
+
+struct Config {
+  std::uint32_t threads = 0;  ///< worker threads, each with its own io_context; 0 = one per core
+  DnsConfig dns;
+  UpstreamConfig upstream;
+  CacheConfig cache;
+  BlockingConfig blocking;
+  std::vector<ListConfig> lists;
+  AdminConfig admin;
+  LoggingConfig logging;
+  std::string source;  ///< "embedded defaults" or the file path, for messages
+};
+
+}  // namespace shelter::proxy::config

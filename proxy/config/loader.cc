@@ -1,0 +1,370 @@
+#include "proxy/config/loader.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <utility>
+
+#include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/yaml.h>
+
+#include "proxy/config/yaml_fields.h"
+
+namespace shelter::proxy::config {
+namespace {
+
+using std::chrono::milliseconds;
+using namespace detail;
+
+constexpr milliseconds kMinTimeout{10};
+constexpr milliseconds kMaxTimeout{60'000};
+constexpr std::uint32_t kMaxTtl = 604'800;  // one week
+
+// Sections.
+
+void read_dns(Ctx& c, const Val& v, DnsConfig& d) {
+  read_map(c, v,
+           {
+               {"listen", endpoints_into(c, d.listen, 53, true)},
+               {"allow-clients", cidrs_into(c, d.allow_clients)},
+               {"udp-payload-size", uint_into(c, d.udp_payload_size, 512, 4096)},
+               {"tcp-idle-timeout", duration_into(c, d.tcp_idle_timeout, kMinTimeout, kMaxTimeout)},
+               {"max-tcp-connections", uint_into(c, d.max_tcp_connections, 1, 1'000'000)},
+           });
+}
+
+void read_upstream(Ctx& c, const Val& v, UpstreamConfig& u) {
+  read_map(c, v,
+           {
+               {"servers", endpoints_into(c, u.servers, 53, false)},
+               {"resolv-conf", string_into(c, u.resolv_conf)},
+               {"timeout", duration_into(c, u.timeout, kMinTimeout, kMaxTimeout)},
+               {"attempts", uint_into(c, u.attempts, 1, 10)},
+           });
+}
+
+void read_cache(Ctx& c, const Val& v, CacheConfig& k) {
+  read_map(c, v,
+           {
+               {"max-entries", uint_into(c, k.max_entries, 0, 100'000'000)},
+               {"min-ttl", uint_into(c, k.min_ttl, 0, kMaxTtl)},
+               {"max-ttl", uint_into(c, k.max_ttl, 0, kMaxTtl)},
+               {"max-negative-ttl", uint_into(c, k.max_negative_ttl, 0, 86'400)},
+               // RFC 9520 caps the caching of resolution failures at five minutes.
+               {"servfail-ttl", uint_into(c, k.servfail_ttl, 0, 300)},
+           });
+}
+
+void read_blocking(Ctx& c, const Val& v, BlockingConfig& b) {
+  static const std::vector<std::string_view> kModes = {"block-page", "nxdomain", "nodata",
+                                                       "refused"};
+  auto mode = [&c, &b](const Val& m) {
+    if (const auto i = read_choice(c, m, kModes)) b.mode = static_cast<BlockMode>(*i);
+  };
+  auto url = [&c, &b](const Val& u) {
+    const auto s = read_scalar(c, u, "a URL");
+    if (!s) return;
+    if (!s->starts_with("http://") && !s->starts_with("https://")) {
+      return c.error(u, in_quotes(*s) + " is not an http:// or https:// URL");
+    }
+    b.appeal_url = *s;
+  };
+  read_map(c, v,
+           {
+               {"mode", mode},
+               {"block-page-ipv4", addresses_into(c, b.block_page_ipv4, false)},
+               {"block-page-ipv6", addresses_into(c, b.block_page_ipv6, true)},
+               {"ttl", uint_into(c, b.ttl, 0, 86'400)},
+               {"appeal-url", url},
+           });
+}
+
+void check_list(Ctx& c, const Val& v, const ListConfig& l, bool has_path, bool has_entries) {
+  const auto bad_id = [](char ch) {
+    return !std::isalnum(static_cast<unsigned char>(ch)) && ch != '.' && ch != '_' && ch != '-';
+  };
+  // A key that was given but empty has been reported already; here only the missing ones.
+  const auto given = [&](const char* key) { return c.lines.count(v.path + "." + key) != 0; };
+  if (l.id.empty() && !given("id")) {
+    c.error(v.path + ".id", v.line, "missing; every list needs an id");
+  } else if (std::any_of(l.id.begin(), l.id.end(), bad_id)) {
+    c.error_key(v.path + ".id", in_quotes(l.id) + " may hold only letters, digits, '.', '_', '-'");
+  }
+  if (!has_path && !has_entries) c.error(v, "needs either path or entries");
+  if (has_path && has_entries) c.error(v, "has both path and entries; give one");
+  if (l.category.empty() && !given("category")) {
+    c.error(v.path + ".category", v.line, "missing; every list needs one");
+  }
+  if (l.legal && l.authority.empty() && !given("authority")) {
+    c.error(v.path + ".authority", v.line, "missing; a legal list must name its authority");
+  }
+}
+
+ListConfig read_list(Ctx& c, const Val& v) {
+  ListConfig l;
+  l.key_path = v.path;
+  l.line = v.line + 1;
+  if (!v.node.IsMap()) {
+    c.error(v, "expected a mapping with id, category and path or entries, got " + kind(v.node));
+    return l;
+  }
+  bool has_path = false;
+  bool has_entries = false;
+  auto entries = [&c, &l, &has_entries](const Val& e) {
+    has_entries = true;
+    read_seq(c, e, [&](const Val& item) {
+      const auto s = read_scalar(c, item, "a list entry");
+      if (s && s->empty()) c.error(item, "entry is empty");
+      if (s && !s->empty()) l.entries.push_back(*s);
+    });
+  };
+  read_map(c, v,
+           {
+               {"id", string_into(c, l.id)},
+               {"format", choice_into(c, l.format, {"domains", "hosts"})},
+               {"path",
+                [&](const Val& p) {
+                  has_path = true;
+                  l.line = p.line + 1;  // a list that cannot be read is reported here
+                  string_into(c, l.path)(p);
+                }},
+               {"entries", entries},
+               {"category", string_into(c, l.category)},
+               {"legal", bool_into(c, l.legal)},
+               {"authority", string_into(c, l.authority)},
+               {"appeal", string_into(c, l.appeal)},
+           });
+  check_list(c, v, l, has_path, has_entries);
+  return l;
+}
+
+void read_lists(Ctx& c, const Val& v, std::vector<ListConfig>& lists) {
+  std::map<std::string, std::string> first_use;  // id -> key path of the list that has it
+  read_seq(c, v, [&](const Val& item) {
+    auto l = read_list(c, item);
+    if (l.id.empty()) return;
+    const auto [it, fresh] = first_use.emplace(l.id, item.path);
+    if (!fresh) return c.error_key(item.path + ".id", "duplicate id, first used at " + it->second);
+    lists.push_back(std::move(l));
+  });
+}
+
+void read_admin(Ctx& c, const Val& v, AdminConfig& a) {
+  auto listen = [&c, &a](const Val& l) {
+    a.listen.reset();  // null: no admin listener
+    if (!l.node.IsNull()) a.listen = read_endpoint(c, l, 9300, true);
+  };
+  read_map(c, v, {{"listen", listen}});
+}
+
+void read_logging(Ctx& c, const Val& v, LoggingConfig& l) {
+  read_map(c, v,
+           {
+               {"level", choice_into(c, l.level, {"error", "warn", "info", "debug"})},
+               {"query-log", bool_into(c, l.query_log)},
+           });
+}
+
+void read_root(Ctx& c, const Val& root, Config& cfg) {
+  read_map(c, root,
+           {
+               {"threads", uint_into(c, cfg.threads, 0, 256)},
+               {"dns", [&](const Val& v) { read_dns(c, v, cfg.dns); }},
+               {"upstream", [&](const Val& v) { read_upstream(c, v, cfg.upstream); }},
+               {"cache", [&](const Val& v) { read_cache(c, v, cfg.cache); }},
+               {"blocking", [&](const Val& v) { read_blocking(c, v, cfg.blocking); }},
+               {"lists", [&](const Val& v) { read_lists(c, v, cfg.lists); }},
+               {"admin", [&](const Val& v) { read_admin(c, v, cfg.admin); }},
+               {"logging", [&](const Val& v) { read_logging(c, v, cfg.logging); }},
+           });
+}
+
+// Rules that involve more than one key.
+void check_across_keys(Ctx& c, Config& cfg) {
+  if (cfg.dns.listen.empty()) c.error_key("dns.listen", "is empty; give at least one endpoint");
+  if (cfg.dns.allow_clients.empty()) {
+    c.error_key("dns.allow-clients", "is empty, so every client would be refused");
+  }
+  if (cfg.cache.min_ttl > cfg.cache.max_ttl) {
+    c.error_key("cache.min-ttl",
+                "is greater than cache.max-ttl (" + std::to_string(cfg.cache.max_ttl) + ")");
+  }
+  const auto& b = cfg.blocking;
+  if (b.mode == BlockMode::block_page && b.block_page_ipv4.empty() && b.block_page_ipv6.empty()) {
+    c.error_key("blocking.mode", "block-page needs block-page-ipv4 or block-page-ipv6");
+  }
+  const auto& admin = cfg.admin.listen;
+  if (admin && admin->port != 0) {
+    const auto& dns = cfg.dns.listen;
+    if (std::find(dns.begin(), dns.end(), *admin) != dns.end()) {
+      c.error_key("admin.listen", admin->to_string() + " is also a dns.listen endpoint (TCP)");
+    }
+  }
+  for (auto& l : cfg.lists) {
+    if (l.appeal.empty()) l.appeal = b.appeal_url;
+  }
+}
+
+// The values config.h leaves empty because a vector member cannot say its default there.
+Config defaults() {
+  Config cfg;
+  cfg.dns.listen = {*Endpoint::parse("127.0.0.1:5300", 0), *Endpoint::parse("[::1]:5300", 0)};
+  cfg.dns.allow_clients = {*Cidr::parse("127.0.0.0/8"), *Cidr::parse("::1/128")};
+  cfg.blocking.block_page_ipv4 = {*Address::parse("127.0.0.1")};
+  cfg.blocking.block_page_ipv6 = {*Address::parse("::1")};
+  cfg.admin.listen = Endpoint::parse("127.0.0.1:9300", 0);
+  return cfg;
+}
+
+// Counts the documents of a stream, for the "one document" rule.
+class DocumentCounter : public YAML::EventHandler {
+ public:
+  int documents = 0;
+  int second_line = -1;  // 0-based line where the second document starts
+
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    if (++documents == 2) second_line = mark.line;
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override {}
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {}
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {}
+  void OnMapEnd() override {}
+};
+
+std::string syntax_error(const YAML::Exception& e) {
+  std::string where;
+  if (e.mark.line >= 0) {
+    where = " (line " + std::to_string(e.mark.line + 1) + ", column " +
+            std::to_string(e.mark.column + 1) + ")";
+  }
+  // yaml-cpp stops at 2000 levels of nesting with the unhelpful message "bad file".
+  const bool deep = dynamic_cast<const YAML::DeepRecursion*>(&e) != nullptr;
+  return "yaml syntax error: " + (deep ? "nested too deeply" : printable(e.msg)) + where;
+}
+
+// YAML text -> the document's root, or errors (syntax, more than one document). YAML::LoadAll is
+// avoided: on some malformed input yaml-cpp reports empty documents without end, so documents
+// are counted in a pass that stops at the second.
+std::optional<YAML::Node> load_yaml(Ctx& c, std::string_view text) {
+  if (text.size() > kMaxConfigBytes) {
+    c.error("(file)", -1, "larger than " + std::to_string(kMaxConfigBytes) + " bytes");
+    return std::nullopt;
+  }
+  try {
+    std::istringstream stream{std::string(text)};
+    YAML::Parser parser(stream);
+    DocumentCounter counter;
+    while (counter.documents < 2 && parser.HandleNextDocument(counter)) {
+    }
+    if (counter.documents > 1) {
+      c.error("(file)", counter.second_line, "holds more than one YAML document");
+      return std::nullopt;
+    }
+    return YAML::Load(std::string(text));
+  } catch (const YAML::Exception& e) {
+    c.errors.push_back(syntax_error(e));
+  }
+  return std::nullopt;
+}
+
+// Reads a whole file; the error text on failure.
+std::optional<std::string> read_file(const std::string& path, std::string& out) {
+  struct Closer {
+    void operator()(std::FILE* f) const { std::fclose(f); }
+  };
+  const std::unique_ptr<std::FILE, Closer> f(std::fopen(path.c_str(), "rb"));
+  if (!f) return std::strerror(errno);
+  char buffer[64 * 1024];
+  while (const auto n = std::fread(buffer, 1, sizeof buffer, f.get())) {
+    out.append(buffer, n);
+    if (out.size() > kMaxConfigBytes) {
+      return "larger than " + std::to_string(kMaxConfigBytes) + " bytes";
+    }
+  }
+  if (std::ferror(f.get())) return std::strerror(errno);
+  return std::nullopt;
+}
+
+void resolve_relative(std::string& path, const std::filesystem::path& base) {
+  if (!path.empty() && std::filesystem::path(path).is_relative()) path = (base / path).string();
+}
+
+}  // namespace
+
+LoadResult parse_config(std::string_view yaml_text, std::string source_name) {
+  Ctx c;
+  LoadResult result;
+  try {
+    if (const auto root = load_yaml(c, yaml_text)) {
+      Config cfg = defaults();
+      cfg.source = std::move(source_name);
+      read_root(c, Val{*root, "", root->Mark().line}, cfg);
+      check_across_keys(c, cfg);
+      if (c.errors.empty()) result.config = std::move(cfg);
+    }
+  } catch (const StopReading&) {
+    // The reason is in the errors already.
+  } catch (const std::exception& e) {
+    // yaml-cpp should not throw once a document is loaded; if it does, fail closed and say so.
+    c.errors.push_back(std::string("(internal): ") + e.what());
+  }
+  result.errors = std::move(c.errors);
+  return result;
+}
+
+LoadResult load_config_file(const std::string& path) {
+  std::string text;
+  if (const auto error = read_file(path, text)) {
+    return LoadResult{std::nullopt, {"cannot read " + path + ": " + *error}};
+  }
+  auto result = parse_config(text, path);
+  if (result.config) {
+    const auto base = std::filesystem::path(path).parent_path();
+    for (auto& l : result.config->lists)
+      resolve_relative(l.path, base);
+    resolve_relative(result.config->upstream.resolv_conf, base);
+  }
+  return result;
+}
+
+std::vector<Endpoint> parse_resolv_conf(std::string_view text) {
+  std::vector<Endpoint> servers;
+  constexpr std::string_view kSpace = " \t\r\f\v";
+  while (!text.empty()) {
+    const auto newline = std::min(text.find('\n'), text.size());
+    const auto whole_line = text.substr(0, newline);
+    auto line = whole_line.substr(0, whole_line.find_first_of("#;"));
+    text.remove_prefix(std::min(newline + 1, text.size()));
+    const auto word = [&]() {
+      line.remove_prefix(std::min(line.find_first_not_of(kSpace), line.size()));
+      const auto w = line.substr(0, line.find_first_of(kSpace));
+      line.remove_prefix(w.size());
+      return w;
+    };
+    if (word() != "nameserver") continue;
+    const auto name = word();
+    const auto scope = name.find('%');
+    const auto a = Address::parse(name.substr(0, scope));
+    // A scope belongs only to IPv6 (fe80::1%eth0); "192.0.2.1%x" is garbage.
+    if (!a || (scope != std::string_view::npos && !a->v6)) continue;
+    const Endpoint e{*a, 53};
+    if (std::find(servers.begin(), servers.end(), e) == servers.end()) servers.push_back(e);
+  }
+  return servers;
+}
+
+}  // namespace shelter::proxy::config

@@ -1,0 +1,269 @@
+#include "proxy/daemon.h"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <csignal>
+#include <ctime>
+#include <fstream>
+#include <sstream>
+#include <system_error>
+#include <thread>
+#include <vector>
+
+#include "proxy/admin/admin_server.h"
+#include "proxy/config/loader.h"
+#include "proxy/lists/list_loader.h"
+#include "proxy/log.h"
+#include "proxy/metrics/metrics.h"
+#include "proxy/server/runtime.h"
+#include "proxy/server/worker.h"
+
+namespace shelter::proxy {
+namespace {
+
+namespace asio = boost::asio;
+constexpr auto kDrainGrace = std::chrono::seconds(3);
+
+std::int64_t unix_now() {
+  return static_cast<std::int64_t>(std::time(nullptr));
+}
+
+// Everything a (re)load produces before it may be published.
+struct Loaded {
+  std::shared_ptr<const config::Config> config;
+  std::shared_ptr<const lists::LoadedLists> lists;
+  std::vector<config::Endpoint> upstreams;
+  std::vector<std::string> warnings;
+};
+
+struct LoadOutcome {
+  std::optional<Loaded> loaded;
+  std::vector<std::string> errors;
+};
+
+std::vector<config::Endpoint> upstreams_of(const config::Config& config,
+                                           std::vector<std::string>& warnings) {
+  if (!config.upstream.servers.empty()) return config.upstream.servers;
+  std::ifstream in(config.upstream.resolv_conf);
+  std::ostringstream text;
+  text << in.rdbuf();
+  auto servers = config::parse_resolv_conf(text.str());
+  if (servers.empty()) {
+    warnings.push_back("no upstream resolvers (upstream.servers is empty and " +
+                       config.upstream.resolv_conf +
+                       " names none): names that are not blocked get SERVFAIL");
+  }
+  return servers;
+}
+
+LoadOutcome load_everything(const DaemonOptions& options) {
+  LoadOutcome outcome;
+  config::LoadResult parsed = options.config_path ? config::load_config_file(*options.config_path)
+                                                  : config::embedded_defaults();
+  std::string source = options.config_path.value_or("embedded defaults");
+  if (!parsed.config) {
+    for (const std::string& e : parsed.errors)
+      outcome.errors.push_back(source + ": " + e);
+    return outcome;
+  }
+  Loaded loaded;
+  loaded.config = std::make_shared<const config::Config>(std::move(*parsed.config));
+  lists::ListLoadResult lists =
+      lists::load_lists(loaded.config->lists, loaded.config->blocking.appeal_url, unix_now());
+  if (!lists.lists) {
+    outcome.errors = std::move(lists.errors);
+    return outcome;
+  }
+  loaded.warnings = lists.lists->warnings;
+  loaded.lists = std::move(lists.lists);
+  loaded.upstreams = upstreams_of(*loaded.config, loaded.warnings);
+  outcome.loaded = std::move(loaded);
+  return outcome;
+}
+
+std::string describe(const Loaded& loaded) {
+  std::size_t entries = loaded.lists->snapshot->size();
+  std::string text = std::to_string(loaded.lists->gauges.size()) + " lists, " +
+                     std::to_string(entries) + " entries, " +
+                     std::to_string(loaded.upstreams.size()) + " upstreams";
+  return text;
+}
+
+LogLevel level_of(const std::string& name) {
+  if (name == "error") return LogLevel::error;
+  if (name == "warn") return LogLevel::warn;
+  if (name == "debug") return LogLevel::debug;
+  return LogLevel::info;
+}
+
+// Settings that only a restart changes; a reload that changes them says so.
+void warn_restart_only(const config::Config& before, const config::Config& after) {
+  auto warn = [](const char* key) {
+    log_warn(std::string("reload: ") + key + " changed; it takes effect after a restart");
+  };
+  if (before.threads != after.threads) warn("threads");
+  if (before.dns.listen != after.dns.listen) warn("dns.listen");
+  if (before.admin.listen != after.admin.listen) warn("admin.listen");
+  if (before.cache.max_entries != after.cache.max_entries ||
+      before.cache.min_ttl != after.cache.min_ttl || before.cache.max_ttl != after.cache.max_ttl ||
+      before.cache.max_negative_ttl != after.cache.max_negative_ttl) {
+    warn("cache");
+  }
+}
+
+class Daemon {
+ public:
+  explicit Daemon(DaemonOptions options) : options_(std::move(options)) {}
+
+  int run() {
+    LoadOutcome outcome = load_everything(options_);
+    if (!outcome.loaded) {
+      for (const std::string& e : outcome.errors)
+        log_error(e);
+      log_error("shelterd: not started: the configuration has errors");
+      return 1;
+    }
+    Loaded& loaded = *outcome.loaded;
+    set_log_level(level_of(loaded.config->logging.level));
+    for (const std::string& w : loaded.warnings)
+      log_warn(w);
+    publish(loaded);
+
+    try {
+      start_workers(*loaded.config);
+      start_admin(*loaded.config);
+    } catch (const std::system_error& e) {
+      log_error(std::string("shelterd: not started: ") + e.what());
+      return 1;
+    }
+    asio::signal_set signals(control_, SIGHUP, SIGTERM, SIGINT);
+    wait_for_signal(signals);
+
+    std::vector<std::thread> threads;
+    for (auto& worker : workers_)
+      threads.emplace_back([&w = *worker] { w.run(); });
+    log_info("shelterd: ready: dns on " + listening_ + "; " + describe(loaded) +
+             (admin_ ? "; admin on " + admin_->local_endpoint().to_string() : ""));
+    control_.run();
+    for (auto& t : threads)
+      t.join();
+    log_info("shelterd: stopped");
+    return 0;
+  }
+
+ private:
+  void publish(const Loaded& loaded) {
+    gauges_ = loaded.lists->gauges;
+    list_memory_ = loaded.lists->snapshot->memory_bytes();
+    runtime_.publish(server::make_runtime(loaded.config, loaded.lists, loaded.upstreams, slots_));
+  }
+
+  void start_workers(const config::Config& config) {
+    std::size_t count =
+        config.threads != 0 ? config.threads : std::max(1u, std::thread::hardware_concurrency());
+    dns::CacheLimits limits{.max_entries = config.cache.max_entries,
+                            .min_ttl = config.cache.min_ttl,
+                            .max_ttl = config.cache.max_ttl,
+                            .max_negative_ttl = config.cache.max_negative_ttl};
+    cache_ = std::make_unique<dns::SharedResponseCache>(limits);
+    for (std::size_t i = 0; i < count; ++i) {
+      workers_.push_back(std::make_unique<server::Worker>(runtime_, *cache_));
+    }
+    for (const config::Endpoint& endpoint : config.dns.listen) {
+      // The first worker binds (and learns the port when it was 0); the others share it.
+      config::Endpoint bound = workers_[0]->listen(endpoint);
+      for (std::size_t i = 1; i < workers_.size(); ++i)
+        workers_[i]->listen(bound);
+      listening_ += (listening_.empty() ? "" : ", ") + bound.to_string();
+    }
+  }
+
+  void start_admin(const config::Config& config) {
+    if (!config.admin.listen) return;
+    admin::AdminHandlers handlers{
+        .metrics = [this] { return render_metrics(); },
+        .healthy = [this] { return runtime_.current() != nullptr; },
+    };
+    admin_ =
+        std::make_unique<admin::AdminServer>(control_, *config.admin.listen, std::move(handlers));
+  }
+
+  std::string render_metrics() {
+    std::vector<const metrics::WorkerMetrics*> all;
+    for (const auto& worker : workers_)
+      all.push_back(&worker->metrics());
+    dns::CacheStats cache = cache_->stats();
+    metrics::SharedGauges shared{.cache_entries = cache_->size(),
+                                 .cache_evictions = cache.evictions,
+                                 .cache_memory_bytes = cache_->memory_bytes(),
+                                 .list_memory_bytes = list_memory_,
+                                 .now_unix = unix_now()};
+    return metrics::render_prometheus(all, slots_, gauges_, shared);
+  }
+
+  void wait_for_signal(asio::signal_set& signals) {
+    signals.async_wait([this, &signals](boost::system::error_code ec, int signal) {
+      if (ec) return;
+      if (signal == SIGHUP) {
+        reload();
+        wait_for_signal(signals);
+        return;
+      }
+      log_info("shelterd: stopping (signal " + std::to_string(signal) + ")");
+      if (admin_) admin_->close();
+      for (auto& worker : workers_)
+        worker->stop(kDrainGrace);
+    });
+  }
+
+  void reload() {
+    LoadOutcome outcome = load_everything(options_);
+    if (!outcome.loaded) {
+      std::string reasons;
+      for (const std::string& e : outcome.errors)
+        reasons += "\n  " + e;
+      log_error("reload: failed, keeping the running configuration and lists:" + reasons);
+      return;
+    }
+    Loaded& loaded = *outcome.loaded;
+    for (const std::string& w : loaded.warnings)
+      log_warn(w);
+    warn_restart_only(*runtime_.current()->config, *loaded.config);
+    set_log_level(level_of(loaded.config->logging.level));
+    publish(loaded);
+    log_info("reload: ok: " + describe(loaded));
+  }
+
+  DaemonOptions options_;
+  asio::io_context control_{1};
+  server::RuntimeHolder runtime_;
+  metrics::CategorySlots slots_;
+  std::vector<metrics::ListGauge> gauges_;  // read and written on the control thread only
+  std::uint64_t list_memory_ = 0;
+  std::unique_ptr<dns::SharedResponseCache> cache_;  // before the workers that use it
+  std::vector<std::unique_ptr<server::Worker>> workers_;
+  std::unique_ptr<admin::AdminServer> admin_;
+  std::string listening_;
+};
+
+}  // namespace
+
+int check_config(const DaemonOptions& options) {
+  LoadOutcome outcome = load_everything(options);
+  if (!outcome.loaded) {
+    for (const std::string& e : outcome.errors)
+      std::fprintf(stderr, "%s\n", e.c_str());
+    std::fprintf(stderr, "configuration has errors\n");
+    return 1;
+  }
+  for (const std::string& w : outcome.loaded->warnings)
+    std::fprintf(stderr, "warning: %s\n", w.c_str());
+  std::printf("configuration ok: %s\n", describe(*outcome.loaded).c_str());
+  return 0;
+}
+
+int run_daemon(const DaemonOptions& options) {
+  return Daemon(options).run();
+}
+
+}  // namespace shelter::proxy

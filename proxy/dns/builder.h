@@ -1,0 +1,66 @@
+#pragma once
+// Building messages: answers to a client (errors, block answers, relayed upstream answers, the
+// OPT record with Extended DNS Errors of RFC 8914) and the queries we send upstream. Everything
+// writes into a caller-owned buffer that is reused across queries.
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "proxy/dns/message.h"
+
+namespace shelter::proxy::dns {
+
+/// One RFC 8914 Extended DNS Error option.
+struct ExtendedError {
+  std::uint16_t code = 0;
+  std::string_view text;  ///< EXTRA-TEXT, UTF-8, may be empty
+};
+
+inline constexpr std::uint16_t kEdeForgedAnswer = 4;
+
+/// Starts an answer to `query`: header (same ID and opcode, QR and RA set, RD and CD copied,
+/// the given RCODE, counts zero but QDCOUNT) and the client's own question bytes (so the case
+/// the client used comes back unchanged, which 0x20-randomising clients check).
+void begin_answer(Bytes packet, const Query& query, Rcode rcode, std::vector<std::uint8_t>& out);
+
+/// Makes a message that answers the same question (an upstream or cached answer) the answer to
+/// this client: the client's ID, RD and CD bits, RA set, TC cleared, and the client's question
+/// bytes laid over the message's (same length: the names are equal but for case).
+void stamp_for_client(Bytes packet, const Query& query, std::vector<std::uint8_t>& message);
+
+/// Copies an upstream response into `out` as the start of our answer to `query` (stamped for
+/// the client, the upstream's OPT record removed). Returns false when the response cannot be
+/// relayed so: its question is not laid out as the query's, or its OPT is not the last record.
+bool adopt_upstream_answer(Bytes packet, const Query& query, Bytes upstream,
+                           const Response& response, std::vector<std::uint8_t>& out);
+
+/// Appends an A or AAAA record for the question name (compressed to the question) and counts it.
+void append_address(std::vector<std::uint8_t>& out, std::uint16_t type, std::uint32_t ttl,
+                    std::span<const std::uint8_t> address);
+
+/// Ends an answer: when the query had EDNS, appends our OPT (payload size `udp_payload_size`,
+/// DO echoed, the extended errors). When the message is larger than `max_size`, it is cut back
+/// to header and question with TC set, then the OPT is appended again (RFC 6891 section 7).
+void finish_answer(std::vector<std::uint8_t>& out, const Query& query,
+                   std::uint16_t udp_payload_size, std::span<const ExtendedError> errors,
+                   std::size_t max_size);
+
+/// Largest answer the client can take: 65535 over TCP; over UDP its EDNS size capped by ours,
+/// or 512 without EDNS.
+std::size_t max_answer_size(const Query& query, bool over_tcp, std::uint16_t udp_payload_size);
+
+/// A complete error answer (FORMERR, SERVFAIL, REFUSED, NOTIMP). Works for queries whose
+/// question could not be read too: then the answer has no question section.
+void build_error(Bytes packet, const Query& query, Rcode rcode, std::uint16_t udp_payload_size,
+                 std::vector<std::uint8_t>& out);
+
+/// The query we send upstream for a client's query: a fresh ID (the caller draws it at random),
+/// RD and CD as the client set them, the question in lower case, and an OPT of our own with the
+/// client's DO bit. Nothing else of the client's message travels (no client EDNS options such
+/// as Client Subnet or MAC addresses: privacy).
+void build_upstream_query(const Query& query, std::uint16_t id, std::uint16_t udp_payload_size,
+                          std::vector<std::uint8_t>& out);
+
+}  // namespace shelter::proxy::dns

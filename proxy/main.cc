@@ -1,0 +1,56 @@
+// shelterd: the Shelter filtering DNS resolver. The only file not linked into tests.
+
+#include <cstdio>
+#include <cstring>
+#include <string_view>
+
+#include "proxy/daemon.h"
+#include "proxy/version.h"
+
+namespace {
+
+constexpr const char* kUsage = R"(Usage: shelterd [--config FILE] [--check-config]
+
+Shelter: a network-level child-protection filter (filtering DNS resolver).
+
+Options:
+  --config FILE    read configuration from FILE (YAML); without it the embedded defaults
+                   are used: DNS on 127.0.0.1:5300 and [::1]:5300, admin on 127.0.0.1:9300,
+                   upstreams from /etc/resolv.conf, and demo lists under shelter.test
+  --check-config   load and validate the configuration and every list, then exit
+                   (status 0 when valid; errors name the key and line)
+  --version        print the version and exit
+  --help           print this help and exit
+
+Signals: SIGHUP reloads configuration and lists (a bad file keeps the running ones);
+SIGTERM and SIGINT drain queries in flight and stop.
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  shelter::proxy::DaemonOptions options;
+  bool check = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    if (arg == "--help" || arg == "-h") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    }
+    if (arg == "--version") {
+      std::printf("shelterd %s\n", shelter::kVersion);
+      return 0;
+    }
+    if (arg == "--check-config") {
+      check = true;
+    } else if (arg == "--config" && i + 1 < argc) {
+      options.config_path = argv[++i];
+    } else if (arg.starts_with("--config=")) {
+      options.config_path = std::string(arg.substr(std::strlen("--config=")));
+    } else {
+      std::fprintf(stderr, "shelterd: unknown argument '%s'\n\n%s", argv[i], kUsage);
+      return 2;
+    }
+  }
+  return check ? shelter::proxy::check_config(options) : shelter::proxy::run_daemon(options);
+}

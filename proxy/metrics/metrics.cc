@@ -1,0 +1,219 @@
+#include "proxy/metrics/metrics.h"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace shelter::proxy::metrics {
+namespace {
+
+class Writer {
+ public:
+  void help(std::string_view name, std::string_view type, std::string_view text) {
+    out_ += "# HELP ";
+    out_ += name;
+    out_ += ' ';
+    out_ += text;
+    out_ += "\n# TYPE ";
+    out_ += name;
+    out_ += ' ';
+    out_ += type;
+    out_ += '\n';
+  }
+  void sample(std::string_view name, std::string_view labels, std::uint64_t value) {
+    line(name, labels, std::to_string(value));
+  }
+  void sample(std::string_view name, std::string_view labels, double value) {
+    char buffer[64];
+    std::snprintf(buffer, sizeof buffer, "%.9g", value);
+    line(name, labels, buffer);
+  }
+  std::string take() { return std::move(out_); }
+
+ private:
+  void line(std::string_view name, std::string_view labels, std::string_view value) {
+    out_ += name;
+    if (!labels.empty()) {
+      out_ += '{';
+      out_ += labels;
+      out_ += '}';
+    }
+    out_ += ' ';
+    out_ += value;
+    out_ += '\n';
+  }
+  std::string out_;
+};
+
+// Label values come from configuration (list ids, categories): escape them per the format.
+std::string label(std::string_view key, std::string_view value) {
+  std::string s(key);
+  s += "=\"";
+  for (char c : value) {
+    if (c == '\\' || c == '"') s += '\\';
+    if (c == '\n') {
+      s += "\\n";
+      continue;
+    }
+    s += c;
+  }
+  s += '"';
+  return s;
+}
+
+template <typename Get>
+std::uint64_t sum(const std::vector<const WorkerMetrics*>& workers, Get get) {
+  std::uint64_t total = 0;
+  for (const WorkerMetrics* w : workers)
+    total += get(*w).get();
+  return total;
+}
+
+}  // namespace
+
+std::string_view outcome_name(Outcome o) {
+  switch (o) {
+    case Outcome::cache_hit:
+      return "cache_hit";
+    case Outcome::forwarded:
+      return "forwarded";
+    case Outcome::blocked:
+      return "blocked";
+    case Outcome::refused:
+      return "refused";
+    case Outcome::servfail:
+      return "servfail";
+    case Outcome::formerr:
+      return "formerr";
+    case Outcome::notimp:
+      return "notimp";
+    case Outcome::dropped:
+      return "dropped";
+    case Outcome::kCount:
+      break;
+  }
+  return "unknown";
+}
+
+void WorkerMetrics::upstream_latency(double seconds) {
+  auto bucket = std::lower_bound(kLatencyBuckets.begin(), kLatencyBuckets.end(), seconds);
+  upstream_latency_buckets[static_cast<std::size_t>(bucket - kLatencyBuckets.begin())].add();
+  upstream_latency_sum_us.add(static_cast<std::uint64_t>(seconds * 1e6));
+}
+
+std::size_t CategorySlots::slot(std::string_view category) {
+  std::lock_guard lock(mutex_);
+  for (std::size_t i = 0; i < names_.size(); ++i) {
+    if (names_[i] == category) return i;
+  }
+  if (names_.size() + 1 >= kMaxCategories) {
+    if (names_.size() + 1 == kMaxCategories) names_.emplace_back("other");
+    return kMaxCategories - 1;
+  }
+  names_.emplace_back(category);
+  return names_.size() - 1;
+}
+
+std::vector<std::string> CategorySlots::names() const {
+  std::lock_guard lock(mutex_);
+  return names_;
+}
+
+std::string render_prometheus(const std::vector<const WorkerMetrics*>& workers,
+                              const CategorySlots& categories, const std::vector<ListGauge>& lists,
+                              const SharedGauges& shared) {
+  Writer w;
+  w.help("shelter_dns_queries_total", "counter", "DNS queries received, by transport.");
+  w.sample("shelter_dns_queries_total", label("transport", "udp"),
+           sum(workers, [](const WorkerMetrics& m) -> const Counter& { return m.queries_udp; }));
+  w.sample("shelter_dns_queries_total", label("transport", "tcp"),
+           sum(workers, [](const WorkerMetrics& m) -> const Counter& { return m.queries_tcp; }));
+
+  w.help("shelter_dns_responses_total", "counter", "DNS queries by how they ended.");
+  for (std::size_t i = 0; i < static_cast<std::size_t>(Outcome::kCount); ++i) {
+    w.sample(
+        "shelter_dns_responses_total", label("outcome", outcome_name(static_cast<Outcome>(i))),
+        sum(workers, [i](const WorkerMetrics& m) -> const Counter& { return m.responses[i]; }));
+  }
+
+  auto simple = [&](std::string_view name, std::string_view type, std::string_view help,
+                    Counter WorkerMetrics::*member) {
+    w.help(name, type, help);
+    w.sample(name, "", sum(workers, [member](const WorkerMetrics& m) -> const Counter& {
+               return m.*member;
+             }));
+  };
+  simple("shelter_cache_hits_total", "counter", "Answers served from the cache.",
+         &WorkerMetrics::cache_hits);
+  simple("shelter_cache_misses_total", "counter", "Cache lookups that found nothing usable.",
+         &WorkerMetrics::cache_misses);
+  w.help("shelter_cache_entries", "gauge", "Answers held in the cache.");
+  w.sample("shelter_cache_entries", "", shared.cache_entries);
+  w.help("shelter_cache_evictions_total", "counter", "Answers evicted to stay within max-entries.");
+  w.sample("shelter_cache_evictions_total", "", shared.cache_evictions);
+  w.help("shelter_cache_memory_bytes", "gauge", "Memory held by cached answers (estimate).");
+  w.sample("shelter_cache_memory_bytes", "", shared.cache_memory_bytes);
+  simple("shelter_upstream_queries_total", "counter", "Queries sent to upstream resolvers.",
+         &WorkerMetrics::upstream_queries);
+  simple("shelter_upstream_timeouts_total", "counter", "Upstream attempts that timed out.",
+         &WorkerMetrics::upstream_timeouts);
+  simple("shelter_upstream_errors_total", "counter",
+         "Upstream attempts that failed (network error or unusable answer).",
+         &WorkerMetrics::upstream_errors);
+  simple("shelter_upstream_tcp_retries_total", "counter",
+         "Upstream answers truncated over UDP and asked again over TCP.",
+         &WorkerMetrics::upstream_tcp_retries);
+  simple("shelter_upstream_mismatched_answers_total", "counter",
+         "Upstream answers ignored because their ID or question did not match (spoofing guard).",
+         &WorkerMetrics::upstream_spoof_rejected);
+  simple("shelter_tcp_connections", "gauge", "Client TCP connections open now.",
+         &WorkerMetrics::tcp_connections);
+
+  w.help("shelter_upstream_latency_seconds", "histogram", "Time to a usable upstream answer.");
+  std::uint64_t cumulative = 0;
+  for (std::size_t i = 0; i <= kLatencyBuckets.size(); ++i) {
+    cumulative += sum(workers, [i](const WorkerMetrics& m) -> const Counter& {
+      return m.upstream_latency_buckets[i];
+    });
+    std::string le = i < kLatencyBuckets.size() ? [&] {
+      char b[32];
+      std::snprintf(b, sizeof b, "%g", kLatencyBuckets[i]);
+      return std::string(b);
+    }()
+                                                : std::string("+Inf");
+    w.sample("shelter_upstream_latency_seconds_bucket", label("le", le), cumulative);
+  }
+  w.sample("shelter_upstream_latency_seconds_sum", "",
+           static_cast<double>(sum(workers,
+                                   [](const WorkerMetrics& m) -> const Counter& {
+                                     return m.upstream_latency_sum_us;
+                                   })) /
+               1e6);
+  w.sample("shelter_upstream_latency_seconds_count", "", cumulative);
+
+  w.help("shelter_blocks_total", "counter", "Blocked queries, by list category.");
+  std::vector<std::string> names = categories.names();
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    w.sample("shelter_blocks_total", label("category", names[i]),
+             sum(workers, [i](const WorkerMetrics& m) -> const Counter& {
+               return m.blocks_by_category[i];
+             }));
+  }
+
+  w.help("shelter_list_entries", "gauge", "Entries loaded from each list.");
+  for (const ListGauge& l : lists) {
+    w.sample("shelter_list_entries", label("list", l.id) + "," + label("category", l.category),
+             l.entries);
+  }
+  w.help("shelter_list_age_seconds", "gauge",
+         "Seconds since each list's file was last modified (inline lists: since loaded).");
+  for (const ListGauge& l : lists) {
+    std::int64_t since = l.modified_unix != 0 ? l.modified_unix : l.loaded_unix;
+    w.sample("shelter_list_age_seconds", label("list", l.id),
+             static_cast<std::uint64_t>(std::max<std::int64_t>(0, shared.now_unix - since)));
+  }
+  w.help("shelter_list_memory_bytes", "gauge", "Memory held by the loaded list snapshot.");
+  w.sample("shelter_list_memory_bytes", "", shared.list_memory_bytes);
+  return w.take();
+}
+
+}  // namespace shelter::proxy::metrics

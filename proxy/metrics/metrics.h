@@ -1,0 +1,105 @@
+#pragma once
+// Counters for /metrics. Each worker thread owns one WorkerMetrics and is its only writer, so
+// an increment is a plain relaxed load and store (no locked instruction on the hot path); the
+// admin thread only reads and sums them.
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace shelter::proxy::metrics {
+
+/// A counter with a single writer thread and any number of reader threads.
+class Counter {
+ public:
+  void add(std::uint64_t n = 1) {
+    value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+  }
+  void set(std::uint64_t v) { value_.store(v, std::memory_order_relaxed); }
+  std::uint64_t get() const { return value_.load(std::memory_order_relaxed); }
+
+ private:
+  std::atomic<std::uint64_t> value_{0};
+};
+
+/// How a query ended (one label value of shelter_dns_responses_total).
+enum class Outcome : std::uint8_t {
+  cache_hit,
+  forwarded,
+  blocked,
+  refused,
+  servfail,
+  formerr,
+  notimp,
+  dropped,
+  kCount,
+};
+std::string_view outcome_name(Outcome o);
+
+/// Upper bounds of the upstream latency histogram, seconds.
+inline constexpr std::array<double, 12> kLatencyBuckets = {
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5};
+/// Category counters a worker keeps; categories beyond this share the last slot ("other").
+inline constexpr std::size_t kMaxCategories = 64;
+
+struct WorkerMetrics {
+  Counter queries_udp;
+  Counter queries_tcp;
+  std::array<Counter, static_cast<std::size_t>(Outcome::kCount)> responses;
+  Counter cache_hits;
+  Counter cache_misses;
+  Counter upstream_queries;
+  Counter upstream_timeouts;
+  Counter upstream_errors;  // network errors and unusable answers
+  Counter upstream_tcp_retries;
+  Counter upstream_spoof_rejected;  // answers whose ID or question did not match
+  std::array<Counter, kLatencyBuckets.size() + 1> upstream_latency_buckets;  // last is +Inf
+  Counter upstream_latency_sum_us;
+  std::array<Counter, kMaxCategories> blocks_by_category;
+  Counter tcp_connections;  // gauge, open now
+
+  void response(Outcome o) { responses[static_cast<std::size_t>(o)].add(); }
+  void upstream_latency(double seconds);
+};
+
+/// Stable numbering of category names for blocks_by_category: a category keeps its slot for
+/// the life of the process, across list reloads. Thread-safe.
+class CategorySlots {
+ public:
+  std::size_t slot(std::string_view category);
+  std::vector<std::string> names() const;  ///< index = slot
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<std::string> names_;
+};
+
+/// Facts about the loaded lists, refreshed at every (re)load.
+struct ListGauge {
+  std::string id;
+  std::string category;
+  std::uint64_t entries = 0;
+  std::int64_t loaded_unix = 0;    ///< when the list was (re)loaded
+  std::int64_t modified_unix = 0;  ///< the file's mtime (0 for inline lists)
+};
+
+/// Process-wide figures that no single worker owns.
+struct SharedGauges {
+  std::uint64_t cache_entries = 0;
+  std::uint64_t cache_evictions = 0;
+  std::uint64_t cache_memory_bytes = 0;
+  std::uint64_t list_memory_bytes = 0;
+  std::int64_t now_unix = 0;
+};
+
+/// Renders every worker's counters, summed, in the Prometheus text format (version 0.0.4).
+std::string render_prometheus(const std::vector<const WorkerMetrics*>& workers,
+                              const CategorySlots& categories, const std::vector<ListGauge>& lists,
+                              const SharedGauges& shared);
+
+}  // namespace shelter::proxy::metrics

@@ -1,0 +1,78 @@
+#pragma once
+// The runtime state every query reads: configuration, list snapshot and what is derived from
+// them. It is immutable once published; a reload builds a new one and swaps it in. Workers read
+// it without locks through a RuntimeView (the pattern of dnsdist's GlobalStateHolder).
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "proxy/config/config.h"
+#include "proxy/lists/list_loader.h"
+
+namespace shelter::proxy::server {
+
+struct Runtime {
+  std::shared_ptr<const config::Config> config;
+  std::shared_ptr<const lists::LoadedLists> lists;
+  /// The upstreams in force: config's, or those of resolv.conf.
+  std::vector<config::Endpoint> upstreams;
+  /// Per list (snapshot index): its category's metrics slot and the EDE EXTRA-TEXT prefix.
+  std::vector<std::size_t> category_slot;
+  std::vector<std::string> block_reason;
+  std::vector<std::array<std::uint8_t, 4>> block_page_v4;
+  std::vector<std::array<std::uint8_t, 16>> block_page_v6;
+};
+
+/// Builds the derived parts of a Runtime from config, lists and upstreams.
+std::shared_ptr<const Runtime> make_runtime(std::shared_ptr<const config::Config> config,
+                                            std::shared_ptr<const lists::LoadedLists> lists,
+                                            std::vector<config::Endpoint> upstreams,
+                                            metrics::CategorySlots& slots);
+
+/// Owner of the current Runtime. publish() is rare (start, reload); current() is for readers
+/// that are not on the hot path. Thread-safe.
+class RuntimeHolder {
+ public:
+  void publish(std::shared_ptr<const Runtime> runtime) {
+    std::lock_guard lock(mutex_);
+    current_ = std::move(runtime);
+    generation_.fetch_add(1, std::memory_order_release);
+  }
+  std::shared_ptr<const Runtime> current() const {
+    std::lock_guard lock(mutex_);
+    return current_;
+  }
+  std::uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
+
+ private:
+  mutable std::mutex mutex_;
+  std::shared_ptr<const Runtime> current_;
+  std::atomic<std::uint64_t> generation_{0};
+};
+
+/// A worker thread's cached reference to the current Runtime: one atomic load per query, and a
+/// locked copy only when a reload has published a new generation.
+class RuntimeView {
+ public:
+  explicit RuntimeView(const RuntimeHolder& holder) : holder_(holder) { refresh(); }
+  const std::shared_ptr<const Runtime>& get() {
+    if (holder_.generation() != generation_) refresh();
+    return runtime_;
+  }
+
+ private:
+  void refresh() {
+    generation_ = holder_.generation();
+    runtime_ = holder_.current();
+  }
+  const RuntimeHolder& holder_;
+  std::uint64_t generation_ = 0;
+  std::shared_ptr<const Runtime> runtime_;
+};
+
+}  // namespace shelter::proxy::server

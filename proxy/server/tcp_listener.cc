@@ -1,0 +1,166 @@
+#include "proxy/server/tcp_listener.h"
+
+#include <array>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <deque>
+#include <memory>
+#include <vector>
+
+#include "proxy/log.h"
+#include "proxy/net/asio_endpoint.h"
+
+namespace shelter::proxy::server {
+namespace {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+
+class Connection : public std::enable_shared_from_this<Connection> {
+ public:
+  Connection(WorkerCore& core, tcp::socket socket, config::Address client)
+      : core_(core),
+        socket_(std::move(socket)),
+        idle_timer_(socket_.get_executor()),
+        client_(client) {
+    core_.metrics.tcp_connections.add();
+  }
+  ~Connection() { core_.metrics.tcp_connections.set(core_.metrics.tcp_connections.get() - 1); }
+
+  asio::awaitable<void> serve() {
+    auto self = shared_from_this();
+    asio::co_spawn(socket_.get_executor(), watch_idle(), asio::detached);
+    std::array<std::uint8_t, 2> length{};
+    for (;;) {
+      touch();
+      auto [e1, n1] = co_await asio::async_read(socket_, asio::buffer(length), kUseTuple);
+      if (e1) break;
+      std::vector<std::uint8_t> packet(dns::read_u16(length.data()));
+      if (packet.empty()) break;
+      auto [e2, n2] = co_await asio::async_read(socket_, asio::buffer(packet), kUseTuple);
+      if (e2) break;
+      touch();
+      handle(std::move(packet));
+    }
+    close();
+  }
+
+ private:
+  void handle(std::vector<std::uint8_t> packet) {
+    std::shared_ptr<const Runtime> runtime = core_.view.get();
+    QueryContext context{*runtime, core_.cache, core_.metrics, dns::CacheClock::now()};
+    dns::Query query;
+    std::vector<std::uint8_t> answer;
+    Step step = answer_locally(packet, client_, true, query, answer, context);
+    if (step == Step::reply) {
+      send(std::move(answer));
+    } else if (step == Step::forward) {
+      ++in_flight_;
+      asio::co_spawn(socket_.get_executor(), forward(std::move(packet), query),
+                     log_exception("tcp forward"));
+    }
+  }
+
+  asio::awaitable<void> forward(std::vector<std::uint8_t> packet, dns::Query query) {
+    auto self = shared_from_this();
+    std::shared_ptr<const Runtime> runtime = core_.view.get();
+    ++core_.in_flight;
+    upstream::UpstreamAnswer upstream =
+        co_await core_.forwarder.forward(query, WorkerCore::forward_settings(*runtime));
+    QueryContext context{*runtime, core_.cache, core_.metrics, dns::CacheClock::now()};
+    std::vector<std::uint8_t> answer;
+    answer_from_upstream(packet, query, true, upstream, answer, context);
+    --in_flight_;
+    --core_.in_flight;
+    send(std::move(answer));
+  }
+
+  // Queues an answer; one writer drains the queue so messages never interleave on the wire.
+  void send(std::vector<std::uint8_t> answer) {
+    if (!socket_.is_open()) return;
+    std::vector<std::uint8_t> framed(2 + answer.size());
+    dns::write_u16(framed.data(), static_cast<std::uint16_t>(answer.size()));
+    std::copy(answer.begin(), answer.end(), framed.begin() + 2);
+    writes_.push_back(std::move(framed));
+    if (!writing_) {
+      writing_ = true;
+      asio::co_spawn(socket_.get_executor(), drain_writes(), asio::detached);
+    }
+  }
+
+  asio::awaitable<void> drain_writes() {
+    auto self = shared_from_this();
+    while (!writes_.empty()) {
+      auto [error, n] =
+          co_await asio::async_write(socket_, asio::buffer(writes_.front()), kUseTuple);
+      writes_.pop_front();
+      if (error) {
+        writes_.clear();
+        close();
+      }
+    }
+    writing_ = false;
+  }
+
+  // Closes the connection once it has been idle (no query read, nothing in flight) too long.
+  asio::awaitable<void> watch_idle() {
+    auto self = shared_from_this();
+    while (socket_.is_open()) {
+      idle_timer_.expires_at(last_active_ + core_.view.get()->config->dns.tcp_idle_timeout);
+      co_await idle_timer_.async_wait(kUseTuple);
+      if (!socket_.is_open()) break;
+      auto deadline = last_active_ + core_.view.get()->config->dns.tcp_idle_timeout;
+      if (in_flight_ == 0 && writes_.empty() && std::chrono::steady_clock::now() >= deadline) {
+        close();
+      }
+    }
+  }
+
+  void touch() { last_active_ = std::chrono::steady_clock::now(); }
+
+  void close() {
+    boost::system::error_code ignored;
+    socket_.shutdown(tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+    idle_timer_.cancel();
+  }
+
+  WorkerCore& core_;
+  tcp::socket socket_;
+  asio::steady_timer idle_timer_;
+  config::Address client_;
+  std::chrono::steady_clock::time_point last_active_ = std::chrono::steady_clock::now();
+  std::deque<std::vector<std::uint8_t>> writes_;
+  bool writing_ = false;
+  std::size_t in_flight_ = 0;
+};
+
+}  // namespace
+
+asio::awaitable<void> serve_tcp(WorkerCore& core, tcp::acceptor& acceptor) {
+  for (;;) {
+    auto [error, socket] = co_await acceptor.async_accept(kUseTuple);
+    if (!acceptor.is_open()) co_return;
+    if (error) continue;  // e.g. the peer reset before we accepted
+    std::uint32_t limit = core.view.get()->config->dns.max_tcp_connections;
+    if (core.metrics.tcp_connections.get() >= limit) {
+      boost::system::error_code ignored;
+      socket.close(ignored);
+      continue;
+    }
+    boost::system::error_code endpoint_error;
+    auto peer = socket.remote_endpoint(endpoint_error);
+    if (endpoint_error) continue;
+    auto connection =
+        std::make_shared<Connection>(core, std::move(socket), net::from_asio(peer.address()));
+    asio::co_spawn(acceptor.get_executor(), connection->serve(), log_exception("tcp session"));
+  }
+}
+
+}  // namespace shelter::proxy::server

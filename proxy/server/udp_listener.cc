@@ -1,0 +1,131 @@
+#include "proxy/server/udp_listener.h"
+
+#include <sys/socket.h>
+
+#include <array>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "proxy/log.h"
+#include "proxy/net/asio_endpoint.h"
+
+namespace shelter::proxy::server {
+namespace {
+
+namespace asio = boost::asio;
+
+constexpr std::size_t kBatch = 32;
+constexpr std::size_t kMaxQuerySize = 4096;  // larger datagrams are not DNS queries worth reading
+// Batches read per wake-up before yielding to other work on this thread (TCP, forwards).
+constexpr int kBatchesPerWake = 8;
+
+config::Address client_address(const sockaddr_storage& from) {
+  config::Address a;
+  if (from.ss_family == AF_INET6) {
+    const auto& sin6 = reinterpret_cast<const sockaddr_in6&>(from);
+    a.v6 = true;
+    std::memcpy(a.bytes.data(), &sin6.sin6_addr, 16);
+    // An IPv4 client on a dual-stack socket is judged by its IPv4 address.
+    static constexpr std::uint8_t kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (std::memcmp(a.bytes.data(), kMapped, 12) == 0) {
+      a.v6 = false;
+      std::memmove(a.bytes.data(), a.bytes.data() + 12, 4);
+      std::memset(a.bytes.data() + 4, 0, 12);
+    }
+  } else {
+    const auto& sin = reinterpret_cast<const sockaddr_in&>(from);
+    std::memcpy(a.bytes.data(), &sin.sin_addr, 4);
+  }
+  return a;
+}
+
+// Everything one received datagram needs, reused across batches.
+struct Slot {
+  std::array<std::uint8_t, kMaxQuerySize> packet{};
+  sockaddr_storage from{};
+  iovec in_iov{};
+  iovec out_iov{};
+  std::vector<std::uint8_t> answer;
+  dns::Query query;
+};
+
+asio::awaitable<void> forward_and_reply(WorkerCore& core, asio::ip::udp::socket& socket,
+                                        std::vector<std::uint8_t> packet, sockaddr_storage from,
+                                        socklen_t from_length, dns::Query query) {
+  std::shared_ptr<const Runtime> runtime = core.view.get();  // kept alive across the wait
+  ++core.in_flight;
+  upstream::UpstreamAnswer upstream =
+      co_await core.forwarder.forward(query, WorkerCore::forward_settings(*runtime));
+  QueryContext context{*runtime, core.cache, core.metrics, dns::CacheClock::now()};
+  std::vector<std::uint8_t> answer;
+  answer_from_upstream(packet, query, false, upstream, answer, context);
+  --core.in_flight;
+  // A full socket buffer drops the answer, as it would drop any datagram; the client retries.
+  ::sendto(socket.native_handle(), answer.data(), answer.size(), MSG_DONTWAIT,
+           reinterpret_cast<const sockaddr*>(&from), from_length);
+}
+
+}  // namespace
+
+asio::awaitable<void> serve_udp(WorkerCore& core, asio::ip::udp::socket& socket) {
+  std::vector<Slot> slots(kBatch);
+  std::array<mmsghdr, kBatch> in{};
+  std::array<mmsghdr, kBatch> out{};
+  for (;;) {
+    auto [wait_error] = co_await socket.async_wait(asio::socket_base::wait_read,
+                                                   asio::as_tuple(asio::use_awaitable));
+    if (wait_error || !socket.is_open()) co_return;
+    for (int round = 0; round < kBatchesPerWake; ++round) {
+      for (std::size_t i = 0; i < kBatch; ++i) {
+        Slot& s = slots[i];
+        s.in_iov = {s.packet.data(), s.packet.size()};
+        in[i].msg_hdr = msghdr{};
+        in[i].msg_hdr.msg_name = &s.from;
+        in[i].msg_hdr.msg_namelen = sizeof s.from;
+        in[i].msg_hdr.msg_iov = &s.in_iov;
+        in[i].msg_hdr.msg_iovlen = 1;
+      }
+      int received = ::recvmmsg(socket.native_handle(), in.data(), kBatch, MSG_DONTWAIT, nullptr);
+      if (received <= 0) break;
+
+      std::shared_ptr<const Runtime> runtime = core.view.get();
+      QueryContext context{*runtime, core.cache, core.metrics, dns::CacheClock::now()};
+      unsigned replies = 0;
+      for (int i = 0; i < received; ++i) {
+        Slot& s = slots[static_cast<std::size_t>(i)];
+        if ((in[static_cast<std::size_t>(i)].msg_hdr.msg_flags & MSG_TRUNC) != 0) continue;
+        dns::Bytes packet(s.packet.data(), in[static_cast<std::size_t>(i)].msg_len);
+        Step step =
+            answer_locally(packet, client_address(s.from), false, s.query, s.answer, context);
+        if (step == Step::reply) {
+          s.out_iov = {s.answer.data(), s.answer.size()};
+          out[replies].msg_hdr = msghdr{};
+          out[replies].msg_hdr.msg_name = &s.from;
+          out[replies].msg_hdr.msg_namelen = in[static_cast<std::size_t>(i)].msg_hdr.msg_namelen;
+          out[replies].msg_hdr.msg_iov = &s.out_iov;
+          out[replies].msg_hdr.msg_iovlen = 1;
+          ++replies;
+        } else if (step == Step::forward) {
+          asio::co_spawn(
+              core.io,
+              forward_and_reply(core, socket, {packet.begin(), packet.end()}, s.from,
+                                in[static_cast<std::size_t>(i)].msg_hdr.msg_namelen, s.query),
+              log_exception("udp forward"));
+        }
+      }
+      for (unsigned sent = 0; sent < replies;) {
+        int n = ::sendmmsg(socket.native_handle(), out.data() + sent, replies - sent, MSG_DONTWAIT);
+        if (n <= 0) break;  // full send buffer: those answers are lost, as datagrams may be
+        sent += static_cast<unsigned>(n);
+      }
+      if (static_cast<std::size_t>(received) < kBatch) break;
+    }
+  }
+}
+
+}  // namespace shelter::proxy::server

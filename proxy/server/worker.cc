@@ -1,0 +1,110 @@
+#include "proxy/server/worker.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/udp.hpp>
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <list>
+#include <system_error>
+
+#include "proxy/log.h"
+#include "proxy/net/asio_endpoint.h"
+#include "proxy/net/socket_buffers.h"
+#include "proxy/server/tcp_listener.h"
+#include "proxy/server/udp_listener.h"
+#include "proxy/server/worker_core.h"
+
+namespace shelter::proxy::server {
+namespace {
+
+namespace asio = boost::asio;
+
+// SO_REUSEPORT lets every worker bind the same address; the kernel balances between them.
+using ReusePort = asio::detail::socket_option::boolean<SOL_SOCKET, SO_REUSEPORT>;
+
+template <typename Socket>
+void prepare(Socket& socket, const typename Socket::protocol_type& protocol, bool v6) {
+  socket.open(protocol);
+  socket.set_option(asio::socket_base::reuse_address(true));
+  socket.set_option(ReusePort(true));
+  if (v6) socket.set_option(asio::ip::v6_only(true));
+}
+
+}  // namespace
+
+struct Worker::Impl {
+  Impl(const RuntimeHolder& holder, dns::SharedResponseCache& cache)
+      : core(holder, cache, metrics) {}
+
+  metrics::WorkerMetrics metrics;
+  WorkerCore core;
+  std::list<asio::ip::udp::socket> udp;
+  std::list<asio::ip::tcp::acceptor> tcp;
+  std::unique_ptr<asio::steady_timer> stop_timer;
+};
+
+Worker::Worker(const RuntimeHolder& runtime, dns::SharedResponseCache& cache)
+    : impl_(std::make_unique<Impl>(runtime, cache)) {}
+Worker::~Worker() = default;
+
+config::Endpoint Worker::listen(const config::Endpoint& endpoint) {
+  boost::system::error_code ec;
+  config::Endpoint bound = endpoint;
+  try {
+    auto& udp = impl_->udp.emplace_back(impl_->core.io);
+    auto udp_endpoint = net::to_asio_endpoint<asio::ip::udp>(endpoint);
+    prepare(udp, udp_endpoint.protocol(), endpoint.address.v6);
+    udp.bind(udp_endpoint);
+    udp.non_blocking(true);
+    net::enlarge_receive_buffer(udp.native_handle());
+    bound.port = udp.local_endpoint().port();
+
+    auto& tcp = impl_->tcp.emplace_back(impl_->core.io);
+    auto tcp_endpoint = net::to_asio_endpoint<asio::ip::tcp>(bound);
+    prepare(tcp, tcp_endpoint.protocol(), endpoint.address.v6);
+    tcp.bind(tcp_endpoint);
+    tcp.listen(asio::socket_base::max_listen_connections);
+  } catch (const boost::system::system_error& e) {
+    throw std::system_error(e.code(), "cannot listen on " + endpoint.to_string());
+  }
+  asio::co_spawn(impl_->core.io, serve_udp(impl_->core, impl_->udp.back()),
+                 log_exception("udp listener"));
+  asio::co_spawn(impl_->core.io, serve_tcp(impl_->core, impl_->tcp.back()),
+                 log_exception("tcp listener"));
+  return bound;
+}
+
+void Worker::run() {
+  impl_->core.io.run();
+}
+
+void Worker::stop(std::chrono::milliseconds grace) {
+  asio::post(impl_->core.io, [this, grace] {
+    boost::system::error_code ignored;
+    // UDP sockets stay open (only their reads end) so forwards in flight can still answer.
+    for (auto& s : impl_->udp)
+      s.cancel(ignored);
+    for (auto& a : impl_->tcp)
+      a.close(ignored);
+    impl_->stop_timer = std::make_unique<asio::steady_timer>(impl_->core.io);
+    wait_for_drain(std::chrono::steady_clock::now() + grace);
+  });
+}
+
+void Worker::wait_for_drain(std::chrono::steady_clock::time_point deadline) {
+  if (impl_->core.in_flight == 0 || std::chrono::steady_clock::now() >= deadline) {
+    impl_->core.io.stop();
+    return;
+  }
+  impl_->stop_timer->expires_after(std::chrono::milliseconds(20));
+  impl_->stop_timer->async_wait(
+      [this, deadline](boost::system::error_code) { wait_for_drain(deadline); });
+}
+
+const metrics::WorkerMetrics& Worker::metrics() const {
+  return impl_->metrics;
+}
+
+}  // namespace shelter::proxy::server

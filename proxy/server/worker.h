@@ -1,0 +1,42 @@
+#pragma once
+// One worker thread: its own io_context, its own sockets on every listen address (the kernel
+// spreads clients across workers with SO_REUSEPORT), its own cache and forwarder. Workers share
+// nothing but the published Runtime, so the query path takes no locks.
+
+#include <chrono>
+#include <memory>
+
+#include "proxy/config/address.h"
+#include "proxy/dns/cache.h"
+#include "proxy/metrics/metrics.h"
+#include "proxy/server/runtime.h"
+
+namespace shelter::proxy::server {
+
+class Worker {
+ public:
+  Worker(const RuntimeHolder& runtime, dns::SharedResponseCache& cache);
+  ~Worker();
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  /// Binds UDP and TCP on `endpoint`. Throws std::system_error naming the endpoint on failure.
+  /// Returns the bound endpoint (the port filled in when `endpoint.port` was 0).
+  config::Endpoint listen(const config::Endpoint& endpoint);
+
+  /// Runs the worker's event loop on the calling thread until stop() and drain.
+  void run();
+  /// Closes the listeners (no new queries) and lets queries in flight finish, at most `grace`,
+  /// then ends run(). Thread-safe.
+  void stop(std::chrono::milliseconds grace);
+
+  const metrics::WorkerMetrics& metrics() const;
+
+ private:
+  void wait_for_drain(std::chrono::steady_clock::time_point deadline);
+
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace shelter::proxy::server

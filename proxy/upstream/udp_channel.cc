@@ -1,0 +1,171 @@
+#include "proxy/upstream/udp_channel.h"
+
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <array>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <cerrno>
+
+#include "proxy/net/asio_endpoint.h"
+#include "proxy/net/socket_buffers.h"
+
+namespace shelter::proxy::upstream {
+namespace {
+
+namespace asio = boost::asio;
+constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+// We advertise at most 4096 bytes; one byte more shows an upstream that ignores that (its
+// answer is cut off by the kernel, fails to parse, and is ignored).
+constexpr std::size_t kReceiveSize = 4097;
+
+}  // namespace
+
+bool answers_query(std::span<const std::uint8_t> message, std::uint16_t id, const dns::Query& query,
+                   dns::Response& parsed) {
+  if (message.size() < dns::kHeaderSize || dns::read_u16(&message[dns::kOffId]) != id) return false;
+  if (dns::parse_response(message, parsed) != dns::ParseStatus::ok) return false;
+  return parsed.qtype == query.qtype && parsed.qclass == query.qclass &&
+         std::ranges::equal(parsed.wire_name(), query.wire_name());
+}
+
+// A query waiting for its answer. It lives in the waiting coroutine's frame; the socket's
+// reader finds it by ID, fills it in and wakes it by cancelling its timer.
+struct UdpChannel::Waiter {
+  const dns::Query& query;
+  UpstreamAnswer& answer;
+  asio::steady_timer wake;
+  Attempt result = Attempt::timed_out;
+};
+
+struct UdpChannel::Socket {
+  explicit Socket(asio::any_io_executor executor) : socket(std::move(executor)) {}
+  asio::ip::udp::socket socket;
+  std::unordered_map<std::uint16_t, Waiter*> waiting;
+  std::uint32_t queries = 0;
+  bool retired() const { return queries >= kQueriesPerSocket; }
+};
+
+UdpChannel::UdpChannel(asio::any_io_executor executor, config::Endpoint server,
+                       metrics::WorkerMetrics& metrics, RandomPool& random)
+    : executor_(std::move(executor)), server_(server), metrics_(metrics), random_(random) {}
+
+UdpChannel::~UdpChannel() {
+  boost::system::error_code ignored;
+  for (auto& s : sockets_)
+    s->socket.close(ignored);
+}
+
+std::shared_ptr<UdpChannel::Socket> UdpChannel::socket_for_next_query() {
+  // Retired sockets close once their last answer is in; empty places get a new socket.
+  std::erase_if(sockets_, [](const std::shared_ptr<Socket>& s) {
+    if (!s->retired() || !s->waiting.empty()) return false;
+    boost::system::error_code ignored;
+    s->socket.close(ignored);
+    return true;
+  });
+  std::shared_ptr<Socket> chosen;
+  for (std::size_t i = 0; i < sockets_.size() && !chosen; ++i) {
+    auto& candidate = sockets_[(next_ + i) % sockets_.size()];
+    if (!candidate->retired()) chosen = candidate;
+  }
+  if (!chosen || sockets_.size() < kSockets) {
+    auto fresh = std::make_shared<Socket>(executor_);
+    auto peer = net::to_asio_endpoint<asio::ip::udp>(server_);
+    boost::system::error_code ec;
+    fresh->socket.open(peer.protocol(), ec);
+    // connect() makes the kernel pick a random ephemeral port and drop datagrams from anyone
+    // but the upstream.
+    if (!ec) fresh->socket.connect(peer, ec);
+    if (ec) return chosen;  // may be null: the caller fails the attempt
+    net::enlarge_receive_buffer(fresh->socket.native_handle());
+    sockets_.push_back(fresh);
+    asio::co_spawn(executor_, read_answers(fresh, metrics_), asio::detached);
+    chosen = fresh;
+  }
+  ++next_;
+  return chosen;
+}
+
+void UdpChannel::deliver(Socket& socket, std::span<const std::uint8_t> message,
+                         metrics::WorkerMetrics& metrics) {
+  if (message.size() < dns::kHeaderSize) return;
+  auto found = socket.waiting.find(dns::read_u16(&message[dns::kOffId]));
+  if (found == socket.waiting.end()) {
+    metrics.upstream_spoof_rejected.add();
+    return;
+  }
+  Waiter& waiter = *found->second;
+  if (!answers_query(message, found->first, waiter.query, waiter.answer.parsed)) {
+    metrics.upstream_spoof_rejected.add();
+    return;
+  }
+  waiter.answer.message.assign(message.begin(), message.end());
+  waiter.result = waiter.answer.parsed.truncated() ? Attempt::truncated : Attempt::answered;
+  socket.waiting.erase(found);
+  waiter.wake.cancel();
+}
+
+asio::awaitable<void> UdpChannel::read_answers(std::shared_ptr<Socket> socket,
+                                               metrics::WorkerMetrics& metrics) {
+  // Under load many answers queue up on a socket: read them in batches, one system call each.
+  constexpr std::size_t kBatch = 16;
+  std::vector<std::uint8_t> buffers(kBatch * kReceiveSize);
+  std::array<iovec, kBatch> iov{};
+  std::array<mmsghdr, kBatch> messages{};
+  for (std::size_t i = 0; i < kBatch; ++i) {
+    iov[i] = {buffers.data() + i * kReceiveSize, kReceiveSize};
+    messages[i].msg_hdr.msg_iov = &iov[i];
+    messages[i].msg_hdr.msg_iovlen = 1;
+  }
+  while (socket->socket.is_open()) {
+    auto [error] = co_await socket->socket.async_wait(asio::socket_base::wait_read, kUseTuple);
+    if (!socket->socket.is_open() || error) break;
+    int received =
+        ::recvmmsg(socket->socket.native_handle(), messages.data(), kBatch, MSG_DONTWAIT, nullptr);
+    if (received < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+      // An ICMP error (upstream port closed) cannot be tied to one query: every query waiting
+      // on this socket has failed.
+      for (auto& [id, waiter] : socket->waiting) {
+        waiter->result = Attempt::failed;
+        waiter->wake.cancel();
+      }
+      continue;
+    }
+    for (int i = 0; i < received; ++i) {
+      std::size_t at = static_cast<std::size_t>(i);
+      if ((messages[at].msg_hdr.msg_flags & MSG_TRUNC) != 0) continue;
+      deliver(*socket, {buffers.data() + at * kReceiveSize, messages[at].msg_len}, metrics);
+    }
+  }
+}
+
+asio::awaitable<Attempt> UdpChannel::exchange(std::vector<std::uint8_t>& request,
+                                              const dns::Query& query,
+                                              std::chrono::steady_clock::time_point deadline,
+                                              UpstreamAnswer& answer) {
+  std::shared_ptr<Socket> socket = socket_for_next_query();
+  if (!socket) co_return Attempt::failed;
+  std::uint16_t id = random_.next_u16();
+  while (socket->waiting.contains(id))
+    id = random_.next_u16();
+  dns::write_u16(&request[dns::kOffId], id);
+
+  Waiter waiter{.query = query, .answer = answer, .wake = asio::steady_timer(executor_, deadline)};
+  boost::system::error_code ec;
+  socket->socket.send(asio::buffer(request), 0, ec);
+  if (ec) co_return Attempt::failed;
+  ++socket->queries;
+  socket->waiting.emplace(id, &waiter);
+  co_await waiter.wake.async_wait(kUseTuple);
+  // Still registered when the deadline passed or an ICMP error woke us. The ID may by now be
+  // another query's, if the reader had already answered ours: erase only our own entry.
+  auto mine = socket->waiting.find(id);
+  if (mine != socket->waiting.end() && mine->second == &waiter) socket->waiting.erase(mine);
+  co_return waiter.result;
+}
+
+}  // namespace shelter::proxy::upstream

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package that building, testing, fuzzing and benchmarking Shelter needs.
+# Idempotent: when everything is present it only runs one dpkg query and exits.
+set -euo pipefail
+
+packages=(
+  # build
+  build-essential cmake ninja-build ccache pkg-config clang libclang-rt-14-dev
+  libboost1.81-dev libssl-dev libc-ares-dev libhiredis-dev libyaml-cpp-dev libidn2-dev
+  catch2 libbenchmark-dev
+  # tests and benchmarks
+  python3 redis-server dnsutils knot-dnsutils dnsperf nsd unbound dnsdist curl procps util-linux time
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$p")
+done
+
+if [[ ${#missing[@]} -eq 0 ]]; then
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# Debian starts these daemons on install where an init system runs; Shelter's tests and
+# benchmarks start private instances on their own ports, so the system ones are not needed.
+for svc in redis-server nsd unbound dnsdist; do
+  $SUDO systemctl disable --now "$svc" >/dev/null 2>&1 || true
+done

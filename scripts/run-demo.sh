@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# `make run`: starts shelterd in the foreground with the embedded defaults and says how to try it.
+set -euo pipefail
+shelterd=${1:-build/proxy/shelterd}
+cat <<'TEXT'
+Shelter is starting on loopback with its embedded defaults (no configuration file, no Redis).
+
+Try it from another terminal:
+  dig -p 5300 @127.0.0.1 blocked.shelter.test        # blocked: block-page address + EDE 17 (Filtered)
+  dig -p 5300 @127.0.0.1 legal-block.shelter.test    # legal list: EDE 16 (Censored)
+  dig -p 5300 @127.0.0.1 www.example.org             # allowed: forwarded to your /etc/resolv.conf resolvers
+  curl -s http://127.0.0.1:9300/metrics | grep shelter_dns   # counters
+
+Configuration: deploy/shelter.example.yaml documents every key; run with
+  build/proxy/shelterd --config deploy/shelter.example.yaml
+Stop with Ctrl-C.
+
+TEXT
+exec "$shelterd"

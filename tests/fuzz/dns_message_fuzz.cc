@@ -1,0 +1,52 @@
+// Fuzzes the DNS codec with untrusted bytes: as a client query (and every answer built for it)
+// and as an upstream response (relayed and cached).
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "proxy/dns/builder.h"
+#include "proxy/dns/cache.h"
+#include "proxy/dns/message.h"
+
+using namespace shelter::proxy::dns;
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  Bytes packet(data, size);
+  std::vector<std::uint8_t> out;
+
+  Query query;
+  ParseStatus status = parse_query(packet, query);
+  if (status != ParseStatus::drop) build_error(packet, query, Rcode::formerr, 1232, out);
+  if (status == ParseStatus::ok) {
+    begin_answer(packet, query, Rcode::noerror, out);
+    const std::uint8_t address[4] = {192, 0, 2, 1};
+    append_address(out, qtype::kA, 60, address);
+    ExtendedError errors[] = {{16, "fuzz"}, {kEdeForgedAnswer, {}}};
+    finish_answer(out, query, 1232, errors, max_answer_size(query, false, 1232));
+    build_upstream_query(query, 0x1234, 1232, out);
+    Query again;
+    if (parse_query(out, again) != ParseStatus::ok) __builtin_trap();
+  }
+
+  // The same bytes as an upstream response, to a query for the response's own question.
+  Response response;
+  if (parse_response(packet, response) == ParseStatus::ok) {
+    std::vector<std::uint8_t> asked_packet(kHeaderSize, 0);
+    write_u16(&asked_packet[kOffQdcount], 1);
+    asked_packet.insert(asked_packet.end(), response.name_wire.begin(),
+                        response.name_wire.begin() + response.name_wire_length);
+    append_u16(asked_packet, response.qtype);
+    append_u16(asked_packet, response.qclass);
+    Query asked;
+    if (parse_query(asked_packet, asked) != ParseStatus::ok) __builtin_trap();
+    if (adopt_upstream_answer(asked_packet, asked, packet, response, out)) {
+      ResponseCache cache(CacheLimits{.max_entries = 4});
+      auto now = CacheClock::now();
+      cache.insert(asked, out, response, now);
+      std::vector<std::uint8_t> served;
+      cache.lookup(asked_packet, asked, now + std::chrono::seconds(1), served);
+    }
+  }
+  return 0;
+}

@@ -1,0 +1,147 @@
+#!/usr/bin/env python3
+"""Transport: truncation and TCP fallback, pipelined and fragmented TCP, the TCP idle timeout,
+upstream TC handled by retrying upstream over TCP, and spoofed upstream replies ignored."""
+import socket
+import time
+
+import dnswire as w
+from fake_upstream import BIG_TXT, FakeUpstream
+from harness import (Suite, base_config, dig, kdig, tcp_connect, tcp_frame, tcp_read_message,
+                     udp_exchange)
+
+PIPELINED = [("slow.example.test", "198.51.100.40")] + [
+    (f"p{i}.example.test", f"198.51.100.{30 + i}") for i in range(5)]
+IDLE_TIMEOUT = 1.0
+
+
+def zone(up):
+    up.add("big.example.test", big=True)
+    up.add("medium.example.test", txt=BIG_TXT[:3])  # ~650 bytes: over 512, under 1232
+    up.add("tc.example.test", a=["198.51.100.3"], tc=True)
+    up.add("spoof.example.test", a=["198.51.100.77"], spoof=True)
+    up.add("slow.example.test", a=["198.51.100.40"], delay_ms=150)  # under the 300 ms timeout
+    for name, addr in PIPELINED[1:]:
+        up.add(name, a=[addr])
+
+
+def check_truncation(t, d, up):
+    r = dig(d.port, "big.example.test", "TXT")
+    t.check(r.retried_tcp and r.transport == "TCP" and len(r.data("TXT")) == len(BIG_TXT),
+            "big answer: dig sees TC over UDP, retries over TCP and gets all 10 TXT", r)
+    r = kdig(d.port, "big.example.test", "TXT", "+tcp")
+    t.equal(len(r.data("TXT")), len(BIG_TXT), "kdig +tcp gets the big answer", r)
+    # (name, dig options, truncated?)
+    for name, opts, tc in (("medium.example.test", [], False),
+                           ("medium.example.test", ["+noedns"], True),
+                           ("medium.example.test", ["+bufsize=512"], True),
+                           ("big.example.test", [], True),
+                           ("big.example.test", ["+bufsize=4096"], True)):  # udp-payload-size 1232
+        r = dig(d.port, name, "TXT", "+ignore", *opts)
+        ok = r.status == "NOERROR" and r.question == [name + "."] and ("tc" in r.flags) == tc
+        if not tc:
+            ok = ok and len(r.data("TXT")) == 3
+        t.check(ok, f"{name} over UDP {' '.join(opts) or '(EDNS 1232)'}: TC={int(tc)}", r)
+
+
+def check_upstream_tc(t, d, up):
+    r = dig(d.port, "tc.example.test")
+    t.check(r.data("A") == ["198.51.100.3"] and r.transport == "UDP" and not r.retried_tcp,
+            "upstream TC: client gets the full answer over UDP", r)
+    udp, tcp = up.count("tc.example.test", "A", "udp"), up.count("tc.example.test", "A", "tcp")
+    t.check(udp >= 1 and tcp == 1, "shelterd retried upstream over TCP",
+            f"upstream saw udp={udp} tcp={tcp}")
+
+
+def check_spoof(t, d, up):
+    for i in range(2):
+        r = dig(d.port, "spoof.example.test")
+        t.check(r.status == "NOERROR" and r.data("A") == ["198.51.100.77"],
+                f"spoofed upstream replies (wrong ID, wrong question) ignored ({i + 1})", r)
+
+
+def check_upstream_ids(t, d, up):
+    """Upstream query IDs are random: not the client's, not a counter."""
+    names = [f"id{i}.example.test" for i in range(8)]
+    for i, name in enumerate(names):
+        udp_exchange(d.port, w.make_query(name, mid=0x1111 + i))
+    ids = [q[4] for q in up.queries if q[0].lower() in names]
+    steps = {(b - a) % 65536 for a, b in zip(ids, ids[1:])}
+    t.check(len(ids) == len(names) and len(set(ids)) == len(ids) and len(steps) > 1
+            and not set(ids) & {0x1111 + i for i in range(8)},
+            "upstream query IDs are random (distinct, not sequential, not the client's)",
+            f"client ids 0x1111.., upstream ids {[hex(i) for i in ids]}")
+
+
+def check_pipelining(t, d, up):
+    queries = {0x3000 + i: name for i, (name, _) in enumerate(PIPELINED)}
+    want = dict(PIPELINED)
+    with tcp_connect(d.port) as s:
+        s.sendall(b"".join(tcp_frame(w.make_query(n, mid=i)) for i, n in queries.items()))
+        got, order = {}, []
+        try:
+            for _ in queries:
+                m = w.parse(tcp_read_message(s))
+                got[m.id] = m
+                order.append(m.id)
+        except (socket.timeout, EOFError, w.WireError) as e:
+            t.check(False, f"read all {len(queries)} answers", f"{e!r} after {order}")
+    for mid, name in queries.items():
+        m = got.get(mid)
+        addrs = [w.rdata_text(a) for a in m.answer] if m else None
+        t.check(m and m.question[0][0] == name and addrs == [want[name]],
+                f"pipelined {name} (id {mid:#x}) answered", f"got {m}")
+    print(f"     (answer order: {[queries[i].split('.')[0] for i in order]})")
+
+
+def check_fragmented(t, d, up):
+    wire = w.make_query("p1.example.test", mid=0x4242)
+    with tcp_connect(d.port) as s:
+        for piece in (tcp_frame(wire)[:1], tcp_frame(wire)[1:2], wire[:7], wire[7:]):
+            s.sendall(piece)
+            time.sleep(0.05)
+        m = w.parse(tcp_read_message(s))
+    t.check(m.id == 0x4242 and [w.rdata_text(a) for a in m.answer] == ["198.51.100.31"],
+            "query written in 4 TCP segments answered", f"got {m}")
+
+
+def closed_after(s):
+    """Seconds until the server closes s (EOF or reset), or None after 4 s."""
+    t0 = time.monotonic()
+    s.settimeout(4)
+    try:
+        while s.recv(4096):
+            pass
+    except socket.timeout:
+        return None
+    except OSError:
+        pass
+    return time.monotonic() - t0
+
+
+def check_idle_timeout(t, d, up):
+    with tcp_connect(d.port) as s:
+        took = closed_after(s)
+    t.check(took is not None and IDLE_TIMEOUT * 0.7 <= took <= IDLE_TIMEOUT + 1.5,
+            f"silent TCP client closed after tcp-idle-timeout {IDLE_TIMEOUT}s", f"took {took}")
+    with tcp_connect(d.port) as s:
+        s.sendall(tcp_frame(w.make_query("p2.example.test", mid=7)))
+        m = w.parse(tcp_read_message(s))
+        took = closed_after(s)
+    t.check(m.id == 7 and took is not None and IDLE_TIMEOUT * 0.7 <= took <= IDLE_TIMEOUT + 1.5,
+            "idle TCP client closed tcp-idle-timeout after its last answer", f"took {took}")
+
+
+def body(t):
+    with FakeUpstream() as up:
+        zone(up)
+        cfg = base_config(up.addr, dns={"tcp-idle-timeout": "1s", "udp-payload-size": 1232})
+        with t.shelterd(cfg) as d:
+            t.run_cases([("truncation", check_truncation), ("upstream tc", check_upstream_tc),
+                         ("spoof", check_spoof), ("upstream ids", check_upstream_ids),
+                         ("pipelining", check_pipelining),
+                         ("fragmented tcp", check_fragmented),
+                         ("idle timeout", check_idle_timeout)], d, up)
+
+
+if __name__ == "__main__":
+    Suite("transport").main(body)
