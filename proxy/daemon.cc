@@ -171,7 +171,16 @@ class Daemon {
     }
     for (const config::Endpoint& endpoint : config.dns.listen) {
       // The first worker binds (and learns the port when it was 0); the others share it.
-      config::Endpoint bound = workers_[0]->listen(endpoint);
+      config::Endpoint bound;
+      try {
+        bound = workers_[0]->listen(endpoint);
+      } catch (const std::system_error& e) {
+        // The embedded defaults also listen on [::1]; a machine without IPv6 still gets a
+        // working `make run` on 127.0.0.1. A configured address must bind, or nothing starts.
+        if (options_.config_path || !endpoint.address.v6) throw;
+        log_warn(std::string("skipping ") + e.what());
+        continue;
+      }
       for (std::size_t i = 1; i < workers_.size(); ++i)
         workers_[i]->listen(bound);
       listening_ += (listening_.empty() ? "" : ", ") + bound.to_string();

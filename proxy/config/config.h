@@ -75,7 +75,6 @@ struct AdminConfig {
 
 struct LoggingConfig {
   std::string level = "info";  ///< error, warn, info, debug
-  bool query_log = false;      ///< per-query logging; off by default (privacy)
 };
 
 struct Config {

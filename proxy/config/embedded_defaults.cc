@@ -33,7 +33,6 @@ admin:
   listen: "127.0.0.1:9300"
 logging:
   level: info
-  query-log: false
 )yaml";
 
 }  // namespace

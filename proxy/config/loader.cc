@@ -168,7 +168,6 @@ void read_logging(Ctx& c, const Val& v, LoggingConfig& l) {
   read_map(c, v,
            {
                {"level", choice_into(c, l.level, {"error", "warn", "info", "debug"})},
-               {"query-log", bool_into(c, l.query_log)},
            });
 }
 
