@@ -106,8 +106,14 @@ void finish_answer(std::vector<std::uint8_t>& out, const Query& query,
   write_u16(&out[kOffAncount], 0);
   write_u16(&out[kOffNscount], 0);
   write_u16(&out[kOffArcount], 0);
-  if (query.edns.present) append_opt(out, query, udp_payload_size, errors);
-  if (out.size() > max_size && query.edns.present) {
+  if (!query.edns.present) return;
+  // The records are gone, so no answer is forged any more: "Forged Answer" goes too.
+  std::vector<ExtendedError> kept;
+  for (const ExtendedError& e : errors) {
+    if (e.code != kEdeForgedAnswer) kept.push_back(e);
+  }
+  append_opt(out, query, udp_payload_size, kept);
+  if (out.size() > max_size) {
     // Even header, question and EDE do not fit (a long name and a long EXTRA-TEXT against a
     // 512-byte client): the EDE goes, the bare OPT stays.
     out.resize(header_and_question);

@@ -42,7 +42,9 @@ void append_address(std::vector<std::uint8_t>& out, std::uint16_t type, std::uin
 
 /// Ends an answer: when the query had EDNS, appends our OPT (payload size `udp_payload_size`,
 /// DO echoed, the extended errors). When the message is larger than `max_size`, it is cut back
-/// to header and question with TC set, then the OPT is appended again (RFC 6891 section 7).
+/// to header and question with TC set, then the OPT is appended again (RFC 6891 section 7)
+/// without "Forged Answer" (no record is left to be forged), and without any EDE at all if
+/// even that does not fit.
 void finish_answer(std::vector<std::uint8_t>& out, const Query& query,
                    std::uint16_t udp_payload_size, std::span<const ExtendedError> errors,
                    std::size_t max_size);

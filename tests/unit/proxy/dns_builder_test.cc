@@ -191,7 +191,9 @@ TEST_CASE("finish_answer encodes Extended DNS Errors per RFC 8914", "[dns][build
 }
 
 TEST_CASE("finish_answer truncates answers larger than the limit", "[dns][builder]") {
-  const std::array<dns::ExtendedError, 1> errors{{{dns::kEdeForgedAnswer, "blocked"}}};
+  // Filtered (17) with a text, and Forged Answer (4), which truncation must drop: no record is
+  // left to be forged.
+  const std::array<dns::ExtendedError, 2> errors{{{17, "blocked"}, {dns::kEdeForgedAnswer, {}}}};
   const std::array<std::uint8_t, 4> address{10, 0, 0, 1};
   auto build = [&](const Client& c, int records, std::size_t max_size) {
     Wire out;
@@ -219,7 +221,7 @@ TEST_CASE("finish_answer truncates answers larger than the limit", "[dns][builde
     CHECK(opt.udp_size == kOurPayload);
     CHECK(opt.flags == 0x8000);
     REQUIRE(opt.options.size() == 1);
-    CHECK(opt.options[0].data == ede_data(4, "blocked"));
+    CHECK(opt.options[0].data == ede_data(17, "blocked"));
     CHECK(out.size() == c.query.question_end + 11 + 4 + 2 + 7);
   }
   SECTION("without EDNS: header and question only") {
