@@ -83,21 +83,23 @@ Forwarder::Health& Forwarder::health_of(const config::Endpoint& server) {
   return health_.back();
 }
 
-std::vector<std::size_t> Forwarder::attempt_order(std::span<const config::Endpoint> servers) {
-  // Healthy upstreams first, in configured order; those marked down last, soonest back first.
+const config::Endpoint& Forwarder::pick(std::span<const config::Endpoint> servers,
+                                        std::uint32_t attempt) {
+  // Healthy upstreams first, in configured order, then those marked down: attempt k takes the
+  // k-th of that order (wrapping), without building the order.
   auto now = Clock::now();
-  std::vector<std::size_t> order(servers.size());
-  for (std::size_t i = 0; i < order.size(); ++i)
-    order[i] = i;
-  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
-    auto down_a = health_of(servers[a]).down_until;
-    auto down_b = health_of(servers[b]).down_until;
-    bool is_down_a = down_a > now;
-    bool is_down_b = down_b > now;
-    if (is_down_a != is_down_b) return !is_down_a;
-    return is_down_a && down_a < down_b;
-  });
-  return order;
+  auto is_down = [&](const config::Endpoint& s) { return health_of(s).down_until > now; };
+  std::size_t healthy = 0;
+  for (const config::Endpoint& s : servers)
+    healthy += is_down(s) ? 0 : 1;
+  std::size_t k = attempt % servers.size();
+  bool want_down = k >= healthy;
+  if (want_down) k -= healthy;
+  for (const config::Endpoint& s : servers) {
+    if (is_down(s) != want_down) continue;
+    if (k-- == 0) return s;
+  }
+  return servers.front();  // not reached: k is always within the group
 }
 
 void Forwarder::record(const config::Endpoint& server, bool success) {
@@ -121,10 +123,9 @@ boost::asio::awaitable<UpstreamAnswer> Forwarder::forward(const dns::Query& quer
                                                           ForwardSettings settings) {
   UpstreamAnswer answer;
   if (settings.servers.empty()) co_return answer;
-  std::vector<std::size_t> order = attempt_order(settings.servers);
   std::vector<std::uint8_t> request;
   for (std::uint32_t attempt = 0; attempt < settings.attempts; ++attempt) {
-    const config::Endpoint& server = settings.servers[order[attempt % order.size()]];
+    const config::Endpoint& server = pick(settings.servers, attempt);
     dns::build_upstream_query(query, 0, settings.udp_payload_size, request);
     auto started = Clock::now();
     metrics_.upstream_queries.add();

@@ -50,7 +50,7 @@ class Forwarder {
     std::unique_ptr<UdpChannel> channel;
   };
   Health& health_of(const config::Endpoint& server);
-  std::vector<std::size_t> attempt_order(std::span<const config::Endpoint> servers);
+  const config::Endpoint& pick(std::span<const config::Endpoint> servers, std::uint32_t attempt);
   void record(const config::Endpoint& server, bool success);
 
   boost::asio::any_io_executor executor_;

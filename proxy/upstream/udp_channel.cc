@@ -34,9 +34,13 @@ bool answers_query(std::span<const std::uint8_t> message, std::uint16_t id, cons
 
 // A query waiting for its answer. It lives in the waiting coroutine's frame; the socket's
 // reader finds it by ID, fills it in and wakes it by cancelling its timer.
+// `wake` is never armed (it waits for time_point::max()): a timer is the cheapest thing a
+// coroutine can wait on that another party can end (cancel). Deadlines are enforced by the
+// channel's sweep, so a query costs no timerfd_settime of its own.
 struct UdpChannel::Waiter {
   const dns::Query& query;
   UpstreamAnswer& answer;
+  std::chrono::steady_clock::time_point deadline;
   asio::steady_timer wake;
   Attempt result = Attempt::timed_out;
 };
@@ -51,7 +55,11 @@ struct UdpChannel::Socket {
 
 UdpChannel::UdpChannel(asio::any_io_executor executor, config::Endpoint server,
                        metrics::WorkerMetrics& metrics, RandomPool& random)
-    : executor_(std::move(executor)), server_(server), metrics_(metrics), random_(random) {}
+    : executor_(std::move(executor)),
+      server_(server),
+      metrics_(metrics),
+      random_(random),
+      sweep_timer_(executor_) {}
 
 UdpChannel::~UdpChannel() {
   boost::system::error_code ignored;
@@ -143,6 +151,28 @@ asio::awaitable<void> UdpChannel::read_answers(std::shared_ptr<Socket> socket,
   }
 }
 
+asio::awaitable<void> UdpChannel::sweep_deadlines() {
+  // Runs while queries wait: every kSweepInterval, wakes those past their deadline (their
+  // result stays timed_out). A deadline is thus kept to within kSweepInterval.
+  sweeping_ = true;
+  auto anyone_waiting = [this] {
+    return std::ranges::any_of(sockets_, [](const auto& s) { return !s->waiting.empty(); });
+  };
+  while (anyone_waiting()) {
+    sweep_timer_.expires_after(kSweepInterval);
+    co_await sweep_timer_.async_wait(kUseTuple);
+    auto now = std::chrono::steady_clock::now();
+    for (const auto& socket : sockets_) {
+      std::erase_if(socket->waiting, [now](const auto& entry) {
+        if (entry.second->deadline > now) return false;
+        entry.second->wake.cancel();
+        return true;
+      });
+    }
+  }
+  sweeping_ = false;
+}
+
 asio::awaitable<Attempt> UdpChannel::exchange(std::vector<std::uint8_t>& request,
                                               const dns::Query& query,
                                               std::chrono::steady_clock::time_point deadline,
@@ -154,12 +184,17 @@ asio::awaitable<Attempt> UdpChannel::exchange(std::vector<std::uint8_t>& request
     id = random_.next_u16();
   dns::write_u16(&request[dns::kOffId], id);
 
-  Waiter waiter{.query = query, .answer = answer, .wake = asio::steady_timer(executor_, deadline)};
+  Waiter waiter{
+      .query = query,
+      .answer = answer,
+      .deadline = deadline,
+      .wake = asio::steady_timer(executor_, std::chrono::steady_clock::time_point::max())};
   boost::system::error_code ec;
   socket->socket.send(asio::buffer(request), 0, ec);
   if (ec) co_return Attempt::failed;
   ++socket->queries;
   socket->waiting.emplace(id, &waiter);
+  if (!sweeping_) asio::co_spawn(executor_, sweep_deadlines(), asio::detached);
   co_await waiter.wake.async_wait(kUseTuple);
   // Still registered when the deadline passed or an ICMP error woke us. The ID may by now be
   // another query's, if the reader had already answered ours: erase only our own entry.

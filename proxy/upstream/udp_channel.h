@@ -38,6 +38,8 @@ class UdpChannel {
  public:
   static constexpr std::size_t kSockets = 4;
   static constexpr std::uint32_t kQueriesPerSocket = 256;
+  /// How often deadlines are checked: an upstream timeout is kept to within this.
+  static constexpr std::chrono::milliseconds kSweepInterval{10};
 
   UdpChannel(boost::asio::any_io_executor executor, config::Endpoint server,
              metrics::WorkerMetrics& metrics, RandomPool& random);
@@ -58,6 +60,7 @@ class UdpChannel {
   std::shared_ptr<Socket> socket_for_next_query();
   static void deliver(Socket& socket, std::span<const std::uint8_t> message,
                       metrics::WorkerMetrics& metrics);
+  boost::asio::awaitable<void> sweep_deadlines();
   static boost::asio::awaitable<void> read_answers(std::shared_ptr<Socket> socket,
                                                    metrics::WorkerMetrics& metrics);
 
@@ -67,6 +70,8 @@ class UdpChannel {
   RandomPool& random_;
   std::vector<std::shared_ptr<Socket>> sockets_;
   std::size_t next_ = 0;
+  boost::asio::steady_timer sweep_timer_;
+  bool sweeping_ = false;
 };
 
 }  // namespace shelter::proxy::upstream
