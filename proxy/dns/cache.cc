@@ -19,6 +19,15 @@ std::uint32_t seconds_between(CacheClock::time_point from, CacheClock::time_poin
 
 }  // namespace
 
+ResponseCache::ResponseCache(CacheLimits limits) : limits_(limits) {
+  // Growing a hash table rehashes every entry; a cache that fills up would do that again and
+  // again on the query path. Reserve up front (bounded, so a huge max-entries does not allocate
+  // its whole bucket array at start), and keep chains short: a miss then usually touches only
+  // the bucket array.
+  index_.max_load_factor(0.5f);
+  index_.reserve(std::min<std::size_t>(limits.max_entries, 1u << 16));
+}
+
 void ResponseCache::make_key(const Query& query, std::string& key) {
   key.assign(reinterpret_cast<const char*>(query.name_wire.data()), query.name_wire_length);
   key.push_back(static_cast<char>(query.qtype >> 8));

@@ -35,7 +35,7 @@ using CacheClock = std::chrono::steady_clock;
 
 class ResponseCache {
  public:
-  explicit ResponseCache(CacheLimits limits) : limits_(limits) {}
+  explicit ResponseCache(CacheLimits limits);
 
   /// Stores an answer for the query it answers. `answer` is the upstream response as
   /// adopt_upstream_answer made it (OPT removed); `response` is that response's parse, whose

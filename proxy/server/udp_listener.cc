@@ -6,6 +6,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <cstring>
 #include <memory>
@@ -54,7 +55,53 @@ struct Slot {
   dns::Query query;
 };
 
-asio::awaitable<void> forward_and_reply(WorkerCore& core, asio::ip::udp::socket& socket,
+// Answers to forwarded queries leave in batches too. Upstream answers arrive in batches (the
+// forwarder reads them with recvmmsg) and wake their queries one after another on this thread;
+// each answer is queued here, and the first one queued posts a flush, which runs after the
+// other completions already ready: one sendmmsg for all of them.
+class ReplyQueue : public std::enable_shared_from_this<ReplyQueue> {
+ public:
+  ReplyQueue(asio::io_context& io, int fd) : io_(io), fd_(fd) {}
+
+  void push(std::vector<std::uint8_t> answer, const sockaddr_storage& to, socklen_t to_length) {
+    replies_.push_back(Reply{std::move(answer), to, to_length});
+    if (replies_.size() == 1) asio::post(io_, [self = shared_from_this()] { self->flush(); });
+  }
+
+ private:
+  struct Reply {
+    std::vector<std::uint8_t> bytes;
+    sockaddr_storage to;
+    socklen_t to_length;
+  };
+
+  void flush() {
+    std::vector<mmsghdr> messages(replies_.size());
+    std::vector<iovec> iov(replies_.size());
+    for (std::size_t i = 0; i < replies_.size(); ++i) {
+      iov[i] = {replies_[i].bytes.data(), replies_[i].bytes.size()};
+      messages[i].msg_hdr = msghdr{};
+      messages[i].msg_hdr.msg_name = &replies_[i].to;
+      messages[i].msg_hdr.msg_namelen = replies_[i].to_length;
+      messages[i].msg_hdr.msg_iov = &iov[i];
+      messages[i].msg_hdr.msg_iovlen = 1;
+    }
+    for (std::size_t sent = 0; sent < messages.size();) {
+      int n = ::sendmmsg(fd_, messages.data() + sent, static_cast<unsigned>(messages.size() - sent),
+                         MSG_DONTWAIT);
+      // A full socket buffer drops the rest, as it would drop any datagram; clients retry.
+      if (n <= 0) break;
+      sent += static_cast<std::size_t>(n);
+    }
+    replies_.clear();
+  }
+
+  asio::io_context& io_;
+  int fd_;
+  std::vector<Reply> replies_;
+};
+
+asio::awaitable<void> forward_and_reply(WorkerCore& core, std::shared_ptr<ReplyQueue> replies,
                                         std::vector<std::uint8_t> packet, sockaddr_storage from,
                                         socklen_t from_length, dns::Query query) {
   std::shared_ptr<const Runtime> runtime = core.view.get();  // kept alive across the wait
@@ -65,15 +112,14 @@ asio::awaitable<void> forward_and_reply(WorkerCore& core, asio::ip::udp::socket&
   std::vector<std::uint8_t> answer;
   answer_from_upstream(packet, query, false, upstream, answer, context);
   --core.in_flight;
-  // A full socket buffer drops the answer, as it would drop any datagram; the client retries.
-  ::sendto(socket.native_handle(), answer.data(), answer.size(), MSG_DONTWAIT,
-           reinterpret_cast<const sockaddr*>(&from), from_length);
+  replies->push(std::move(answer), from, from_length);
 }
 
 }  // namespace
 
 asio::awaitable<void> serve_udp(WorkerCore& core, asio::ip::udp::socket& socket) {
   std::vector<Slot> slots(kBatch);
+  auto forwarded_replies = std::make_shared<ReplyQueue>(core.io, socket.native_handle());
   std::array<mmsghdr, kBatch> in{};
   std::array<mmsghdr, kBatch> out{};
   for (;;) {
@@ -113,7 +159,7 @@ asio::awaitable<void> serve_udp(WorkerCore& core, asio::ip::udp::socket& socket)
         } else if (step == Step::forward) {
           asio::co_spawn(
               core.io,
-              forward_and_reply(core, socket, {packet.begin(), packet.end()}, s.from,
+              forward_and_reply(core, forwarded_replies, {packet.begin(), packet.end()}, s.from,
                                 in[static_cast<std::size_t>(i)].msg_hdr.msg_namelen, s.query),
               log_exception("udp forward"));
         }
