@@ -46,6 +46,8 @@ fuzz: deps
 # Whole-program DNS benchmark (dnsperf) against shelterd, unbound and dnsdist, plus micro-benchmarks.
 bench: build
 	bash scripts/bench-dns.sh $(BUILD)
+	$(BUILD)/tests/bench/blocklist_bench --benchmark_min_time=0.5
+	$(BUILD)/tests/bench/forwarder_bench
 
 format:
 	git ls-files '*.cc' '*.h' | xargs clang-format -i

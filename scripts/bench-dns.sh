@@ -6,12 +6,14 @@
 # compares servers is CPU time per answered query: the server's user+sys time from
 # /proc/PID/stat over the run, divided by the queries dnsperf saw answered.
 #
-# Usage: scripts/bench-dns.sh [BUILD_DIR]   (env: SECONDS_PER_RUN=10, LIST_SIZE=1000000)
+# Each mix runs three times; the table gives the run with the median CPU per query.
+#
+# Usage: scripts/bench-dns.sh [BUILD_DIR]   (env: SECONDS_PER_RUN=5, LIST_SIZE=1000000)
 set -euo pipefail
 build=${1:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
 shelterd="$root/$build/proxy/shelterd"
-run_seconds=${SECONDS_PER_RUN:-10}
+run_seconds=${SECONDS_PER_RUN:-5}
 list_size=${LIST_SIZE:-1000000}
 work=$(mktemp -d /tmp/shelter-bench.XXXXXX)
 pids=()
@@ -30,8 +32,9 @@ with open(f"{work}/cached.txt", "w") as f:
     for i in range(1000): f.write(f"c{i}.bench.test A\n")
 with open(f"{work}/blocked.txt", "w") as f:
     for i in range(1000): f.write(f"www.b{i}.blocked.test A\n")
-with open(f"{work}/miss.txt", "w") as f:
-    for i in range(2_000_000): f.write(f"m{i}-{random.randrange(1<<30)}.bench.test A\n")
+for run in range(3):  # every run of the miss mix needs names no earlier run has cached
+    with open(f"{work}/miss{run}.txt", "w") as f:
+        for i in range(1_200_000): f.write(f"m{run}-{i}-{random.randrange(1<<30)}.bench.test A\n")
 with open(f"{work}/blocklist.txt", "w") as f:
     for i in range(1000): f.write(f"b{i}.blocked.test\n")
 alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
@@ -138,9 +141,9 @@ wait_port() {  # port
   echo "server on port $1 did not come up" >&2; return 1
 }
 
-# run_mix NAME PORT PID FILE [extra dnsperf args] -> prints "qps us_per_query"
-run_mix() {
-  local port=$2 pid=$3 file=$4; shift 4
+# run_once PORT PID FILE [extra dnsperf args] -> prints "qps us_per_query"
+run_once() {
+  local port=$1 pid=$2 file=$3; shift 3
   local before after out
   before=$(cpu_ticks "$pid")
   out=$(taskset -c 1 dnsperf -s 127.0.0.1 -p "$port" -d "$file" -l "$run_seconds" -c 8 -q 500 "$@" 2>&1)
@@ -150,6 +153,14 @@ run_mix() {
   qps=$(awk '/Queries per second:/ {printf "%.0f", $4}' <<<"$out")
   awk -v t=$((after - before)) -v hz="$ticks" -v n="$completed" -v q="$qps" \
     'BEGIN { printf "%s %.2f\n", q, (n > 0 ? t / hz / n * 1e6 : 0) }'
+}
+
+# run_mix PORT PID FILE_PATTERN [extra dnsperf args] -> "qps us_per_query" of the median run
+# (by CPU per query) of three; FILE_PATTERN may hold {run} for a different file each run.
+run_mix() {
+  local port=$1 pid=$2 pattern=$3; shift 3
+  for run in 0 1 2; do run_once "$port" "$pid" "${pattern//\{run\}/$run}" "$@"; done |
+    sort -k2 -g | sed -n 2p
 }
 
 # p99 latency at a fixed 5k qps on the cached mix, from dnsperf's per-query lines. This VM's
@@ -166,9 +177,9 @@ bench_server() {  # NAME PORT PID
   wait_port "$port"
   # Warm the cache with the cached mix once.
   taskset -c 1 dnsperf -s 127.0.0.1 -p "$port" -d "$work/cached.txt" -n 1 >/dev/null 2>&1
-  read -r q_cached us_cached < <(run_mix cached "$port" "$pid" "$work/cached.txt")
-  read -r q_blocked us_blocked < <(run_mix blocked "$port" "$pid" "$work/blocked.txt")
-  read -r q_miss us_miss < <(run_mix miss "$port" "$pid" "$work/miss.txt" -n 1)
+  read -r q_cached us_cached < <(run_mix "$port" "$pid" "$work/cached.txt")
+  read -r q_blocked us_blocked < <(run_mix "$port" "$pid" "$work/blocked.txt")
+  read -r q_miss us_miss < <(run_mix "$port" "$pid" "$work/miss{run}.txt" -n 1)
   local p99
   p99=$(p99_at_5k "$port")
   printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n" "$name" "$q_cached" "$us_cached" \

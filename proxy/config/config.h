@@ -37,7 +37,7 @@ struct UpstreamConfig {
 };
 
 struct CacheConfig {
-  std::uint64_t max_entries = 100000;     ///< per thread; least recently used are evicted
+  std::uint64_t max_entries = 100000;     ///< all threads together; LRU beyond
   std::uint32_t min_ttl = 0;              ///< seconds; TTLs below are raised
   std::uint32_t max_ttl = 86400;          ///< seconds; TTLs above are lowered
   std::uint32_t max_negative_ttl = 3600;  ///< seconds; cap for RFC 2308 negative caching
