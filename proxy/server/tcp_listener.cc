@@ -69,15 +69,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   asio::awaitable<void> forward(std::vector<std::uint8_t> packet, dns::Query query) {
     auto self = shared_from_this();
-    std::shared_ptr<const Runtime> runtime = core_.view.get();
-    ++core_.in_flight;
-    upstream::UpstreamAnswer upstream =
-        co_await core_.forwarder.forward(query, WorkerCore::forward_settings(*runtime));
-    QueryContext context{*runtime, core_.cache, core_.metrics, dns::CacheClock::now()};
-    std::vector<std::uint8_t> answer;
-    answer_from_upstream(packet, query, true, upstream, answer, context);
+    std::vector<std::uint8_t> answer = co_await core_.forward(std::move(packet), query, true);
     --in_flight_;
-    --core_.in_flight;
     send(std::move(answer));
   }
 

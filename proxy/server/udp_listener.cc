@@ -104,14 +104,7 @@ class ReplyQueue : public std::enable_shared_from_this<ReplyQueue> {
 asio::awaitable<void> forward_and_reply(WorkerCore& core, std::shared_ptr<ReplyQueue> replies,
                                         std::vector<std::uint8_t> packet, sockaddr_storage from,
                                         socklen_t from_length, dns::Query query) {
-  std::shared_ptr<const Runtime> runtime = core.view.get();  // kept alive across the wait
-  ++core.in_flight;
-  upstream::UpstreamAnswer upstream =
-      co_await core.forwarder.forward(query, WorkerCore::forward_settings(*runtime));
-  QueryContext context{*runtime, core.cache, core.metrics, dns::CacheClock::now()};
-  std::vector<std::uint8_t> answer;
-  answer_from_upstream(packet, query, false, upstream, answer, context);
-  --core.in_flight;
+  std::vector<std::uint8_t> answer = co_await core.forward(std::move(packet), query, false);
   replies->push(std::move(answer), from, from_length);
 }
 

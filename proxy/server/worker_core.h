@@ -2,8 +2,11 @@
 // What one worker thread's listeners share: its io_context, its view of the runtime, its cache,
 // forwarder and counters. Internal to the worker's .cc files (it carries Asio).
 
+#include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <chrono>
+#include <cstdint>
+#include <vector>
 
 #include "proxy/dns/cache.h"
 #include "proxy/metrics/metrics.h"
@@ -21,14 +24,10 @@ struct WorkerCore {
         metrics(worker_metrics),
         forwarder(io.get_executor(), worker_metrics) {}
 
-  /// Settings for forwarding under a given runtime (which the caller keeps alive).
-  static upstream::ForwardSettings forward_settings(const Runtime& runtime) {
-    const config::Config& config = *runtime.config;
-    return {.servers = runtime.upstreams,
-            .timeout = config.upstream.timeout,
-            .attempts = config.upstream.attempts,
-            .udp_payload_size = config.dns.udp_payload_size};
-  }
+  /// The second half of a query that answer_locally could not answer: asks the upstreams and
+  /// returns the answer for the client (relayed and cached, or SERVFAIL). Both listeners use it.
+  boost::asio::awaitable<std::vector<std::uint8_t>> forward(std::vector<std::uint8_t> packet,
+                                                            dns::Query query, bool over_tcp);
 
   boost::asio::io_context io{1};
   RuntimeView view;

@@ -10,8 +10,11 @@
 namespace dns = shelter::proxy::dns;
 using dns::ParseStatus;
 using dns::Rcode;
+using dns::test::Client;
+using dns::test::client;
 using dns::test::MessageBuilder;
 using dns::test::Name;
+using dns::test::question_bytes;
 using dns::test::Section;
 using dns::test::Wire;
 
@@ -19,22 +22,6 @@ namespace {
 
 constexpr std::uint16_t kOurPayload = 1232;
 constexpr std::uint16_t kEdeOption = 15;
-
-// A client packet and its parse, kept together because answers copy from the packet.
-struct Client {
-  Wire packet;
-  dns::Query query;
-};
-
-Client client(Wire packet, ParseStatus expected = ParseStatus::ok) {
-  Client c{std::move(packet), {}};
-  REQUIRE(dns::parse_query(c.packet, c.query) == expected);
-  return c;
-}
-
-Wire question_bytes(const Wire& message, std::size_t end) {
-  return Wire(message.begin() + dns::kHeaderSize, message.begin() + static_cast<long>(end));
-}
 
 // The OPT of a finished answer, located by parsing the answer as a response.
 dns::test::DecodedOpt opt_of(const Wire& answer) {

@@ -12,8 +12,11 @@
 namespace dns = shelter::proxy::dns;
 using dns::ParseStatus;
 using dns::Rcode;
+using dns::test::Client;
+using dns::test::client;
 using dns::test::MessageBuilder;
 using dns::test::Name;
+using dns::test::question_bytes;
 using dns::test::Section;
 using dns::test::Wire;
 using std::chrono::milliseconds;
@@ -25,17 +28,6 @@ namespace {
 const dns::CacheClock::time_point t0 = dns::CacheClock::time_point{} + std::chrono::hours(24);
 
 constexpr std::uint16_t kUpstreamFlags = dns::kFlagQr | dns::kFlagRd | dns::kFlagRa;
-
-struct Client {
-  Wire packet;
-  dns::Query query;
-};
-
-Client client(Wire packet, ParseStatus expected = ParseStatus::ok) {
-  Client c{std::move(packet), {}};
-  REQUIRE(dns::parse_query(c.packet, c.query) == expected);
-  return c;
-}
 
 Client query_for(const Name& name, std::uint16_t qtype = dns::qtype::kA, std::uint16_t id = 0x1234,
                  std::uint16_t udp_size = 1232, bool dnssec_ok = false,
@@ -104,10 +96,6 @@ std::optional<Wire> lookup(dns::ResponseCache& cache, const Client& c,
 dns::CacheLimits limits(std::size_t max_entries = 100, std::uint32_t min_ttl = 0,
                         std::uint32_t max_ttl = 86400, std::uint32_t max_negative_ttl = 3600) {
   return dns::CacheLimits{max_entries, min_ttl, max_ttl, max_negative_ttl};
-}
-
-Wire question_bytes(const Wire& message, std::size_t end) {
-  return Wire(message.begin() + dns::kHeaderSize, message.begin() + static_cast<long>(end));
 }
 
 }  // namespace

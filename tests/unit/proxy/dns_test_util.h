@@ -248,6 +248,23 @@ inline DecodedOpt decode_opt(const Wire& m, std::size_t begin, std::size_t end) 
   return d;
 }
 
+/// A client packet and its parse, kept together because answers copy from the packet.
+struct Client {
+  Wire packet;
+  Query query;
+};
+
+inline Client client(Wire packet, ParseStatus expected = ParseStatus::ok) {
+  Client c{std::move(packet), {}};
+  REQUIRE(parse_query(c.packet, c.query) == expected);
+  return c;
+}
+
+/// The question section of a message whose question ends at `end`.
+inline Wire question_bytes(const Wire& message, std::size_t end) {
+  return Wire(message.begin() + kHeaderSize, message.begin() + static_cast<std::ptrdiff_t>(end));
+}
+
 }  // namespace shelter::proxy::dns::test
 
 namespace Catch {
