@@ -191,7 +191,14 @@ echo "|---|---|---|---|---|---|---|---|"
 
 taskset -c 0 "$shelterd" --config "$work/shelter.yaml" 2>"$work/shelterd.log" &
 pid=$!; pids+=($pid)
-bench_server shelterd "$SHELTER_PORT" "$pid"
+bench_server "shelterd (fresh port per upstream query)" "$SHELTER_PORT" "$pid"
+kill "$pid"; wait "$pid" 2>/dev/null || true
+
+# The same with upstream sockets shared by 256 queries each (upstream.queries-per-socket).
+sed 's/^  timeout: 1s$/  timeout: 1s\n  queries-per-socket: 256/' "$work/shelter.yaml" > "$work/shelter-shared.yaml"
+taskset -c 0 "$shelterd" --config "$work/shelter-shared.yaml" 2>"$work/shelterd.log" &
+pid=$!; pids+=($pid)
+bench_server "shelterd (queries-per-socket 256)" "$SHELTER_PORT" "$pid"
 kill "$pid"; wait "$pid" 2>/dev/null || true
 
 taskset -c 0 unbound -d -c "$work/unbound.conf" 2>"$work/unbound.log" &

@@ -34,6 +34,9 @@ struct UpstreamConfig {
   std::string resolv_conf = "/etc/resolv.conf";
   std::chrono::milliseconds timeout{1000};  ///< per attempt
   std::uint32_t attempts = 3;               ///< total tries, rotating across healthy upstreams
+  /// Queries one UDP socket (one source port) carries before it is replaced. 1 = a fresh random
+  /// port for every query (the anti-spoofing default); more saves CPU on a trusted path.
+  std::uint32_t queries_per_socket = 1;
 };
 
 struct CacheConfig {

@@ -47,6 +47,7 @@ void read_upstream(Ctx& c, const Val& v, UpstreamConfig& u) {
                {"resolv-conf", string_into(c, u.resolv_conf)},
                {"timeout", duration_into(c, u.timeout, kMinTimeout, kMaxTimeout)},
                {"attempts", uint_into(c, u.attempts, 1, 10)},
+               {"queries-per-socket", uint_into(c, u.queries_per_socket, 1, 10000)},
            });
 }
 

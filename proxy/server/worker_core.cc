@@ -9,7 +9,8 @@ boost::asio::awaitable<std::vector<std::uint8_t>> WorkerCore::forward(
   upstream::ForwardSettings settings{.servers = runtime->upstreams,
                                      .timeout = config.upstream.timeout,
                                      .attempts = config.upstream.attempts,
-                                     .udp_payload_size = config.dns.udp_payload_size};
+                                     .udp_payload_size = config.dns.udp_payload_size,
+                                     .queries_per_socket = config.upstream.queries_per_socket};
   ++in_flight;
   upstream::UpstreamAnswer upstream = co_await forwarder.forward(query, settings);
   --in_flight;

@@ -130,7 +130,7 @@ boost::asio::awaitable<UpstreamAnswer> Forwarder::forward(const dns::Query& quer
     auto started = Clock::now();
     metrics_.upstream_queries.add();
     Attempt result = co_await health_of(server).channel->exchange(
-        request, query, started + settings.timeout, answer);
+        request, query, started + settings.timeout, settings.queries_per_socket, answer);
     if (result == Attempt::truncated) {
       metrics_.upstream_tcp_retries.add();
       std::uint16_t id = random_.next_u16();  // a new exchange, a new ID

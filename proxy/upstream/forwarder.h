@@ -3,9 +3,9 @@
 // truncated, timeouts and retries across upstreams, and health tracking so a dead upstream is
 // skipped. One Forwarder per worker thread; it is not thread-safe and needs no locks.
 //
-// Anti-spoofing: UDP goes through a UdpChannel per upstream (a few connected sockets on random
-// ports, replaced every few hundred queries), every query gets a fresh random ID, and an answer
-// is accepted only when its ID and question match ours.
+// Anti-spoofing: UDP goes through a UdpChannel per upstream (connected sockets on random ports,
+// by default a fresh one per query), every query gets a fresh random ID, and an answer is
+// accepted only when its ID and question match ours.
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
@@ -29,6 +29,7 @@ struct ForwardSettings {
   std::chrono::milliseconds timeout{1000};  ///< per attempt
   std::uint32_t attempts = 3;
   std::uint16_t udp_payload_size = 1232;
+  std::uint32_t queries_per_socket = 1;  ///< see UdpChannel
 };
 
 class Forwarder {

@@ -43,6 +43,8 @@ struct UdpChannel::Waiter {
   std::chrono::steady_clock::time_point deadline;
   asio::steady_timer wake;
   Attempt result = Attempt::timed_out;
+  Socket* socket = nullptr;
+  std::uint16_t id = 0;
 };
 
 struct UdpChannel::Socket {
@@ -50,7 +52,17 @@ struct UdpChannel::Socket {
   asio::ip::udp::socket socket;
   std::unordered_map<std::uint16_t, Waiter*> waiting;
   std::uint32_t queries = 0;
-  bool retired() const { return queries >= kQueriesPerSocket; }
+  bool retired = false;  // takes no more queries; closes when `waiting` empties
+
+  void forget(Waiter& waiter) {
+    auto found = waiting.find(waiter.id);
+    if (found != waiting.end() && found->second == &waiter) waiting.erase(found);
+  }
+  void close_if_done() {
+    if (!retired || !waiting.empty()) return;
+    boost::system::error_code ignored;
+    socket.close(ignored);  // ends its reader
+  }
 };
 
 UdpChannel::UdpChannel(asio::any_io_executor executor, config::Endpoint server,
@@ -63,38 +75,35 @@ UdpChannel::UdpChannel(asio::any_io_executor executor, config::Endpoint server,
 
 UdpChannel::~UdpChannel() {
   boost::system::error_code ignored;
-  for (auto& s : sockets_)
+  for (auto& s : open_)
     s->socket.close(ignored);
 }
 
-std::shared_ptr<UdpChannel::Socket> UdpChannel::socket_for_next_query() {
-  // Retired sockets close once their last answer is in; empty places get a new socket.
-  std::erase_if(sockets_, [](const std::shared_ptr<Socket>& s) {
-    if (!s->retired() || !s->waiting.empty()) return false;
-    boost::system::error_code ignored;
-    s->socket.close(ignored);
-    return true;
-  });
+std::shared_ptr<UdpChannel::Socket> UdpChannel::socket_for_next_query(
+    std::uint32_t queries_per_socket) {
   std::shared_ptr<Socket> chosen;
-  for (std::size_t i = 0; i < sockets_.size() && !chosen; ++i) {
-    auto& candidate = sockets_[(next_ + i) % sockets_.size()];
-    if (!candidate->retired()) chosen = candidate;
-  }
-  if (!chosen || sockets_.size() < kSockets) {
-    auto fresh = std::make_shared<Socket>(executor_);
+  bool share = queries_per_socket > 1 && open_.size() >= kSockets;
+  if (share) {
+    next_ = (next_ + 1) % open_.size();
+    chosen = open_[next_];
+  } else {
+    chosen = std::make_shared<Socket>(executor_);
     auto peer = net::to_asio_endpoint<asio::ip::udp>(server_);
     boost::system::error_code ec;
-    fresh->socket.open(peer.protocol(), ec);
+    chosen->socket.open(peer.protocol(), ec);
     // connect() makes the kernel pick a random ephemeral port and drop datagrams from anyone
     // but the upstream.
-    if (!ec) fresh->socket.connect(peer, ec);
-    if (ec) return chosen;  // may be null: the caller fails the attempt
-    net::enlarge_receive_buffer(fresh->socket.native_handle());
-    sockets_.push_back(fresh);
-    asio::co_spawn(executor_, read_answers(fresh, metrics_), asio::detached);
-    chosen = fresh;
+    if (!ec) chosen->socket.connect(peer, ec);
+    if (ec) return nullptr;  // the caller fails the attempt
+    // A shared socket may have many answers queued at once; a single-use one holds one.
+    if (queries_per_socket > 1) net::enlarge_receive_buffer(chosen->socket.native_handle());
+    asio::co_spawn(executor_, read_answers(chosen, queries_per_socket, metrics_), asio::detached);
+    open_.push_back(chosen);
   }
-  ++next_;
+  if (++chosen->queries >= queries_per_socket) {
+    chosen->retired = true;
+    std::erase(open_, chosen);
+  }
   return chosen;
 }
 
@@ -118,13 +127,16 @@ void UdpChannel::deliver(Socket& socket, std::span<const std::uint8_t> message,
 }
 
 asio::awaitable<void> UdpChannel::read_answers(std::shared_ptr<Socket> socket,
+                                               std::uint32_t queries_per_socket,
                                                metrics::WorkerMetrics& metrics) {
-  // Under load many answers queue up on a socket: read them in batches, one system call each.
-  constexpr std::size_t kBatch = 16;
-  std::vector<std::uint8_t> buffers(kBatch * kReceiveSize);
-  std::array<iovec, kBatch> iov{};
-  std::array<mmsghdr, kBatch> messages{};
-  for (std::size_t i = 0; i < kBatch; ++i) {
+  // Under load many answers queue up on a shared socket: read them in batches, one system call
+  // each. A single-use socket gets one answer, and one buffer (not 64 KiB to clear per query).
+  constexpr std::size_t kMaxBatch = 16;
+  const std::size_t batch = std::min<std::size_t>(kMaxBatch, queries_per_socket);
+  std::vector<std::uint8_t> buffers(batch * kReceiveSize);
+  std::array<iovec, kMaxBatch> iov{};
+  std::array<mmsghdr, kMaxBatch> messages{};
+  for (std::size_t i = 0; i < batch; ++i) {
     iov[i] = {buffers.data() + i * kReceiveSize, kReceiveSize};
     messages[i].msg_hdr.msg_iov = &iov[i];
     messages[i].msg_hdr.msg_iovlen = 1;
@@ -132,8 +144,8 @@ asio::awaitable<void> UdpChannel::read_answers(std::shared_ptr<Socket> socket,
   while (socket->socket.is_open()) {
     auto [error] = co_await socket->socket.async_wait(asio::socket_base::wait_read, kUseTuple);
     if (!socket->socket.is_open() || error) break;
-    int received =
-        ::recvmmsg(socket->socket.native_handle(), messages.data(), kBatch, MSG_DONTWAIT, nullptr);
+    int received = ::recvmmsg(socket->socket.native_handle(), messages.data(),
+                              static_cast<unsigned>(batch), MSG_DONTWAIT, nullptr);
     if (received < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
       // An ICMP error (upstream port closed) cannot be tied to one query: every query waiting
       // on this socket has failed.
@@ -155,19 +167,18 @@ asio::awaitable<void> UdpChannel::sweep_deadlines() {
   // Runs while queries wait: every kSweepInterval, wakes those past their deadline (their
   // result stays timed_out). A deadline is thus kept to within kSweepInterval.
   sweeping_ = true;
-  auto anyone_waiting = [this] {
-    return std::ranges::any_of(sockets_, [](const auto& s) { return !s->waiting.empty(); });
-  };
-  while (anyone_waiting()) {
+  std::vector<Waiter*> expired;
+  while (!waiters_.empty()) {
     sweep_timer_.expires_after(kSweepInterval);
     co_await sweep_timer_.async_wait(kUseTuple);
     auto now = std::chrono::steady_clock::now();
-    for (const auto& socket : sockets_) {
-      std::erase_if(socket->waiting, [now](const auto& entry) {
-        if (entry.second->deadline > now) return false;
-        entry.second->wake.cancel();
-        return true;
-      });
+    expired.clear();
+    for (Waiter* w : waiters_) {
+      if (w->deadline <= now) expired.push_back(w);
+    }
+    for (Waiter* w : expired) {
+      w->socket->forget(*w);  // a late answer is then ignored
+      w->wake.cancel();
     }
   }
   sweeping_ = false;
@@ -176,30 +187,35 @@ asio::awaitable<void> UdpChannel::sweep_deadlines() {
 asio::awaitable<Attempt> UdpChannel::exchange(std::vector<std::uint8_t>& request,
                                               const dns::Query& query,
                                               std::chrono::steady_clock::time_point deadline,
+                                              std::uint32_t queries_per_socket,
                                               UpstreamAnswer& answer) {
-  std::shared_ptr<Socket> socket = socket_for_next_query();
+  std::shared_ptr<Socket> socket = socket_for_next_query(queries_per_socket);
   if (!socket) co_return Attempt::failed;
   std::uint16_t id = random_.next_u16();
   while (socket->waiting.contains(id))
     id = random_.next_u16();
   dns::write_u16(&request[dns::kOffId], id);
 
-  Waiter waiter{
-      .query = query,
-      .answer = answer,
-      .deadline = deadline,
-      .wake = asio::steady_timer(executor_, std::chrono::steady_clock::time_point::max())};
+  Waiter waiter{.query = query,
+                .answer = answer,
+                .deadline = deadline,
+                .wake = asio::steady_timer(executor_, std::chrono::steady_clock::time_point::max()),
+                .socket = socket.get(),
+                .id = id};
   boost::system::error_code ec;
   socket->socket.send(asio::buffer(request), 0, ec);
-  if (ec) co_return Attempt::failed;
-  ++socket->queries;
+  if (ec) {
+    socket->close_if_done();
+    co_return Attempt::failed;
+  }
   socket->waiting.emplace(id, &waiter);
+  waiters_.insert(&waiter);
   if (!sweeping_) asio::co_spawn(executor_, sweep_deadlines(), asio::detached);
   co_await waiter.wake.async_wait(kUseTuple);
-  // Still registered when the deadline passed or an ICMP error woke us. The ID may by now be
-  // another query's, if the reader had already answered ours: erase only our own entry.
-  auto mine = socket->waiting.find(id);
-  if (mine != socket->waiting.end() && mine->second == &waiter) socket->waiting.erase(mine);
+  // Woken by the reader (answered), the sweep (deadline) or an ICMP error (failed).
+  waiters_.erase(&waiter);
+  socket->forget(waiter);
+  socket->close_if_done();
   co_return waiter.result;
 }
 

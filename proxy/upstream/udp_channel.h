@@ -1,14 +1,13 @@
 #pragma once
-// UDP exchanges with one upstream over a small set of long-lived sockets. Internal to the
-// forwarder (it carries Asio).
+// UDP exchanges with one upstream. Internal to the forwarder (it carries Asio).
 //
-// Why a set of sockets rather than one per query: opening, connecting, registering and closing
-// a socket per query cost more CPU than everything else a cache miss does. Why not one socket
-// for ever: a fixed source port leaves only the 16-bit ID to an off-path spoofer. So each socket
-// gets a kernel-chosen random port, serves a bounded number of queries, and is then replaced;
-// with kSockets sockets and random IDs a spoofer must hit one of kSockets*65536 (port, ID)
-// pairs that change every kQueriesPerSocket queries, and the answer must also carry our exact
-// question to be accepted.
+// Source ports: every socket is connected to the upstream on a kernel-chosen random port and
+// serves `queries_per_socket` queries, then takes no more and closes once its last answer is in.
+// With the default of 1 every query leaves from a fresh random port, so an off-path spoofer must
+// guess port and ID together (and the answer must carry our exact question to be accepted).
+// Opening, connecting, registering and closing a socket per query is also the largest CPU cost
+// of a cache miss, so operators whose path to the upstream is trusted may let a socket carry
+// more queries: up to kSockets sockets then take queries in turn (docs/BENCHMARKS.md has both).
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/udp.hpp>
@@ -18,6 +17,7 @@
 #include <memory>
 #include <span>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "proxy/config/address.h"
@@ -36,8 +36,8 @@ bool answers_query(std::span<const std::uint8_t> message, std::uint16_t id, cons
 
 class UdpChannel {
  public:
+  /// Sockets taking queries at once (when a socket may carry more than one).
   static constexpr std::size_t kSockets = 4;
-  static constexpr std::uint32_t kQueriesPerSocket = 256;
   /// How often deadlines are checked: an upstream timeout is kept to within this.
   static constexpr std::chrono::milliseconds kSweepInterval{10};
 
@@ -47,29 +47,32 @@ class UdpChannel {
   UdpChannel(const UdpChannel&) = delete;
   UdpChannel& operator=(const UdpChannel&) = delete;
 
-  /// Sends `request` (its ID is overwritten with a fresh random one, which `id` returns) and
-  /// waits until the matching answer arrives or `deadline` passes.
+  /// Sends `request` (its ID is overwritten with a fresh random one) and waits until the
+  /// matching answer arrives or `deadline` passes. `queries_per_socket` >= 1.
   boost::asio::awaitable<Attempt> exchange(std::vector<std::uint8_t>& request,
                                            const dns::Query& query,
                                            std::chrono::steady_clock::time_point deadline,
+                                           std::uint32_t queries_per_socket,
                                            UpstreamAnswer& answer);
 
  private:
   struct Waiter;
   struct Socket;
-  std::shared_ptr<Socket> socket_for_next_query();
+  std::shared_ptr<Socket> socket_for_next_query(std::uint32_t queries_per_socket);
+  boost::asio::awaitable<void> sweep_deadlines();
   static void deliver(Socket& socket, std::span<const std::uint8_t> message,
                       metrics::WorkerMetrics& metrics);
-  boost::asio::awaitable<void> sweep_deadlines();
   static boost::asio::awaitable<void> read_answers(std::shared_ptr<Socket> socket,
+                                                   std::uint32_t queries_per_socket,
                                                    metrics::WorkerMetrics& metrics);
 
   boost::asio::any_io_executor executor_;
   config::Endpoint server_;
   metrics::WorkerMetrics& metrics_;
   RandomPool& random_;
-  std::vector<std::shared_ptr<Socket>> sockets_;
+  std::vector<std::shared_ptr<Socket>> open_;  // sockets still taking queries
   std::size_t next_ = 0;
+  std::unordered_set<Waiter*> waiters_;  // every query waiting, on any socket
   boost::asio::steady_timer sweep_timer_;
   bool sweeping_ = false;
 };

@@ -2,9 +2,11 @@
 // talking to the same in-process UDP upstream on 127.0.0.1 (a thread that answers every query
 // at once). Run by hand, not by ctest; the numbers and the conclusion are in docs/BENCHMARKS.md.
 //
-//   forwarder_bench [names=200000] [runs=3] [variants=ABC] [window, default both 100 and 1]
+//   forwarder_bench [names=200000] [runs=3] [variants=ASBC] [window, default both 100 and 1]
 //
-//   A  shelter::proxy::upstream::Forwarder on an io_context, W coroutines (what shelterd runs)
+//   A  shelter::proxy::upstream::Forwarder on an io_context, W coroutines, with shelterd's
+//      default upstream.queries-per-socket 1 (a fresh socket and source port per query)
+//   S  the same with queries-per-socket 256 (up to 4 shared sockets, as c-ares' one socket)
 //   B  c-ares ares_send (raw messages) driven by a bare poll() loop, W outstanding: the least
 //      c-ares can cost
 //   C  c-ares inside Asio as the conventions would wrap it: async_initiate, the sockets watched
@@ -273,12 +275,16 @@ Sample run_workers(asio::io_context& io, Forward& forward, std::uint32_t window,
 
 // ---- Variant A: Shelter's Forwarder. ----
 
-Sample run_shelter(const config::Endpoint& server, std::uint32_t window, std::uint32_t names) {
+Sample run_shelter(const config::Endpoint& server, std::uint32_t window, std::uint32_t names,
+                   std::uint32_t queries_per_socket) {
   asio::io_context io{1};
   shelter::proxy::metrics::WorkerMetrics metrics;
   upstream::Forwarder forwarder(io.get_executor(), metrics);
   std::array<config::Endpoint, 1> servers{server};
-  upstream::ForwardSettings settings{.servers = servers, .timeout = kTimeout, .attempts = 1};
+  upstream::ForwardSettings settings{.servers = servers,
+                                     .timeout = kTimeout,
+                                     .attempts = 1,
+                                     .queries_per_socket = queries_per_socket};
   auto forward = [&](const dns::Query& query) { return forwarder.forward(query, settings); };
   return run_workers(io, forward, window, names);
 }
@@ -542,8 +548,15 @@ struct Variant {
   Sample (*run)(const config::Endpoint&, std::uint32_t window, std::uint32_t names);
 };
 
-const std::array<Variant, 3> kVariants = {{
-    {'A', "A shelter", run_shelter},
+const std::array<Variant, 4> kVariants = {{
+    {'A', "A shelter",
+     [](const config::Endpoint& s, std::uint32_t w, std::uint32_t n) {
+       return run_shelter(s, w, n, 1);
+     }},
+    {'S', "S shelter/256",
+     [](const config::Endpoint& s, std::uint32_t w, std::uint32_t n) {
+       return run_shelter(s, w, n, 256);
+     }},
     {'B', "B c-ares",
      [](const config::Endpoint& s, std::uint32_t w, std::uint32_t n) {
        return run_cares(s.port, w, n);
@@ -564,7 +577,7 @@ std::uint32_t argument(int argc, char** argv, int index, std::uint32_t fallback)
 int main(int argc, char** argv) {
   std::uint32_t names = argument(argc, argv, 1, 200'000);
   std::uint32_t runs = std::max(argument(argc, argv, 2, 3), 1u);
-  std::string_view keys = argc > 3 ? argv[3] : "ABC";
+  std::string_view keys = argc > 3 ? argv[3] : "ASBC";
   std::vector<std::uint32_t> windows = {100, 1};
   if (argc > 4) windows = {argument(argc, argv, 4, 100)};
   std::vector<const Variant*> chosen;
@@ -572,7 +585,7 @@ int main(int argc, char** argv) {
     if (keys.find(v.key) != std::string_view::npos) chosen.push_back(&v);
   }
   if (names < 20 || chosen.empty() || windows[0] == 0) {
-    std::fprintf(stderr, "usage: forwarder_bench [names>=20] [runs] [variants ABC] [window]\n");
+    std::fprintf(stderr, "usage: forwarder_bench [names>=20] [runs] [variants ASBC] [window]\n");
     return 2;
   }
   if (ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS) return 1;

@@ -45,6 +45,7 @@ class FakeUpstream:
         self.rules, self.default = {}, default
         self.counts = collections.Counter()   # (name, qtype name, "udp"|"tcp") -> n
         self.queries = []                     # (name as sent, qtype, transport, edns size, id)
+        self.udp_ports = []                   # (name as sent, source port) of each UDP query
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self.udp, self.tcp = bind_pair("127.0.0.1")
@@ -144,6 +145,8 @@ class FakeUpstream:
                 return
             handled = self._handle(data, "udp")
             if handled:
+                with self._lock:
+                    self.udp_ports.append((handled[1].question[0][0], peer[1]))
                 rule = handled[0]
                 if rule.delay_ms or rule.spoof:
                     threading.Thread(target=self._udp_send, args=(handled, peer),

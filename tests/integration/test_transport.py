@@ -72,6 +72,16 @@ def check_upstream_ids(t, d, up):
             f"client ids 0x1111.., upstream ids {[hex(i) for i in ids]}")
 
 
+def check_source_ports(t, d, up):
+    """With the default queries-per-socket (1), every upstream query has its own source port."""
+    names = [f"port{i}.example.test" for i in range(8)]
+    for i, name in enumerate(names):
+        udp_exchange(d.port, w.make_query(name, mid=0x2222 + i))
+    ports = [p for n, p in up.udp_ports if n.lower() in names]
+    t.check(len(ports) == len(names) and len(set(ports)) == len(ports),
+            "a fresh source port for every upstream query", f"upstream saw ports {ports}")
+
+
 def check_pipelining(t, d, up):
     queries = {0x3000 + i: name for i, (name, _) in enumerate(PIPELINED)}
     want = dict(PIPELINED)
@@ -138,9 +148,20 @@ def body(t):
         with t.shelterd(cfg) as d:
             t.run_cases([("truncation", check_truncation), ("upstream tc", check_upstream_tc),
                          ("spoof", check_spoof), ("upstream ids", check_upstream_ids),
+                         ("source ports", check_source_ports),
                          ("pipelining", check_pipelining),
                          ("fragmented tcp", check_fragmented),
                          ("idle timeout", check_idle_timeout)], d, up)
+        # A socket may carry many queries when the operator allows it: at most 4 ports then.
+        shared = base_config(up.addr, threads=1, upstream={"queries-per-socket": 256})
+        with t.shelterd(shared) as d:
+            names = [f"shared{i}.example.test" for i in range(16)]
+            for i, name in enumerate(names):
+                udp_exchange(d.port, w.make_query(name, mid=0x3333 + i))
+            ports = [p for n, p in up.udp_ports if n.lower() in names]
+            t.check(len(ports) == len(names) and len(set(ports)) <= 4,
+                    "queries-per-socket 256: queries share at most 4 source ports",
+                    f"upstream saw ports {ports}")
 
 
 if __name__ == "__main__":

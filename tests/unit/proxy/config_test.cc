@@ -68,6 +68,7 @@ TEST_CASE("an empty document keeps every default") {
       CHECK(c.upstream.resolv_conf == "/etc/resolv.conf");
       CHECK(c.upstream.timeout == 1s);
       CHECK(c.upstream.attempts == 3);
+      CHECK(c.upstream.queries_per_socket == 1);
       CHECK(c.cache.max_entries == 100000);
       CHECK(c.cache.max_ttl == 86400);
       CHECK(c.blocking.mode == BlockMode::block_page);
@@ -119,6 +120,8 @@ TEST_CASE("each key is read into the Config") {
       {"upstream: {timeout: 10ms}", [](const Config& c) { return c.upstream.timeout == 10ms; }},
       {"upstream: {timeout: 1m}", [](const Config& c) { return c.upstream.timeout == 60s; }},
       {"upstream: {attempts: 10}", [](const Config& c) { return c.upstream.attempts == 10; }},
+      {"upstream: {queries-per-socket: 256}",
+       [](const Config& c) { return c.upstream.queries_per_socket == 256; }},
       {"cache: {max-entries: 0}", [](const Config& c) { return c.cache.max_entries == 0; }},
       {"cache: {min-ttl: 30, max-ttl: 30}",
        [](const Config& c) { return c.cache.min_ttl == 30 && c.cache.max_ttl == 30; }},
@@ -248,6 +251,8 @@ TEST_CASE("each kind of error names the key path and the line") {
       {"upstream:\n  timeout: s\n", "upstream.timeout: 's' is not a duration (line 2)", false},
       {"upstream:\n  attempts: 0\n", "upstream.attempts: 0 is out of range 1..10 (line 2)"},
       {"upstream:\n  attempts: 11\n", "upstream.attempts: 11 is out of range 1..10 (line 2)"},
+      {"upstream:\n  queries-per-socket: 0\n",
+       "upstream.queries-per-socket: 0 is out of range 1..10000 (line 2)"},
       {"upstream:\n  servers: ['192.0.2.1:0']\n",
        "upstream.servers[0]: '192.0.2.1:0': port 0 is not allowed here (line 2)"},
       {"upstream:\n  servers: [dns.google]\n",
@@ -473,6 +478,7 @@ TEST_CASE("deploy/shelter.example.yaml parses and documents every key") {
       "resolv-conf",
       "timeout",
       "attempts",
+      "queries-per-socket",
       "cache",
       "max-entries",
       "min-ttl",
