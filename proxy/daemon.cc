@@ -1,5 +1,7 @@
 #include "proxy/daemon.h"
 
+#include <sys/resource.h>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <csignal>
@@ -26,6 +28,18 @@ constexpr auto kDrainGrace = std::chrono::seconds(3);
 
 std::int64_t unix_now() {
   return static_cast<std::int64_t>(std::time(nullptr));
+}
+
+// Every upstream query in flight holds a socket (a fresh source port each, by default) and
+// every TCP client a connection: the common soft limit of 1024 descriptors would turn a slow
+// upstream under load into SERVFAILs. Raise the soft limit to the hard one, as resolvers do.
+void raise_descriptor_limit() {
+  rlimit limit{};
+  if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) return;
+  limit.rlim_cur = limit.rlim_max;
+  if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    log_warn("could not raise the open-file limit; many queries in flight may fail");
+  }
 }
 
 // Everything a (re)load produces before it may be published.
@@ -127,6 +141,7 @@ class Daemon {
     set_log_level(level_of(loaded.config->logging.level));
     for (const std::string& w : loaded.warnings)
       log_warn(w);
+    raise_descriptor_limit();
     publish(loaded);
 
     try {
