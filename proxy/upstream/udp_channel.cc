@@ -48,7 +48,7 @@ struct UdpChannel::Waiter {
 };
 
 struct UdpChannel::Socket {
-  explicit Socket(asio::any_io_executor executor) : socket(std::move(executor)) {}
+  explicit Socket(const asio::any_io_executor& executor) : socket(executor) {}
   asio::ip::udp::socket socket;
   std::unordered_map<std::uint16_t, Waiter*> waiting;
   std::uint32_t queries = 0;
