@@ -176,11 +176,7 @@ class Daemon {
   void start_workers(const config::Config& config) {
     std::size_t count =
         config.threads != 0 ? config.threads : std::max(1u, std::thread::hardware_concurrency());
-    dns::CacheLimits limits{.max_entries = config.cache.max_entries,
-                            .min_ttl = config.cache.min_ttl,
-                            .max_ttl = config.cache.max_ttl,
-                            .max_negative_ttl = config.cache.max_negative_ttl};
-    cache_ = std::make_unique<dns::SharedResponseCache>(limits);
+    cache_ = std::make_unique<dns::SharedResponseCache>(server::cache_limits(config.cache));
     for (std::size_t i = 0; i < count; ++i) {
       workers_.push_back(std::make_unique<server::Worker>(runtime_, *cache_));
     }

@@ -40,6 +40,7 @@ struct UpstreamConfig {
 };
 
 struct CacheConfig {
+  std::uint64_t max_memory_mb = 64;       ///< memory the cached answers may hold, MiB
   std::uint64_t max_entries = 100000;     ///< all threads together; LRU beyond
   std::uint32_t min_ttl = 0;              ///< seconds; TTLs below are raised
   std::uint32_t max_ttl = 86400;          ///< seconds; TTLs above are lowered

@@ -55,6 +55,7 @@ void read_cache(Ctx& c, const Val& v, CacheConfig& k) {
   read_map(c, v,
            {
                {"max-entries", uint_into(c, k.max_entries, 0, 100'000'000)},
+               {"max-memory-mb", uint_into(c, k.max_memory_mb, 1, 1'048'576)},
                {"min-ttl", uint_into(c, k.min_ttl, 0, kMaxTtl)},
                {"max-ttl", uint_into(c, k.max_ttl, 0, kMaxTtl)},
                {"max-negative-ttl", uint_into(c, k.max_negative_ttl, 0, 86'400)},

@@ -73,8 +73,7 @@ bool ResponseCache::insert(const Query& query, std::span<std::uint8_t> answer,
   make_key(query, entry.key);
   entry.stored = now;
   entry.expires = now + std::chrono::seconds(lifetime);
-  store(std::move(entry));
-  return true;
+  return store(std::move(entry));
 }
 
 void ResponseCache::insert_failure(const Query& query, std::uint32_t seconds,
@@ -95,7 +94,7 @@ void ResponseCache::insert_failure(const Query& query, std::uint32_t seconds,
   store(std::move(entry));
 }
 
-void ResponseCache::store(Entry entry) {
+bool ResponseCache::store(Entry entry) {
   auto found = index_.find(std::string_view(entry.key));
   if (found != index_.end()) {
     // The index's key views the entry's own string: drop the index slot before the entry.
@@ -104,12 +103,15 @@ void ResponseCache::store(Entry entry) {
     index_.erase(found);
     lru_.erase(old);
   }
-  while (index_.size() >= limits_.max_entries)
+  std::size_t size = entry.wire.size() + kEntryOverhead;
+  if (size > limits_.max_bytes) return false;  // larger than the whole budget
+  while (index_.size() >= limits_.max_entries || bytes_ + size > limits_.max_bytes)
     evict_one();
-  bytes_ += entry.wire.size() + kEntryOverhead;
+  bytes_ += size;
   lru_.push_front(std::move(entry));
   index_.emplace(std::string_view(lru_.front().key), lru_.begin());
   ++stats_.inserts;
+  return true;
 }
 
 void ResponseCache::evict_one() {
@@ -160,6 +162,7 @@ SharedResponseCache::SharedResponseCache(CacheLimits limits) {
   CacheLimits per_shard = limits;
   per_shard.max_entries =
       limits.max_entries == 0 ? 0 : std::max<std::size_t>(1, limits.max_entries / kShards);
+  per_shard.max_bytes = limits.max_bytes / kShards;
   for (std::size_t i = 0; i < kShards; ++i)
     shards_.push_back(std::make_unique<Shard>(per_shard));
 }

@@ -21,6 +21,10 @@ struct CacheLimits {
   std::uint32_t min_ttl = 0;
   std::uint32_t max_ttl = 86400;
   std::uint32_t max_negative_ttl = 3600;
+  /// Memory the entries may hold (answer bytes plus a fixed overhead each). Answers can be up
+  /// to 64 KiB, so an entry count alone does not bound memory: a client asking for names with
+  /// huge answers could otherwise fill a small gateway's RAM.
+  std::size_t max_bytes = std::size_t{64} << 20;
 };
 
 struct CacheStats {
@@ -70,7 +74,7 @@ class ResponseCache {
   using Lru = std::list<Entry>;
 
   static void make_key(const Query& query, std::string& key);
-  void store(Entry entry);
+  bool store(Entry entry);  // false when the entry alone exceeds the memory budget
   void evict_one();
 
   CacheLimits limits_;

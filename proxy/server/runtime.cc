@@ -4,6 +4,14 @@
 
 namespace shelter::proxy::server {
 
+dns::CacheLimits cache_limits(const config::CacheConfig& cache) {
+  return {.max_entries = cache.max_entries,
+          .min_ttl = cache.min_ttl,
+          .max_ttl = cache.max_ttl,
+          .max_negative_ttl = cache.max_negative_ttl,
+          .max_bytes = cache.max_memory_mb << 20};
+}
+
 std::shared_ptr<const Runtime> make_runtime(std::shared_ptr<const config::Config> config,
                                             std::shared_ptr<const lists::LoadedLists> lists,
                                             std::vector<config::Endpoint> upstreams,

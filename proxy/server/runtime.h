@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "proxy/config/config.h"
+#include "proxy/dns/cache.h"
 #include "proxy/lists/list_loader.h"
 
 namespace shelter::proxy::server {
@@ -27,6 +28,9 @@ struct Runtime {
   std::vector<std::array<std::uint8_t, 4>> block_page_v4;
   std::vector<std::array<std::uint8_t, 16>> block_page_v6;
 };
+
+/// The response cache's limits as the configuration sets them.
+dns::CacheLimits cache_limits(const config::CacheConfig& cache);
 
 /// Builds the derived parts of a Runtime from config, lists and upstreams.
 std::shared_ptr<const Runtime> make_runtime(std::shared_ptr<const config::Config> config,

@@ -413,6 +413,39 @@ TEST_CASE("ResponseCache evicts the least recently used entry", "[dns][cache]") 
   }
 }
 
+TEST_CASE("ResponseCache keeps its memory within max_bytes", "[dns][cache]") {
+  // Measure one entry, then allow room for two and a half of that size.
+  std::size_t one = 0;
+  {
+    dns::ResponseCache probe(limits());
+    REQUIRE(insert(probe, query_for("a.example"), positive("a.example", {300})));
+    one = probe.memory_bytes();
+  }
+  dns::CacheLimits budget = limits();
+  budget.max_bytes = one * 5 / 2;
+  dns::ResponseCache cache(budget);
+  Client a = query_for("a.example");
+  Client b = query_for("b.example");
+  Client c = query_for("c.example");
+  REQUIRE(insert(cache, a, positive("a.example", {300})));
+  REQUIRE(insert(cache, b, positive("b.example", {300})));
+  REQUIRE(insert(cache, c, positive("c.example", {300})));  // a third does not fit: a goes
+  CHECK(cache.size() == 2);
+  CHECK(cache.memory_bytes() <= budget.max_bytes);
+  CHECK(cache.stats().evictions == 1);
+  CHECK_FALSE(lookup(cache, a, t0));
+  CHECK(lookup(cache, b, t0));
+  CHECK(lookup(cache, c, t0));
+
+  SECTION("an answer larger than the whole budget is not cached, and evicts nothing") {
+    std::vector<std::uint32_t> many(200, 300);  // 200 records: far more than the budget
+    Client big = query_for("big.example");
+    CHECK_FALSE(insert(cache, big, positive("big.example", many)));
+    CHECK(cache.size() == 2);
+    CHECK_FALSE(lookup(cache, big, t0));
+  }
+}
+
 TEST_CASE("ResponseCache with max_entries 0 is off", "[dns][cache]") {
   dns::ResponseCache cache(limits(0));
   Client c = query_for("a.example");

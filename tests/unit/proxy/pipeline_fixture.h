@@ -116,10 +116,7 @@ class Pipeline {
   }
 
   static dns::CacheLimits limits(const config::Config& config) {
-    return dns::CacheLimits{.max_entries = config.cache.max_entries,
-                            .min_ttl = config.cache.min_ttl,
-                            .max_ttl = config.cache.max_ttl,
-                            .max_negative_ttl = config.cache.max_negative_ttl};
+    return cache_limits(config.cache);
   }
 
   std::shared_ptr<const config::Config> config_;
