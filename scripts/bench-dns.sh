@@ -88,6 +88,7 @@ upstream:
   timeout: 1s
 cache:
   max-entries: 1000000
+  max-memory-mb: 256   # as unbound's msg-cache-size below
 admin:
   listen: null
 blocking:
