@@ -1,5 +1,8 @@
 #include "blocklist/domain_list.h"
 
+#include <idn2.h>
+
+#include <algorithm>
 #include <array>
 #include <cstdint>
 
@@ -127,8 +130,32 @@ bool is_hosts_skip_name(std::string_view normalised) {
   return false;
 }
 
+// An internationalised name as IDNA 2008 A-labels (punycode), with UTS #46 mapping (so case
+// and compatibility forms fold as browsers fold them). False when libidn2 rejects the name.
+bool idna_to_ascii(std::string_view name, std::string& ascii) {
+  if (name.find('\0') != std::string_view::npos) return false;
+  std::string input(name);  // libidn2 wants a NUL-terminated string
+  char* output = nullptr;
+  if (idn2_to_ascii_8z(input.c_str(), &output, IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL) != IDN2_OK) {
+    return false;
+  }
+  ascii.assign(output);
+  idn2_free(output);
+  return true;
+}
+
+bool has_non_ascii(std::string_view name) {
+  return std::any_of(name.begin(), name.end(),
+                     [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
+}
+
 // normalise_domain without the allocation: parse_list reuses one buffer for every line.
 bool normalise_into(std::string_view name, std::string& out) {
+  if (has_non_ascii(name)) {
+    std::string ascii;
+    // The A-label form is pure ASCII, so this recursion ends at once.
+    return idna_to_ascii(name, ascii) && !has_non_ascii(ascii) && normalise_into(ascii, out);
+  }
   if (!name.empty() && name.back() == '.') name.remove_suffix(1);
   if (name.empty() || name.size() > kMaxNameBytes) return false;
   out.resize(name.size());

@@ -11,10 +11,13 @@
 
 namespace shelter::blocklist {
 
-/// Normalises a domain name for matching: ASCII lower case, one trailing dot removed.
+/// Normalises a domain name for matching: ASCII lower case, one trailing dot removed, and an
+/// internationalised name (UTF-8) turned into its IDNA 2008 A-labels with UTS #46 mapping, so
+/// "Bücher.example" and "xn--bcher-kva.example" are the same entry.
 /// Returns nullopt when the name is not a valid DNS host name: empty, a label empty or over 63
-/// octets, the whole over 253 octets, or a character outside letters, digits, '-' and '_'
-/// (underscore is kept because service names such as `_dmarc` appear in real lists).
+/// octets, the whole over 253 octets, a character outside letters, digits, '-' and '_'
+/// (underscore is kept because service names such as `_dmarc` appear in real lists), or UTF-8
+/// that IDNA rejects.
 /// A single "*." prefix is not accepted here; list formats that know wildcards strip it first.
 std::optional<std::string> normalise_domain(std::string_view name);
 
