@@ -31,6 +31,14 @@ Rcode block_rcode(config::BlockMode mode) {
   return Rcode::noerror;
 }
 
+// Adds our OPT (with `errors`) and truncates to what this client can take over its transport.
+void finish_for_client(std::vector<std::uint8_t>& out, const dns::Query& query, bool over_tcp,
+                       const config::Config& config,
+                       std::span<const dns::ExtendedError> errors = {}) {
+  std::uint16_t ours = config.dns.udp_payload_size;
+  dns::finish_answer(out, query, ours, errors, dns::max_answer_size(query, over_tcp, ours));
+}
+
 void build_block_answer(dns::Bytes packet, const dns::Query& query, bool over_tcp,
                         const policy::Decision& decision, std::uint32_t list_index,
                         std::vector<std::uint8_t>& out, const Runtime& runtime) {
@@ -55,8 +63,7 @@ void build_block_answer(dns::Bytes packet, const dns::Query& query, bool over_tc
       dns::ExtendedError{dns::kEdeForgedAnswer, {}},
   };
   std::span<const dns::ExtendedError> used(errors.data(), forged ? 2 : 1);
-  dns::finish_answer(out, query, config.dns.udp_payload_size, used,
-                     dns::max_answer_size(query, over_tcp, config.dns.udp_payload_size));
+  finish_for_client(out, query, over_tcp, config, used);
 }
 
 }  // namespace
@@ -110,8 +117,7 @@ Step answer_locally(dns::Bytes packet, const config::Address& client, bool over_
     context.metrics.cache_hits.add();
     bool failure = (dns::read_u16(&out[dns::kOffFlags]) & dns::kRcodeMask) ==
                    static_cast<std::uint16_t>(Rcode::servfail);
-    dns::finish_answer(out, query, config.dns.udp_payload_size, {},
-                       dns::max_answer_size(query, over_tcp, config.dns.udp_payload_size));
+    finish_for_client(out, query, over_tcp, config);
     context.metrics.response(failure ? Outcome::servfail : Outcome::cache_hit);
     return Step::reply;
   }
@@ -130,8 +136,7 @@ void answer_from_upstream(dns::Bytes packet, const dns::Query& query, bool over_
     return;
   }
   context.cache.insert(query, out, upstream.parsed, context.now);
-  dns::finish_answer(out, query, config.dns.udp_payload_size, {},
-                     dns::max_answer_size(query, over_tcp, config.dns.udp_payload_size));
+  finish_for_client(out, query, over_tcp, config);
   context.metrics.response(Outcome::forwarded);
 }
 
