@@ -43,9 +43,11 @@ fuzz: deps
 	cmake --build build-fuzz -j $(JOBS) --target fuzzers
 	bash scripts/run-fuzzers.sh build-fuzz $(FUZZ_SECONDS)
 
-# Whole-program DNS benchmark (dnsperf) against shelterd, unbound and dnsdist, plus micro-benchmarks.
+# Whole-program DNS benchmark (dnsperf) against shelterd, unbound and dnsdist, the list engine
+# under snapshot swaps, plus micro-benchmarks.
 bench: build
 	bash scripts/bench-dns.sh $(BUILD)
+	bash scripts/bench-reload.sh $(BUILD)
 	$(BUILD)/tests/bench/blocklist_bench --benchmark_min_time=0.5
 	$(BUILD)/tests/bench/forwarder_bench
 

@@ -6,14 +6,13 @@
 #include <array>
 #include <cstdint>
 
+#include "blocklist/parse_util.h"
+
 namespace shelter::blocklist {
 namespace {
 
-constexpr std::size_t kMaxLineBytes = 4096;
 constexpr std::size_t kMaxNameBytes = 253;
 constexpr std::size_t kMaxLabelBytes = 63;
-constexpr std::size_t kMaxQuotedBytes = 80;
-constexpr std::string_view kBom = "\xEF\xBB\xBF";
 
 // Names that hosts files map to loopback for the machine's own sake; they are not blocklist
 // entries, and blocking "local" or "localhost" would break the clients behind the filter.
@@ -35,92 +34,8 @@ constexpr std::array<std::string_view, 15> kHostsSkipNames = {
     "ip6-allhosts",
 };
 
-bool is_space(char c) {
-  return c == ' ' || c == '\t';
-}
-bool is_digit(char c) {
-  return c >= '0' && c <= '9';
-}
-bool is_hex(char c) {
-  return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && is_space(s.front()))
-    s.remove_prefix(1);
-  while (!s.empty() && is_space(s.back()))
-    s.remove_suffix(1);
-  return s;
-}
-
-// Splits off the first whitespace-separated token; `rest` keeps what follows, trimmed.
-std::string_view next_token(std::string_view& rest) {
-  rest = trim(rest);
-  std::size_t end = 0;
-  while (end < rest.size() && !is_space(rest[end]))
-    ++end;
-  std::string_view token = rest.substr(0, end);
-  rest = trim(rest.substr(end));
-  return token;
-}
-
-// Quotes untrusted text for a message: at most kMaxQuotedBytes, control and non-ASCII bytes
-// escaped so that a hostile list cannot forge log lines.
-std::string quote(std::string_view text) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = "'";
-  for (std::size_t i = 0; i < text.size() && i < kMaxQuotedBytes; ++i) {
-    auto c = static_cast<unsigned char>(text[i]);
-    if (c < 0x20 || c >= 0x7f || c == '\\') {
-      out += "\\x";
-      out += kHex[c >> 4];
-      out += kHex[c & 0xf];
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  out += text.size() > kMaxQuotedBytes ? "'..." : "'";
-  return out;
-}
-
-bool is_ipv4(std::string_view s) {
-  int parts = 0;
-  while (true) {
-    std::size_t digits = 0;
-    int value = 0;
-    // Stops after a fourth digit, which already disqualifies the part (and cannot overflow).
-    while (digits < s.size() && digits <= 3 && is_digit(s[digits])) {
-      value = value * 10 + (s[digits++] - '0');
-    }
-    if (digits == 0 || digits > 3 || value > 255) return false;
-    s.remove_prefix(digits);
-    if (++parts == 4) return s.empty();
-    if (s.empty() || s.front() != '.') return false;
-    s.remove_prefix(1);
-  }
-}
-
-// A loose check, enough to tell an address column from a name: hex digits, ':' and '.' (for
-// embedded IPv4), at least two colons, and an optional "%zone" as macOS hosts files carry.
-bool is_ipv6(std::string_view s) {
-  if (auto zone = s.find('%'); zone != std::string_view::npos) {
-    if (zone + 1 == s.size()) return false;
-    s = s.substr(0, zone);
-  }
-  if (s.size() < 2 || s.size() > 45) return false;
-  int colons = 0;
-  for (char c : s) {
-    if (c == ':') {
-      ++colons;
-    } else if (!is_hex(c) && c != '.') {
-      return false;
-    }
-  }
-  return colons >= 2;
-}
-
 bool is_address(std::string_view s) {
-  return is_ipv4(s) || is_ipv6(s);
+  return parse::is_ipv4(s) || parse::is_ipv6(s);
 }
 
 bool is_hosts_skip_name(std::string_view normalised) {
@@ -168,7 +83,7 @@ bool normalise_into(std::string_view name, std::string& out) {
     } else {
       if (c >= 'A' && c <= 'Z') {
         c = static_cast<char>(c - 'A' + 'a');
-      } else if (!((c >= 'a' && c <= 'z') || is_digit(c) || c == '-' || c == '_')) {
+      } else if (!((c >= 'a' && c <= 'z') || parse::is_digit(c) || c == '-' || c == '_')) {
         return false;
       }
       if (++label > kMaxLabelBytes) return false;
@@ -178,96 +93,95 @@ bool normalise_into(std::string_view name, std::string& out) {
   return label != 0;
 }
 
-class LineParser {
+// One parser for both formats: they differ only in how a line is split.
+class DomainLineParser {
  public:
-  LineParser(ListFormat format, const std::function<void(std::string_view)>& add)
-      : format_(format), add_(add) {}
+  DomainLineParser(bool hosts, const RuleSink& sink) : hosts_(hosts), out_(sink) {}
 
   void parse_line(std::size_t number, std::string_view line) {
-    if (line.size() > kMaxLineBytes) {
-      reject(number, "line longer than " + std::to_string(kMaxLineBytes) + " bytes");
-      return;
-    }
-    if (format_ == ListFormat::domains) {
-      parse_domains_line(number, line);
-    } else {
+    rule_.line = static_cast<std::uint32_t>(number);
+    if (hosts_) {
       parse_hosts_line(number, line);
+    } else {
+      parse_domains_line(number, line);
     }
   }
 
-  ParseSummary take_summary() { return std::move(summary_); }
+  void reject_too_long(std::size_t number) { out_.reject_too_long(number); }
+  ParseSummary finish() { return out_.finish(); }
 
  private:
   void parse_domains_line(std::size_t number, std::string_view line) {
-    line = trim(line.substr(0, line.find('#')));
+    line = parse::trim(line.substr(0, line.find('#')));
     if (line.empty() || line.front() == '!') {
-      ++summary_.skipped;
+      out_.skip();
       return;
     }
     std::string_view rest = line;
-    std::string_view token = next_token(rest);
+    std::string_view token = parse::next_token(rest);
     if (!rest.empty() && rest.front() != '!') {
-      reject(number, "unexpected text after domain name: " + quote(line));
+      out_.reject(number, "unexpected text after domain name: " + parse::quote(line));
       return;
     }
     // An entry already covers every subdomain, so "*.example.com" means "example.com".
     std::string_view name = token;
     if (name.starts_with("*.")) name.remove_prefix(2);
     if (!normalise_into(name, buffer_)) {
-      reject(number, "invalid domain name " + quote(token));
+      out_.reject(number, "invalid domain name " + parse::quote(token));
       return;
     }
     take();
   }
 
   void parse_hosts_line(std::size_t number, std::string_view line) {
-    std::string_view rest = trim(line.substr(0, line.find('#')));
+    std::string_view rest = parse::trim(line.substr(0, line.find('#')));
     if (rest.empty()) {
-      ++summary_.skipped;
+      out_.skip();
       return;
     }
-    std::string_view address = next_token(rest);
+    std::string_view address = parse::next_token(rest);
     if (!is_address(address)) {
-      reject(number, "hosts line has no address: " + quote(address));
+      out_.reject(number, "hosts line has no address: " + parse::quote(address));
       return;
     }
     if (rest.empty()) {
-      reject(number, "hosts line has no name after address " + quote(address));
+      out_.reject(number, "hosts line has no name after address " + parse::quote(address));
       return;
     }
     std::optional<std::string> first_bad;
     while (!rest.empty()) {
-      std::string_view name = next_token(rest);
+      std::string_view name = parse::next_token(rest);
       bool valid = !is_address(name) && normalise_into(name, buffer_);
       if (valid && !is_hosts_skip_name(buffer_)) {
         take();
       } else if (valid || is_address(name)) {
-        ++summary_.skipped;
+        out_.skip();
       } else if (!first_bad) {
-        first_bad = "invalid domain name " + quote(name);
+        first_bad = "invalid domain name " + parse::quote(name);
       }
     }
     // Good names on the line are kept; the line still counts once as malformed.
-    if (first_bad) reject(number, std::move(*first_bad));
+    if (first_bad) out_.reject(number, std::move(*first_bad));
   }
 
   void take() {
-    ++summary_.taken;
-    add_(buffer_);
+    rule_.host = buffer_;
+    out_.take(rule_);
   }
 
-  void reject(std::size_t number, std::string message) {
-    if (summary_.issues.size() < ParseSummary::kMaxIssues) {
-      summary_.issues.push_back({number, std::move(message)});
-    }
-    ++summary_.rejected;
-  }
-
-  ListFormat format_;
-  const std::function<void(std::string_view)>& add_;
-  ParseSummary summary_;
+  bool hosts_;
+  parse::SummaryBuilder out_;
+  Rule rule_;  // block, self_and_below, domain-level: only host and line change
   std::string buffer_;
 };
+
+ParseSummary parse_domain_lines(std::string_view text, bool hosts, const RuleSink& sink) {
+  DomainLineParser parser(hosts, sink);
+  parse::for_each_line(
+      text, [&](std::size_t n, std::string_view line) { parser.parse_line(n, line); },
+      [&](std::size_t n) { parser.reject_too_long(n); });
+  return parser.finish();
+}
 
 }  // namespace
 
@@ -277,25 +191,12 @@ std::optional<std::string> normalise_domain(std::string_view name) {
   return out;
 }
 
-std::optional<ListFormat> parse_list_format(std::string_view text) {
-  if (text == "domains") return ListFormat::domains;
-  if (text == "hosts") return ListFormat::hosts;
-  return std::nullopt;
+ParseSummary parse_domains(std::string_view text, const RuleSink& sink) {
+  return parse_domain_lines(text, false, sink);
 }
 
-ParseSummary parse_list(std::string_view text, ListFormat format,
-                        const std::function<void(std::string_view domain)>& add) {
-  if (text.starts_with(kBom)) text.remove_prefix(kBom.size());
-  LineParser parser(format, add);
-  std::size_t number = 0;
-  while (!text.empty()) {
-    std::size_t end = text.find('\n');
-    std::string_view line = text.substr(0, end);
-    text = end == std::string_view::npos ? std::string_view() : text.substr(end + 1);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    parser.parse_line(++number, line);
-  }
-  return parser.take_summary();
+ParseSummary parse_hosts(std::string_view text, const RuleSink& sink) {
+  return parse_domain_lines(text, true, sink);
 }
 
 }  // namespace shelter::blocklist

@@ -1,13 +1,12 @@
 #pragma once
-// Parsing of plain domain lists and hosts files, and domain-name normalisation.
-// Pure functions over bytes already in memory: no I/O.
+// Domain-name normalisation, and the two simplest list formats: plain domain lists and hosts
+// files. Pure functions over bytes already in memory: no I/O.
 
-#include <cstddef>
-#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
+
+#include "blocklist/rule.h"
 
 namespace shelter::blocklist {
 
@@ -21,32 +20,14 @@ namespace shelter::blocklist {
 /// A single "*." prefix is not accepted here; list formats that know wildcards strip it first.
 std::optional<std::string> normalise_domain(std::string_view name);
 
-enum class ListFormat {
-  domains,  ///< one name a line; '#' and '!' start comments (whole line or after the name)
-  hosts,    ///< `ADDRESS name [name ...]`; '#' starts a comment; localhost-style names skipped
-};
+/// Plain domain list: one name a line; '#' starts a comment anywhere, '!' at the start of a
+/// line or after the name. Each name is a block rule for the name and every name below it
+/// ("*.example.com" is read as "example.com", which already covers its subdomains).
+/// Never throws on bad input: malformed lines are counted and described and parsing goes on.
+ParseSummary parse_domains(std::string_view text, const RuleSink& sink);
 
-/// Parses "domains" or "hosts" (case-sensitive); nullopt for anything else.
-std::optional<ListFormat> parse_list_format(std::string_view text);
-
-struct ParseIssue {
-  std::size_t line = 0;  ///< 1-based line number
-  std::string message;   ///< what is wrong, e.g. "invalid domain name 'a..b'"
-};
-
-struct ParseSummary {
-  std::size_t taken = 0;     ///< entries handed to the sink
-  std::size_t skipped = 0;   ///< blank lines, comments, and hosts-file names such as localhost
-  std::size_t rejected = 0;  ///< malformed lines
-  /// The first kMaxIssues malformed lines, in order; `rejected` counts them all.
-  std::vector<ParseIssue> issues;
-  static constexpr std::size_t kMaxIssues = 100;
-};
-
-/// Parses a whole list. Calls `add` with each normalised domain. Never throws on bad input:
-/// malformed lines are counted and described in the summary and parsing goes on.
-/// Accepts LF and CRLF line ends, and a UTF-8 byte-order mark at the start.
-ParseSummary parse_list(std::string_view text, ListFormat format,
-                        const std::function<void(std::string_view domain)>& add);
+/// Hosts file: `ADDRESS name [name ...]`; '#' starts a comment. Names such as localhost and
+/// names that are themselves addresses are skipped. Rules as for parse_domains.
+ParseSummary parse_hosts(std::string_view text, const RuleSink& sink);
 
 }  // namespace shelter::blocklist

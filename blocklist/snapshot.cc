@@ -1,397 +1,374 @@
+// Snapshot: opening (validation) of an image and the lookups. The lookups trust the image:
+// open() has checked every offset and index they follow.
 #include "blocklist/snapshot.h"
 
 #include <algorithm>
-#include <array>
-#include <bit>
 #include <cstring>
-#include <limits>
-#include <stdexcept>
-#include <utility>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
 
+#include "blocklist/snapshot_format.h"
+#include "blocklist/snapshot_layout.h"
+#include "blocklist/suffix_hash.h"
+
 namespace shelter::blocklist {
+
+namespace fmt = format;
+
 namespace {
 
-constexpr std::size_t kMaxNameBytes = 253;
+// A record, decoded.
+struct Record {
+  std::string_view host;
+  std::uint32_t combo = 0;
+  std::uint32_t url_first = 0;
+  std::uint32_t url_count = 0;
+  const std::uint8_t* local = nullptr;  // u8 count, then (u8 size, bytes) entries
+};
 
-// Names are hashed label by label from the right, each label seeded with the hash of everything
-// to its right, so one pass over a query name yields the hash of every suffix ("d", "c.d",
-// "b.c.d", ...). The label step follows wyhash: two 64-bit words folded by 128-bit multiplies.
-constexpr std::uint64_t kSecret0 = 0xa0761d6478bd642fULL;
-constexpr std::uint64_t kSecret1 = 0xe7037ed1a0b428dbULL;
-
-inline std::uint64_t mix(std::uint64_t a, std::uint64_t b) {
-  __extension__ using Wide = unsigned __int128;
-  Wide product = static_cast<Wide>(a) * b;
-  return static_cast<std::uint64_t>(product) ^ static_cast<std::uint64_t>(product >> 64);
-}
-
-// Little-endian on every host, so that the masks below keep the first bytes of a word.
-inline std::uint64_t read8(const char* p) {
-  std::uint64_t v;
-  std::memcpy(&v, p, sizeof v);
-  if constexpr (std::endian::native == std::endian::big) v = __builtin_bswap64(v);
-  return v;
-}
-
-// `p` points into a SuffixHashes buffer, which has 8 readable bytes on either side of the name:
-// a label of up to 16 bytes is then read as two whole words without a branch on its length.
-inline std::uint64_t hash_label(const char* p, std::size_t n, std::uint64_t seed) {
-  std::uint64_t a;
-  std::uint64_t b;
-  if (n <= 16) [[likely]] {
-    a = read8(p) & (n >= 8 ? ~std::uint64_t{0} : (std::uint64_t{1} << (8 * n)) - 1);
-    b = n > 8 ? read8(p + n - 8) : 0;
-  } else {
-    std::size_t i = n;
-    for (; i > 16; i -= 16, p += 16)
-      seed = mix(read8(p) ^ kSecret1, read8(p + 8) ^ seed);
-    a = read8(p + i - 16);
-    b = read8(p + i - 8);
+// Decodes the record at `p`; false when it would read past `end` (only open() can see that).
+bool decode_record(const std::uint8_t* p, const std::uint8_t* end, Record& out) {
+  if (p >= end || end - p < 1 + *p) return false;
+  std::size_t size = *p;
+  out.host = std::string_view(reinterpret_cast<const char*>(p + 1), size);
+  p += 1 + size;
+  std::uint32_t ref;
+  if (!fmt::read_varint(p, end, ref)) return false;
+  out.combo = ref >> 2;
+  out.url_first = out.url_count = 0;
+  if (ref & 2) {
+    if (!fmt::read_varint(p, end, out.url_first) || !fmt::read_varint(p, end, out.url_count))
+      return false;
   }
-  return mix(kSecret0 ^ n, mix(a ^ kSecret1, b ^ seed));
+  out.local = (ref & 1) ? p : nullptr;
+  return true;
 }
 
-// The tags of every suffix of a name that starts at a label boundary, shortest first. A tag
-// is the low half of the suffix hash, never 0 (which marks an empty slot).
-class SuffixHashes {
+// Bit i set when slot i of the group holds `tag`.
+inline unsigned match_tags(const std::uint8_t* group, std::uint16_t tag) {
+#if defined(__SSE2__)
+  const __m128i wanted = _mm_set1_epi16(static_cast<short>(tag));
+  __m128i low = _mm_loadu_si128(reinterpret_cast<const __m128i*>(group + fmt::kGroupTagsAt));
+  __m128i high = _mm_loadu_si128(reinterpret_cast<const __m128i*>(group + fmt::kGroupTagsAt + 16));
+  __m128i bytes = _mm_packs_epi16(_mm_cmpeq_epi16(low, wanted), _mm_cmpeq_epi16(high, wanted));
+  // Lanes 14 and 15 of `high` are the first two record offsets, not tags.
+  return static_cast<unsigned>(_mm_movemask_epi8(bytes)) & ((1u << fmt::kGroupSlots) - 1);
+#else
+  unsigned mask = 0;
+  for (unsigned i = 0; i < fmt::kGroupSlots; ++i)
+    mask |= unsigned{fmt::load16(group + fmt::kGroupTagsAt + 2 * i) == tag} << i;
+  return mask;
+#endif
+}
+
+std::uint32_t combo_word(const Snapshot::Layout& l, std::size_t index) {
+  return fmt::load32(l.combos + 4 * index);
+}
+
+fmt::UrlRule url_rule(const Snapshot::Layout& l, std::size_t index) {
+  const std::uint8_t* p = l.urls + 12 * index;
+  return {fmt::load32(p), fmt::load16(p + 4), fmt::load16(p + 6), fmt::load32(p + 8)};
+}
+
+// The record of `host`, or null.
+const std::uint8_t* find(const Snapshot::Layout& l, std::string_view host, std::uint64_t hash) {
+  const std::uint16_t tag = fmt::tag_of(hash);
+  for (std::size_t g = fmt::home_group(hash, l.home_groups); g < l.group_count; ++g) {
+    const std::uint8_t* group = l.groups + g * fmt::kGroupBytes;
+    for (unsigned match = match_tags(group, tag); match != 0; match &= match - 1) {
+      auto slot = static_cast<unsigned>(__builtin_ctz(match));
+      const std::uint8_t* rec =
+          l.records + fmt::load32(group) + fmt::load16(group + fmt::kGroupOffsetsAt + 2 * slot);
+      if (rec[0] == host.size() && std::memcmp(rec + 1, host.data(), host.size()) == 0) return rec;
+    }
+    if ((group[fmt::kGroupFlagsAt] & fmt::kGroupOverflow) == 0) return nullptr;
+  }
+  return nullptr;
+}
+
+// A rule that applies to the name being looked up, before precedence.
+// Trivially constructible, so that a lookup's inline array of them costs nothing to create.
+struct Candidate {
+  std::uint32_t membership;
+  std::uint32_t depth;  // labels between the name and the listed host (0: the name itself)
+  const std::uint8_t* record;
+  std::int64_t url;  // index of the URL rule; -1 for a domain-level rule
+};
+
+// Candidates without a heap allocation in the common case (a handful at most).
+class Candidates {
  public:
-  static constexpr std::size_t kMaxBytes = kMaxNameBytes + 1;
-
-  // `name` has at most kMaxBytes bytes.
-  explicit SuffixHashes(std::string_view name) {
-    std::memset(buffer_.data(), 0, kPad);
-    std::memcpy(buffer_.data() + kPad, name.data(), name.size());
-    std::memset(buffer_.data() + kPad + name.size(), 0, kPad);
-    const char* p = buffer_.data() + kPad;
-    // Label starts, eight bytes at a time: a byte equal to '.' becomes zero after the xor,
-    // and the expression below sets the top bit of exactly the zero bytes. The zero padding
-    // after the name never looks like a dot.
-    constexpr std::uint64_t kDots = 0x2e2e2e2e2e2e2e2eULL;
-    constexpr std::uint64_t kLow7 = 0x7f7f7f7f7f7f7f7fULL;
-    std::array<std::uint8_t, kMaxBytes + 1> starts;
-    starts[0] = 0;
-    std::size_t labels = 1;
-    for (std::size_t i = 0; i < name.size(); i += 8) {
-      std::uint64_t w = read8(p + i) ^ kDots;
-      for (std::uint64_t dots = ~(((w & kLow7) + kLow7) | w | kLow7); dots != 0; dots &= dots - 1) {
-        starts[labels++] = static_cast<std::uint8_t>(i + std::countr_zero(dots) / 8 + 1);
-      }
+  void push(const Candidate& c) {
+    if (size_ < inline_.size()) {
+      inline_[size_++] = c;
+    } else {
+      if (spill_.empty()) spill_.assign(inline_.begin(), inline_.end());
+      spill_.push_back(c);
+      ++size_;
     }
-    std::uint64_t h = kSecret0;
-    std::size_t end = name.size();
-    for (std::size_t k = 0; k < labels; ++k) {
-      std::size_t start = starts[labels - 1 - k];
-      h = hash_label(p + start, end - start, h);
-      auto tag = static_cast<std::uint32_t>(h);
-      tags_[k] = tag + (tag == 0);
-      starts_[k] = static_cast<std::uint8_t>(start);
-      end = start - 1;
-    }
-    count_ = labels;
   }
-
-  std::size_t size() const { return count_; }
-  std::size_t start(std::size_t i) const { return starts_[i]; }
-  std::uint32_t tag(std::size_t i) const { return tags_[i]; }
-  std::uint32_t whole_tag() const { return tags_[count_ - 1]; }
+  std::size_t size() const { return size_; }
+  const Candidate& operator[](std::size_t i) const {
+    return spill_.empty() ? inline_[i] : spill_[i];
+  }
 
  private:
-  static constexpr std::size_t kPad = 8;
-  // Room for whole 8-byte reads up to kPad bytes past the name.
-  std::array<char, kPad + kMaxBytes + kPad> buffer_;
-  std::array<std::uint32_t, kMaxBytes + 1> tags_;
-  std::array<std::uint8_t, kMaxBytes + 1> starts_;
-  std::size_t count_ = 0;
+  std::array<Candidate, 16> inline_;
+  std::vector<Candidate> spill_;
+  std::size_t size_ = 0;
 };
 
-// Record layout in the arena: [length: 1 byte][list ref: 4 bytes][name bytes].
-constexpr std::size_t kRecordHeader = 5;
-// A list ref with this bit set is an offset into Table::multi; otherwise it is the list index.
-constexpr std::uint32_t kMultiBit = 0x80000000U;
-constexpr std::size_t kGroupSlots = 8;
-// Maximum load, in tenths: with 8-slot groups a miss reads 1.4 groups on average at 0.7.
-constexpr std::size_t kMaxLoadTenths = 7;
-
-}  // namespace
-
-// Open addressing over groups of 8 slots, each group one 64-byte cache line holding 8 tags and
-// the 8 matching arena offsets. A probe compares all tags of a group at once and moves to the
-// next group only when the group is full, so a miss usually costs one cache line and no
-// string comparison. The home group is taken from the tag alone (multiply-shift onto any group
-// count), so resizing never re-reads the names and build() can shrink the table to fit.
-struct Snapshot::Table {
-  struct alignas(64) Group {
-    std::array<std::uint32_t, kGroupSlots> tags{};
-    std::array<std::uint32_t, kGroupSlots> offsets{};
-  };
-  struct Position {
-    std::size_t group;
-    unsigned slot;
-    bool found;
-  };
-
-  std::vector<Group> groups = std::vector<Group>(1);
-  std::size_t entries = 0;  // distinct domains
-  std::size_t pairs = 0;    // distinct (domain, list) pairs
-  std::string arena;
-  std::vector<std::uint32_t> multi;  // runs of [count, lists in precedence order]
-  bool any_legal = false;            // lets a lookup stop at its first hit when false
-
-  std::size_t home(std::uint32_t tag) const {
-    return static_cast<std::size_t>((static_cast<std::uint64_t>(tag) * groups.size()) >> 32);
-  }
-
-  const char* record(std::uint32_t offset) const { return arena.data() + offset; }
-
-  static std::uint32_t list_ref(const char* record) {
-    std::uint32_t ref;
-    std::memcpy(&ref, record + 1, sizeof ref);
-    return ref;
-  }
-
-  // The list that decides a match on this record: the only one, or the first in precedence.
-  std::uint32_t best_list(const char* record) const {
-    std::uint32_t ref = list_ref(record);
-    return (ref & kMultiBit) ? multi[(ref & ~kMultiBit) + 1] : ref;
-  }
-
-  // Bit i of `match` is set when tags[i] == tag, of `empty` when slot i is free.
-  struct Masks {
-    unsigned match;
-    unsigned empty;
-  };
-  static Masks scan(const Group& group, std::uint32_t tag) {
-#if defined(__SSE2__)
-    const auto* tags = reinterpret_cast<const __m128i*>(group.tags.data());
-    const __m128i low = _mm_load_si128(tags);
-    const __m128i high = _mm_load_si128(tags + 1);
-    auto mask_of = [&](__m128i value) {
-      __m128i words = _mm_packs_epi32(_mm_cmpeq_epi32(low, value), _mm_cmpeq_epi32(high, value));
-      return static_cast<unsigned>(_mm_movemask_epi8(_mm_packs_epi16(words, _mm_setzero_si128())));
-    };
-    return {mask_of(_mm_set1_epi32(static_cast<int>(tag))), mask_of(_mm_setzero_si128())};
-#else
-    Masks masks{0, 0};
-    for (unsigned i = 0; i < kGroupSlots; ++i) {
-      masks.match |= unsigned{group.tags[i] == tag} << i;
-      masks.empty |= unsigned{group.tags[i] == 0} << i;
-    }
-    return masks;
-#endif
-  }
-
-  // Where `name` is, or the first empty slot of its probe sequence when it is absent. Entries
-  // are never removed, so a group with an empty slot ends the sequence.
-  Position probe(std::string_view name, std::uint32_t tag) const {
-    for (std::size_t g = home(tag);; g = g + 1 == groups.size() ? 0 : g + 1) {
-      const Group& group = groups[g];
-      Masks masks = scan(group, tag);
-      for (; masks.match != 0; masks.match &= masks.match - 1) {
-        auto slot = static_cast<unsigned>(std::countr_zero(masks.match));
-        const char* rec = record(group.offsets[slot]);
-        if (static_cast<unsigned char>(rec[0]) == name.size() &&
-            std::memcmp(rec + kRecordHeader, name.data(), name.size()) == 0) {
-          return {g, slot, true};
-        }
-      }
-      if (masks.empty != 0) return {g, static_cast<unsigned>(std::countr_zero(masks.empty)), false};
-    }
-  }
-
-  const char* find(std::string_view name, std::uint32_t tag) const {
-    Position at = probe(name, tag);
-    return at.found ? record(groups[at.group].offsets[at.slot]) : nullptr;
-  }
-
-  // Re-slots every entry into `count` groups, by tag only.
-  void resize(std::size_t count) {
-    std::vector<Group> old = std::exchange(groups, std::vector<Group>(count));
-    for (const Group& group : old) {
-      for (unsigned i = 0; i < kGroupSlots; ++i) {
-        if (group.tags[i] == 0) continue;
-        std::size_t g = home(group.tags[i]);
-        unsigned empty;
-        while ((empty = scan(groups[g], 0).empty) == 0)
-          g = g + 1 == count ? 0 : g + 1;
-        auto slot = static_cast<unsigned>(std::countr_zero(empty));
-        groups[g].tags[slot] = group.tags[i];
-        groups[g].offsets[slot] = group.offsets[i];
-      }
-    }
-  }
-
-  static std::size_t groups_for(std::size_t entries) {
-    return entries * 10 / (kGroupSlots * kMaxLoadTenths) + 1;
-  }
-
-  // Finds `name`, or appends a record for it in `list`. Returns the record's offset and
-  // whether it was added.
-  std::pair<std::uint32_t, bool> emplace(std::string_view name, std::uint32_t tag,
-                                         std::uint32_t list) {
-    if ((entries + 1) * 10 > groups.size() * kGroupSlots * kMaxLoadTenths) {
-      resize(groups.size() * 2);
-    }
-    Position at = probe(name, tag);
-    Group& group = groups[at.group];
-    if (at.found) return {group.offsets[at.slot], false};
-    std::size_t offset = arena.size();
-    if (offset + kRecordHeader + name.size() > std::numeric_limits<std::uint32_t>::max()) {
-      throw std::length_error("blocklist snapshot text over 4 GiB");
-    }
-    arena.push_back(static_cast<char>(name.size()));
-    arena.append(reinterpret_cast<const char*>(&list), sizeof list);
-    arena.append(name);
-    group.tags[at.slot] = tag;
-    group.offsets[at.slot] = static_cast<std::uint32_t>(offset);
-    ++entries;
-    return {static_cast<std::uint32_t>(offset), true};
-  }
-};
-
-std::size_t Snapshot::size() const {
-  return table_ ? table_->pairs : 0;
+bool applies(std::uint32_t membership, std::uint32_t depth) {
+  return (membership & (depth == 0 ? fmt::member::kSelf : fmt::member::kBelow)) != 0;
 }
 
-std::size_t Snapshot::memory_bytes() const {
-  std::size_t bytes = sizeof(Snapshot) + lists_.capacity() * sizeof(ListInfo);
-  for (const ListInfo& list : lists_) {
-    bytes += list.id.capacity() + list.category.capacity() + list.authority.capacity() +
-             list.appeal.capacity();
+// Does `path` (canonical, maybe with a query) match a URL rule's path?
+bool path_matches(std::string_view rule, std::uint16_t flags, std::string_view path) {
+  if (flags & fmt::kUrlPrefix) {
+    if (!path.starts_with(rule)) return false;
+    if (!(flags & fmt::kUrlSeparator) || path.size() == rule.size()) return true;
+    // adblock `^`: anything but a letter, a digit or one of "_-.%".
+    char next = path[rule.size()];
+    bool word = (next >= 'a' && next <= 'z') || (next >= 'A' && next <= 'Z') ||
+                (next >= '0' && next <= '9') || next == '_' || next == '-' || next == '.' ||
+                next == '%';
+    return !word;
   }
-  if (table_) {
-    bytes += sizeof(Table) + table_->groups.capacity() * sizeof(Table::Group) +
-             table_->arena.capacity() + table_->multi.capacity() * sizeof(std::uint32_t);
+  if (path == rule) return true;
+  // A page listed without a query is that page whatever the query.
+  if (rule.find('?') == std::string_view::npos) {
+    std::size_t query = path.find('?');
+    return query != std::string_view::npos && path.substr(0, query) == rule;
   }
-  return bytes;
+  return false;
 }
 
-std::optional<Match> Snapshot::lookup(std::string_view name) const {
-  if (!table_) return std::nullopt;
-  const Table& table = *table_;
+// Gathers the candidates for `name`: domain-level rules always; URL rules either all of them
+// (`path` null: the DNS view, where they can only make the name partial) or those matching
+// `*path`.
+void gather(const Snapshot::Layout& l, std::string_view name, const std::string_view* path,
+            Candidates& out) {
+  if (name.empty()) return;
   // No entry is longer than kMaxNameBytes, so only the tail of an over-long name can match.
   if (name.size() > SuffixHashes::kMaxBytes)
     name.remove_prefix(name.size() - SuffixHashes::kMaxBytes);
-  // Hash every suffix and prefetch its home group first, so that the cache misses of a large
-  // table overlap instead of coming one after another.
-  SuffixHashes suffixes(name);
+  SuffixHashes suffixes(name, l.seed);
+  // Prefetch every home group first, so that the cache misses of a large table overlap.
+  // Suffix k has k + 1 labels; suffixes of a label count no host has are never probed.
   for (std::size_t k = 0; k < suffixes.size(); ++k) {
-    __builtin_prefetch(&table.groups[table.home(suffixes.tag(k))]);
+    if (l.label_counts & fmt::label_count_bit(k + 1))
+      __builtin_prefetch(l.groups +
+                         fmt::home_group(suffixes.hash(k), l.home_groups) * fmt::kGroupBytes);
   }
-  // Longest first: the first hit is the most specific; only a legal hit further up replaces a
-  // non-legal one, and once a legal list has matched nothing can beat it.
-  const char* best = nullptr;
-  std::uint32_t best_list = 0;
-  for (std::size_t k = suffixes.size(); k-- > 0;) {
+  const std::size_t labels = suffixes.size();
+  for (std::size_t k = labels; k-- > 0;) {
+    if (!(l.label_counts & fmt::label_count_bit(k + 1))) continue;
     std::size_t start = suffixes.start(k);
-    const char* rec =
-        table.find(std::string_view(name.data() + start, name.size() - start), suffixes.tag(k));
+    const std::uint8_t* rec = find(l, name.substr(start), suffixes.hash(k));
     if (rec == nullptr) continue;
-    std::uint32_t list = table.best_list(rec);
-    bool legal = lists_[list].legal;
-    if (best == nullptr || legal) {
-      best = rec;
-      best_list = list;
+    auto depth = static_cast<std::uint32_t>(labels - 1 - k);
+    Record r;
+    decode_record(rec, l.records + l.records_size, r);
+    std::uint32_t count = combo_word(l, r.combo);
+    for (std::uint32_t i = 1; i <= count; ++i) {
+      std::uint32_t m = combo_word(l, r.combo + i);
+      if (applies(m, depth)) out.push({m, depth, rec, -1});
     }
-    if (legal || !table.any_legal) break;
+    for (std::uint32_t i = r.url_first; i < r.url_first + r.url_count; ++i) {
+      fmt::UrlRule rule = url_rule(l, i);
+      if (!applies(rule.membership, depth)) continue;
+      if (path != nullptr &&
+          !path_matches(std::string_view(l.text + rule.path_offset, rule.path_size), rule.flags,
+                        *path)) {
+        continue;
+      }
+      out.push({rule.membership, depth, rec, static_cast<std::int64_t>(i)});
+    }
   }
-  if (best == nullptr) return std::nullopt;
-  return Match{best_list,
-               std::string_view(best + kRecordHeader, static_cast<unsigned char>(best[0]))};
 }
 
-std::vector<std::uint32_t> Snapshot::lists_of(std::string_view name) const {
-  std::vector<std::uint32_t> out;
-  if (!table_ || name.size() > kMaxNameBytes) return out;
-  const char* rec = table_->find(name, SuffixHashes(name).whole_tag());
-  if (rec == nullptr) return out;
-  std::uint32_t ref = Table::list_ref(rec);
-  if (ref & kMultiBit) {
-    const std::uint32_t* run = table_->multi.data() + (ref & ~kMultiBit);
-    out.assign(run + 1, run + 1 + run[0]);
-    std::sort(out.begin(), out.end());
-  } else {
-    out.push_back(ref);
+MatchedRule to_rule(const Snapshot::Layout& l, const Candidate& c) {
+  namespace m = fmt::member;
+  MatchedRule rule;
+  rule.list_index = m::list(c.membership);
+  rule.category = m::category(c.membership);
+  rule.action = (c.membership & m::kAllow) ? RuleAction::allow : RuleAction::block;
+  rule.important = (c.membership & m::kImportant) != 0;
+  rule.answer = static_cast<DnsAnswer>((c.membership >> m::kAnswerShift) & 3);
+  bool self = (c.membership & m::kSelf) != 0;
+  bool below = (c.membership & m::kBelow) != 0;
+  rule.scope = self && below ? HostScope::self_and_below
+               : self        ? HostScope::self_only
+                             : HostScope::below_only;
+  rule.host = std::string_view(reinterpret_cast<const char*>(c.record + 1), c.record[0]);
+  if (c.url >= 0) {
+    fmt::UrlRule url = url_rule(l, static_cast<std::size_t>(c.url));
+    rule.level = RuleLevel::url;
+    rule.path = std::string_view(l.text + url.path_offset, url.path_size);
+    rule.path_prefix = (url.flags & fmt::kUrlPrefix) != 0;
+    rule.path_separator = (url.flags & fmt::kUrlSeparator) != 0;
   }
+  return rule;
+}
+
+// How one class (legal or not) of rules comes out.
+struct ClassOutcome {
+  bool any_block = false;
+  bool important_block = false;
+  bool allow = false;
+  bool important_allow = false;
+
+  bool blocked() const { return any_block && !(important_allow || (allow && !important_block)); }
+  // Whether a block rule of this class stands, given the class's exceptions.
+  bool stands(std::uint32_t membership) const {
+    return blocked() && ((membership & fmt::member::kImportant) || !allow);
+  }
+};
+
+// `a` is a more specific block than `b`: nearer host, URL rule first (longer path first),
+// then the earlier list.
+bool more_specific(const Snapshot::Layout& l, const Candidate& a, const Candidate& b) {
+  if (a.depth != b.depth) return a.depth < b.depth;
+  if ((a.url >= 0) != (b.url >= 0)) return a.url >= 0;
+  if (a.url >= 0) {
+    auto pa = url_rule(l, static_cast<std::size_t>(a.url)).path_size;
+    auto pb = url_rule(l, static_cast<std::size_t>(b.url)).path_size;
+    if (pa != pb) return pa > pb;
+  }
+  return fmt::member::list(a.membership) < fmt::member::list(b.membership);
+}
+
+bool counts(std::uint32_t membership, std::uint64_t enabled) {
+  return (membership & fmt::member::kLegal) || ((enabled >> fmt::member::category(membership)) & 1);
+}
+
+void read_local_data(const std::uint8_t* p, std::vector<LocalAddress>& out) {
+  std::uint8_t count = *p++;
+  for (std::uint8_t i = 0; i < count; ++i) {
+    LocalAddress a;
+    a.size = *p++;
+    std::memcpy(a.bytes.data(), p, a.size);
+    p += a.size;
+    out.push_back(a);
+  }
+}
+
+// Applies the precedence of LookupResult to the candidates. With `dns_view`, URL-level
+// candidates never decide; they only make the name partial.
+LookupResult evaluate(const Snapshot::Layout& l, const Candidates& all, std::uint64_t enabled,
+                      bool dns_view) {
+  namespace m = fmt::member;
+  LookupResult result;
+  if (all.size() == 0) return result;
+  ClassOutcome classes[2];  // [0] ordinary, [1] legal
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    const Candidate& c = all[i];
+    if (dns_view && c.url >= 0) continue;
+    ClassOutcome& cls = classes[(c.membership & m::kLegal) ? 1 : 0];
+    bool important = (c.membership & m::kImportant) != 0;
+    if (c.membership & m::kAllow) {
+      cls.allow = true;
+      cls.important_allow |= important;
+    } else if (counts(c.membership, enabled)) {
+      cls.any_block = true;
+      cls.important_block |= important;
+    }
+  }
+  const Candidate* best[2] = {nullptr, nullptr};
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    const Candidate& c = all[i];
+    if ((c.membership & m::kAllow) || !counts(c.membership, enabled)) continue;
+    int cls = (c.membership & m::kLegal) ? 1 : 0;
+    if (dns_view && c.url >= 0) {
+      // A URL block makes the name partial unless the domain-level exceptions of its class
+      // already lift it.
+      bool lifted =
+          classes[cls].important_allow || (classes[cls].allow && !(c.membership & m::kImportant));
+      if (!lifted) {
+        result.partial = true;
+        result.partial_categories |= std::uint64_t{1} << m::category(c.membership);
+        result.partial_legal |= cls == 1;
+      }
+      continue;
+    }
+    if (!classes[cls].stands(c.membership)) continue;
+    result.categories |= std::uint64_t{1} << m::category(c.membership);
+    if (best[cls] == nullptr || more_specific(l, c, *best[cls])) best[cls] = &c;
+  }
+  result.excepted = (classes[0].any_block && !classes[0].blocked()) ||
+                    (classes[1].any_block && !classes[1].blocked()) ||
+                    (classes[0].blocked() && classes[0].allow) ||
+                    (classes[1].blocked() && classes[1].allow);
+  result.legal = classes[1].blocked();
+  result.legal_override = classes[1].any_block && !classes[1].blocked();
+  const Candidate* decided = best[1] != nullptr ? best[1] : best[0];
+  if (decided != nullptr) {
+    result.decided = to_rule(l, *decided);
+    if (result.decided->answer == DnsAnswer::local_data) {
+      Record r;
+      decode_record(decided->record, l.records + l.records_size, r);
+      if (r.local != nullptr) read_local_data(r.local, result.local_data);
+    }
+    result.partial = false;
+    result.partial_categories = 0;
+    result.partial_legal = false;
+  }
+  return result;
+}
+
+}  // namespace
+
+std::size_t Snapshot::host_count() const {
+  return layout_->host_count;
+}
+std::size_t Snapshot::domain_rule_count() const {
+  return layout_->domain_rules;
+}
+std::size_t Snapshot::url_rule_count() const {
+  return layout_->url_count;
+}
+std::int64_t Snapshot::built_unix() const {
+  return layout_->built_unix;
+}
+
+LookupResult Snapshot::lookup(std::string_view name, std::uint64_t enabled) const {
+  Candidates candidates;
+  gather(*layout_, name, nullptr, candidates);
+  return evaluate(*layout_, candidates, enabled, true);
+}
+
+LookupResult Snapshot::lookup_url(std::string_view host, std::string_view path,
+                                  std::uint64_t enabled) const {
+  Candidates candidates;
+  gather(*layout_, host, &path, candidates);
+  return evaluate(*layout_, candidates, enabled, false);
+}
+
+std::vector<MatchedRule> Snapshot::matching_rules(std::string_view host,
+                                                  std::string_view path) const {
+  Candidates candidates;
+  gather(*layout_, host, path.empty() ? nullptr : &path, candidates);
+  std::vector<MatchedRule> out;
+  for (std::size_t i = 0; i < candidates.size(); ++i)
+    out.push_back(to_rule(*layout_, candidates[i]));
   return out;
 }
 
-struct SnapshotBuilder::State {
-  std::vector<ListInfo> lists;
-  Snapshot::Table table;
-  // (record offset, list) for every membership beyond a domain's first list; sorted and
-  // de-duplicated once in build() rather than kept in a per-domain container.
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> extra;
-
-  void finish_multi();
-};
-
-// Rewrites the list ref of every domain in more than one list to point at a run in
-// Table::multi, ordered by precedence: legal lists first, each group in list order.
-void SnapshotBuilder::State::finish_multi() {
-  std::sort(extra.begin(), extra.end());
-  extra.erase(std::unique(extra.begin(), extra.end()), extra.end());
-  table.pairs = table.entries + extra.size();
-  auto precedes = [this](std::uint32_t a, std::uint32_t b) {
-    return lists[a].legal != lists[b].legal ? lists[a].legal : a < b;
-  };
-  std::vector<std::uint32_t> run;
-  for (std::size_t i = 0; i < extra.size();) {
-    std::uint32_t offset = extra[i].first;
-    char* rec = table.arena.data() + offset;
-    run.assign(1, Snapshot::Table::list_ref(rec));
-    for (; i < extra.size() && extra[i].first == offset; ++i)
-      run.push_back(extra[i].second);
-    std::sort(run.begin(), run.end(), precedes);
-    std::uint32_t ref = static_cast<std::uint32_t>(table.multi.size()) | kMultiBit;
-    table.multi.push_back(static_cast<std::uint32_t>(run.size()));
-    table.multi.insert(table.multi.end(), run.begin(), run.end());
-    std::memcpy(rec + 1, &ref, sizeof ref);
-  }
-  if (table.multi.size() >= kMultiBit) throw std::length_error("blocklist snapshot too large");
-  extra = {};
-}
-
-SnapshotBuilder::SnapshotBuilder() : state_(std::make_unique<State>()) {}
-SnapshotBuilder::~SnapshotBuilder() = default;
-
-std::uint32_t SnapshotBuilder::add_list(ListInfo info) {
-  if (state_->lists.size() >= kMultiBit) throw std::length_error("too many blocklists");
-  state_->lists.push_back(std::move(info));
-  return static_cast<std::uint32_t>(state_->lists.size() - 1);
-}
-
-void SnapshotBuilder::add_domain(std::uint32_t list_index, std::string_view domain) {
-  if (list_index >= state_->lists.size()) {
-    throw std::out_of_range("add_domain: list index " + std::to_string(list_index) +
-                            " was never declared");
-  }
-  if (domain.empty() || domain.size() > kMaxNameBytes) {
-    throw std::invalid_argument("add_domain: not a normalised domain name");
-  }
-  Snapshot::Table& table = state_->table;
-  auto [offset, added] = table.emplace(domain, SuffixHashes(domain).whole_tag(), list_index);
-  // Repeats within one list are the common case and cost nothing further.
-  if (!added && Snapshot::Table::list_ref(table.record(offset)) != list_index) {
-    state_->extra.emplace_back(offset, list_index);
-  }
-}
-
-std::shared_ptr<const Snapshot> SnapshotBuilder::build() {
-  std::unique_ptr<State> state = std::exchange(state_, std::make_unique<State>());
-  state->finish_multi();
-  for (const ListInfo& list : state->lists)
-    state->table.any_legal |= list.legal;
-  // Doubling left the table between 35% and 70% full; shrink it to 70%.
-  state->table.resize(Snapshot::Table::groups_for(state->table.entries));
-  state->table.arena.shrink_to_fit();
-  auto snapshot = std::make_shared<Snapshot>();
-  snapshot->lists_ = std::move(state->lists);
-  snapshot->table_ = std::make_shared<const Snapshot::Table>(std::move(state->table));
-  return snapshot;
+std::vector<std::uint32_t> Snapshot::lists_of(std::string_view host) const {
+  std::vector<std::uint32_t> out;
+  if (host.empty() || host.size() > fmt::kMaxNameBytes) return out;
+  const std::uint8_t* rec = find(*layout_, host, fmt::host_hash(host, layout_->seed));
+  if (rec == nullptr) return out;
+  Record r;
+  decode_record(rec, layout_->records + layout_->records_size, r);
+  std::uint32_t count = combo_word(*layout_, r.combo);
+  for (std::uint32_t i = 1; i <= count; ++i)
+    out.push_back(fmt::member::list(combo_word(*layout_, r.combo + i)));
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
 }
 
 }  // namespace shelter::blocklist

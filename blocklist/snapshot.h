@@ -1,7 +1,12 @@
 #pragma once
-// An immutable set of blocklisted domains from several lists, built once and then only read.
-// Thread-safety: a built Snapshot is immutable and safe to read from any number of threads.
+// The compiled blocklist: every rule of every list in one immutable, position-independent
+// byte image that can be built in memory or mapped read-only from a file written by
+// `shelter-compile`. The layout and the reasons for it are in docs/architecture.md
+// ("The list snapshot"); snapshot_format.h has the byte-level definition.
+// Thread-safety: a Snapshot is immutable and safe to read from any number of threads.
 
+#include <array>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -9,48 +14,131 @@
 #include <string_view>
 #include <vector>
 
+#include "blocklist/rule.h"
+
 namespace shelter::blocklist {
 
 /// What a list is, as declared in the configuration.
 struct ListInfo {
-  std::string id;         ///< operator's name for the list, e.g. "iwf-domains"
-  std::string category;   ///< free-form category such as "csam", "adult", "malware"
-  bool legal = false;     ///< an authority list (CSAM): no profile or allow entry switches it off
-  std::string authority;  ///< who maintains the list, shown on the block page
-  std::string appeal;     ///< where to appeal an entry of this list (URL or mail address)
+  std::string id;           ///< operator's name for the list, e.g. "iwf-urls"
+  std::string category;     ///< its default category, e.g. "csam", "adult", "malware"
+  bool legal = false;       ///< an authority list (CSAM): no profile or ordinary exception lifts it
+  std::string authority;    ///< who maintains the list, shown on the block page
+  std::string appeal;       ///< where to appeal an entry of this list (URL or mail address)
+  std::uint64_t rules = 0;  ///< rules taken from the list (set by the builder)
 };
 
-/// The entry that decided a lookup.
-struct Match {
-  std::uint32_t list_index = 0;  ///< index into Snapshot::lists()
-  std::string_view rule;         ///< the listed domain that matched (the name or a parent of it)
+/// Every category bit set: what a lookup uses when no profile narrows it.
+constexpr std::uint64_t kAllCategories = ~std::uint64_t{0};
+/// Categories are data, numbered in order of first use; a snapshot holds at most this many.
+constexpr std::size_t kMaxCategories = 64;
+/// Lists a snapshot can hold.
+constexpr std::size_t kMaxLists = 65535;
+
+/// Whether a rule names a whole host or pages on it.
+enum class RuleLevel : std::uint8_t { domain, url };
+
+/// One rule of one list that matched a name or URL.
+struct MatchedRule {
+  std::uint32_t list_index = 0;  ///< into Snapshot::lists()
+  std::uint32_t category = 0;    ///< into Snapshot::categories()
+  RuleLevel level = RuleLevel::domain;
+  RuleAction action = RuleAction::block;
+  HostScope scope = HostScope::self_and_below;
+  bool important = false;
+  DnsAnswer answer = DnsAnswer::configured;
+  std::string_view host;  ///< the listed host: the name itself or a parent of it
+  std::string_view path;  ///< URL rules: the listed path; empty for domain rules
+  bool path_prefix = false;
+  bool path_separator = false;
+};
+
+/// RPZ local data of a name: the addresses to answer with.
+struct LocalAddress {
+  std::array<std::uint8_t, 16> bytes{};
+  std::uint8_t size = 0;  ///< 4 (A) or 16 (AAAA)
+};
+
+/// What the lists say about one name or URL. Precedence (docs/architecture.md):
+/// - two classes, legal lists and the others; within a class an exception (allow) lifts the
+///   class's blocks unless a block is `important` and the exception is not;
+/// - nothing lifts a legal block except an exception from a legal-class list (an operator
+///   override, reported in `legal_override` so it can be logged);
+/// - the deciding rule is the most specific standing block: the longest listed host, a URL
+///   rule before a domain rule on the same host, then the earliest list.
+struct LookupResult {
+  /// The categories of the blocks that stand (bit i = Snapshot::categories()[i]).
+  std::uint64_t categories = 0;
+  bool legal = false;           ///< a legal list's block stands
+  bool legal_override = false;  ///< a legal block was lifted by a legal-class exception
+  bool excepted = false;        ///< an exception lifted at least one block
+  /// The deciding block when `blocked()`.
+  std::optional<MatchedRule> decided;
+  /// Domain lookups only: no block stands for the name itself, but URL-level blocks exist for
+  /// pages on it. The DNS layer steers such names to the proxy rather than block them.
+  bool partial = false;
+  std::uint64_t partial_categories = 0;  ///< categories of those URL rules
+  bool partial_legal = false;            ///< one of them is from a legal list
+  /// RPZ local data of the deciding rule's host, when its answer is local_data.
+  std::vector<LocalAddress> local_data;
+
+  bool blocked() const { return decided.has_value(); }
 };
 
 class Snapshot {
  public:
-  /// Lists in the order they were added to the builder.
+  /// Opens an image, checking everything a lookup relies on: magic, version, checksum, that
+  /// every offset and index is in bounds. `image` is kept alive by the snapshot (a mapped file
+  /// or a heap buffer); `data`/`size` must lie inside it and be 64-byte aligned. Returns null,
+  /// with the reason in `error`, for a corrupt, truncated or hostile image.
+  static std::shared_ptr<const Snapshot> open(std::shared_ptr<const void> image,
+                                              const std::uint8_t* data, std::size_t size,
+                                              std::string& error);
+
+  /// Lists in the order they were declared to the builder.
   const std::vector<ListInfo>& lists() const { return lists_; }
-  /// Number of distinct (domain, list) entries.
-  std::size_t size() const;
-  /// Bytes of memory held by the snapshot's tables and text (an estimate for metrics).
-  std::size_t memory_bytes() const;
+  /// Category names; a category's index is its bit in LookupResult::categories.
+  const std::vector<std::string>& categories() const { return categories_; }
+  /// Distinct hosts in the table (domain-level entries and hosts that carry URL rules).
+  std::size_t host_count() const;
+  /// Distinct (host, list) domain-level pairs.
+  std::size_t domain_rule_count() const;
+  std::size_t url_rule_count() const;
+  /// Bytes of the image (the file size of a compiled snapshot).
+  std::size_t image_bytes() const { return size_; }
+  /// Unix time the image was built.
+  std::int64_t built_unix() const;
 
-  /// Looks up a normalised name (see normalise_domain). An entry blocks the domain itself and
-  /// every name below it. When several lists match, a legal list wins over a non-legal one;
-  /// among equals the most specific (longest) listed domain wins, then the earliest list.
-  std::optional<Match> lookup(std::string_view normalised_name) const;
+  /// Looks up a normalised name (normalise_domain) for DNS: domain-level rules decide, and
+  /// `partial` reports URL-level blocks below. `enabled` restricts which categories of the
+  /// non-legal lists count; legal lists always count.
+  LookupResult lookup(std::string_view name, std::uint64_t enabled = kAllCategories) const;
 
-  /// The lists that contain exactly this normalised domain (no suffix matching), in list
-  /// order; empty when none does. For operator tools ("which lists carry this entry?").
-  std::vector<std::uint32_t> lists_of(std::string_view normalised_domain) const;
+  /// Looks up a canonical URL (url.h) for the proxy: domain- and URL-level rules decide.
+  LookupResult lookup_url(std::string_view host, std::string_view path,
+                          std::uint64_t enabled = kAllCategories) const;
+
+  /// Every rule that matches the name (or the URL, when `path` is not empty), whatever the
+  /// precedence: for `shelter-compile --explain`.
+  std::vector<MatchedRule> matching_rules(std::string_view host, std::string_view path = {}) const;
+
+  /// The lists holding a domain-level rule for exactly this host, in list order.
+  std::vector<std::uint32_t> lists_of(std::string_view normalised_host) const;
+
+  struct Layout;  // the parsed header: section pointers into the image
 
  private:
-  friend class SnapshotBuilder;
-  struct Table;
+  Snapshot() = default;
+  std::shared_ptr<const void> image_;
+  const std::uint8_t* data_ = nullptr;
+  std::size_t size_ = 0;
   std::vector<ListInfo> lists_;
-  std::shared_ptr<const Table> table_;
+  std::vector<std::string> categories_;
+  std::shared_ptr<const Layout> layout_;
 };
 
+/// Collects rules, then writes the image. Memory while building is about 40 bytes a rule plus
+/// the text; the image itself is what docs/BENCHMARKS.md reports per entry.
 class SnapshotBuilder {
  public:
   SnapshotBuilder();
@@ -58,12 +146,23 @@ class SnapshotBuilder {
   SnapshotBuilder(const SnapshotBuilder&) = delete;
   SnapshotBuilder& operator=(const SnapshotBuilder&) = delete;
 
-  /// Declares a list; returns its index for add_domain.
+  /// Declares a list; returns its index for add(). Throws std::length_error past kMaxLists.
   std::uint32_t add_list(ListInfo info);
-  /// Adds a normalised domain to a declared list. Duplicates are harmless.
+
+  /// Adds a parsed rule of a declared list. Returns false, adding nothing, when the rule's
+  /// category would be the 65th distinct one (kMaxCategories). Throws std::out_of_range for an
+  /// undeclared list and std::invalid_argument for a rule without a valid host (a parser bug).
+  bool add(std::uint32_t list_index, const Rule& rule);
+
+  /// Shorthand for a domain-level block of `normalised_domain` and everything below it.
   void add_domain(std::uint32_t list_index, std::string_view normalised_domain);
-  /// Produces the immutable snapshot; the builder is left empty.
-  std::shared_ptr<const Snapshot> build();
+
+  /// Builds the image; `built_unix` is recorded in it. The builder is left empty.
+  /// `seed` keys the hash (pass a random value; tests pass a fixed one).
+  std::vector<std::uint8_t> build_image(std::int64_t built_unix, std::uint64_t seed);
+
+  /// build_image, then Snapshot::open on a heap copy of it.
+  std::shared_ptr<const Snapshot> build(std::int64_t built_unix = 0, std::uint64_t seed = 0);
 
  private:
   struct State;

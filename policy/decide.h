@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
 #include "blocklist/snapshot.h"
 
@@ -16,15 +17,27 @@ enum class BlockEde : std::uint16_t {
   filtered = 17,  ///< parental and content-category filtering
 };
 
-enum class Verdict : std::uint8_t { allow, block };
+enum class Verdict : std::uint8_t {
+  allow,  ///< resolve normally
+  block,  ///< answer with the block (block page, NXDOMAIN, ... or the rule's RPZ answer)
+  steer,  ///< only pages of this host are listed: send the client to the filtering proxy
+};
 
 struct Decision {
   Verdict verdict = Verdict::allow;
-  /// Set when verdict == block: the list that decided (points into the snapshot, which the
-  /// caller keeps alive for as long as it uses the decision).
-  const blocklist::ListInfo* list = nullptr;
-  std::string_view rule;  ///< the listed domain that matched
+  /// Set when verdict == block: the deciding rule. Its views point into the snapshot, which
+  /// the caller keeps alive for as long as it uses the decision.
+  blocklist::MatchedRule rule;
+  const blocklist::ListInfo* list = nullptr;  ///< the deciding rule's list (block only)
+  std::string_view category;                  ///< the deciding rule's category (block only)
   BlockEde ede = BlockEde::filtered;
+  /// RPZ local data when rule.answer == local_data.
+  std::vector<blocklist::LocalAddress> local_data;
+  /// A legal list's block was lifted by a legal-class exception: an operator override that the
+  /// caller must log and count.
+  bool legal_override = false;
+  /// verdict == steer, or a block for the reason below: some of the URL rules are legal.
+  bool steer_legal = false;
 };
 
 /// Facts about one DNS question, already gathered by the listener.
@@ -32,12 +45,21 @@ struct DnsRequest {
   std::string_view qname;  ///< normalised (lower case, no trailing dot)
 };
 
-/// Which EDE a block from this list carries: legal lists are "Censored", the security
-/// categories ("malware", "phishing", "botnet", "cryptojacking") "Blocked", everything else
-/// "Filtered".
-BlockEde ede_for(const blocklist::ListInfo& list);
+/// What the deployment can do, from its configuration.
+struct Capabilities {
+  /// A proxy that checks full URLs is configured (addresses to steer to). Without one, a name
+  /// with legal URL-level entries is blocked whole (never fail open on the CSAM lists) and a
+  /// name with only other URL-level entries is allowed.
+  bool proxy = false;
+};
+
+/// Which EDE a block from this list and category carries: legal lists are "Censored", the
+/// security categories ("malware", "phishing", "botnet", "cryptojacking", any case)
+/// "Blocked", everything else "Filtered".
+BlockEde ede_for(const blocklist::ListInfo& list, std::string_view category);
 
 /// The decision for one DNS question against a list snapshot.
-Decision decide(const DnsRequest& request, const blocklist::Snapshot& lists);
+Decision decide(const DnsRequest& request, const blocklist::Snapshot& lists,
+                const Capabilities& capabilities);
 
 }  // namespace shelter::policy

@@ -4,6 +4,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <csignal>
 #include <ctime>
 #include <fstream>
@@ -15,6 +16,7 @@
 #include "proxy/admin/admin_server.h"
 #include "proxy/config/loader.h"
 #include "proxy/lists/list_loader.h"
+#include "proxy/lists/snapshot_file.h"
 #include "proxy/log.h"
 #include "proxy/metrics/metrics.h"
 #include "proxy/server/runtime.h"
@@ -82,8 +84,7 @@ LoadOutcome load_everything(const DaemonOptions& options) {
   }
   Loaded loaded;
   loaded.config = std::make_shared<const config::Config>(std::move(*parsed.config));
-  lists::ListLoadResult lists =
-      lists::load_lists(loaded.config->lists, loaded.config->blocking.appeal_url, unix_now());
+  lists::ListLoadResult lists = lists::load_configured_lists(*loaded.config, unix_now());
   if (!lists.lists) {
     outcome.errors = std::move(lists.errors);
     return outcome;
@@ -96,10 +97,14 @@ LoadOutcome load_everything(const DaemonOptions& options) {
 }
 
 std::string describe(const Loaded& loaded) {
-  std::size_t entries = loaded.lists->snapshot->size();
-  std::string text = std::to_string(loaded.lists->gauges.size()) + " lists, " +
-                     std::to_string(entries) + " entries, " +
-                     std::to_string(loaded.upstreams.size()) + " upstreams";
+  const blocklist::Snapshot& snapshot = *loaded.lists->snapshot;
+  std::string text =
+      std::to_string(loaded.lists->gauges.size()) + " lists (" +
+      std::to_string(snapshot.domain_rule_count()) + " domain entries, " +
+      std::to_string(snapshot.url_rule_count()) + " URL entries" +
+      (loaded.lists->snapshot_path.empty() ? ""
+                                           : ", from snapshot " + loaded.lists->snapshot_path) +
+      "), " + std::to_string(loaded.upstreams.size()) + " upstreams";
   return text;
 }
 
@@ -143,6 +148,10 @@ class Daemon {
       log_warn(w);
     raise_descriptor_limit();
     publish(loaded);
+    const std::string description = describe(loaded);
+    // The runtime holds the lists now; keeping them here too would pin the first snapshot in
+    // memory for the life of the process, through every later reload.
+    loaded.lists.reset();
 
     try {
       start_workers(*loaded.config);
@@ -153,11 +162,12 @@ class Daemon {
     }
     asio::signal_set signals(control_, SIGHUP, SIGTERM, SIGINT);
     wait_for_signal(signals);
+    watch_snapshot_file();
 
     std::vector<std::thread> threads;
     for (auto& worker : workers_)
       threads.emplace_back([&w = *worker] { w.run(); });
-    log_info("shelterd: ready: dns on " + listening_ + "; " + describe(loaded) +
+    log_info("shelterd: ready: dns on " + listening_ + "; " + description +
              (admin_ ? "; admin on " + admin_->local_endpoint().to_string() : ""));
     control_.run();
     for (auto& t : threads)
@@ -169,7 +179,7 @@ class Daemon {
  private:
   void publish(const Loaded& loaded) {
     gauges_ = loaded.lists->gauges;
-    list_memory_ = loaded.lists->snapshot->memory_bytes();
+    list_memory_ = loaded.lists->snapshot->image_bytes();
     runtime_.publish(server::make_runtime(loaded.config, loaded.lists, loaded.upstreams, slots_));
   }
 
@@ -230,6 +240,7 @@ class Daemon {
         return;
       }
       log_info("shelterd: stopping (signal " + std::to_string(signal) + ")");
+      snapshot_timer_.cancel();
       if (admin_) admin_->close();
       for (auto& worker : workers_)
         worker->stop(kDrainGrace);
@@ -254,8 +265,52 @@ class Daemon {
     log_info("reload: ok: " + describe(loaded));
   }
 
+  // A compiled snapshot that shelter-compile replaces (rename) is swapped in without a
+  // SIGHUP: its mtime and inode are polled on the control thread.
+  void watch_snapshot_file() {
+    auto interval = runtime_.current()->config->snapshot.check_interval;
+    if (runtime_.current()->config->snapshot.path.empty() || interval.count() == 0) return;
+    snapshot_timer_.expires_after(interval);
+    snapshot_timer_.async_wait([this](boost::system::error_code ec) {
+      if (ec) return;
+      check_snapshot_file();
+      watch_snapshot_file();
+    });
+  }
+
+  void check_snapshot_file() {
+    std::shared_ptr<const server::Runtime> current = runtime_.current();
+    const lists::LoadedLists& lists = *current->lists;
+    if (lists.snapshot_path.empty()) return;
+    std::int64_t mtime = 0;
+    std::uint64_t inode = 0;
+    if (!lists::file_identity(lists.snapshot_path, mtime, inode)) return;
+    if ((mtime == lists.snapshot_mtime && inode == lists.snapshot_inode) ||
+        (mtime == rejected_mtime_ && inode == rejected_inode_)) {
+      return;
+    }
+    auto started = std::chrono::steady_clock::now();
+    lists::ListLoadResult fresh = lists::load_configured_lists(*current->config, unix_now());
+    auto took = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - started);
+    if (!fresh.lists) {
+      rejected_mtime_ = mtime;  // say it once, not every interval
+      rejected_inode_ = inode;
+      for (const std::string& e : fresh.errors)
+        log_error("snapshot: new file rejected, keeping the running lists: " + e);
+      return;
+    }
+    Loaded loaded{current->config, std::move(fresh.lists), current->upstreams, {}};
+    publish(loaded);
+    log_info("snapshot: swapped in (mapped and checked in " + std::to_string(took.count() / 1000) +
+             "." + std::to_string(took.count() / 100 % 10) + " ms): " + describe(loaded));
+  }
+
   DaemonOptions options_;
   asio::io_context control_{1};
+  asio::steady_timer snapshot_timer_{control_};
+  std::int64_t rejected_mtime_ = 0;
+  std::uint64_t rejected_inode_ = 0;
   server::RuntimeHolder runtime_;
   metrics::CategorySlots slots_;
   std::vector<metrics::ListGauge> gauges_;  // read and written on the control thread only

@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "proxy/config/address.h"
@@ -60,8 +61,14 @@ struct BlockingConfig {
 /// One blocklist source.
 struct ListConfig {
   std::string id;
-  std::string format = "domains";    ///< "domains" or "hosts"
-  std::string path;                  ///< file to read; relative paths are relative to the config
+  /// "domains", "hosts", "adblock", "rpz", "urls" (IWF-style CSV) or "squidguard" (a directory
+  /// of category folders, each with `domains` and `urls` files).
+  std::string format = "domains";
+  std::string path;  ///< file (or squidguard directory); relative to the config file
+  /// "block", or "allow" for an allowlist: every entry becomes an exception.
+  std::string action = "block";
+  /// squidguard: folder name -> category. Only mapped folders are read.
+  std::vector<std::pair<std::string, std::string>> categories;
   std::vector<std::string> entries;  ///< inline entries (used by the embedded demo list)
   std::string category;              ///< e.g. "csam", "adult", "malware"
   bool legal = false;                ///< authority list: always enforced
@@ -71,6 +78,21 @@ struct ListConfig {
   /// a file), so a list that cannot be read is reported where its path is given.
   std::string key_path;
   int line = 0;
+};
+
+/// Where the filtering HTTP/TLS proxy is reached by clients. A name that has URL-level entries
+/// only is answered with these addresses, so the proxy can check each full URL.
+struct ProxyConfig {
+  std::vector<Address> address_ipv4;
+  std::vector<Address> address_ipv6;
+  bool enabled() const { return !address_ipv4.empty() || !address_ipv6.empty(); }
+};
+
+/// A compiled snapshot (`shelter-compile`) to map instead of reading the lists.
+struct SnapshotConfig {
+  std::string path;  ///< empty: compile the lists at start-up and on reload
+  /// How often the file is checked for a new version (0: only on SIGHUP).
+  std::chrono::milliseconds check_interval{1000};
 };
 
 struct AdminConfig {
@@ -88,6 +110,8 @@ struct Config {
   CacheConfig cache;
   BlockingConfig blocking;
   std::vector<ListConfig> lists;
+  SnapshotConfig snapshot;
+  ProxyConfig proxy;
   AdminConfig admin;
   LoggingConfig logging;
   std::string source;  ///< "embedded defaults" or the file path, for messages

@@ -101,11 +101,36 @@ void check_list(Ctx& c, const Val& v, const ListConfig& l, bool has_path, bool h
   }
   if (!has_path && !has_entries) c.error(v, "needs either path or entries");
   if (has_path && has_entries) c.error(v, "has both path and entries; give one");
-  if (l.category.empty() && !given("category")) {
+  if (l.category.empty() && !given("category") && l.format != "squidguard") {
     c.error(v.path + ".category", v.line, "missing; every list needs one");
   }
+  if (l.format == "squidguard" && l.categories.empty() && !given("categories")) {
+    c.error(v.path + ".categories", v.line,
+            "missing; a squidguard tree needs a folder -> category mapping");
+  }
+  if (l.format != "squidguard" && given("categories")) {
+    c.error(v.path + ".categories", v.line, "only squidguard lists map folders to categories");
+  }
+  if (l.format == "squidguard" && has_entries) c.error(v, "a squidguard list needs a path");
   if (l.legal && l.authority.empty() && !given("authority")) {
     c.error(v.path + ".authority", v.line, "missing; a legal list must name its authority");
+  }
+}
+
+// squidguard folder -> Shelter category, in file order.
+void read_category_map(Ctx& c, const Val& v,
+                       std::vector<std::pair<std::string, std::string>>& out) {
+  if (!v.node.IsMap())
+    return c.error(v, "expected a mapping of folder: category, got " + kind(v.node));
+  for (const auto& item : v.node) {
+    const Val value = child(v, item.second, v.path + "." + item.first.Scalar());
+    const auto category = read_scalar(c, value, "a category");
+    if (!category) continue;
+    if (category->empty()) {
+      c.error(value, "category is empty");
+      continue;
+    }
+    out.emplace_back(item.first.Scalar(), *category);
   }
 }
 
@@ -127,22 +152,26 @@ ListConfig read_list(Ctx& c, const Val& v) {
       if (s && !s->empty()) l.entries.push_back(*s);
     });
   };
-  read_map(c, v,
-           {
-               {"id", string_into(c, l.id)},
-               {"format", choice_into(c, l.format, {"domains", "hosts"})},
-               {"path",
-                [&](const Val& p) {
-                  has_path = true;
-                  l.line = p.line + 1;  // a list that cannot be read is reported here
-                  string_into(c, l.path)(p);
-                }},
-               {"entries", entries},
-               {"category", string_into(c, l.category)},
-               {"legal", bool_into(c, l.legal)},
-               {"authority", string_into(c, l.authority)},
-               {"appeal", string_into(c, l.appeal)},
-           });
+  read_map(
+      c, v,
+      {
+          {"id", string_into(c, l.id)},
+          {"format",
+           choice_into(c, l.format, {"domains", "hosts", "adblock", "rpz", "urls", "squidguard"})},
+          {"action", choice_into(c, l.action, {"block", "allow"})},
+          {"categories", [&](const Val& m) { read_category_map(c, m, l.categories); }},
+          {"path",
+           [&](const Val& p) {
+             has_path = true;
+             l.line = p.line + 1;  // a list that cannot be read is reported here
+             string_into(c, l.path)(p);
+           }},
+          {"entries", entries},
+          {"category", string_into(c, l.category)},
+          {"legal", bool_into(c, l.legal)},
+          {"authority", string_into(c, l.authority)},
+          {"appeal", string_into(c, l.appeal)},
+      });
   check_list(c, v, l, has_path, has_entries);
   return l;
 }
@@ -156,6 +185,23 @@ void read_lists(Ctx& c, const Val& v, std::vector<ListConfig>& lists) {
     if (!fresh) return c.error_key(item.path + ".id", "duplicate id, first used at " + it->second);
     lists.push_back(std::move(l));
   });
+}
+
+void read_snapshot(Ctx& c, const Val& v, SnapshotConfig& s) {
+  read_map(c, v,
+           {
+               {"path", string_into(c, s.path)},
+               {"check-interval",
+                duration_into(c, s.check_interval, milliseconds{0}, milliseconds{3'600'000})},
+           });
+}
+
+void read_proxy(Ctx& c, const Val& v, ProxyConfig& p) {
+  read_map(c, v,
+           {
+               {"address-ipv4", addresses_into(c, p.address_ipv4, false)},
+               {"address-ipv6", addresses_into(c, p.address_ipv6, true)},
+           });
 }
 
 void read_admin(Ctx& c, const Val& v, AdminConfig& a) {
@@ -182,6 +228,8 @@ void read_root(Ctx& c, const Val& root, Config& cfg) {
                {"cache", [&](const Val& v) { read_cache(c, v, cfg.cache); }},
                {"blocking", [&](const Val& v) { read_blocking(c, v, cfg.blocking); }},
                {"lists", [&](const Val& v) { read_lists(c, v, cfg.lists); }},
+               {"snapshot", [&](const Val& v) { read_snapshot(c, v, cfg.snapshot); }},
+               {"proxy", [&](const Val& v) { read_proxy(c, v, cfg.proxy); }},
                {"admin", [&](const Val& v) { read_admin(c, v, cfg.admin); }},
                {"logging", [&](const Val& v) { read_logging(c, v, cfg.logging); }},
            });
@@ -338,6 +386,7 @@ LoadResult load_config_file(const std::string& path) {
     for (auto& l : result.config->lists)
       resolve_relative(l.path, base);
     resolve_relative(result.config->upstream.resolv_conf, base);
+    resolve_relative(result.config->snapshot.path, base);
   }
   return result;
 }

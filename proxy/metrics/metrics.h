@@ -32,6 +32,7 @@ enum class Outcome : std::uint8_t {
   cache_hit,
   forwarded,
   blocked,
+  steered,  ///< answered with the proxy's address: the name has URL-level entries only
   refused,
   servfail,
   formerr,
@@ -58,6 +59,7 @@ struct WorkerMetrics {
   Counter upstream_errors;  // network errors and unusable answers
   Counter upstream_tcp_retries;
   Counter upstream_spoof_rejected;  // answers whose ID or question did not match
+  Counter legal_overrides;          // legal blocks lifted by an operator's legal-class exception
   std::array<Counter, kLatencyBuckets.size() + 1> upstream_latency_buckets;  // last is +Inf
   Counter upstream_latency_sum_us;
   std::array<Counter, kMaxCategories> blocks_by_category;

@@ -4,6 +4,7 @@
 
 #include "policy/decide.h"
 #include "proxy/dns/builder.h"
+#include "proxy/log.h"
 
 namespace shelter::proxy::server {
 namespace {
@@ -39,31 +40,96 @@ void finish_for_client(std::vector<std::uint8_t>& out, const dns::Query& query, 
   dns::finish_answer(out, query, ours, errors, dns::max_answer_size(query, over_tcp, ours));
 }
 
+// RPZ rules carry their own answer; every other rule takes the configured mode.
+Rcode block_rcode(const policy::Decision& decision, config::BlockMode mode) {
+  switch (decision.rule.answer) {
+    case blocklist::DnsAnswer::nxdomain:
+      return Rcode::nxdomain;
+    case blocklist::DnsAnswer::nodata:
+    case blocklist::DnsAnswer::local_data:
+      return Rcode::noerror;
+    case blocklist::DnsAnswer::configured:
+      break;
+  }
+  return block_rcode(mode);
+}
+
+// Appends the A or AAAA records the question asks for; true when there were any.
+template <typename V4, typename V6>
+bool append_addresses(const dns::Query& query, std::uint32_t ttl, const V4& v4, const V6& v6,
+                      std::vector<std::uint8_t>& out) {
+  if (query.qclass != dns::kClassIn) return false;
+  if (query.qtype == dns::qtype::kA) {
+    for (const auto& a : v4)
+      dns::append_address(out, dns::qtype::kA, ttl, a);
+    return !v4.empty();
+  }
+  if (query.qtype == dns::qtype::kAaaa) {
+    for (const auto& a : v6)
+      dns::append_address(out, dns::qtype::kAaaa, ttl, a);
+    return !v6.empty();
+  }
+  return false;
+}
+
+// The A and AAAA records of an RPZ rule's local data.
+void split_local_data(const std::vector<blocklist::LocalAddress>& local,
+                      std::vector<std::array<std::uint8_t, 4>>& v4,
+                      std::vector<std::array<std::uint8_t, 16>>& v6) {
+  for (const blocklist::LocalAddress& a : local) {
+    if (a.size == 4) {
+      v4.push_back({a.bytes[0], a.bytes[1], a.bytes[2], a.bytes[3]});
+    } else {
+      v6.push_back(a.bytes);
+    }
+  }
+}
+
 void build_block_answer(dns::Bytes packet, const dns::Query& query, bool over_tcp,
-                        const policy::Decision& decision, std::uint32_t list_index,
-                        std::vector<std::uint8_t>& out, const Runtime& runtime) {
+                        const policy::Decision& decision, std::vector<std::uint8_t>& out,
+                        const Runtime& runtime) {
   const config::Config& config = *runtime.config;
   const config::BlockingConfig& blocking = config.blocking;
-  dns::begin_answer(packet, query, block_rcode(blocking.mode), out);
+  dns::begin_answer(packet, query, block_rcode(decision, blocking.mode), out);
   bool forged = false;
-  if (blocking.mode == config::BlockMode::block_page && query.qclass == dns::kClassIn) {
-    if (query.qtype == dns::qtype::kA) {
-      for (const auto& a : runtime.block_page_v4)
-        dns::append_address(out, dns::qtype::kA, blocking.ttl, a);
-      forged = !runtime.block_page_v4.empty();
-    } else if (query.qtype == dns::qtype::kAaaa) {
-      for (const auto& a : runtime.block_page_v6)
-        dns::append_address(out, dns::qtype::kAaaa, blocking.ttl, a);
-      forged = !runtime.block_page_v6.empty();
-    }
+  if (decision.rule.answer == blocklist::DnsAnswer::local_data) {
+    std::vector<std::array<std::uint8_t, 4>> v4;
+    std::vector<std::array<std::uint8_t, 16>> v6;
+    split_local_data(decision.local_data, v4, v6);
+    forged = append_addresses(query, blocking.ttl, v4, v6, out);
+  } else if (decision.rule.answer == blocklist::DnsAnswer::configured &&
+             blocking.mode == config::BlockMode::block_page) {
+    forged =
+        append_addresses(query, blocking.ttl, runtime.block_page_v4, runtime.block_page_v6, out);
   }
   std::array<dns::ExtendedError, 2> errors{
       dns::ExtendedError{static_cast<std::uint16_t>(decision.ede),
-                         runtime.block_reason[list_index]},
+                         runtime.reason_for(decision.rule.list_index, decision.rule.category)},
       dns::ExtendedError{dns::kEdeForgedAnswer, {}},
   };
   std::span<const dns::ExtendedError> used(errors.data(), forged ? 2 : 1);
   finish_for_client(out, query, over_tcp, config, used);
+}
+
+// A name with URL-level entries only: the proxy's address, so it can check each URL. Other
+// query types resolve normally (the proxy only sees what A/AAAA send to it).
+bool build_steer_answer(dns::Bytes packet, const dns::Query& query, bool over_tcp,
+                        std::vector<std::uint8_t>& out, const Runtime& runtime) {
+  if (query.qclass != dns::kClassIn ||
+      (query.qtype != dns::qtype::kA && query.qtype != dns::qtype::kAaaa)) {
+    return false;
+  }
+  dns::begin_answer(packet, query, Rcode::noerror, out);
+  append_addresses(query, runtime.config->blocking.ttl, runtime.proxy_v4, runtime.proxy_v6, out);
+  finish_for_client(out, query, over_tcp, *runtime.config);
+  return true;
+}
+
+// An operator exception lifted a legal (authority) block. Rare and significant: counted, and
+// logged with the name but never the client (no per-client browsing log).
+void note_legal_override(const dns::Query& query, QueryContext& context) {
+  context.metrics.legal_overrides.add();
+  log_warn("legal list overridden by an operator exception for " + std::string(query.name()));
 }
 
 }  // namespace
@@ -103,13 +169,19 @@ Step answer_locally(dns::Bytes packet, const config::Address& client, bool over_
     return reply_error(packet, query, Rcode::formerr, Outcome::formerr, out, context);
   }
 
-  policy::Decision decision = policy::decide({.qname = query.name()}, *runtime.lists->snapshot);
+  policy::Decision decision =
+      policy::decide({.qname = query.name()}, *runtime.lists->snapshot,
+                     {.proxy = !runtime.proxy_v4.empty() || !runtime.proxy_v6.empty()});
+  if (decision.legal_override) note_legal_override(query, context);
   if (decision.verdict == policy::Verdict::block) {
-    auto list_index =
-        static_cast<std::uint32_t>(decision.list - runtime.lists->snapshot->lists().data());
-    build_block_answer(packet, query, over_tcp, decision, list_index, out, runtime);
-    context.metrics.blocks_by_category[runtime.category_slot[list_index]].add();
+    build_block_answer(packet, query, over_tcp, decision, out, runtime);
+    context.metrics.blocks_by_category[runtime.category_slot[decision.rule.category]].add();
     context.metrics.response(Outcome::blocked);
+    return Step::reply;
+  }
+  if (decision.verdict == policy::Verdict::steer &&
+      build_steer_answer(packet, query, over_tcp, out, runtime)) {
+    context.metrics.response(Outcome::steered);
     return Step::reply;
   }
 

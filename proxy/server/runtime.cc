@@ -17,20 +17,31 @@ std::shared_ptr<const Runtime> make_runtime(std::shared_ptr<const config::Config
                                             std::vector<config::Endpoint> upstreams,
                                             metrics::CategorySlots& slots) {
   auto runtime = std::make_shared<Runtime>();
-  for (const config::Address& a : config->blocking.block_page_ipv4) {
-    std::array<std::uint8_t, 4> bytes{};
-    std::copy_n(a.bytes.begin(), 4, bytes.begin());
-    runtime->block_page_v4.push_back(bytes);
-  }
-  for (const config::Address& a : config->blocking.block_page_ipv6) {
-    runtime->block_page_v6.push_back(a.bytes);
-  }
-  for (const blocklist::ListInfo& list : lists->snapshot->lists()) {
-    runtime->category_slot.push_back(slots.slot(list.category));
-    std::string reason = "Blocked by list '" + list.id + "' (" + list.category;
-    if (!list.authority.empty()) reason += ", " + list.authority;
-    reason += "). Appeal: " + list.appeal;
-    runtime->block_reason.push_back(std::move(reason));
+  auto v4 = [](const std::vector<config::Address>& from, auto& to) {
+    for (const config::Address& a : from) {
+      std::array<std::uint8_t, 4> bytes{};
+      std::copy_n(a.bytes.begin(), 4, bytes.begin());
+      to.push_back(bytes);
+    }
+  };
+  auto v6 = [](const std::vector<config::Address>& from, auto& to) {
+    for (const config::Address& a : from)
+      to.push_back(a.bytes);
+  };
+  v4(config->blocking.block_page_ipv4, runtime->block_page_v4);
+  v6(config->blocking.block_page_ipv6, runtime->block_page_v6);
+  v4(config->proxy.address_ipv4, runtime->proxy_v4);
+  v6(config->proxy.address_ipv6, runtime->proxy_v6);
+  const blocklist::Snapshot& snapshot = *lists->snapshot;
+  for (const std::string& category : snapshot.categories())
+    runtime->category_slot.push_back(slots.slot(category));
+  for (const blocklist::ListInfo& list : snapshot.lists()) {
+    for (const std::string& category : snapshot.categories()) {
+      std::string reason = "Blocked by list '" + list.id + "' (" + category;
+      if (!list.authority.empty()) reason += ", " + list.authority;
+      reason += "). Appeal: " + list.appeal;
+      runtime->block_reason.push_back(std::move(reason));
+    }
   }
   runtime->config = std::move(config);
   runtime->lists = std::move(lists);

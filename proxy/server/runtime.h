@@ -22,11 +22,19 @@ struct Runtime {
   std::shared_ptr<const lists::LoadedLists> lists;
   /// The upstreams in force: config's, or those of resolv.conf.
   std::vector<config::Endpoint> upstreams;
-  /// Per list (snapshot index): its category's metrics slot and the EDE EXTRA-TEXT prefix.
+  /// Per snapshot category: its metrics slot.
   std::vector<std::size_t> category_slot;
+  /// Per (list, category) pair, at list * categories + category: the EDE EXTRA-TEXT.
   std::vector<std::string> block_reason;
   std::vector<std::array<std::uint8_t, 4>> block_page_v4;
   std::vector<std::array<std::uint8_t, 16>> block_page_v6;
+  /// Where names with URL-level entries only are sent (the filtering proxy); empty: no proxy.
+  std::vector<std::array<std::uint8_t, 4>> proxy_v4;
+  std::vector<std::array<std::uint8_t, 16>> proxy_v6;
+
+  const std::string& reason_for(std::uint32_t list, std::uint32_t category) const {
+    return block_reason[list * category_slot.size() + category];
+  }
 };
 
 /// The response cache's limits as the configuration sets them.

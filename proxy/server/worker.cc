@@ -43,6 +43,18 @@ struct Worker::Impl {
   std::list<asio::ip::udp::socket> udp;
   std::list<asio::ip::tcp::acceptor> tcp;
   std::unique_ptr<asio::steady_timer> stop_timer;
+  asio::steady_timer refresh_timer{core.io};
+
+  // A worker that gets no queries would keep the runtime it last saw (and its list snapshot)
+  // alive after a reload; looking once a second bounds what a reload can leave behind.
+  void refresh_runtime() {
+    refresh_timer.expires_after(std::chrono::seconds(1));
+    refresh_timer.async_wait([this](boost::system::error_code ec) {
+      if (ec) return;
+      core.view.get();
+      refresh_runtime();
+    });
+  }
 };
 
 Worker::Worker(const RuntimeHolder& runtime, dns::SharedResponseCache& cache)
@@ -77,6 +89,7 @@ config::Endpoint Worker::listen(const config::Endpoint& endpoint) {
 }
 
 void Worker::run() {
+  impl_->refresh_runtime();
   impl_->core.io.run();
 }
 

@@ -1,19 +1,29 @@
-// Micro-benchmarks of the blocklist snapshot: lookups that hit (via a parent domain) and miss,
-// against a naive std::unordered_set of every listed domain checked suffix by suffix, plus the
-// time and memory to build a snapshot. Run: blocklist_bench --benchmark_min_time=0.2
+// Micro-benchmarks of the blocklist snapshot, for N = 10k, 100k and 1M listed domains (10M
+// with SHELTER_BENCH_10M=1: several GB and minutes) plus N/10 URL rules:
+// - DNS lookups of 4-label names that hit through a parent, or miss, against a naive
+//   std::unordered_set of every listed domain checked suffix by suffix, in the same run;
+// - URL lookups (lookup_url) that hit, miss on an unlisted host, or miss on a listed one;
+// - bytes per entry of the image and of the naive set (counters);
+// - build_image for 1M domains + 100k URL rules, and Snapshot::open of that image (checksum
+//   and validation), with the checksum alone for comparison.
+// Run: blocklist_bench --benchmark_min_time=0.2
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstddef>
-#include <map>
+#include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <random>
 #include <string>
 #include <string_view>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "blocklist/snapshot.h"
+#include "blocklist/snapshot_format.h"
 
 namespace bl = shelter::blocklist;
 
@@ -65,7 +75,9 @@ int naive_lookup(const NaiveSet& set, std::string_view name) {
 }
 
 constexpr std::size_t kQueries = 1 << 16;
-constexpr std::string_view kTlds[] = {"com", "net", "org", "de", "uk", "io", "info", "ru"};
+// Weighted towards .com as real lists are; two two-label public suffixes.
+constexpr std::string_view kTlds[] = {"com", "com", "com",  "com",   "net",    "org", "de",
+                                      "ru",  "io",  "info", "co.uk", "com.br", "fr",  "nl"};
 
 std::string random_label(std::mt19937_64& rng, int min_len, int max_len) {
   static constexpr char kChars[] = "abcdefghijklmnopqrstuvwxyz0123456789-";
@@ -79,130 +91,320 @@ std::string random_label(std::mt19937_64& rng, int min_len, int max_len) {
   return label;
 }
 
-// Second-level names such as "k3x9qz.com", a fifth of them with one more label.
-std::vector<std::string> random_domains(std::size_t count, std::uint64_t seed) {
-  std::mt19937_64 rng(seed);
-  std::vector<std::string> domains;
-  domains.reserve(count);
-  for (std::size_t i = 0; i < count; ++i) {
-    std::string d = random_label(rng, 5, 14) + "." + std::string(kTlds[rng() % std::size(kTlds)]);
-    if (rng() % 5 == 0) d = random_label(rng, 2, 8) + "." + d;
-    domains.push_back(std::move(d));
-  }
-  return domains;
+// Names such as "k3x9qz.com" (2-4 labels, about 16 bytes on average): a registrable name,
+// a third of them with one more label, a few with two.
+std::string random_domain(std::mt19937_64& rng) {
+  std::string d = random_label(rng, 5, 12) + "." + std::string(kTlds[rng() % std::size(kTlds)]);
+  if (rng() % 3 == 0) d = random_label(rng, 2, 8) + "." + d;
+  if (rng() % 20 == 0) d = random_label(rng, 2, 6) + "." + d;
+  return d;
 }
 
-struct Fixture {
+std::size_t labels(std::string_view name) {
+  return static_cast<std::size_t>(std::count(name.begin(), name.end(), '.')) + 1;
+}
+
+struct UrlRule {
+  std::string host;
+  std::string path;
+  bool prefix = false;
+};
+
+// The rules of a benchmark snapshot: N domains, and N/10 URL rules (an IWF-like list) on N/40
+// hosts of their own, a third of them folder prefixes.
+struct Rules {
   std::vector<std::string> domains;
+  std::vector<UrlRule> urls;
+};
+
+Rules random_rules(std::size_t n, std::uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  Rules rules;
+  rules.domains.reserve(n);
+  for (std::size_t i = 0; i < n; ++i)
+    rules.domains.push_back(random_domain(rng));
+  // First labels of 13-14 characters, which no listed domain has, so that a URL host is
+  // never blocked at domain level (not even through a parent) and misses stay misses.
+  std::vector<std::string> hosts(std::max<std::size_t>(1, n / 40));
+  for (auto& host : hosts) {
+    host = random_label(rng, 13, 14) + "." + std::string(kTlds[rng() % std::size(kTlds)]);
+    if (rng() % 3 == 0) host = "img." + host;
+  }
+  rules.urls.resize(n / 10);
+  for (auto& url : rules.urls) {
+    url.host = hosts[rng() % hosts.size()];
+    url.prefix = rng() % 3 == 0;
+    // Appended piecewise: `"/" + std::string&&` trips GCC 12's -Wrestrict (GCC bug 105329).
+    url.path.push_back('/');
+    url.path += random_label(rng, 4, 10);
+    url.path.push_back('/');
+    url.path += random_label(rng, 6, 16);
+    url.path += url.prefix ? "/" : ".jpg";
+  }
+  return rules;
+}
+
+void add_rules(bl::SnapshotBuilder& builder, const Rules& rules) {
+  auto adult = builder.add_list({"adult", "adult", false, "", ""});
+  auto iwf = builder.add_list({"iwf", "csam", true, "IWF", "https://appeal.example"});
+  for (const auto& d : rules.domains)
+    builder.add_domain(adult, d);
+  for (const auto& url : rules.urls) {
+    bl::Rule rule;
+    rule.host = url.host;
+    rule.path = url.path;
+    rule.path_prefix = url.prefix;
+    builder.add(iwf, rule);
+  }
+}
+
+// Query names back to back in one buffer, as they would sit in received packets, so that
+// fetching the name does not dominate what is measured.
+class QueryText {
+ public:
+  using Span = std::pair<std::size_t, std::size_t>;
+  Span add(std::string_view s) {
+    text_ += s;
+    return {text_.size() - s.size(), s.size()};
+  }
+  std::string_view view(Span span) const {
+    return std::string_view(text_).substr(span.first, span.second);
+  }
+
+ private:
+  std::string text_;
+};
+
+struct Url {
+  std::string_view host;
+  std::string_view path;
+};
+
+struct Fixture {
+  std::size_t n = 0;
+  std::size_t entries = 0;  // domains + URL rules
   std::shared_ptr<const bl::Snapshot> snapshot;
   NaiveSet naive;
   std::size_t naive_bytes = 0;
-  // Query names back to back in one buffer, as they would sit in received packets, so that
-  // fetching the name does not dominate what is measured.
-  std::string text;
+  QueryText text;
   std::vector<std::string_view> hits;    // four labels, listed through a parent
   std::vector<std::string_view> misses;  // four labels, nothing listed
+  std::vector<Url> url_hits;             // a listed URL (or a page under a listed folder)
+  std::vector<Url> url_misses;           // a host without rules
+  std::vector<Url> url_misses_listed;    // a host with URL rules, another page
 };
 
-std::shared_ptr<const bl::Snapshot> build_snapshot(const std::vector<std::string>& domains) {
-  bl::SnapshotBuilder builder;
-  auto list = builder.add_list({"bench", "adult", false, "", ""});
-  for (const auto& d : domains)
-    builder.add_domain(list, d);
-  return builder.build();
-}
-
-const Fixture& fixture(std::size_t n) {
-  static std::map<std::size_t, std::unique_ptr<Fixture>> cache;
-  auto& slot = cache[n];
-  if (slot) return *slot;
-  slot = std::make_unique<Fixture>();
-  Fixture& f = *slot;
-  f.domains = random_domains(n, 42);
-  f.snapshot = build_snapshot(f.domains);
-  std::size_t before = g_naive_bytes;
-  for (const auto& d : f.domains)
-    f.naive.emplace(d);
-  f.naive_bytes = g_naive_bytes - before;
-  std::mt19937_64 rng(7);
-  std::vector<std::pair<std::size_t, std::size_t>> hit_spans, miss_spans;
-  auto append = [&f](const std::string& name) {
-    f.text += name;
-    return std::pair(f.text.size() - name.size(), name.size());
-  };
-  for (std::size_t i = 0; i < kQueries; ++i) {
-    const std::string& d = f.domains[rng() % n];
-    // Four labels in total whichever shape the listed parent has.
-    std::string prefix = std::count(d.begin(), d.end(), '.') == 1 ? "www.cdn." : "cdn.";
-    hit_spans.push_back(append(prefix + d));
-    // Unlisted: listed first labels have 5-14 characters, these have 15-20.
-    miss_spans.push_back(append("www.cdn." + random_label(rng, 15, 20) + ".com"));
+std::unique_ptr<Fixture> make_fixture(std::size_t n) {
+  auto f = std::make_unique<Fixture>();
+  f->n = n;
+  const Rules rules = random_rules(n, 42);
+  f->entries = rules.domains.size() + rules.urls.size();
+  {
+    bl::SnapshotBuilder builder;
+    add_rules(builder, rules);
+    f->snapshot = builder.build(0, 0x5eed);
   }
-  for (auto [pos, len] : hit_spans)
-    f.hits.emplace_back(f.text.data() + pos, len);
-  for (auto [pos, len] : miss_spans)
-    f.misses.emplace_back(f.text.data() + pos, len);
+  std::size_t before = g_naive_bytes;
+  f->naive.reserve(n);
+  for (const auto& d : rules.domains)
+    f->naive.emplace(d);
+  f->naive_bytes = g_naive_bytes - before;
+
+  std::mt19937_64 rng(7);
+  using Span = QueryText::Span;
+  std::vector<Span> hits, misses;
+  std::vector<std::pair<Span, Span>> url_hits, url_misses, url_misses_listed;
+  while (hits.size() < kQueries) {
+    const std::string& d = rules.domains[rng() % rules.domains.size()];
+    if (labels(d) > 3) continue;
+    // Four labels in total whichever shape the listed parent has.
+    hits.push_back(f->text.add((labels(d) == 2 ? "www.cdn." : "cdn.") + d));
+    // Unlisted: listed labels have at most 12 characters, these have 15-20.
+    misses.push_back(f->text.add("www.cdn." + random_label(rng, 15, 20) + ".com"));
+    const UrlRule& url = rules.urls[rng() % rules.urls.size()];
+    url_hits.emplace_back(f->text.add(url.host),
+                          f->text.add(url.prefix ? url.path + "photo.jpg?size=large" : url.path));
+    url_misses.emplace_back(f->text.add("img." + random_label(rng, 15, 20) + ".net"),
+                            f->text.add("/gallery/" + random_label(rng, 6, 16) + ".jpg"));
+    url_misses_listed.emplace_back(f->text.add(url.host),
+                                   f->text.add("/index/" + random_label(rng, 6, 16) + ".html"));
+  }
+  for (Span s : hits)
+    f->hits.push_back(f->text.view(s));
+  for (Span s : misses)
+    f->misses.push_back(f->text.view(s));
+  auto urls = [&](const std::vector<std::pair<Span, Span>>& spans, std::vector<Url>& out) {
+    for (auto [host, path] : spans)
+      out.push_back({f->text.view(host), f->text.view(path)});
+  };
+  urls(url_hits, f->url_hits);
+  urls(url_misses, f->url_misses);
+  urls(url_misses_listed, f->url_misses_listed);
   return f;
 }
 
-// Runs `lookup` (true when something matched) over the hit or miss names of a fixture.
-template <typename Lookup>
-void run_lookups(benchmark::State& state, bool hit, std::size_t bytes, Lookup lookup) {
-  const Fixture& f = fixture(static_cast<std::size_t>(state.range(0)));
-  const auto& names = hit ? f.hits : f.misses;
-  std::size_t i = 0, found = 0;
-  for (auto _ : state)
-    found += lookup(f, names[i++ & (kQueries - 1)]);
-  if (found != (hit ? static_cast<std::size_t>(state.iterations()) : 0)) {
-    state.SkipWithError("unexpected lookup result");
+// One size at a time: benchmarks run in registration order, grouped by size, so the fixture of
+// the previous size can go before the next is made (10M needs several GB).
+const Fixture& fixture(std::size_t n) {
+  static std::unique_ptr<Fixture> current;
+  if (!current || current->n != n) {
+    current.reset();
+    current = make_fixture(n);
   }
-  state.counters["bytes_per_entry"] =
-      static_cast<double>(bytes) / static_cast<double>(f.domains.size());
+  return *current;
 }
 
-void BM_SnapshotLookup(benchmark::State& state, bool hit) {
+// Runs `lookup` (true when something matched) over a cycled query set. A result other than
+// the expected one is counted, not hidden: `wrong` should be 0.
+template <typename Query, typename Lookup>
+void run_lookups(benchmark::State& state, const std::vector<Query>& queries, bool hit,
+                 double bytes_per_entry, Lookup lookup) {
+  std::size_t i = 0;
+  std::size_t found = 0;
+  for (auto _ : state)
+    found += lookup(queries[i++ & (kQueries - 1)]);
+  const auto iterations = static_cast<std::size_t>(state.iterations());
+  state.counters["wrong"] = static_cast<double>(hit ? iterations - found : found);
+  state.counters["bytes_per_entry"] = bytes_per_entry;
+}
+
+double snapshot_bytes_per_entry(const Fixture& f) {
+  return static_cast<double>(f.snapshot->image_bytes()) / static_cast<double>(f.entries);
+}
+
+void BM_Snapshot(benchmark::State& state, bool hit) {
   const Fixture& f = fixture(static_cast<std::size_t>(state.range(0)));
-  run_lookups(state, hit, f.snapshot->memory_bytes(), [](const Fixture& fx, std::string_view name) {
-    auto match = fx.snapshot->lookup(name);
-    benchmark::DoNotOptimize(match);
-    return match.has_value();
-  });
+  run_lookups(state, hit ? f.hits : f.misses, hit, snapshot_bytes_per_entry(f),
+              [&](std::string_view name) {
+                auto result = f.snapshot->lookup(name);
+                benchmark::DoNotOptimize(result);
+                return result.blocked();
+              });
 }
 
-void BM_NaiveLookup(benchmark::State& state, bool hit) {
+void BM_Naive(benchmark::State& state, bool hit) {
   const Fixture& f = fixture(static_cast<std::size_t>(state.range(0)));
-  run_lookups(state, hit, f.naive_bytes, [](const Fixture& fx, std::string_view name) {
-    int found = naive_lookup(fx.naive, name);
-    benchmark::DoNotOptimize(found);
-    return found > 0;
-  });
+  run_lookups(state, hit ? f.hits : f.misses, hit,
+              static_cast<double>(f.naive_bytes) / static_cast<double>(f.n),
+              [&](std::string_view name) {
+                int found = naive_lookup(f.naive, name);
+                benchmark::DoNotOptimize(found);
+                return found > 0;
+              });
 }
 
-void BM_SnapshotBuild(benchmark::State& state) {
-  const auto domains = random_domains(static_cast<std::size_t>(state.range(0)), 42);
+enum class UrlCase { hit, miss, miss_listed_host };
+
+void BM_Url(benchmark::State& state, UrlCase which) {
+  const Fixture& f = fixture(static_cast<std::size_t>(state.range(0)));
+  const auto& queries = which == UrlCase::hit    ? f.url_hits
+                        : which == UrlCase::miss ? f.url_misses
+                                                 : f.url_misses_listed;
+  run_lookups(state, queries, which == UrlCase::hit, snapshot_bytes_per_entry(f),
+              [&](const Url& url) {
+                auto result = f.snapshot->lookup_url(url.host, url.path);
+                benchmark::DoNotOptimize(result);
+                return result.blocked();
+              });
+}
+
+constexpr std::size_t kBuildDomains = 1'000'000;
+
+const Rules& build_rules() {
+  static const Rules rules = random_rules(kBuildDomains, 43);
+  return rules;
+}
+
+// build_image alone: adding the rules is not timed (manual time), but reported.
+void BM_BuildImage(benchmark::State& state) {
+  const Rules& rules = build_rules();
+  using Clock = std::chrono::steady_clock;
+  double add_seconds = 0;
   std::size_t bytes = 0;
   for (auto _ : state) {
-    auto snapshot = build_snapshot(domains);
-    bytes = snapshot->memory_bytes();
-    benchmark::DoNotOptimize(snapshot);
+    bl::SnapshotBuilder builder;
+    auto t0 = Clock::now();
+    add_rules(builder, rules);
+    auto t1 = Clock::now();
+    auto image = builder.build_image(0, 0x5eed);
+    auto t2 = Clock::now();
+    benchmark::DoNotOptimize(image.data());
+    bytes = image.size();
+    add_seconds += std::chrono::duration<double>(t1 - t0).count();
+    state.SetIterationTime(std::chrono::duration<double>(t2 - t1).count());
   }
-  state.counters["bytes_per_entry"] =
-      static_cast<double>(bytes) / static_cast<double>(domains.size());
-  state.counters["domains_per_s"] = benchmark::Counter(
-      static_cast<double>(state.iterations() * domains.size()), benchmark::Counter::kIsRate);
+  state.counters["add_ms"] = 1000 * add_seconds / static_cast<double>(state.iterations());
+  state.counters["image_MB"] = static_cast<double>(bytes) / 1e6;
+  state.counters["rules"] = static_cast<double>(rules.domains.size() + rules.urls.size());
 }
 
-void sizes(benchmark::internal::Benchmark* b) {
-  for (int n : {10'000, 100'000, 1'000'000})
-    b->Arg(n);
+// The image of build_rules() in a 64-byte-aligned buffer, as a mapped file would be.
+struct Image {
+  std::shared_ptr<const void> owner;
+  const std::uint8_t* data = nullptr;
+  std::size_t size = 0;
+};
+
+const Image& build_image() {
+  static const Image image = [] {
+    bl::SnapshotBuilder builder;
+    add_rules(builder, build_rules());
+    std::vector<std::uint8_t> bytes = builder.build_image(0, 0x5eed);
+    std::size_t rounded = (bytes.size() + 63) / 64 * 64;
+    auto* raw = static_cast<std::uint8_t*>(std::aligned_alloc(64, rounded));
+    std::memcpy(raw, bytes.data(), bytes.size());
+    return Image{
+        std::shared_ptr<const void>(raw, [](const void* p) { std::free(const_cast<void*>(p)); }),
+        raw, bytes.size()};
+  }();
+  return image;
+}
+
+void BM_Open(benchmark::State& state) {
+  const Image& image = build_image();
+  std::string error;
+  for (auto _ : state) {
+    auto snapshot = bl::Snapshot::open(image.owner, image.data, image.size, error);
+    if (!snapshot) state.SkipWithError(error.c_str());
+    benchmark::DoNotOptimize(snapshot);
+  }
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(image.size));
+  state.counters["image_MB"] = static_cast<double>(image.size) / 1e6;
+}
+
+void BM_Checksum(benchmark::State& state) {
+  const Image& image = build_image();
+  for (auto _ : state) {
+    auto sum = bl::format::checksum(image.data + bl::format::kHeaderBytes,
+                                    image.size - bl::format::kHeaderBytes);
+    benchmark::DoNotOptimize(sum);
+  }
+  state.SetBytesProcessed(state.iterations() * static_cast<std::int64_t>(image.size));
 }
 
 }  // namespace
 
-BENCHMARK_CAPTURE(BM_SnapshotLookup, hit, true)->Apply(sizes);
-BENCHMARK_CAPTURE(BM_NaiveLookup, hit, true)->Apply(sizes);
-BENCHMARK_CAPTURE(BM_SnapshotLookup, miss, false)->Apply(sizes);
-BENCHMARK_CAPTURE(BM_NaiveLookup, miss, false)->Apply(sizes);
-BENCHMARK(BM_SnapshotBuild)->Apply(sizes)->Unit(benchmark::kMillisecond);
-
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  std::vector<std::int64_t> sizes = {10'000, 100'000, 1'000'000};
+  if (const char* env = std::getenv("SHELTER_BENCH_10M"); env != nullptr && env[0] == '1')
+    sizes.push_back(10'000'000);
+  for (std::int64_t n : sizes) {
+    benchmark::RegisterBenchmark("lookup_hit/snapshot", BM_Snapshot, true)->Arg(n);
+    benchmark::RegisterBenchmark("lookup_hit/naive", BM_Naive, true)->Arg(n);
+    benchmark::RegisterBenchmark("lookup_miss/snapshot", BM_Snapshot, false)->Arg(n);
+    benchmark::RegisterBenchmark("lookup_miss/naive", BM_Naive, false)->Arg(n);
+    benchmark::RegisterBenchmark("url_hit", BM_Url, UrlCase::hit)->Arg(n);
+    benchmark::RegisterBenchmark("url_miss", BM_Url, UrlCase::miss)->Arg(n);
+    benchmark::RegisterBenchmark("url_miss_listed_host", BM_Url, UrlCase::miss_listed_host)->Arg(n);
+  }
+  benchmark::RegisterBenchmark("build_image/1M+100k", BM_BuildImage)
+      ->UseManualTime()
+      ->Unit(benchmark::kMillisecond);
+  benchmark::RegisterBenchmark("open/1M+100k", BM_Open)->Unit(benchmark::kMillisecond);
+  benchmark::RegisterBenchmark("checksum/1M+100k", BM_Checksum)->Unit(benchmark::kMillisecond);
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

@@ -354,6 +354,7 @@ class Shelterd:
         return os.path.join(self.dir, name)
 
     def write_file(self, name, text):
+        os.makedirs(os.path.dirname(self.path(name)), exist_ok=True)
         with open(self.path(name), "w") as f:
             f.write(text)
 
@@ -457,6 +458,8 @@ class Suite:
         ap = argparse.ArgumentParser(description=f"shelterd integration tests: {name}")
         ap.add_argument("--shelterd", default=os.environ.get("SHELTERD"),
                         help="path to the shelterd binary (default: $SHELTERD)")
+        ap.add_argument("--shelter-compile", default=os.environ.get("SHELTER_COMPILE"),
+                        help="path to shelter-compile (default: $SHELTER_COMPILE)")
         ap.add_argument("-v", "--verbose", action="store_true")
         self.args = ap.parse_args()
         self.name, self.passed, self.failed, self.prefix = name, 0, 0, ""

@@ -1,4 +1,6 @@
 #include "blocklist/domain_list.h"
+#include "blocklist/list_format.h"
+#include "tests/unit/blocklist/parse_test_util.h"
 
 #include <catch2/catch.hpp>
 #include <string>
@@ -16,16 +18,11 @@ struct Parsed {
 Parsed parse(std::string_view text, bl::ListFormat format) {
   Parsed out;
   out.summary =
-      bl::parse_list(text, format, [&](std::string_view d) { out.domains.emplace_back(d); });
+      bl::parse_rules(text, format, [&](const bl::Rule& r) { out.domains.emplace_back(r.host); });
   return out;
 }
 
-std::vector<std::size_t> issue_lines(const bl::ParseSummary& summary) {
-  std::vector<std::size_t> lines;
-  for (const auto& issue : summary.issues)
-    lines.push_back(issue.line);
-  return lines;
-}
+using shelter::blocklist::test::issue_lines;
 
 const std::string kBom = "\xEF\xBB\xBF";
 
@@ -119,10 +116,10 @@ TEST_CASE("normalise_domain turns internationalised names into A-labels", "[doma
 
   SECTION("a list entry in either form blocks the same name") {
     std::vector<std::string> taken;
-    auto summary = bl::parse_list(
+    auto summary = bl::parse_rules(
         "b\xC3\xBC"
         "cher.example\nxn--bcher-kva.example\n",
-        bl::ListFormat::domains, [&](std::string_view d) { taken.emplace_back(d); });
+        bl::ListFormat::domains, [&](const bl::Rule& r) { taken.emplace_back(r.host); });
     CHECK(summary.taken == 2);
     CHECK(summary.rejected == 0);
     CHECK(taken == std::vector<std::string>{"xn--bcher-kva.example", "xn--bcher-kva.example"});
@@ -134,7 +131,15 @@ TEST_CASE("parse_list_format", "[domain_list]") {
   CHECK(bl::parse_list_format("hosts") == bl::ListFormat::hosts);
   CHECK_FALSE(bl::parse_list_format("Hosts").has_value());
   CHECK_FALSE(bl::parse_list_format("").has_value());
-  CHECK_FALSE(bl::parse_list_format("adblock").has_value());
+  CHECK(bl::parse_list_format("adblock") == bl::ListFormat::adblock);
+  CHECK(bl::parse_list_format("rpz") == bl::ListFormat::rpz);
+  CHECK(bl::parse_list_format("urls") == bl::ListFormat::urls);
+  // A SquidGuard tree is a directory of files, read by the loader, not a text format.
+  CHECK_FALSE(bl::parse_list_format("squidguard").has_value());
+  for (auto format : {bl::ListFormat::domains, bl::ListFormat::hosts, bl::ListFormat::adblock,
+                      bl::ListFormat::rpz, bl::ListFormat::urls}) {
+    CHECK(bl::parse_list_format(bl::format_name(format)) == format);
+  }
 }
 
 TEST_CASE("domains format: entries, comments, wildcards and malformed lines", "[domain_list]") {

@@ -298,7 +298,22 @@ TEST_CASE("each kind of error names the key path and the line") {
       {"lists:\n  - id: a\n    category: csam\n    legal: true\n    entries: [a.test]\n",
        "lists[0].authority: missing; a legal list must name its authority (line 2)"},
       {"lists:\n  - id: a\n    category: adult\n    format: csv\n    path: a.csv\n",
-       "lists[0].format: 'csv' is not one of domains, hosts (line 4)"},
+       "lists[0].format: 'csv' is not one of domains, hosts, adblock, rpz, urls, squidguard "
+       "(line 4)"},
+      {"lists:\n  - id: a\n    category: adult\n    action: deny\n    path: a.txt\n",
+       "lists[0].action: 'deny' is not one of block, allow (line 4)"},
+      {"lists:\n  - id: ut1\n    format: squidguard\n    path: /srv/ut1\n",
+       "lists[0].categories: missing; a squidguard tree needs a folder -> category mapping (line "
+       "2)"},
+      {"lists:\n  - id: a\n    category: adult\n    path: a.txt\n    categories: {x: y}\n",
+       "lists[0].categories: only squidguard lists map folders to categories (line 2)"},
+      {"lists:\n  - id: ut1\n    format: squidguard\n    path: /srv/ut1\n    categories: {adult: "
+       "''}\n",
+       "lists[0].categories.adult: category is empty (line 5)"},
+      {"proxy:\n  address-ipv4: [::1]\n",
+       "proxy.address-ipv4[0]: '::1' is not an IPv4 address (line 2)"},
+      {"snapshot:\n  check-interval: 5\n",
+       "snapshot.check-interval: '5' has no unit (line 2); write 5ms or 5s"},
       {"lists:\n  - id: a\n    category: adult\n    entries: ['']\n",
        "lists[0].entries[0]: entry is empty (line 4)"},
       {"lists:\n  - id: a\n    category: adult\n    path: ''\n",

@@ -1,0 +1,478 @@
+// SnapshotBuilder: collects rules as flat vectors, then sorts them once by host hash and lays
+// out the image described in snapshot_format.h. No per-rule heap allocation while collecting.
+#include <algorithm>
+#include <cstdlib>
+#include <limits>
+#include <map>
+#include <new>
+#include <stdexcept>
+#include <unordered_map>
+#include <utility>
+
+#include "blocklist/snapshot.h"
+#include "blocklist/snapshot_format.h"
+#include "blocklist/suffix_hash.h"
+
+namespace shelter::blocklist {
+namespace {
+
+namespace fmt = format;
+
+// At most this share of the table's slots is used (in tenths): a miss then reads its home
+// group alone unless the group overflowed, which is rare below 0.9.
+constexpr std::size_t kMaxLoadTenths = 9;
+
+// A host as the builder keeps it: its hash and where its text is in the arena.
+struct HostRef {
+  std::uint64_t hash;
+  std::uint32_t offset;
+  std::uint8_t size;
+};
+
+struct PendingDomain {
+  HostRef host;
+  std::uint32_t membership;
+};
+
+struct PendingUrl {
+  HostRef host;
+  std::uint32_t path_offset;
+  std::uint16_t path_size;
+  std::uint16_t flags;
+  std::uint32_t membership;
+};
+
+struct PendingLocal {
+  HostRef host;
+  LocalAddress address;
+};
+
+std::uint32_t scope_bits(HostScope scope) {
+  switch (scope) {
+    case HostScope::self_and_below:
+      return fmt::member::kSelf | fmt::member::kBelow;
+    case HostScope::self_only:
+      return fmt::member::kSelf;
+    case HostScope::below_only:
+      return fmt::member::kBelow;
+  }
+  return 0;
+}
+
+void pad_to(std::vector<std::uint8_t>& out, std::size_t align) {
+  out.resize((out.size() + align - 1) / align * align, 0);
+}
+
+void put_string(std::vector<std::uint8_t>& out, std::string_view text) {
+  std::uint8_t size[4];
+  fmt::store32(size, static_cast<std::uint32_t>(text.size()));
+  out.insert(out.end(), size, size + 4);
+  out.insert(out.end(), text.begin(), text.end());
+}
+
+}  // namespace
+
+struct SnapshotBuilder::State {
+  std::vector<ListInfo> lists;
+  std::vector<std::string> categories;
+  std::map<std::string, std::uint32_t, std::less<>> category_index;
+  std::string hosts;  // host text, appended per rule; duplicates are merged at build time
+  std::string paths;  // URL rule paths
+  std::vector<PendingDomain> domains;
+  std::vector<PendingUrl> urls;
+  std::vector<PendingLocal> locals;
+
+  std::string_view text(const HostRef& ref) const {
+    return std::string_view(hosts).substr(ref.offset, ref.size);
+  }
+
+  std::optional<std::uint32_t> category_of(std::string_view name) {
+    if (auto it = category_index.find(name); it != category_index.end()) return it->second;
+    if (categories.size() >= kMaxCategories) return std::nullopt;
+    auto index = static_cast<std::uint32_t>(categories.size());
+    categories.emplace_back(name);
+    category_index.emplace(std::string(name), index);
+    return index;
+  }
+
+  // The hash is filled in by build(), once the seed is known.
+  HostRef intern(std::string_view host) {
+    if (hosts.size() + host.size() > std::numeric_limits<std::uint32_t>::max()) {
+      throw std::length_error("blocklist snapshot: host text over 4 GiB");
+    }
+    HostRef ref{0, static_cast<std::uint32_t>(hosts.size()),
+                static_cast<std::uint8_t>(host.size())};
+    hosts.append(host);
+    return ref;
+  }
+
+  std::vector<std::uint8_t> build(std::int64_t built_unix, std::uint64_t seed);
+};
+
+SnapshotBuilder::SnapshotBuilder() : state_(std::make_unique<State>()) {}
+SnapshotBuilder::~SnapshotBuilder() = default;
+
+std::uint32_t SnapshotBuilder::add_list(ListInfo info) {
+  if (state_->lists.size() >= kMaxLists) throw std::length_error("too many blocklists");
+  info.rules = 0;
+  state_->lists.push_back(std::move(info));
+  return static_cast<std::uint32_t>(state_->lists.size() - 1);
+}
+
+void SnapshotBuilder::add_domain(std::uint32_t list_index, std::string_view domain) {
+  Rule rule;
+  rule.host = domain;
+  add(list_index, rule);
+}
+
+bool SnapshotBuilder::add(std::uint32_t list_index, const Rule& rule) {
+  State& s = *state_;
+  if (list_index >= s.lists.size()) {
+    throw std::out_of_range("blocklist rule for undeclared list " + std::to_string(list_index));
+  }
+  if (rule.host.empty() || rule.host.size() > fmt::kMaxNameBytes) {
+    throw std::invalid_argument("blocklist rule without a valid host");
+  }
+  ListInfo& list = s.lists[list_index];
+  auto category = s.category_of(rule.category.empty() ? list.category : rule.category);
+  if (!category) return false;
+  std::uint32_t membership = list_index | (*category << fmt::member::kCategoryShift) |
+                             scope_bits(rule.scope) |
+                             (static_cast<std::uint32_t>(rule.answer) << fmt::member::kAnswerShift);
+  if (rule.action == RuleAction::allow) membership |= fmt::member::kAllow;
+  if (rule.important) membership |= fmt::member::kImportant;
+  if (list.legal) membership |= fmt::member::kLegal;
+  ++list.rules;
+  HostRef host = s.intern(rule.host);
+  if (!rule.path.empty()) {
+    if (rule.path.size() > std::numeric_limits<std::uint16_t>::max() ||
+        s.paths.size() + rule.path.size() > std::numeric_limits<std::uint32_t>::max()) {
+      throw std::length_error("blocklist snapshot: URL path too long");
+    }
+    std::uint16_t flags =
+        (rule.path_prefix ? fmt::kUrlPrefix : 0) | (rule.path_separator ? fmt::kUrlSeparator : 0);
+    s.urls.push_back({host, static_cast<std::uint32_t>(s.paths.size()),
+                      static_cast<std::uint16_t>(rule.path.size()), flags, membership});
+    s.paths.append(rule.path);
+    return true;
+  }
+  s.domains.push_back({host, membership});
+  if (rule.answer == DnsAnswer::local_data && (rule.address_size == 4 || rule.address_size == 16)) {
+    s.locals.push_back({host, LocalAddress{rule.address, rule.address_size}});
+  }
+  return true;
+}
+
+std::vector<std::uint8_t> SnapshotBuilder::build_image(std::int64_t built_unix,
+                                                       std::uint64_t seed) {
+  std::unique_ptr<State> state = std::exchange(state_, std::make_unique<State>());
+  return state->build(built_unix, seed);
+}
+
+std::shared_ptr<const Snapshot> SnapshotBuilder::build(std::int64_t built_unix,
+                                                       std::uint64_t seed) {
+  std::vector<std::uint8_t> image = build_image(built_unix, seed);
+  // Groups are read as whole cache lines, so the copy is aligned like a mapped file would be.
+  std::size_t bytes = (image.size() + fmt::kAlign - 1) / fmt::kAlign * fmt::kAlign;
+  auto* raw = static_cast<std::uint8_t*>(std::aligned_alloc(fmt::kAlign, bytes));
+  if (raw == nullptr) throw std::bad_alloc();
+  std::shared_ptr<const void> owner(raw, [](const void* p) { std::free(const_cast<void*>(p)); });
+  std::memcpy(raw, image.data(), image.size());
+  std::string error;
+  auto snapshot = Snapshot::open(std::move(owner), raw, image.size(), error);
+  if (!snapshot) throw std::logic_error("blocklist snapshot failed its own checks: " + error);
+  return snapshot;
+}
+
+namespace {
+
+// One distinct host of the table with its rules, in hash order.
+struct HostPlan {
+  HostRef host;
+  std::uint32_t combo = 0;  // offset in the combos section (in 32-bit words)
+  std::uint32_t url_first = 0;
+  std::uint32_t url_count = 0;
+  std::vector<LocalAddress> local;
+};
+
+// Legal lists first, then list order: the order in which a lookup meets memberships.
+bool precedes(std::uint32_t a, std::uint32_t b) {
+  bool legal_a = (a & fmt::member::kLegal) != 0;
+  bool legal_b = (b & fmt::member::kLegal) != 0;
+  if (legal_a != legal_b) return legal_a;
+  return a < b;
+}
+
+// Merges memberships that differ only in scope (an RPZ `name` and `*.name` of one list).
+std::vector<std::uint32_t> merge_scopes(std::vector<std::uint32_t> run) {
+  constexpr std::uint32_t kScope = fmt::member::kSelf | fmt::member::kBelow;
+  std::sort(run.begin(), run.end(),
+            [](std::uint32_t a, std::uint32_t b) { return (a & ~kScope) < (b & ~kScope); });
+  std::vector<std::uint32_t> out;
+  for (std::uint32_t m : run) {
+    if (!out.empty() && (out.back() & ~kScope) == (m & ~kScope)) {
+      out.back() |= m;
+    } else {
+      out.push_back(m);
+    }
+  }
+  std::sort(out.begin(), out.end(), precedes);
+  return out;
+}
+
+class ImageWriter {
+ public:
+  explicit ImageWriter(std::vector<std::uint8_t>& out) : out_(out) {
+    out_.assign(fmt::kHeaderBytes, 0);
+  }
+  void begin(fmt::Section section) {
+    pad_to(out_, fmt::kAlign);
+    starts_[section] = out_.size();
+  }
+  void end(fmt::Section section) {
+    std::uint8_t* at = out_.data() + fmt::kSectionsAt + 16 * section;
+    fmt::store64(at, starts_[section]);
+    fmt::store64(at + 8, out_.size() - starts_[section]);
+  }
+
+ private:
+  std::vector<std::uint8_t>& out_;
+  std::array<std::size_t, fmt::kSectionCount> starts_{};
+};
+
+}  // namespace
+
+std::vector<std::uint8_t> SnapshotBuilder::State::build(std::int64_t built_unix,
+                                                        std::uint64_t seed) {
+  // Hash every host with the snapshot's seed.
+  auto rehash = [&](HostRef& ref) { ref.hash = fmt::host_hash(text(ref), seed); };
+  for (auto& d : domains)
+    rehash(d.host);
+  for (auto& u : urls)
+    rehash(u.host);
+  for (auto& l : locals)
+    rehash(l.host);
+  auto host_less = [&](const HostRef& a, const HostRef& b) {
+    return a.hash != b.hash ? a.hash < b.hash : text(a) < text(b);
+  };
+  auto host_equal = [&](const HostRef& a, const HostRef& b) {
+    return a.hash == b.hash && text(a) == text(b);
+  };
+  std::sort(domains.begin(), domains.end(), [&](const PendingDomain& a, const PendingDomain& b) {
+    return host_less(a.host, b.host);
+  });
+  std::sort(urls.begin(), urls.end(), [&](const PendingUrl& a, const PendingUrl& b) {
+    if (!host_equal(a.host, b.host)) return host_less(a.host, b.host);
+    std::string_view pa = std::string_view(paths).substr(a.path_offset, a.path_size);
+    std::string_view pb = std::string_view(paths).substr(b.path_offset, b.path_size);
+    if (pa != pb) return pa < pb;
+    if (a.flags != b.flags) return a.flags < b.flags;
+    return precedes(a.membership, b.membership);
+  });
+  std::sort(locals.begin(), locals.end(), [&](const PendingLocal& a, const PendingLocal& b) {
+    return host_less(a.host, b.host);
+  });
+
+  // Distinct hosts, merging the three sorted sources.
+  std::vector<HostPlan> plan;
+  std::vector<std::uint32_t> combos = {0};  // offset 0: the empty run
+  std::unordered_map<std::string, std::uint32_t> combo_at;
+  std::vector<fmt::UrlRule> url_rules;
+  std::size_t d = 0;
+  std::size_t u = 0;
+  std::size_t l = 0;
+  std::uint64_t domain_pairs = 0;
+  while (d < domains.size() || u < urls.size() || l < locals.size()) {
+    const HostRef* next = nullptr;
+    for (const HostRef* candidate : {d < domains.size() ? &domains[d].host : nullptr,
+                                     u < urls.size() ? &urls[u].host : nullptr,
+                                     l < locals.size() ? &locals[l].host : nullptr}) {
+      if (candidate != nullptr && (next == nullptr || host_less(*candidate, *next)))
+        next = candidate;
+    }
+    HostPlan host;
+    host.host = *next;
+    std::vector<std::uint32_t> run;
+    for (; d < domains.size() && host_equal(domains[d].host, host.host); ++d)
+      run.push_back(domains[d].membership);
+    if (!run.empty()) {
+      run = merge_scopes(std::move(run));
+      std::vector<std::uint32_t> lists_here;
+      for (std::uint32_t m : run)
+        lists_here.push_back(fmt::member::list(m));
+      std::sort(lists_here.begin(), lists_here.end());
+      domain_pairs += static_cast<std::size_t>(std::unique(lists_here.begin(), lists_here.end()) -
+                                               lists_here.begin());
+      std::string key(reinterpret_cast<const char*>(run.data()), run.size() * 4);
+      auto [it, added] =
+          combo_at.emplace(std::move(key), static_cast<std::uint32_t>(combos.size()));
+      if (added) {
+        combos.push_back(static_cast<std::uint32_t>(run.size()));
+        combos.insert(combos.end(), run.begin(), run.end());
+      }
+      host.combo = it->second;
+    }
+    host.url_first = static_cast<std::uint32_t>(url_rules.size());
+    for (; u < urls.size() && host_equal(urls[u].host, host.host); ++u) {
+      const PendingUrl& p = urls[u];
+      fmt::UrlRule rule{p.path_offset, p.path_size, p.flags, p.membership};
+      const fmt::UrlRule* last = url_rules.size() > host.url_first ? &url_rules.back() : nullptr;
+      if (last && last->membership == rule.membership && last->flags == rule.flags &&
+          std::string_view(paths).substr(last->path_offset, last->path_size) ==
+              std::string_view(paths).substr(p.path_offset, p.path_size)) {
+        continue;  // the same rule listed twice
+      }
+      url_rules.push_back(rule);
+    }
+    host.url_count = static_cast<std::uint32_t>(url_rules.size()) - host.url_first;
+    for (; l < locals.size() && host_equal(locals[l].host, host.host); ++l) {
+      const LocalAddress& a = locals[l].address;
+      bool seen = std::any_of(host.local.begin(), host.local.end(), [&](const LocalAddress& b) {
+        return b.size == a.size && b.bytes == a.bytes;
+      });
+      if (!seen && host.local.size() < fmt::kMaxLocalAddresses) host.local.push_back(a);
+    }
+    plan.push_back(std::move(host));
+  }
+  if (combos.size() >= (1u << 30)) throw std::length_error("blocklist snapshot too large");
+
+  // Placement: hosts are in hash order, hence in home-group order; one sweep fills groups.
+  const std::size_t slots_wanted = plan.size() * 10 / kMaxLoadTenths + 1;
+  const std::uint64_t home_groups = (slots_wanted + fmt::kGroupSlots - 1) / fmt::kGroupSlots;
+  std::vector<std::pair<std::size_t, unsigned>> where(plan.size());
+  std::size_t group = 0;
+  unsigned slot = 0;
+  // Hosts can spill past the last home group into tail groups, at most one group per 14 hosts.
+  std::vector<std::uint8_t> overflow(home_groups + plan.size() / fmt::kGroupSlots + 1, 0);
+  for (std::size_t i = 0; i < plan.size(); ++i) {
+    std::size_t home = fmt::home_group(plan[i].host.hash, home_groups);
+    if (group < home) {
+      group = home;
+      slot = 0;
+    }
+    where[i] = {group, slot};
+    for (std::size_t g = home; g < group; ++g)
+      overflow[g] = 1;
+    if (++slot == fmt::kGroupSlots) {
+      ++group;
+      slot = 0;
+    }
+  }
+  const std::size_t group_count =
+      std::max<std::size_t>(home_groups, plan.empty() ? 1 : where.back().first + 1);
+
+  std::uint64_t label_counts = 0;
+  for (const HostPlan& host : plan) {
+    std::string_view name = text(host.host);
+    label_counts |= fmt::label_count_bit(
+        static_cast<std::size_t>(std::count(name.begin(), name.end(), '.')) + 1);
+  }
+
+  std::vector<std::uint8_t> image;
+  ImageWriter writer(image);
+
+  writer.begin(fmt::meta);
+  std::uint8_t count[4];
+  fmt::store32(count, static_cast<std::uint32_t>(lists.size()));
+  image.insert(image.end(), count, count + 4);
+  for (const ListInfo& list : lists) {
+    image.push_back(list.legal ? 1 : 0);
+    std::uint8_t rules[8];
+    fmt::store64(rules, list.rules);
+    image.insert(image.end(), rules, rules + 8);
+    for (std::string_view field : {std::string_view(list.id), std::string_view(list.category),
+                                   std::string_view(list.authority), std::string_view(list.appeal)})
+      put_string(image, field);
+  }
+  fmt::store32(count, static_cast<std::uint32_t>(categories.size()));
+  image.insert(image.end(), count, count + 4);
+  for (const std::string& category : categories)
+    put_string(image, category);
+  writer.end(fmt::meta);
+
+  // Records first (into a side buffer), so that each group knows its base.
+  std::vector<std::uint8_t> records;
+  std::vector<std::uint8_t> groups(group_count * fmt::kGroupBytes, 0);
+  std::size_t i = 0;
+  for (std::size_t g = 0; g < group_count; ++g) {
+    std::uint8_t* at = groups.data() + g * fmt::kGroupBytes;
+    const std::size_t base = records.size();
+    if (base > std::numeric_limits<std::uint32_t>::max()) {
+      throw std::length_error("blocklist snapshot: records over 4 GiB");
+    }
+    fmt::store32(at, static_cast<std::uint32_t>(base));
+    at[fmt::kGroupFlagsAt] = overflow[g] ? fmt::kGroupOverflow : 0;
+    for (; i < plan.size() && where[i].first == g; ++i) {
+      const HostPlan& host = plan[i];
+      unsigned s = where[i].second;
+      fmt::store16(at + fmt::kGroupTagsAt + 2 * s, fmt::tag_of(host.host.hash));
+      fmt::store16(at + fmt::kGroupOffsetsAt + 2 * s,
+                   static_cast<std::uint16_t>(records.size() - base));
+      std::string_view name = text(host.host);
+      records.push_back(static_cast<std::uint8_t>(name.size()));
+      records.insert(records.end(), name.begin(), name.end());
+      std::uint32_t ref =
+          host.combo << 2 | (host.url_count ? 2u : 0u) | (host.local.empty() ? 0u : 1u);
+      fmt::write_varint(records, ref);
+      if (host.url_count) {
+        fmt::write_varint(records, host.url_first);
+        fmt::write_varint(records, host.url_count);
+      }
+      if (!host.local.empty()) {
+        records.push_back(static_cast<std::uint8_t>(host.local.size()));
+        for (const LocalAddress& a : host.local) {
+          records.push_back(a.size);
+          records.insert(records.end(), a.bytes.begin(), a.bytes.begin() + a.size);
+        }
+      }
+    }
+    if (records.size() - base > std::numeric_limits<std::uint16_t>::max()) {
+      throw std::length_error("blocklist snapshot: a group's records exceed 64 KiB");
+    }
+  }
+
+  writer.begin(fmt::groups);
+  image.insert(image.end(), groups.begin(), groups.end());
+  writer.end(fmt::groups);
+  writer.begin(fmt::records);
+  image.insert(image.end(), records.begin(), records.end());
+  writer.end(fmt::records);
+  writer.begin(fmt::combos);
+  for (std::uint32_t word : combos) {
+    std::uint8_t bytes[4];
+    fmt::store32(bytes, word);
+    image.insert(image.end(), bytes, bytes + 4);
+  }
+  writer.end(fmt::combos);
+  writer.begin(fmt::urls);
+  for (const fmt::UrlRule& rule : url_rules) {
+    std::uint8_t bytes[12];
+    fmt::store32(bytes, rule.path_offset);
+    fmt::store16(bytes + 4, rule.path_size);
+    fmt::store16(bytes + 6, rule.flags);
+    fmt::store32(bytes + 8, rule.membership);
+    image.insert(image.end(), bytes, bytes + 12);
+  }
+  writer.end(fmt::urls);
+  writer.begin(fmt::text);
+  image.insert(image.end(), paths.begin(), paths.end());
+  writer.end(fmt::text);
+  pad_to(image, fmt::kAlign);
+
+  std::uint8_t* header = image.data();
+  std::memcpy(header, fmt::kMagic.data(), fmt::kMagic.size());
+  fmt::store32(header + fmt::kVersionAt, fmt::kVersion);
+  fmt::store64(header + fmt::kImageSizeAt, image.size());
+  fmt::store64(header + fmt::kSeedAt, seed);
+  fmt::store64(header + fmt::kBuiltAt, static_cast<std::uint64_t>(built_unix));
+  fmt::store64(header + fmt::kGroupCountAt, group_count);
+  fmt::store64(header + fmt::kHomeGroupsAt, home_groups);
+  fmt::store64(header + fmt::kHostCountAt, plan.size());
+  fmt::store64(header + fmt::kDomainRulesAt, domain_pairs);
+  fmt::store64(header + fmt::kUrlRulesAt, url_rules.size());
+  fmt::store64(header + fmt::kLabelCountsAt, label_counts);
+  fmt::store64(header + fmt::kChecksumAt, fmt::image_checksum(image.data(), image.size()));
+  return image;
+}
+
+}  // namespace shelter::blocklist

@@ -1,0 +1,95 @@
+#include "proxy/lists/snapshot_file.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+namespace shelter::proxy::lists {
+namespace {
+
+std::string errno_text(const std::string& what, const std::string& path) {
+  return what + " '" + path + "': " + std::strerror(errno);
+}
+
+struct Fd {
+  int fd = -1;
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+
+}  // namespace
+
+bool file_identity(const std::string& path, std::int64_t& modified_unix, std::uint64_t& inode) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return false;
+  modified_unix = st.st_mtim.tv_sec * 1'000'000'000LL + st.st_mtim.tv_nsec;
+  inode = st.st_ino;
+  return true;
+}
+
+SnapshotFile map_snapshot_file(const std::string& path) {
+  SnapshotFile out;
+  Fd file{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
+  if (file.fd < 0) {
+    out.error = errno_text("cannot open", path);
+    return out;
+  }
+  struct stat st {};
+  if (::fstat(file.fd, &st) != 0) {
+    out.error = errno_text("cannot stat", path);
+    return out;
+  }
+  out.modified_unix = st.st_mtim.tv_sec * 1'000'000'000LL + st.st_mtim.tv_nsec;
+  out.inode = st.st_ino;
+  auto size = static_cast<std::size_t>(st.st_size);
+  if (size == 0) {
+    out.error = "snapshot '" + path + "' is empty";
+    return out;
+  }
+  // MAP_POPULATE reads the whole file now, on the control thread, rather than as page faults
+  // on the query path after the swap.
+  void* mapped = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, file.fd, 0);
+  if (mapped == MAP_FAILED) {
+    out.error = errno_text("cannot map", path);
+    return out;
+  }
+  std::shared_ptr<const void> owner(
+      mapped, [size](const void* p) { ::munmap(const_cast<void*>(p), size); });
+  std::string error;
+  out.snapshot = blocklist::Snapshot::open(std::move(owner),
+                                           static_cast<const std::uint8_t*>(mapped), size, error);
+  if (!out.snapshot) out.error = "snapshot '" + path + "' rejected: " + error;
+  return out;
+}
+
+std::string write_snapshot_file(const std::string& path, const std::vector<std::uint8_t>& image) {
+  std::filesystem::path target(path);
+  std::filesystem::path dir = target.has_parent_path() ? target.parent_path() : ".";
+  std::string temp = (dir / ("." + target.filename().string() + ".XXXXXX")).string();
+  Fd file{::mkstemp(temp.data())};
+  if (file.fd < 0) return errno_text("cannot create a temporary file like", temp);
+  auto fail = [&](const std::string& what) {
+    std::string error = errno_text(what, temp);
+    ::unlink(temp.c_str());
+    return error;
+  };
+  for (std::size_t done = 0; done < image.size();) {
+    ssize_t n = ::write(file.fd, image.data() + done, image.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return fail("cannot write");
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fchmod(file.fd, 0644) != 0 || ::fsync(file.fd) != 0) return fail("cannot sync");
+  if (::rename(temp.c_str(), path.c_str()) != 0) return fail("cannot rename into place");
+  Fd directory{::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
+  if (directory.fd >= 0) ::fsync(directory.fd);
+  return {};
+}
+
+}  // namespace shelter::proxy::lists

@@ -1,0 +1,173 @@
+// shelter-compile: reads the lists a configuration names and writes one checked, versioned
+// snapshot that shelterd maps; or explains which rules match a name or URL.
+#include <sys/random.h>
+
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "proxy/config/loader.h"
+#include "proxy/lists/list_loader.h"
+#include "proxy/lists/snapshot_file.h"
+#include "tools/explain.h"
+
+namespace {
+
+namespace config = shelter::proxy::config;
+namespace lists = shelter::proxy::lists;
+namespace bl = shelter::blocklist;
+
+constexpr const char* kUsage = R"(Usage:
+  shelter-compile --config FILE [--output SNAPSHOT] [--explain NAME-OR-URL]...
+  shelter-compile --snapshot SNAPSHOT --explain NAME-OR-URL...
+
+Reads every list the configuration names (domains, hosts, adblock, rpz, urls, squidguard),
+reports what each gave (taken / skipped / unsupported / rejected lines), and with --output
+writes a snapshot for shelterd's `snapshot.path` (atomically: shelterd sees the old file or
+the new one, and swaps to the new one without dropping a query).
+
+  --config FILE        shelterd's configuration (its `lists` section is read)
+  --output SNAPSHOT    write the compiled snapshot here
+  --snapshot SNAPSHOT  explain against an existing snapshot instead of the lists
+  --explain SUBJECT    a name (www.example.com) or URL (http://example.com/a/b): print every
+                       rule that matches it, from which list and line, and the decision
+  --help               print this help
+
+Exit status: 0 done; 1 a list, the configuration or the snapshot has errors; 2 bad usage.
+)";
+
+struct Options {
+  std::string config_path;
+  std::string output;
+  std::string snapshot;
+  std::vector<std::string> explain;
+};
+
+int usage_error(const std::string& message) {
+  std::fprintf(stderr, "shelter-compile: %s\n\n%s", message.c_str(), kUsage);
+  return 2;
+}
+
+std::uint64_t random_seed() {
+  std::uint64_t seed = 0;
+  if (::getrandom(&seed, sizeof seed, 0) != sizeof seed) seed = 0x5eed;
+  return seed;
+}
+
+void print_summary(const bl::Snapshot& snapshot, double seconds) {
+  std::printf("compiled %zu lists in %.2f s:\n", snapshot.lists().size(), seconds);
+  for (const bl::ListInfo& list : snapshot.lists()) {
+    std::printf("  %-24s %-12s %10llu rules%s\n", list.id.c_str(), list.category.c_str(),
+                static_cast<unsigned long long>(list.rules), list.legal ? "  (legal)" : "");
+  }
+  std::size_t hosts = snapshot.host_count();
+  std::printf("%zu hosts, %zu domain entries, %zu URL entries, %zu categories; %zu bytes", hosts,
+              snapshot.domain_rule_count(), snapshot.url_rule_count(), snapshot.categories().size(),
+              snapshot.image_bytes());
+  if (hosts > 0)
+    std::printf(" (%.1f bytes a host)", static_cast<double>(snapshot.image_bytes()) / hosts);
+  std::printf("\n");
+}
+
+int explain_all(const Options& options, const bl::Snapshot& snapshot,
+                const std::vector<config::ListConfig>& sources, bool proxy) {
+  int status = 0;
+  for (const std::string& subject : options.explain) {
+    std::string text;
+    if (!shelter::tools::explain(subject, snapshot, sources, proxy, text)) {
+      std::fprintf(stderr, "shelter-compile: --explain '%s': %s\n", subject.c_str(), text.c_str());
+      status = 1;
+      continue;
+    }
+    std::fputs(text.c_str(), stdout);
+  }
+  return status;
+}
+
+int run(const Options& options) {
+  std::shared_ptr<const bl::Snapshot> snapshot;
+  std::vector<config::ListConfig> sources;
+  bool proxy = false;
+  if (!options.config_path.empty()) {
+    config::LoadResult parsed = config::load_config_file(options.config_path);
+    if (!parsed.config) {
+      for (const std::string& e : parsed.errors)
+        std::fprintf(stderr, "%s: %s\n", options.config_path.c_str(), e.c_str());
+      return 1;
+    }
+    sources = parsed.config->lists;
+    proxy = parsed.config->proxy.enabled();
+  }
+  if (!options.snapshot.empty()) {
+    lists::SnapshotFile file = lists::map_snapshot_file(options.snapshot);
+    if (!file.snapshot) {
+      std::fprintf(stderr, "shelter-compile: %s\n", file.error.c_str());
+      return 1;
+    }
+    snapshot = std::move(file.snapshot);
+  } else {
+    auto start = std::chrono::steady_clock::now();
+    bl::SnapshotBuilder builder;
+    lists::ListLoadResult loaded = lists::compile_lists(sources, builder);
+    for (const std::string& e : loaded.errors)
+      std::fprintf(stderr, "error: %s\n", e.c_str());
+    if (!loaded.lists) return 1;
+    for (const std::string& w : loaded.lists->warnings)
+      std::fprintf(stderr, "warning: %s\n", w.c_str());
+    std::vector<std::uint8_t> image = builder.build_image(std::time(nullptr), random_seed());
+    std::string error;
+    snapshot = bl::Snapshot::open(std::shared_ptr<const void>(), image.data(), image.size(), error);
+    if (!snapshot) {
+      std::fprintf(stderr, "shelter-compile: internal error: %s\n", error.c_str());
+      return 1;
+    }
+    if (!options.output.empty()) {
+      if (std::string e = lists::write_snapshot_file(options.output, image); !e.empty()) {
+        std::fprintf(stderr, "shelter-compile: %s\n", e.c_str());
+        return 1;
+      }
+    }
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (options.explain.empty()) print_summary(*snapshot, seconds);
+    if (!options.output.empty()) std::printf("wrote %s\n", options.output.c_str());
+    if (!options.explain.empty()) return explain_all(options, *snapshot, sources, proxy);
+    return 0;
+  }
+  return explain_all(options, *snapshot, sources, proxy);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options options;
+  for (int i = 1; i < argc; ++i) {
+    std::string_view arg = argv[i];
+    auto value = [&](std::string& into) {
+      if (i + 1 >= argc) return false;
+      into = argv[++i];
+      return true;
+    };
+    if (arg == "--help" || arg == "-h") {
+      std::fputs(kUsage, stdout);
+      return 0;
+    }
+    std::string explain;
+    if (arg == "--config"     ? !value(options.config_path)
+        : arg == "--output"   ? !value(options.output)
+        : arg == "--snapshot" ? !value(options.snapshot)
+        : arg == "--explain"  ? !value(explain)
+                              : true) {
+      return usage_error("unknown or incomplete argument '" + std::string(arg) + "'");
+    }
+    if (!explain.empty()) options.explain.push_back(explain);
+  }
+  if (options.config_path.empty() && options.snapshot.empty())
+    return usage_error("give --config or --snapshot");
+  if (!options.snapshot.empty() && (options.explain.empty() || !options.output.empty()))
+    return usage_error("--snapshot is only for --explain");
+  return run(options);
+}
