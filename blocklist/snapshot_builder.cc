@@ -278,6 +278,7 @@ std::vector<std::uint8_t> SnapshotBuilder::State::build(std::int64_t built_unix,
   std::vector<std::uint32_t> combos = {0};  // offset 0: the empty run
   std::unordered_map<std::string, std::uint32_t> combo_at;
   std::vector<fmt::UrlRule> url_rules;
+  std::string url_text;
   std::size_t d = 0;
   std::size_t u = 0;
   std::size_t l = 0;
@@ -315,14 +316,18 @@ std::vector<std::uint8_t> SnapshotBuilder::State::build(std::int64_t built_unix,
     host.url_first = static_cast<std::uint32_t>(url_rules.size());
     for (; u < urls.size() && host_equal(urls[u].host, host.host); ++u) {
       const PendingUrl& p = urls[u];
-      fmt::UrlRule rule{p.path_offset, p.path_size, p.flags, p.membership};
+      std::string_view path = std::string_view(paths).substr(p.path_offset, p.path_size);
       const fmt::UrlRule* last = url_rules.size() > host.url_first ? &url_rules.back() : nullptr;
-      if (last && last->membership == rule.membership && last->flags == rule.flags &&
-          std::string_view(paths).substr(last->path_offset, last->path_size) ==
-              std::string_view(paths).substr(p.path_offset, p.path_size)) {
+      bool same_path =
+          last && std::string_view(url_text).substr(last->path_offset, last->path_size) == path;
+      if (same_path && last->membership == p.membership && last->flags == p.flags) {
         continue;  // the same rule listed twice
       }
-      url_rules.push_back(rule);
+      // Paths are stored in rule order, so a host's paths sit together in memory.
+      if (!same_path) url_text.append(path);
+      auto offset =
+          same_path ? last->path_offset : static_cast<std::uint32_t>(url_text.size() - path.size());
+      url_rules.push_back({offset, p.path_size, p.flags, p.membership});
     }
     host.url_count = static_cast<std::uint32_t>(url_rules.size()) - host.url_first;
     for (; l < locals.size() && host_equal(locals[l].host, host.host); ++l) {
@@ -455,7 +460,7 @@ std::vector<std::uint8_t> SnapshotBuilder::State::build(std::int64_t built_unix,
   }
   writer.end(fmt::urls);
   writer.begin(fmt::text);
-  image.insert(image.end(), paths.begin(), paths.end());
+  image.insert(image.end(), url_text.begin(), url_text.end());
   writer.end(fmt::text);
   pad_to(image, fmt::kAlign);
 

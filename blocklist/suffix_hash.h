@@ -32,13 +32,28 @@ inline std::uint64_t read8(const char* p) {
   return v;
 }
 
-// `p` points into a SuffixHashes buffer, which has 8 readable bytes on either side of the name:
-// a label of up to 16 bytes is then read as two whole words without a branch on its length.
-inline std::uint64_t hash_label(const char* p, std::size_t n, std::uint64_t seed) {
+// The up to 8 bytes from `p` that lie before `end`, as a word whose bytes past `end` are zero.
+// Reading the name where it is, rather than copying it to a padded buffer, avoids the stalls
+// of loading words that straddle the copy's just-written stores.
+inline std::uint64_t read_upto8(const char* p, const char* begin, const char* end) {
+  auto available = static_cast<std::size_t>(end - p);
+  if (available >= 8) return read8(p);
+  if (available == 0) return 0;
+  if (end - begin >= 8) return read8(end - 8) >> (8 * (8 - available));
+  std::uint64_t v = 0;
+  for (std::size_t i = 0; i < available; ++i)
+    v |= std::uint64_t{static_cast<unsigned char>(p[i])} << (8 * i);
+  return v;
+}
+
+// The label [p, p + n) of the name [begin, end).
+inline std::uint64_t hash_label(const char* p, std::size_t n, std::uint64_t seed, const char* begin,
+                                const char* end) {
   std::uint64_t a;
   std::uint64_t b;
   if (n <= 16) [[likely]] {
-    a = read8(p) & (n >= 8 ? ~std::uint64_t{0} : (std::uint64_t{1} << (8 * n)) - 1);
+    a = read_upto8(p, begin, end) &
+        (n >= 8 ? ~std::uint64_t{0} : (std::uint64_t{1} << (8 * n)) - 1);
     b = n > 8 ? read8(p + n - 8) : 0;
   } else {
     std::size_t i = n;
@@ -58,39 +73,30 @@ class SuffixHashes {
   // `name` has at most kMaxBytes bytes (callers cut longer names to their tail).
   SuffixHashes(std::string_view name, std::uint64_t seed) {
     using namespace suffix_hash_detail;
-    // Copied in whole words: a memcpy of variable length compiles to `rep movs`, whose start-up
-    // cost is a large part of a lookup. The buffer has room for the word that ends past the name.
-    std::memset(buffer_.data(), 0, kPad);
-    char* to = buffer_.data() + kPad;
-    std::size_t i = 0;
-    for (; i + 8 <= name.size(); i += 8)
-      std::memcpy(to + i, name.data() + i, 8);
-    std::memset(to + i, 0, 2 * kPad);
-    for (; i < name.size(); ++i)
-      to[i] = name[i];
-    const char* p = buffer_.data() + kPad;
+    const char* p = name.data();
+    const char* end = p + name.size();
     // Label starts, eight bytes at a time: a byte equal to '.' becomes zero after the xor,
-    // and the expression below sets the top bit of exactly the zero bytes. The zero padding
-    // after the name never looks like a dot.
+    // and the expression below sets the top bit of exactly the zero bytes. Bytes past the
+    // name read as zero, which never looks like a dot.
     constexpr std::uint64_t kDots = 0x2e2e2e2e2e2e2e2eULL;
     constexpr std::uint64_t kLow7 = 0x7f7f7f7f7f7f7f7fULL;
     std::array<std::uint8_t, kMaxBytes + 1> starts;
     starts[0] = 0;
     std::size_t labels = 1;
     for (std::size_t i = 0; i < name.size(); i += 8) {
-      std::uint64_t w = read8(p + i) ^ kDots;
+      std::uint64_t w = read_upto8(p + i, p, end) ^ kDots;
       for (std::uint64_t dots = ~(((w & kLow7) + kLow7) | w | kLow7); dots != 0; dots &= dots - 1) {
         starts[labels++] = static_cast<std::uint8_t>(i + std::countr_zero(dots) / 8 + 1);
       }
     }
     std::uint64_t h = kSecret0 ^ seed;
-    std::size_t end = name.size();
+    std::size_t stop = name.size();
     for (std::size_t k = 0; k < labels; ++k) {
       std::size_t start = starts[labels - 1 - k];
-      h = hash_label(p + start, end - start, h);
+      h = hash_label(p + start, stop - start, h, p, end);
       hashes_[k] = h;
       starts_[k] = static_cast<std::uint8_t>(start);
-      end = start - 1;
+      stop = start - 1;
     }
     count_ = labels;
   }
@@ -102,10 +108,6 @@ class SuffixHashes {
   std::uint64_t whole() const { return hashes_[count_ - 1]; }
 
  private:
-  static constexpr std::size_t kPad = 8;
-  // Room for whole 8-byte reads up to kPad bytes past the name, and for zeroing two words
-  // from the last whole word of the name.
-  std::array<char, kPad + kMaxBytes + 2 * kPad> buffer_;
   // A normalised name has at most 127 labels, but lookups also take names that are not
   // normalised ("a..b", "...."): one label per byte, plus one.
   std::array<std::uint64_t, kMaxBytes + 1> hashes_;

@@ -94,10 +94,10 @@ steady=$(rss)
 taskset -c 1 dnsperf -s 127.0.0.1 -p $PORT -d "$work/queries.txt" -l "$run_seconds" -Q "$qps" \
   -c 8 -t 2 >"$work/dnsperf.txt" 2>&1 &
 perf=$!
-peak=$steady swaps=0 next=$((SECONDS + every)) flip=b
+peak=$steady swaps=0 start=$SECONDS next=$((SECONDS + every)) flip=b
 while kill -0 $perf 2>/dev/null; do
   r=$(rss); (( r > peak )) && peak=$r
-  if (( SECONDS >= next )) && (( SECONDS < run_seconds - 1 )); then
+  if (( SECONDS >= next )) && (( SECONDS - start < run_seconds - 1 )); then
     cp "$work/$flip.snap" "$work/next.snap" && mv "$work/next.snap" "$work/live.snap"
     swaps=$((swaps + 1)); next=$((SECONDS + every)); flip=$([[ $flip == a ]] && echo b || echo a)
   fi
