@@ -249,11 +249,7 @@ class AdblockLineParser {
 }  // namespace
 
 ParseSummary parse_adblock(std::string_view text, const RuleSink& sink) {
-  AdblockLineParser parser(sink);
-  parse::for_each_line(
-      text, [&](std::size_t n, std::string_view line) { parser.parse_line(n, line); },
-      [&](std::size_t n) { parser.reject_too_long(n); });
-  return parser.finish();
+  return parse::parse_lines(text, AdblockLineParser(sink));
 }
 
 }  // namespace shelter::blocklist

@@ -176,11 +176,7 @@ class DomainLineParser {
 };
 
 ParseSummary parse_domain_lines(std::string_view text, bool hosts, const RuleSink& sink) {
-  DomainLineParser parser(hosts, sink);
-  parse::for_each_line(
-      text, [&](std::size_t n, std::string_view line) { parser.parse_line(n, line); },
-      [&](std::size_t n) { parser.reject_too_long(n); });
-  return parser.finish();
+  return parse::parse_lines(text, DomainLineParser(hosts, sink));
 }
 
 }  // namespace

@@ -61,6 +61,16 @@ void for_each_line(std::string_view text, OnLine&& line, OnTooLong&& too_long) {
   }
 }
 
+/// Runs a line parser over a whole text: `parser` has parse_line(number, line),
+/// reject_too_long(number) and finish() -> ParseSummary.
+template <typename LineParser>
+ParseSummary parse_lines(std::string_view text, LineParser&& parser) {
+  for_each_line(
+      text, [&](std::size_t n, std::string_view line) { parser.parse_line(n, line); },
+      [&](std::size_t n) { parser.reject_too_long(n); });
+  return parser.finish();
+}
+
 /// Counts into a ParseSummary and forwards taken rules to the sink.
 class SummaryBuilder {
  public:

@@ -364,11 +364,7 @@ class RpzParser {
 }  // namespace
 
 ParseSummary parse_rpz(std::string_view text, const RuleSink& sink) {
-  RpzParser parser(sink);
-  parse::for_each_line(
-      text, [&](std::size_t n, std::string_view line) { parser.parse_line(n, line); },
-      [&](std::size_t n) { parser.reject_too_long(n); });
-  return parser.finish();
+  return parse::parse_lines(text, RpzParser(sink));
 }
 
 }  // namespace shelter::blocklist

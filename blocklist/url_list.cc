@@ -191,11 +191,7 @@ class UrlLineParser {
 }  // namespace
 
 ParseSummary parse_url_list(std::string_view text, const RuleSink& sink) {
-  UrlLineParser parser(sink);
-  parse::for_each_line(
-      text, [&](std::size_t n, std::string_view line) { parser.parse_line(n, line); },
-      [&](std::size_t n) { parser.reject_too_long(n); });
-  return parser.finish();
+  return parse::parse_lines(text, UrlLineParser(sink));
 }
 
 }  // namespace shelter::blocklist
