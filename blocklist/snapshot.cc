@@ -19,33 +19,6 @@ namespace fmt = format;
 
 namespace {
 
-// A record, decoded.
-struct Record {
-  std::string_view host;
-  std::uint32_t combo = 0;
-  std::uint32_t url_first = 0;
-  std::uint32_t url_count = 0;
-  const std::uint8_t* local = nullptr;  // u8 count, then (u8 size, bytes) entries
-};
-
-// Decodes the record at `p`; false when it would read past `end` (only open() can see that).
-bool decode_record(const std::uint8_t* p, const std::uint8_t* end, Record& out) {
-  if (p >= end || end - p < 1 + *p) return false;
-  std::size_t size = *p;
-  out.host = std::string_view(reinterpret_cast<const char*>(p + 1), size);
-  p += 1 + size;
-  std::uint32_t ref;
-  if (!fmt::read_varint(p, end, ref)) return false;
-  out.combo = ref >> 2;
-  out.url_first = out.url_count = 0;
-  if (ref & 2) {
-    if (!fmt::read_varint(p, end, out.url_first) || !fmt::read_varint(p, end, out.url_count))
-      return false;
-  }
-  out.local = (ref & 1) ? p : nullptr;
-  return true;
-}
-
 // Bit i set when slot i of the group holds `tag`.
 inline unsigned match_tags(const std::uint8_t* group, std::uint16_t tag) {
 #if defined(__SSE2__)
@@ -67,9 +40,16 @@ std::uint32_t combo_word(const Snapshot::Layout& l, std::size_t index) {
   return fmt::load32(l.combos + 4 * index);
 }
 
-fmt::UrlRule url_rule(const Snapshot::Layout& l, std::size_t index) {
-  const std::uint8_t* p = l.urls + 12 * index;
-  return {fmt::load32(p), fmt::load16(p + 4), fmt::load16(p + 6), fmt::load32(p + 8)};
+// The URL rule at `p`, which open() has checked.
+fmt::UrlView url_at(const std::uint8_t* p) {
+  fmt::UrlView url;
+  url.membership = fmt::load32(p);
+  url.flags = p[4];
+  p += 5;
+  std::uint32_t size = 0;
+  fmt::read_varint(p, p + 5, size);
+  url.path = std::string_view(reinterpret_cast<const char*>(p), size);
+  return url;
 }
 
 // The record of `host`, or null.
@@ -94,7 +74,7 @@ struct Candidate {
   std::uint32_t membership;
   std::uint32_t depth;  // labels between the name and the listed host (0: the name itself)
   const std::uint8_t* record;
-  std::int64_t url;  // index of the URL rule; -1 for a domain-level rule
+  const std::uint8_t* url;  // the URL rule; null for a domain-level rule
 };
 
 // Candidates without a heap allocation in the common case (a handful at most).
@@ -169,27 +149,26 @@ void gather(const Snapshot::Layout& l, std::string_view name, const std::string_
     const std::uint8_t* rec = find(l, name.substr(start), suffixes.hash(k));
     if (rec == nullptr) continue;
     auto depth = static_cast<std::uint32_t>(labels - 1 - k);
-    Record r;
-    decode_record(rec, l.records + l.records_size, r);
+    fmt::Record r;
+    fmt::decode_record(l, rec, r);
     std::uint32_t count = combo_word(l, r.combo);
     for (std::uint32_t i = 1; i <= count; ++i) {
       std::uint32_t m = combo_word(l, r.combo + i);
-      if (applies(m, depth)) out.push({m, depth, rec, -1});
+      if (applies(m, depth)) out.push({m, depth, rec, nullptr});
     }
-    for (std::uint32_t i = r.url_first; i < r.url_first + r.url_count; ++i) {
-      fmt::UrlRule rule = url_rule(l, i);
+    const std::uint8_t* p = r.urls;
+    for (std::uint32_t i = 0; i < r.url_count; ++i) {
+      const std::uint8_t* rule_at = p;
+      fmt::UrlView rule;
+      fmt::decode_url(p, r.urls_end, rule);
       if (!applies(rule.membership, depth)) continue;
-      if (path != nullptr &&
-          !path_matches(std::string_view(l.text + rule.path_offset, rule.path_size), rule.flags,
-                        *path)) {
-        continue;
-      }
-      out.push({rule.membership, depth, rec, static_cast<std::int64_t>(i)});
+      if (path != nullptr && !path_matches(rule.path, rule.flags, *path)) continue;
+      out.push({rule.membership, depth, rec, rule_at});
     }
   }
 }
 
-MatchedRule to_rule(const Snapshot::Layout& l, const Candidate& c) {
+MatchedRule to_rule(const Candidate& c) {
   namespace m = fmt::member;
   MatchedRule rule;
   rule.list_index = m::list(c.membership);
@@ -203,10 +182,10 @@ MatchedRule to_rule(const Snapshot::Layout& l, const Candidate& c) {
                : self        ? HostScope::self_only
                              : HostScope::below_only;
   rule.host = std::string_view(reinterpret_cast<const char*>(c.record + 1), c.record[0]);
-  if (c.url >= 0) {
-    fmt::UrlRule url = url_rule(l, static_cast<std::size_t>(c.url));
+  if (c.url != nullptr) {
+    fmt::UrlView url = url_at(c.url);
     rule.level = RuleLevel::url;
-    rule.path = std::string_view(l.text + url.path_offset, url.path_size);
+    rule.path = url.path;
     rule.path_prefix = (url.flags & fmt::kUrlPrefix) != 0;
     rule.path_separator = (url.flags & fmt::kUrlSeparator) != 0;
   }
@@ -229,12 +208,12 @@ struct ClassOutcome {
 
 // `a` is a more specific block than `b`: nearer host, URL rule first (longer path first),
 // then the earlier list.
-bool more_specific(const Snapshot::Layout& l, const Candidate& a, const Candidate& b) {
+bool more_specific(const Candidate& a, const Candidate& b) {
   if (a.depth != b.depth) return a.depth < b.depth;
-  if ((a.url >= 0) != (b.url >= 0)) return a.url >= 0;
-  if (a.url >= 0) {
-    auto pa = url_rule(l, static_cast<std::size_t>(a.url)).path_size;
-    auto pb = url_rule(l, static_cast<std::size_t>(b.url)).path_size;
+  if ((a.url != nullptr) != (b.url != nullptr)) return a.url != nullptr;
+  if (a.url != nullptr) {
+    std::size_t pa = url_at(a.url).path.size();
+    std::size_t pb = url_at(b.url).path.size();
     if (pa != pb) return pa > pb;
   }
   return fmt::member::list(a.membership) < fmt::member::list(b.membership);
@@ -265,7 +244,7 @@ LookupResult evaluate(const Snapshot::Layout& l, const Candidates& all, std::uin
   ClassOutcome classes[2];  // [0] ordinary, [1] legal
   for (std::size_t i = 0; i < all.size(); ++i) {
     const Candidate& c = all[i];
-    if (dns_view && c.url >= 0) continue;
+    if (dns_view && c.url != nullptr) continue;
     ClassOutcome& cls = classes[(c.membership & m::kLegal) ? 1 : 0];
     bool important = (c.membership & m::kImportant) != 0;
     if (c.membership & m::kAllow) {
@@ -281,7 +260,7 @@ LookupResult evaluate(const Snapshot::Layout& l, const Candidates& all, std::uin
     const Candidate& c = all[i];
     if ((c.membership & m::kAllow) || !counts(c.membership, enabled)) continue;
     int cls = (c.membership & m::kLegal) ? 1 : 0;
-    if (dns_view && c.url >= 0) {
+    if (dns_view && c.url != nullptr) {
       // A URL block makes the name partial unless the domain-level exceptions of its class
       // already lift it.
       bool lifted =
@@ -295,7 +274,7 @@ LookupResult evaluate(const Snapshot::Layout& l, const Candidates& all, std::uin
     }
     if (!classes[cls].stands(c.membership)) continue;
     result.categories |= std::uint64_t{1} << m::category(c.membership);
-    if (best[cls] == nullptr || more_specific(l, c, *best[cls])) best[cls] = &c;
+    if (best[cls] == nullptr || more_specific(c, *best[cls])) best[cls] = &c;
   }
   result.excepted = (classes[0].any_block && !classes[0].blocked()) ||
                     (classes[1].any_block && !classes[1].blocked()) ||
@@ -305,10 +284,10 @@ LookupResult evaluate(const Snapshot::Layout& l, const Candidates& all, std::uin
   result.legal_override = classes[1].any_block && !classes[1].blocked();
   const Candidate* decided = best[1] != nullptr ? best[1] : best[0];
   if (decided != nullptr) {
-    result.decided = to_rule(l, *decided);
+    result.decided = to_rule(*decided);
     if (result.decided->answer == DnsAnswer::local_data) {
-      Record r;
-      decode_record(decided->record, l.records + l.records_size, r);
+      fmt::Record r;
+      fmt::decode_record(l, decided->record, r);
       if (r.local != nullptr) read_local_data(r.local, result.local_data);
     }
     result.partial = false;
@@ -352,7 +331,7 @@ std::vector<MatchedRule> Snapshot::matching_rules(std::string_view host,
   gather(*layout_, host, path.empty() ? nullptr : &path, candidates);
   std::vector<MatchedRule> out;
   for (std::size_t i = 0; i < candidates.size(); ++i)
-    out.push_back(to_rule(*layout_, candidates[i]));
+    out.push_back(to_rule(candidates[i]));
   return out;
 }
 
@@ -361,8 +340,8 @@ std::vector<std::uint32_t> Snapshot::lists_of(std::string_view host) const {
   if (host.empty() || host.size() > fmt::kMaxNameBytes) return out;
   const std::uint8_t* rec = find(*layout_, host, fmt::host_hash(host, layout_->seed));
   if (rec == nullptr) return out;
-  Record r;
-  decode_record(rec, layout_->records + layout_->records_size, r);
+  fmt::Record r;
+  fmt::decode_record(*layout_, rec, r);
   std::uint32_t count = combo_word(*layout_, r.combo);
   for (std::uint32_t i = 1; i <= count; ++i)
     out.push_back(fmt::member::list(combo_word(*layout_, r.combo + i)));

@@ -5,6 +5,7 @@
 #include <limits>
 #include <map>
 #include <new>
+#include <optional>
 #include <stdexcept>
 #include <unordered_map>
 #include <utility>
@@ -190,8 +191,9 @@ namespace {
 struct HostPlan {
   HostRef host;
   std::uint32_t combo = 0;  // offset in the combos section (in 32-bit words)
-  std::uint32_t url_first = 0;
   std::uint32_t url_count = 0;
+  std::vector<std::uint8_t> urls;           // the encoded rules when they stay in the record
+  std::optional<std::uint32_t> spilled_at;  // else their offset in the urls section
   std::vector<LocalAddress> local;
 };
 
@@ -277,8 +279,8 @@ std::vector<std::uint8_t> SnapshotBuilder::State::build(std::int64_t built_unix,
   std::vector<HostPlan> plan;
   std::vector<std::uint32_t> combos = {0};  // offset 0: the empty run
   std::unordered_map<std::string, std::uint32_t> combo_at;
-  std::vector<fmt::UrlRule> url_rules;
-  std::string url_text;
+  std::vector<std::uint8_t> spilled;  // the urls section
+  std::uint64_t url_rule_count = 0;
   std::size_t d = 0;
   std::size_t u = 0;
   std::size_t l = 0;
@@ -313,23 +315,31 @@ std::vector<std::uint8_t> SnapshotBuilder::State::build(std::int64_t built_unix,
       }
       host.combo = it->second;
     }
-    host.url_first = static_cast<std::uint32_t>(url_rules.size());
+    std::string_view last_path;
+    std::uint32_t last_membership = 0;
+    std::uint16_t last_flags = 0;
     for (; u < urls.size() && host_equal(urls[u].host, host.host); ++u) {
       const PendingUrl& p = urls[u];
       std::string_view path = std::string_view(paths).substr(p.path_offset, p.path_size);
-      const fmt::UrlRule* last = url_rules.size() > host.url_first ? &url_rules.back() : nullptr;
-      bool same_path =
-          last && std::string_view(url_text).substr(last->path_offset, last->path_size) == path;
-      if (same_path && last->membership == p.membership && last->flags == p.flags) {
+      if (host.url_count > 0 && path == last_path && p.membership == last_membership &&
+          p.flags == last_flags) {
         continue;  // the same rule listed twice
       }
-      // Paths are stored in rule order, so a host's paths sit together in memory.
-      if (!same_path) url_text.append(path);
-      auto offset =
-          same_path ? last->path_offset : static_cast<std::uint32_t>(url_text.size() - path.size());
-      url_rules.push_back({offset, p.path_size, p.flags, p.membership});
+      fmt::encode_url(host.urls, p.membership, static_cast<std::uint8_t>(p.flags), path);
+      ++host.url_count;
+      last_path = path;
+      last_membership = p.membership;
+      last_flags = p.flags;
     }
-    host.url_count = static_cast<std::uint32_t>(url_rules.size()) - host.url_first;
+    url_rule_count += host.url_count;
+    if (host.urls.size() > fmt::kMaxInlineUrlBytes) {
+      host.spilled_at = static_cast<std::uint32_t>(spilled.size());
+      spilled.insert(spilled.end(), host.urls.begin(), host.urls.end());
+      host.urls = {};
+      if (spilled.size() > std::numeric_limits<std::uint32_t>::max()) {
+        throw std::length_error("blocklist snapshot: URL rules over 4 GiB");
+      }
+    }
     for (; l < locals.size() && host_equal(locals[l].host, host.host); ++l) {
       const LocalAddress& a = locals[l].address;
       bool seen = std::any_of(host.local.begin(), host.local.end(), [&](const LocalAddress& b) {
@@ -419,15 +429,21 @@ std::vector<std::uint8_t> SnapshotBuilder::State::build(std::int64_t built_unix,
       std::uint32_t ref =
           host.combo << 2 | (host.url_count ? 2u : 0u) | (host.local.empty() ? 0u : 1u);
       fmt::write_varint(records, ref);
-      if (host.url_count) {
-        fmt::write_varint(records, host.url_first);
-        fmt::write_varint(records, host.url_count);
-      }
       if (!host.local.empty()) {
         records.push_back(static_cast<std::uint8_t>(host.local.size()));
         for (const LocalAddress& a : host.local) {
           records.push_back(a.size);
           records.insert(records.end(), a.bytes.begin(), a.bytes.begin() + a.size);
+        }
+      }
+      if (host.url_count) {
+        fmt::write_varint(records, host.url_count);
+        if (host.spilled_at) {
+          records.push_back(fmt::kUrlsSpilled);
+          fmt::write_varint(records, *host.spilled_at);
+        } else {
+          records.push_back(fmt::kUrlsInline);
+          records.insert(records.end(), host.urls.begin(), host.urls.end());
         }
       }
     }
@@ -450,18 +466,8 @@ std::vector<std::uint8_t> SnapshotBuilder::State::build(std::int64_t built_unix,
   }
   writer.end(fmt::combos);
   writer.begin(fmt::urls);
-  for (const fmt::UrlRule& rule : url_rules) {
-    std::uint8_t bytes[12];
-    fmt::store32(bytes, rule.path_offset);
-    fmt::store16(bytes + 4, rule.path_size);
-    fmt::store16(bytes + 6, rule.flags);
-    fmt::store32(bytes + 8, rule.membership);
-    image.insert(image.end(), bytes, bytes + 12);
-  }
+  image.insert(image.end(), spilled.begin(), spilled.end());
   writer.end(fmt::urls);
-  writer.begin(fmt::text);
-  image.insert(image.end(), url_text.begin(), url_text.end());
-  writer.end(fmt::text);
   pad_to(image, fmt::kAlign);
 
   std::uint8_t* header = image.data();
@@ -474,7 +480,7 @@ std::vector<std::uint8_t> SnapshotBuilder::State::build(std::int64_t built_unix,
   fmt::store64(header + fmt::kHomeGroupsAt, home_groups);
   fmt::store64(header + fmt::kHostCountAt, plan.size());
   fmt::store64(header + fmt::kDomainRulesAt, domain_pairs);
-  fmt::store64(header + fmt::kUrlRulesAt, url_rules.size());
+  fmt::store64(header + fmt::kUrlRulesAt, url_rule_count);
   fmt::store64(header + fmt::kLabelCountsAt, label_counts);
   fmt::store64(header + fmt::kChecksumAt, fmt::image_checksum(image.data(), image.size()));
   return image;

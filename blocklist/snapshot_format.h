@@ -8,8 +8,7 @@
 //   groups   the hash table: kGroupBytes a group
 //   records  one record per host, in group order
 //   combos   runs of memberships: [count][membership x count], shared between hosts
-//   urls     UrlRule entries, grouped by host, sorted by path
-//   text     URL rule paths
+//   urls     URL rules of hosts with too many to keep in their record
 //
 // A group (one cache line) holds 14 slots:
 //   u32 record base | u16 tag x 14 | u16 record offset (from base) x 14 | u8 flags | 3 spare
@@ -19,9 +18,15 @@
 // group sits further on; without it a lookup stops at its home group.
 //
 // A record:
-//   u8 host length | varint ref | [varint url first, varint url count] | [local data] | host
+//   u8 host length | host | varint ref | [local data] | [URL rules]
 // ref = combo offset << 2 | has_urls << 1 | has_local. Combo offset 0 is the empty run.
 // Local data: u8 count, then count x (u8 size, size bytes).
+// URL rules: varint count, u8 where (kUrlsInline: the rules follow; kUrlsSpilled: a varint
+// byte offset into the urls section follows), then the rules, sorted by path, each
+//   u32 membership | u8 flags (kUrlPrefix, kUrlSeparator) | varint path size | path
+// A host's rules sit in its record, so that a URL lookup reads one record and nothing else,
+// unless they pass kMaxInlineUrlBytes (a host with many listed pages): records of one group
+// must stay within the 64 KiB that a 16-bit offset reaches.
 
 #include <array>
 #include <bit>
@@ -33,7 +38,7 @@
 namespace shelter::blocklist::format {
 
 constexpr std::array<char, 8> kMagic = {'S', 'H', 'L', 'T', 'S', 'N', 'A', 'P'};
-constexpr std::uint32_t kVersion = 1;
+constexpr std::uint32_t kVersion = 2;
 constexpr std::size_t kHeaderBytes = 192;
 constexpr std::size_t kAlign = 64;
 constexpr std::size_t kGroupBytes = 64;
@@ -47,7 +52,7 @@ constexpr std::size_t kGroupTagsAt = 4;
 constexpr std::size_t kGroupOffsetsAt = kGroupTagsAt + 2 * kGroupSlots;   // 32
 constexpr std::size_t kGroupFlagsAt = kGroupOffsetsAt + 2 * kGroupSlots;  // 60
 
-enum Section : std::size_t { meta, groups, records, combos, urls, text, kSectionCount };
+enum Section : std::size_t { meta, groups, records, combos, urls, kSectionCount };
 
 // Header layout (offsets in bytes).
 constexpr std::size_t kVersionAt = 8;
@@ -85,16 +90,13 @@ inline std::uint32_t category(std::uint32_t m) {
 }
 }  // namespace member
 
-// A URL-level rule. Host scope lives in the membership (kSelf / kBelow).
-struct UrlRule {
-  std::uint32_t path_offset;  // into the text section
-  std::uint16_t path_size;
-  std::uint16_t flags;  // kUrlPrefix | kUrlSeparator
-  std::uint32_t membership;
-};
-static_assert(sizeof(UrlRule) == 12);
-constexpr std::uint16_t kUrlPrefix = 1;
-constexpr std::uint16_t kUrlSeparator = 2;
+// URL rules. Host scope lives in the membership (kSelf / kBelow).
+constexpr std::uint8_t kUrlPrefix = 1;
+constexpr std::uint8_t kUrlSeparator = 2;
+constexpr std::uint8_t kUrlsInline = 0;
+constexpr std::uint8_t kUrlsSpilled = 1;
+constexpr std::size_t kMaxInlineUrlBytes = 512;
+constexpr std::size_t kMaxPathBytes = 65535;
 
 inline std::uint64_t load64(const std::uint8_t* p) {
   std::uint64_t v;
@@ -148,6 +150,36 @@ void write_varint(Out& out, std::uint32_t value) {
     value >>= 7;
   }
   out.push_back(static_cast<std::uint8_t>(value));
+}
+
+// One URL rule as stored. `decode_url` reads the rule at `p` and moves `p` past it; false when
+// it would read past `end` (only open() can see that).
+struct UrlView {
+  std::uint32_t membership = 0;
+  std::uint8_t flags = 0;
+  std::string_view path;
+};
+
+inline bool decode_url(const std::uint8_t*& p, const std::uint8_t* end, UrlView& out) {
+  if (end - p < 5) return false;
+  out.membership = load32(p);
+  out.flags = p[4];
+  p += 5;
+  std::uint32_t size;
+  if (!read_varint(p, end, size) || static_cast<std::size_t>(end - p) < size) return false;
+  out.path = std::string_view(reinterpret_cast<const char*>(p), size);
+  p += size;
+  return true;
+}
+
+template <typename Out>
+void encode_url(Out& out, std::uint32_t membership, std::uint8_t flags, std::string_view path) {
+  std::uint8_t m[4];
+  store32(m, membership);
+  out.insert(out.end(), m, m + 4);
+  out.push_back(flags);
+  write_varint(out, static_cast<std::uint32_t>(path.size()));
+  out.insert(out.end(), path.begin(), path.end());
 }
 
 inline std::size_t home_group(std::uint64_t hash, std::uint64_t home_groups) {

@@ -4,7 +4,6 @@
 #include <memory>
 
 #include "blocklist/snapshot.h"
-#include "blocklist/snapshot_format.h"
 #include "blocklist/snapshot_layout.h"
 
 namespace shelter::blocklist {
@@ -134,8 +133,7 @@ std::shared_ptr<const Snapshot> Snapshot::open(std::shared_ptr<const void> image
   l.combos = sections[fmt::combos].data;
   l.combo_words = sections[fmt::combos].size / 4;
   l.urls = sections[fmt::urls].data;
-  l.text = reinterpret_cast<const char*>(sections[fmt::text].data);
-  l.text_size = sections[fmt::text].size;
+  l.urls_size = sections[fmt::urls].size;
   // Compared by division: group_count * 64 could wrap.
   if (l.group_count == 0 || l.home_groups == 0 || l.home_groups > l.group_count ||
       l.group_count > sections[fmt::groups].size / fmt::kGroupBytes ||
@@ -143,21 +141,13 @@ std::shared_ptr<const Snapshot> Snapshot::open(std::shared_ptr<const void> image
     return fail("bad group table");
   if (sections[fmt::combos].size % 4 != 0 || l.combo_words == 0 || fmt::load32(l.combos) != 0)
     return fail("bad membership table");
-  if (l.url_count != sections[fmt::urls].size / 12) return fail("bad URL rule table");
 
   const std::vector<ListInfo>& lists = snapshot->lists_;
   const std::size_t categories = snapshot->categories_.size();
-  for (std::size_t i = 0; i < l.url_count; ++i) {
-    const std::uint8_t* p = l.urls + 12 * i;
-    std::uint64_t end = std::uint64_t{fmt::load32(p)} + fmt::load16(p + 4);
-    if (end > l.text_size || fmt::load16(p + 4) == 0 || fmt::load16(p + 6) > 3 ||
-        !valid_membership(fmt::load32(p + 8), lists, categories))
-      return fail("bad URL rule " + std::to_string(i));
-  }
 
   // Every slot: its record in bounds and well formed, its memberships valid.
   std::uint64_t hosts = 0;
-  const std::uint8_t* records_end = l.records + l.records_size;
+  std::uint64_t urls = 0;
   for (std::size_t g = 0; g < l.group_count; ++g) {
     const std::uint8_t* group = l.groups + g * fmt::kGroupBytes;
     std::uint64_t base = fmt::load32(group);
@@ -166,22 +156,11 @@ std::shared_ptr<const Snapshot> Snapshot::open(std::shared_ptr<const void> image
       ++hosts;
       std::uint64_t at = base + fmt::load16(group + fmt::kGroupOffsetsAt + 2 * slot);
       if (at >= l.records_size) return fail("bad record offset in group " + std::to_string(g));
-      const std::uint8_t* p = l.records + at;
-      std::size_t host_size = *p;
-      if (host_size == 0 || host_size > fmt::kMaxNameBytes ||
-          static_cast<std::size_t>(records_end - p) < 1 + host_size)
-        return fail("bad record in group " + std::to_string(g));
-      const std::uint8_t* q = p + 1 + host_size;
-      std::uint32_t ref;
-      std::uint32_t url_first = 0;
-      std::uint32_t url_count = 0;
-      if (!fmt::read_varint(q, records_end, ref) ||
-          ((ref & 2) && (!fmt::read_varint(q, records_end, url_first) ||
-                         !fmt::read_varint(q, records_end, url_count))))
-        return fail("bad record in group " + std::to_string(g));
-      if (std::uint64_t{url_first} + url_count > l.url_count)
-        return fail("bad URL range in group " + std::to_string(g));
-      std::uint64_t combo = ref >> 2;
+      const std::string where = " in group " + std::to_string(g);
+      fmt::Record r;
+      if (!fmt::decode_record(l, l.records + at, r)) return fail("bad record" + where);
+      if (r.host.empty() || r.host.size() > fmt::kMaxNameBytes) return fail("bad record" + where);
+      std::uint64_t combo = r.combo;
       if (combo >= l.combo_words) return fail("bad membership reference");
       std::uint64_t count = fmt::load32(l.combos + 4 * combo);
       if (count > l.combo_words - combo - 1) return fail("bad membership run");
@@ -189,19 +168,28 @@ std::shared_ptr<const Snapshot> Snapshot::open(std::shared_ptr<const void> image
         if (!valid_membership(fmt::load32(l.combos + 4 * (combo + i)), lists, categories))
           return fail("bad membership in run " + std::to_string(combo));
       }
-      if (ref & 1) {
-        if (q >= records_end || *q == 0 || *q > fmt::kMaxLocalAddresses)
-          return fail("bad local data");
-        std::size_t entries = *q++;
-        for (std::size_t i = 0; i < entries; ++i) {
-          if (q >= records_end || (*q != 4 && *q != 16) || records_end - q < 1 + *q)
-            return fail("bad local data");
-          q += 1 + *q;
+      if (r.local != nullptr) {
+        // decode_record kept the entries in bounds; here their count and sizes.
+        const std::uint8_t* q = r.local;
+        if (*q == 0 || *q > fmt::kMaxLocalAddresses) return fail("bad local data" + where);
+        for (std::size_t i = 0, n = *q++; i < n; q += 1 + *q, ++i) {
+          if (*q != 4 && *q != 16) return fail("bad local data" + where);
         }
       }
+      if (r.url_count > 0 && !r.urls) return fail("bad URL rules" + where);
+      const std::uint8_t* q = r.urls;
+      for (std::uint32_t i = 0; i < r.url_count; ++i) {
+        fmt::UrlView url;
+        if (!fmt::decode_url(q, r.urls_end, url) || url.path.empty() || url.flags > 3 ||
+            !valid_membership(url.membership, lists, categories)) {
+          return fail("bad URL rule" + where);
+        }
+      }
+      urls += r.url_count;
     }
   }
   if (hosts != l.host_count) return fail("host count does not match the table");
+  if (urls != l.url_count) return fail("URL rule count does not match the records");
 
   snapshot->image_ = std::move(image);
   snapshot->data_ = data;

@@ -454,6 +454,28 @@ TEST_CASE("host scopes: the host itself, names below it, or both", "[snapshot]")
   CHECK(s->lists_of("ex.org") == std::vector<std::uint32_t>{0, 1});
 }
 
+TEST_CASE("a host with many URL rules keeps them outside its record", "[snapshot]") {
+  // Over format::kMaxInlineUrlBytes of rules on one host: they go to the urls section, and
+  // hosts beside it in the same group keep theirs inline.
+  std::vector<Spec> rules;
+  for (int i = 0; i < 300; ++i)
+    rules.push_back(block(0, "big.org").exact("/page/" + std::to_string(i) + ".html"));
+  for (int i = 0; i < 20; ++i)
+    rules.push_back(block(0, "small" + std::to_string(i) + ".org").exact("/p"));
+  auto s = make({ordinary("urls")}, rules);
+  CHECK(s->url_rule_count() == 320);
+  std::vector<Case> cases;
+  for (int i = 0; i < 300; i += 7) {
+    std::string page = "/page/" + std::to_string(i) + ".html";
+    cases.push_back({"big.org" + page, "L0@big.org" + page});
+  }
+  cases.push_back({"big.org/page/300.html", "-"});
+  cases.push_back({"small3.org/p", "L0@small3.org/p"});
+  cases.push_back({"small3.org/q", "-"});
+  check(*s, cases);
+  CHECK(s->lookup("big.org").partial);
+}
+
 TEST_CASE("URL rules: exact, prefix, separator and query", "[snapshot]") {
   auto s = make({ordinary("urls")},
                 {block(0, "ex.org").exact("/page"), block(0, "ex.org").exact("/q?id=1"),
@@ -887,6 +909,7 @@ struct HostileImage {
   std::size_t groups = 0;
   std::size_t combos = 0;
   std::size_t urls = 0;
+  std::size_t url = 0;  // the URL rule, inside the record
   std::size_t meta = 0;
   std::size_t slot = 0;     // the host's slot in group 0
   std::size_t list_id = 0;  // the length of list 0's id, "a", in the meta section
@@ -906,10 +929,16 @@ struct HostileImage {
     REQUIRE(fmt::load64(bytes.data() + fmt::kGroupCountAt) == 1);
     while (fmt::load16(bytes.data() + groups + fmt::kGroupTagsAt + 2 * slot) == 0)
       ++slot;
-    // The record: length, host, ref (combo 1, URLs, local data), URL 0 count 1, one A record.
-    const std::vector<std::uint8_t> record = {9, 'a', '.', 'e', 'x', 'a', 'm', 'p', 'l', 'e',
-                                              7, 0,   1,   1,   4,   192, 0,   2,   1};
+    // The record: length, host, ref (combo 1, URLs, local data), one A record, then one URL
+    // rule kept in the record: membership (4 bytes, checked below), flags, path "/p".
+    const std::vector<std::uint8_t> record = {
+        9, 'a', '.', 'e', 'x', 'a', 'm', 'p', 'l', 'e', 7, 1, 4, 192, 0, 2, 1, 1, fmt::kUrlsInline};
     REQUIRE(std::equal(record.begin(), record.end(), bytes.begin() + records));
+    url = records + record.size();
+    REQUIRE(bytes[url + 4] == 0);  // flags: an exact page
+    REQUIRE(bytes[url + 5] == 2);
+    REQUIRE(bytes[url + 6] == '/');
+    REQUIRE(bytes[url + 7] == 'p');
     REQUIRE(fmt::load32(bytes.data() + combos + 4) == 1);  // a run of one membership
     const std::uint8_t id[] = {1, 0, 0, 0, 'a'};
     list_id =
@@ -942,13 +971,13 @@ TEST_CASE("open rejects hostile images whose checksum was recomputed", "[snapsho
   };
   const std::size_t size = base.bytes.size();
   const std::size_t sections = fmt::kSectionsAt;
-  const std::size_t text = sections + 16 * fmt::text;
+  const std::size_t last = sections + 16 * fmt::urls;  // the last section
   const std::size_t group = base.groups;
   const std::vector<std::pair<std::string, std::function<void(Bytes&)>>> mutations = {
       {"image size says shorter", at64(fmt::kImageSizeAt, size - fmt::kAlign)},
-      {"section past the end", at64(text, size + fmt::kAlign)},
-      {"section length past the end", at64(text + 8, size)},
-      {"section length near 2^64", at64(text + 8, ~std::uint64_t{0} - 63)},
+      {"section past the end", at64(last, size + fmt::kAlign)},
+      {"section length past the end", at64(last + 8, size)},
+      {"section length near 2^64", at64(last + 8, ~std::uint64_t{0} - 63)},
       {"section not aligned", at64(sections + 16 * fmt::records, base.records + 1)},
       {"sections out of order", at64(sections + 16 * fmt::records, base.groups)},
       {"no groups", at64(fmt::kGroupCountAt, 0)},
@@ -972,18 +1001,18 @@ TEST_CASE("open rejects hostile images whose checksum was recomputed", "[snapsho
       {"membership without a scope",
        membership([](std::uint32_t v) { return v & ~(m::kSelf | m::kBelow); })},
       {"membership high bits", membership([](std::uint32_t v) { return v | (1u << 30); })},
-      {"URL range out of range", at8(base.records + 12, 2)},
-      {"URL range start out of range", at8(base.records + 11, 1)},
-      {"URL count varint runs on", at8(base.records + 12, 0xff)},
-      {"URL path past the text", at32(base.urls, 1000)},
-      {"URL path empty", at16(base.urls + 4, 0)},
-      {"URL path too long", at16(base.urls + 4, 0xffff)},
-      {"URL flags unknown", at16(base.urls + 6, 4)},
-      {"URL membership of an undeclared list", at32(base.urls + 8, 0x03000000 | 9)},
-      {"no local addresses", at8(base.records + 13, 0)},
-      {"too many local addresses", at8(base.records + 13, 17)},
-      {"local address of 5 bytes", at8(base.records + 14, 5)},
-      {"local data past the section", at8(base.records + 13, 16)},
+      {"URL count past the record", at8(base.records + 17, 2)},
+      {"URL count varint runs on", at8(base.records + 17, 0xff)},
+      {"URL rules placed nowhere", at8(base.records + 18, 2)},
+      {"URL rules spilled past the section", at8(base.records + 18, fmt::kUrlsSpilled)},
+      {"URL path past the record", at8(base.url + 5, 200)},
+      {"URL path empty", at8(base.url + 5, 0)},
+      {"URL flags unknown", at8(base.url + 4, 4)},
+      {"URL membership of an undeclared list", at32(base.url, 0x03000000 | 9)},
+      {"no local addresses", at8(base.records + 11, 0)},
+      {"too many local addresses", at8(base.records + 11, 17)},
+      {"local address of 5 bytes", at8(base.records + 12, 5)},
+      {"local data past the section", at8(base.records + 11, 16)},
       {"empty membership run nonzero", at32(base.combos, 5)},
       {"list count too large", at32(base.meta, 70000)},
       {"list count past the section", at32(base.meta, 1000)},
