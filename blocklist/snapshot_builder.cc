@@ -244,246 +244,301 @@ class ImageWriter {
 
 }  // namespace
 
-std::vector<std::uint8_t> SnapshotBuilder::State::build(std::int64_t built_unix,
-                                                        std::uint64_t seed) {
-  // Hash every host with the snapshot's seed.
-  auto rehash = [&](HostRef& ref) { ref.hash = fmt::host_hash(text(ref), seed); };
-  for (auto& d : domains)
-    rehash(d.host);
-  for (auto& u : urls)
-    rehash(u.host);
-  for (auto& l : locals)
-    rehash(l.host);
-  auto host_less = [&](const HostRef& a, const HostRef& b) {
-    return a.hash != b.hash ? a.hash < b.hash : text(a) < text(b);
-  };
-  auto host_equal = [&](const HostRef& a, const HostRef& b) {
-    return a.hash == b.hash && text(a) == text(b);
-  };
-  std::sort(domains.begin(), domains.end(), [&](const PendingDomain& a, const PendingDomain& b) {
-    return host_less(a.host, b.host);
-  });
-  std::sort(urls.begin(), urls.end(), [&](const PendingUrl& a, const PendingUrl& b) {
-    if (!host_equal(a.host, b.host)) return host_less(a.host, b.host);
-    std::string_view pa = std::string_view(paths).substr(a.path_offset, a.path_size);
-    std::string_view pb = std::string_view(paths).substr(b.path_offset, b.path_size);
-    if (pa != pb) return pa < pb;
-    if (a.flags != b.flags) return a.flags < b.flags;
-    return precedes(a.membership, b.membership);
-  });
-  std::sort(locals.begin(), locals.end(), [&](const PendingLocal& a, const PendingLocal& b) {
-    return host_less(a.host, b.host);
-  });
+namespace {
 
-  // Distinct hosts, merging the three sorted sources.
-  std::vector<HostPlan> plan;
-  std::vector<std::uint32_t> combos = {0};  // offset 0: the empty run
-  std::unordered_map<std::string, std::uint32_t> combo_at;
-  std::vector<std::uint8_t> spilled;  // the urls section
-  std::uint64_t url_rule_count = 0;
-  std::size_t d = 0;
-  std::size_t u = 0;
-  std::size_t l = 0;
-  std::uint64_t domain_pairs = 0;
-  while (d < domains.size() || u < urls.size() || l < locals.size()) {
-    const HostRef* next = nullptr;
-    for (const HostRef* candidate : {d < domains.size() ? &domains[d].host : nullptr,
-                                     u < urls.size() ? &urls[u].host : nullptr,
-                                     l < locals.size() ? &locals[l].host : nullptr}) {
-      if (candidate != nullptr && (next == nullptr || host_less(*candidate, *next)))
-        next = candidate;
-    }
-    HostPlan host;
-    host.host = *next;
-    std::vector<std::uint32_t> run;
-    for (; d < domains.size() && host_equal(domains[d].host, host.host); ++d)
-      run.push_back(domains[d].membership);
-    if (!run.empty()) {
-      run = merge_scopes(std::move(run));
-      std::vector<std::uint32_t> lists_here;
-      for (std::uint32_t m : run)
-        lists_here.push_back(fmt::member::list(m));
-      std::sort(lists_here.begin(), lists_here.end());
-      domain_pairs += static_cast<std::size_t>(std::unique(lists_here.begin(), lists_here.end()) -
-                                               lists_here.begin());
-      std::string key(reinterpret_cast<const char*>(run.data()), run.size() * 4);
-      auto [it, added] =
-          combo_at.emplace(std::move(key), static_cast<std::uint32_t>(combos.size()));
-      if (added) {
-        combos.push_back(static_cast<std::uint32_t>(run.size()));
-        combos.insert(combos.end(), run.begin(), run.end());
+// The steps of State::build, one function each; they share what the earlier ones produce.
+// A template only so that it can hold the builder's private State without naming it.
+template <typename State>
+class ImageCompiler {
+ public:
+  ImageCompiler(State& state, std::uint64_t seed) : s_(state), seed_(seed) {}
+
+  std::vector<std::uint8_t> compile(std::int64_t built_unix) {
+    sort_by_host();
+    plan_hosts();
+    place_hosts();
+    std::vector<std::uint8_t> image;
+    ImageWriter writer(image);
+    write_meta(writer, image);
+    write_tables(writer, image);
+    write_header(image, built_unix);
+    return image;
+  }
+
+ private:
+  bool host_less(const HostRef& a, const HostRef& b) const {
+    return a.hash != b.hash ? a.hash < b.hash : s_.text(a) < s_.text(b);
+  }
+  bool host_equal(const HostRef& a, const HostRef& b) const {
+    return a.hash == b.hash && s_.text(a) == s_.text(b);
+  }
+  std::string_view path_of(const PendingUrl& u) const {
+    return std::string_view(s_.paths).substr(u.path_offset, u.path_size);
+  }
+
+  // Hashes every host with the snapshot's seed and sorts the three kinds of pending rules by
+  // host (hash order, which is also home-group order).
+  void sort_by_host() {
+    auto rehash = [&](HostRef& ref) { ref.hash = fmt::host_hash(s_.text(ref), seed_); };
+    for (auto& d : s_.domains)
+      rehash(d.host);
+    for (auto& u : s_.urls)
+      rehash(u.host);
+    for (auto& l : s_.locals)
+      rehash(l.host);
+    std::sort(
+        s_.domains.begin(), s_.domains.end(),
+        [&](const PendingDomain& a, const PendingDomain& b) { return host_less(a.host, b.host); });
+    std::sort(s_.urls.begin(), s_.urls.end(), [&](const PendingUrl& a, const PendingUrl& b) {
+      if (!host_equal(a.host, b.host)) return host_less(a.host, b.host);
+      if (path_of(a) != path_of(b)) return path_of(a) < path_of(b);
+      if (a.flags != b.flags) return a.flags < b.flags;
+      return precedes(a.membership, b.membership);
+    });
+    std::sort(
+        s_.locals.begin(), s_.locals.end(),
+        [&](const PendingLocal& a, const PendingLocal& b) { return host_less(a.host, b.host); });
+  }
+
+  // One HostPlan per distinct host, merging the three sorted vectors.
+  void plan_hosts() {
+    std::size_t d = 0;
+    std::size_t u = 0;
+    std::size_t l = 0;
+    while (d < s_.domains.size() || u < s_.urls.size() || l < s_.locals.size()) {
+      const HostRef* next = nullptr;
+      for (const HostRef* candidate : {d < s_.domains.size() ? &s_.domains[d].host : nullptr,
+                                       u < s_.urls.size() ? &s_.urls[u].host : nullptr,
+                                       l < s_.locals.size() ? &s_.locals[l].host : nullptr}) {
+        if (candidate != nullptr && (next == nullptr || host_less(*candidate, *next)))
+          next = candidate;
       }
-      host.combo = it->second;
+      HostPlan host;
+      host.host = *next;
+      add_domain_rules(host, d);
+      add_url_rules(host, u);
+      add_local_data(host, l);
+      plan_.push_back(std::move(host));
     }
-    std::string_view last_path;
-    std::uint32_t last_membership = 0;
-    std::uint16_t last_flags = 0;
-    for (; u < urls.size() && host_equal(urls[u].host, host.host); ++u) {
-      const PendingUrl& p = urls[u];
-      std::string_view path = std::string_view(paths).substr(p.path_offset, p.path_size);
-      if (host.url_count > 0 && path == last_path && p.membership == last_membership &&
-          p.flags == last_flags) {
+    if (combos_.size() >= (1u << 30)) throw std::length_error("blocklist snapshot too large");
+  }
+
+  void add_domain_rules(HostPlan& host, std::size_t& d) {
+    std::vector<std::uint32_t> run;
+    for (; d < s_.domains.size() && host_equal(s_.domains[d].host, host.host); ++d)
+      run.push_back(s_.domains[d].membership);
+    if (run.empty()) return;
+    run = merge_scopes(std::move(run));
+    std::vector<std::uint32_t> lists_here;
+    for (std::uint32_t m : run)
+      lists_here.push_back(fmt::member::list(m));
+    std::sort(lists_here.begin(), lists_here.end());
+    domain_pairs_ += static_cast<std::size_t>(std::unique(lists_here.begin(), lists_here.end()) -
+                                              lists_here.begin());
+    // Identical runs (the same lists with the same say) are stored once.
+    std::string key(reinterpret_cast<const char*>(run.data()), run.size() * 4);
+    auto [it, added] =
+        combo_at_.emplace(std::move(key), static_cast<std::uint32_t>(combos_.size()));
+    if (added) {
+      combos_.push_back(static_cast<std::uint32_t>(run.size()));
+      combos_.insert(combos_.end(), run.begin(), run.end());
+    }
+    host.combo = it->second;
+  }
+
+  void add_url_rules(HostPlan& host, std::size_t& u) {
+    const PendingUrl* last = nullptr;
+    for (; u < s_.urls.size() && host_equal(s_.urls[u].host, host.host); ++u) {
+      const PendingUrl& p = s_.urls[u];
+      if (last && path_of(*last) == path_of(p) && last->membership == p.membership &&
+          last->flags == p.flags) {
         continue;  // the same rule listed twice
       }
-      fmt::encode_url(host.urls, p.membership, static_cast<std::uint8_t>(p.flags), path);
+      fmt::encode_url(host.urls, p.membership, static_cast<std::uint8_t>(p.flags), path_of(p));
       ++host.url_count;
-      last_path = path;
-      last_membership = p.membership;
-      last_flags = p.flags;
+      last = &p;
     }
-    url_rule_count += host.url_count;
+    url_rule_count_ += host.url_count;
     if (host.urls.size() > fmt::kMaxInlineUrlBytes) {
-      host.spilled_at = static_cast<std::uint32_t>(spilled.size());
-      spilled.insert(spilled.end(), host.urls.begin(), host.urls.end());
+      host.spilled_at = static_cast<std::uint32_t>(spilled_.size());
+      spilled_.insert(spilled_.end(), host.urls.begin(), host.urls.end());
       host.urls = {};
-      if (spilled.size() > std::numeric_limits<std::uint32_t>::max()) {
+      if (spilled_.size() > std::numeric_limits<std::uint32_t>::max()) {
         throw std::length_error("blocklist snapshot: URL rules over 4 GiB");
       }
     }
-    for (; l < locals.size() && host_equal(locals[l].host, host.host); ++l) {
-      const LocalAddress& a = locals[l].address;
+  }
+
+  void add_local_data(HostPlan& host, std::size_t& l) {
+    for (; l < s_.locals.size() && host_equal(s_.locals[l].host, host.host); ++l) {
+      const LocalAddress& a = s_.locals[l].address;
       bool seen = std::any_of(host.local.begin(), host.local.end(), [&](const LocalAddress& b) {
         return b.size == a.size && b.bytes == a.bytes;
       });
       if (!seen && host.local.size() < fmt::kMaxLocalAddresses) host.local.push_back(a);
     }
-    plan.push_back(std::move(host));
-  }
-  if (combos.size() >= (1u << 30)) throw std::length_error("blocklist snapshot too large");
-
-  // Placement: hosts are in hash order, hence in home-group order; one sweep fills groups.
-  const std::size_t slots_wanted = plan.size() * 10 / kMaxLoadTenths + 1;
-  const std::uint64_t home_groups = (slots_wanted + fmt::kGroupSlots - 1) / fmt::kGroupSlots;
-  std::vector<std::pair<std::size_t, unsigned>> where(plan.size());
-  std::size_t group = 0;
-  unsigned slot = 0;
-  // Hosts can spill past the last home group into tail groups, at most one group per 14 hosts.
-  std::vector<std::uint8_t> overflow(home_groups + plan.size() / fmt::kGroupSlots + 1, 0);
-  for (std::size_t i = 0; i < plan.size(); ++i) {
-    std::size_t home = fmt::home_group(plan[i].host.hash, home_groups);
-    if (group < home) {
-      group = home;
-      slot = 0;
-    }
-    where[i] = {group, slot};
-    for (std::size_t g = home; g < group; ++g)
-      overflow[g] = 1;
-    if (++slot == fmt::kGroupSlots) {
-      ++group;
-      slot = 0;
-    }
-  }
-  const std::size_t group_count =
-      std::max<std::size_t>(home_groups, plan.empty() ? 1 : where.back().first + 1);
-
-  std::uint64_t label_counts = 0;
-  for (const HostPlan& host : plan) {
-    std::string_view name = text(host.host);
-    label_counts |= fmt::label_count_bit(
-        static_cast<std::size_t>(std::count(name.begin(), name.end(), '.')) + 1);
   }
 
-  std::vector<std::uint8_t> image;
-  ImageWriter writer(image);
-
-  writer.begin(fmt::meta);
-  std::uint8_t count[4];
-  fmt::store32(count, static_cast<std::uint32_t>(lists.size()));
-  image.insert(image.end(), count, count + 4);
-  for (const ListInfo& list : lists) {
-    image.push_back(list.legal ? 1 : 0);
-    std::uint8_t rules[8];
-    fmt::store64(rules, list.rules);
-    image.insert(image.end(), rules, rules + 8);
-    for (std::string_view field : {std::string_view(list.id), std::string_view(list.category),
-                                   std::string_view(list.authority), std::string_view(list.appeal)})
-      put_string(image, field);
-  }
-  fmt::store32(count, static_cast<std::uint32_t>(categories.size()));
-  image.insert(image.end(), count, count + 4);
-  for (const std::string& category : categories)
-    put_string(image, category);
-  writer.end(fmt::meta);
-
-  // Records first (into a side buffer), so that each group knows its base.
-  std::vector<std::uint8_t> records;
-  std::vector<std::uint8_t> groups(group_count * fmt::kGroupBytes, 0);
-  std::size_t i = 0;
-  for (std::size_t g = 0; g < group_count; ++g) {
-    std::uint8_t* at = groups.data() + g * fmt::kGroupBytes;
-    const std::size_t base = records.size();
-    if (base > std::numeric_limits<std::uint32_t>::max()) {
-      throw std::length_error("blocklist snapshot: records over 4 GiB");
-    }
-    fmt::store32(at, static_cast<std::uint32_t>(base));
-    at[fmt::kGroupFlagsAt] = overflow[g] ? fmt::kGroupOverflow : 0;
-    for (; i < plan.size() && where[i].first == g; ++i) {
-      const HostPlan& host = plan[i];
-      unsigned s = where[i].second;
-      fmt::store16(at + fmt::kGroupTagsAt + 2 * s, fmt::tag_of(host.host.hash));
-      fmt::store16(at + fmt::kGroupOffsetsAt + 2 * s,
-                   static_cast<std::uint16_t>(records.size() - base));
-      std::string_view name = text(host.host);
-      records.push_back(static_cast<std::uint8_t>(name.size()));
-      records.insert(records.end(), name.begin(), name.end());
-      std::uint32_t ref =
-          host.combo << 2 | (host.url_count ? 2u : 0u) | (host.local.empty() ? 0u : 1u);
-      fmt::write_varint(records, ref);
-      if (!host.local.empty()) {
-        records.push_back(static_cast<std::uint8_t>(host.local.size()));
-        for (const LocalAddress& a : host.local) {
-          records.push_back(a.size);
-          records.insert(records.end(), a.bytes.begin(), a.bytes.begin() + a.size);
-        }
+  // Hosts are in home-group order, so one sweep fills the groups: each host goes to the first
+  // free slot at or after its home group, and every group it had to pass is marked overflowed.
+  void place_hosts() {
+    const std::size_t slots_wanted = plan_.size() * 10 / kMaxLoadTenths + 1;
+    home_groups_ = (slots_wanted + fmt::kGroupSlots - 1) / fmt::kGroupSlots;
+    where_.resize(plan_.size());
+    // Hosts can spill past the last home group into tail groups, one per 14 hosts at most.
+    overflow_.assign(home_groups_ + plan_.size() / fmt::kGroupSlots + 1, 0);
+    std::size_t group = 0;
+    unsigned slot = 0;
+    for (std::size_t i = 0; i < plan_.size(); ++i) {
+      std::size_t home = fmt::home_group(plan_[i].host.hash, home_groups_);
+      if (group < home) {
+        group = home;
+        slot = 0;
       }
-      if (host.url_count) {
-        fmt::write_varint(records, host.url_count);
-        if (host.spilled_at) {
-          records.push_back(fmt::kUrlsSpilled);
-          fmt::write_varint(records, *host.spilled_at);
-        } else {
-          records.push_back(fmt::kUrlsInline);
-          records.insert(records.end(), host.urls.begin(), host.urls.end());
-        }
+      where_[i] = {group, slot};
+      for (std::size_t g = home; g < group; ++g)
+        overflow_[g] = 1;
+      if (++slot == fmt::kGroupSlots) {
+        ++group;
+        slot = 0;
       }
     }
-    if (records.size() - base > std::numeric_limits<std::uint16_t>::max()) {
-      throw std::length_error("blocklist snapshot: a group's records exceed 64 KiB");
+    group_count_ = std::max<std::size_t>(home_groups_, plan_.empty() ? 1 : where_.back().first + 1);
+  }
+
+  void write_meta(ImageWriter& writer, std::vector<std::uint8_t>& image) const {
+    writer.begin(fmt::meta);
+    std::uint8_t count[4];
+    fmt::store32(count, static_cast<std::uint32_t>(s_.lists.size()));
+    image.insert(image.end(), count, count + 4);
+    for (const ListInfo& list : s_.lists) {
+      image.push_back(list.legal ? 1 : 0);
+      std::uint8_t rules[8];
+      fmt::store64(rules, list.rules);
+      image.insert(image.end(), rules, rules + 8);
+      for (std::string_view field :
+           {std::string_view(list.id), std::string_view(list.category),
+            std::string_view(list.authority), std::string_view(list.appeal)})
+        put_string(image, field);
+    }
+    fmt::store32(count, static_cast<std::uint32_t>(s_.categories.size()));
+    image.insert(image.end(), count, count + 4);
+    for (const std::string& category : s_.categories)
+      put_string(image, category);
+    writer.end(fmt::meta);
+  }
+
+  void write_record(const HostPlan& host, std::vector<std::uint8_t>& records) const {
+    std::string_view name = s_.text(host.host);
+    records.push_back(static_cast<std::uint8_t>(name.size()));
+    records.insert(records.end(), name.begin(), name.end());
+    std::uint32_t ref =
+        host.combo << 2 | (host.url_count ? 2u : 0u) | (host.local.empty() ? 0u : 1u);
+    fmt::write_varint(records, ref);
+    if (!host.local.empty()) {
+      records.push_back(static_cast<std::uint8_t>(host.local.size()));
+      for (const LocalAddress& a : host.local) {
+        records.push_back(a.size);
+        records.insert(records.end(), a.bytes.begin(), a.bytes.begin() + a.size);
+      }
+    }
+    if (host.url_count) {
+      fmt::write_varint(records, host.url_count);
+      if (host.spilled_at) {
+        records.push_back(fmt::kUrlsSpilled);
+        fmt::write_varint(records, *host.spilled_at);
+      } else {
+        records.push_back(fmt::kUrlsInline);
+        records.insert(records.end(), host.urls.begin(), host.urls.end());
+      }
     }
   }
 
-  writer.begin(fmt::groups);
-  image.insert(image.end(), groups.begin(), groups.end());
-  writer.end(fmt::groups);
-  writer.begin(fmt::records);
-  image.insert(image.end(), records.begin(), records.end());
-  writer.end(fmt::records);
-  writer.begin(fmt::combos);
-  for (std::uint32_t word : combos) {
-    std::uint8_t bytes[4];
-    fmt::store32(bytes, word);
-    image.insert(image.end(), bytes, bytes + 4);
+  // Groups, records, membership runs and spilled URL rules. Records are written first (to a
+  // side buffer), in group order, so that each group knows its base.
+  void write_tables(ImageWriter& writer, std::vector<std::uint8_t>& image) const {
+    std::vector<std::uint8_t> records;
+    std::vector<std::uint8_t> groups(group_count_ * fmt::kGroupBytes, 0);
+    std::size_t i = 0;
+    for (std::size_t g = 0; g < group_count_; ++g) {
+      std::uint8_t* at = groups.data() + g * fmt::kGroupBytes;
+      const std::size_t base = records.size();
+      if (base > std::numeric_limits<std::uint32_t>::max()) {
+        throw std::length_error("blocklist snapshot: records over 4 GiB");
+      }
+      fmt::store32(at, static_cast<std::uint32_t>(base));
+      at[fmt::kGroupFlagsAt] = overflow_[g] ? fmt::kGroupOverflow : 0;
+      for (; i < plan_.size() && where_[i].first == g; ++i) {
+        unsigned slot = where_[i].second;
+        fmt::store16(at + fmt::kGroupTagsAt + 2 * slot, fmt::tag_of(plan_[i].host.hash));
+        fmt::store16(at + fmt::kGroupOffsetsAt + 2 * slot,
+                     static_cast<std::uint16_t>(records.size() - base));
+        write_record(plan_[i], records);
+      }
+      if (records.size() - base > std::numeric_limits<std::uint16_t>::max()) {
+        throw std::length_error("blocklist snapshot: a group's records exceed 64 KiB");
+      }
+    }
+    writer.begin(fmt::groups);
+    image.insert(image.end(), groups.begin(), groups.end());
+    writer.end(fmt::groups);
+    writer.begin(fmt::records);
+    image.insert(image.end(), records.begin(), records.end());
+    writer.end(fmt::records);
+    writer.begin(fmt::combos);
+    for (std::uint32_t word : combos_) {
+      std::uint8_t bytes[4];
+      fmt::store32(bytes, word);
+      image.insert(image.end(), bytes, bytes + 4);
+    }
+    writer.end(fmt::combos);
+    writer.begin(fmt::urls);
+    image.insert(image.end(), spilled_.begin(), spilled_.end());
+    writer.end(fmt::urls);
+    pad_to(image, fmt::kAlign);
   }
-  writer.end(fmt::combos);
-  writer.begin(fmt::urls);
-  image.insert(image.end(), spilled.begin(), spilled.end());
-  writer.end(fmt::urls);
-  pad_to(image, fmt::kAlign);
 
-  std::uint8_t* header = image.data();
-  std::memcpy(header, fmt::kMagic.data(), fmt::kMagic.size());
-  fmt::store32(header + fmt::kVersionAt, fmt::kVersion);
-  fmt::store64(header + fmt::kImageSizeAt, image.size());
-  fmt::store64(header + fmt::kSeedAt, seed);
-  fmt::store64(header + fmt::kBuiltAt, static_cast<std::uint64_t>(built_unix));
-  fmt::store64(header + fmt::kGroupCountAt, group_count);
-  fmt::store64(header + fmt::kHomeGroupsAt, home_groups);
-  fmt::store64(header + fmt::kHostCountAt, plan.size());
-  fmt::store64(header + fmt::kDomainRulesAt, domain_pairs);
-  fmt::store64(header + fmt::kUrlRulesAt, url_rule_count);
-  fmt::store64(header + fmt::kLabelCountsAt, label_counts);
-  fmt::store64(header + fmt::kChecksumAt, fmt::image_checksum(image.data(), image.size()));
-  return image;
+  void write_header(std::vector<std::uint8_t>& image, std::int64_t built_unix) const {
+    std::uint64_t label_counts = 0;
+    for (const HostPlan& host : plan_) {
+      std::string_view name = s_.text(host.host);
+      label_counts |= fmt::label_count_bit(
+          static_cast<std::size_t>(std::count(name.begin(), name.end(), '.')) + 1);
+    }
+    std::uint8_t* header = image.data();
+    std::memcpy(header, fmt::kMagic.data(), fmt::kMagic.size());
+    fmt::store32(header + fmt::kVersionAt, fmt::kVersion);
+    fmt::store64(header + fmt::kImageSizeAt, image.size());
+    fmt::store64(header + fmt::kSeedAt, seed_);
+    fmt::store64(header + fmt::kBuiltAt, static_cast<std::uint64_t>(built_unix));
+    fmt::store64(header + fmt::kGroupCountAt, group_count_);
+    fmt::store64(header + fmt::kHomeGroupsAt, home_groups_);
+    fmt::store64(header + fmt::kHostCountAt, plan_.size());
+    fmt::store64(header + fmt::kDomainRulesAt, domain_pairs_);
+    fmt::store64(header + fmt::kUrlRulesAt, url_rule_count_);
+    fmt::store64(header + fmt::kLabelCountsAt, label_counts);
+    fmt::store64(header + fmt::kChecksumAt, fmt::image_checksum(image.data(), image.size()));
+  }
+
+  State& s_;
+  std::uint64_t seed_;
+  std::vector<HostPlan> plan_;
+  std::vector<std::uint32_t> combos_ = {0};  // offset 0: the empty run
+  std::unordered_map<std::string, std::uint32_t> combo_at_;
+  std::vector<std::uint8_t> spilled_;  // the urls section
+  std::uint64_t url_rule_count_ = 0;
+  std::uint64_t domain_pairs_ = 0;
+  std::uint64_t home_groups_ = 0;
+  std::size_t group_count_ = 0;
+  std::vector<std::pair<std::size_t, unsigned>> where_;  // (group, slot) of each planned host
+  std::vector<std::uint8_t> overflow_;
+};
+
+}  // namespace
+
+std::vector<std::uint8_t> SnapshotBuilder::State::build(std::int64_t built_unix,
+                                                        std::uint64_t seed) {
+  return ImageCompiler<State>(*this, seed).compile(built_unix);
 }
 
 }  // namespace shelter::blocklist

@@ -156,10 +156,11 @@ std::shared_ptr<const Snapshot> Snapshot::open(std::shared_ptr<const void> image
       ++hosts;
       std::uint64_t at = base + fmt::load16(group + fmt::kGroupOffsetsAt + 2 * slot);
       if (at >= l.records_size) return fail("bad record offset in group " + std::to_string(g));
-      const std::string where = " in group " + std::to_string(g);
+      // Built only on failure: this loop runs once per host.
+      auto where = [g] { return " in group " + std::to_string(g); };
       fmt::Record r;
-      if (!fmt::decode_record(l, l.records + at, r)) return fail("bad record" + where);
-      if (r.host.empty() || r.host.size() > fmt::kMaxNameBytes) return fail("bad record" + where);
+      if (!fmt::decode_record(l, l.records + at, r)) return fail("bad record" + where());
+      if (r.host.empty() || r.host.size() > fmt::kMaxNameBytes) return fail("bad record" + where());
       std::uint64_t combo = r.combo;
       if (combo >= l.combo_words) return fail("bad membership reference");
       std::uint64_t count = fmt::load32(l.combos + 4 * combo);
@@ -171,18 +172,18 @@ std::shared_ptr<const Snapshot> Snapshot::open(std::shared_ptr<const void> image
       if (r.local != nullptr) {
         // decode_record kept the entries in bounds; here their count and sizes.
         const std::uint8_t* q = r.local;
-        if (*q == 0 || *q > fmt::kMaxLocalAddresses) return fail("bad local data" + where);
+        if (*q == 0 || *q > fmt::kMaxLocalAddresses) return fail("bad local data" + where());
         for (std::size_t i = 0, n = *q++; i < n; q += 1 + *q, ++i) {
-          if (*q != 4 && *q != 16) return fail("bad local data" + where);
+          if (*q != 4 && *q != 16) return fail("bad local data" + where());
         }
       }
-      if (r.url_count > 0 && !r.urls) return fail("bad URL rules" + where);
+      if (r.url_count > 0 && !r.urls) return fail("bad URL rules" + where());
       const std::uint8_t* q = r.urls;
       for (std::uint32_t i = 0; i < r.url_count; ++i) {
         fmt::UrlView url;
         if (!fmt::decode_url(q, r.urls_end, url) || url.path.empty() || url.flags > 3 ||
             !valid_membership(url.membership, lists, categories)) {
-          return fail("bad URL rule" + where);
+          return fail("bad URL rule" + where());
         }
       }
       urls += r.url_count;
