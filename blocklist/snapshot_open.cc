@@ -148,6 +148,7 @@ std::shared_ptr<const Snapshot> Snapshot::open(std::shared_ptr<const void> image
   // Every slot: its record in bounds and well formed, its memberships valid.
   std::uint64_t hosts = 0;
   std::uint64_t urls = 0;
+  std::vector<bool> run_checked(l.combo_words, false);
   for (std::size_t g = 0; g < l.group_count; ++g) {
     const std::uint8_t* group = l.groups + g * fmt::kGroupBytes;
     std::uint64_t base = fmt::load32(group);
@@ -163,11 +164,15 @@ std::shared_ptr<const Snapshot> Snapshot::open(std::shared_ptr<const void> image
       if (r.host.empty() || r.host.size() > fmt::kMaxNameBytes) return fail("bad record" + where());
       std::uint64_t combo = r.combo;
       if (combo >= l.combo_words) return fail("bad membership reference");
-      std::uint64_t count = fmt::load32(l.combos + 4 * combo);
-      if (count > l.combo_words - combo - 1) return fail("bad membership run");
-      for (std::uint64_t i = 1; i <= count; ++i) {
-        if (!valid_membership(fmt::load32(l.combos + 4 * (combo + i)), lists, categories))
-          return fail("bad membership in run " + std::to_string(combo));
+      // Most hosts share a few runs (the same lists): each run is checked once.
+      if (!run_checked[combo]) {
+        std::uint64_t count = fmt::load32(l.combos + 4 * combo);
+        if (count > l.combo_words - combo - 1) return fail("bad membership run");
+        for (std::uint64_t i = 1; i <= count; ++i) {
+          if (!valid_membership(fmt::load32(l.combos + 4 * (combo + i)), lists, categories))
+            return fail("bad membership in run " + std::to_string(combo));
+        }
+        run_checked[combo] = true;
       }
       if (r.local != nullptr) {
         // decode_record kept the entries in bounds; here their count and sizes.
