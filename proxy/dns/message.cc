@@ -100,7 +100,8 @@ std::size_t read_name(Bytes packet, std::size_t offset, std::uint8_t* lower_wire
 
 ParseStatus parse_query(Bytes packet, Query& out) {
   out = Query{};
-  if (packet.size() < kHeaderSize) return ParseStatus::drop;
+  // Longer is impossible over UDP and TCP alike; offsets into the packet then fit 16 bits.
+  if (packet.size() < kHeaderSize || packet.size() > kMaxMessageSize) return ParseStatus::drop;
   out.id = read_u16(&packet[kOffId]);
   out.flags = read_u16(&packet[kOffFlags]);
   if ((out.flags & kFlagQr) != 0) return ParseStatus::drop;
@@ -119,10 +120,13 @@ ParseStatus parse_query(Bytes packet, Query& out) {
                         read_u16(&packet[kOffNscount]) + read_u16(&packet[kOffArcount]);
   bool bad_opt = false;
   std::size_t last = walk_records(
-      packet, end, records, [&](std::size_t name, std::size_t fixed, std::size_t, std::size_t) {
+      packet, end, records,
+      [&](std::size_t name, std::size_t fixed, std::size_t rdata, std::size_t rdlength) {
         if (read_u16(&packet[fixed]) != qtype::kOpt) return true;
         if (out.edns.present || packet[name] != 0) bad_opt = true;
         read_opt(packet, fixed, out.edns);
+        out.edns.options_offset = static_cast<std::uint16_t>(rdata);
+        out.edns.options_length = static_cast<std::uint16_t>(rdlength);
         return true;
       });
   if (last == 0 || bad_opt) return ParseStatus::formerr;

@@ -17,6 +17,10 @@ struct Edns {
   std::uint16_t udp_size = 512;  ///< requestor's payload size, at least 512
   std::uint8_t version = 0;
   bool dnssec_ok = false;  ///< the DO bit
+  /// Where the OPT record's options (its RDATA) are in the packet; decode them with
+  /// edns_options.h. Zero length when there are none.
+  std::uint16_t options_offset = 0;
+  std::uint16_t options_length = 0;
 };
 
 /// What a parse of untrusted bytes concluded.

@@ -7,6 +7,7 @@
 
 #include "proxy/dns/builder.h"
 #include "proxy/dns/cache.h"
+#include "proxy/dns/edns_options.h"
 #include "proxy/dns/message.h"
 
 using namespace shelter::proxy::dns;
@@ -19,6 +20,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   ParseStatus status = parse_query(packet, query);
   if (status != ParseStatus::drop) build_error(packet, query, Rcode::formerr, 1232, out);
   if (status == ParseStatus::ok) {
+    if (query.edns.options_offset + query.edns.options_length > size) __builtin_trap();
+    ClientOptions client =
+        read_client_options(packet.subspan(query.edns.options_offset, query.edns.options_length));
+    if (client.subnet && client.subnet->source_prefix > 128) __builtin_trap();
+    if (client.cpe_id && (client.cpe_id->empty() || client.cpe_id->size() > 64)) __builtin_trap();
     begin_answer(packet, query, Rcode::noerror, out);
     const std::uint8_t address[4] = {192, 0, 2, 1};
     append_address(out, qtype::kA, 60, address);
