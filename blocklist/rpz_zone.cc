@@ -28,15 +28,7 @@ constexpr std::array<std::string_view, 31> kOtherTypes = {
     "RP",    "AFSDB", "CERT",  "DHCID",      "OPENPGPKEY", "SMIMEA",  "KX",
 };
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i] >= 'A' && a[i] <= 'Z' ? static_cast<char>(a[i] - 'A' + 'a') : a[i];
-    char y = b[i] >= 'A' && b[i] <= 'Z' ? static_cast<char>(b[i] - 'A' + 'a') : b[i];
-    if (x != y) return false;
-  }
-  return true;
-}
+using parse::iequals;
 
 bool all_digits(std::string_view s) {
   for (char c : s) {

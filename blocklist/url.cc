@@ -34,9 +34,7 @@ std::size_t authority_end(std::string_view s) {
     ++i;
   return i;
 }
-char to_lower(char c) {
-  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
+using parse::to_lower;
 char to_upper(char c) {
   return c >= 'a' && c <= 'z' ? static_cast<char>(c - 'a' + 'A') : c;
 }
@@ -57,13 +55,7 @@ bool is_control_or_space(char c) {
 bool is_non_ascii(char c) {
   return static_cast<unsigned char>(c) >= 0x80;
 }
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (to_lower(a[i]) != b[i]) return false;
-  }
-  return true;
-}
+using parse::iequals;
 bool any_of(std::string_view s, bool (*predicate)(char)) {
   for (char c : s) {
     if (predicate(c)) return true;

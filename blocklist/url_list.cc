@@ -12,9 +12,7 @@ namespace {
 
 constexpr std::size_t kMaxFields = 3;
 
-char to_lower(char c) {
-  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-}
+using parse::to_lower;
 
 bool is_category_char(char c) {
   return (c >= 'a' && c <= 'z') || parse::is_digit(c) || c == '-' || c == '_';

@@ -1,7 +1,5 @@
 // shelter-compile: reads the lists a configuration names and writes one checked, versioned
 // snapshot that shelterd maps; or explains which rules match a name or URL.
-#include <sys/random.h>
-
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -49,12 +47,6 @@ struct Options {
 int usage_error(const std::string& message) {
   std::fprintf(stderr, "shelter-compile: %s\n\n%s", message.c_str(), kUsage);
   return 2;
-}
-
-std::uint64_t random_seed() {
-  std::uint64_t seed = 0;
-  if (::getrandom(&seed, sizeof seed, 0) != sizeof seed) seed = 0x5eed;
-  return seed;
 }
 
 void print_summary(const bl::Snapshot& snapshot, double seconds) {
@@ -117,7 +109,8 @@ int run(const Options& options) {
     if (!loaded.lists) return 1;
     for (const std::string& w : loaded.lists->warnings)
       std::fprintf(stderr, "warning: %s\n", w.c_str());
-    std::vector<std::uint8_t> image = builder.build_image(std::time(nullptr), random_seed());
+    std::vector<std::uint8_t> image =
+        builder.build_image(std::time(nullptr), lists::random_hash_seed());
     std::string error;
     snapshot = bl::Snapshot::open(std::shared_ptr<const void>(), image.data(), image.size(), error);
     if (!snapshot) {

@@ -139,13 +139,13 @@ std::uint64_t feed_squidguard(const config::ListConfig& list, ListFeeder& feeder
   return taken;
 }
 
-std::uint64_t random_seed() {
+}  // namespace
+
+std::uint64_t random_hash_seed() {
   std::uint64_t seed = 0;
   if (::getrandom(&seed, sizeof seed, 0) != sizeof seed) seed = 0x5eed;
   return seed;
 }
-
-}  // namespace
 
 ListLoadResult compile_lists(const std::vector<config::ListConfig>& lists,
                              blocklist::SnapshotBuilder& builder) {
@@ -192,7 +192,7 @@ ListLoadResult load_lists(const std::vector<config::ListConfig>& lists, std::int
   blocklist::SnapshotBuilder builder;
   ListLoadResult result = compile_lists(lists, builder);
   if (!result.lists) return result;
-  result.lists->snapshot = builder.build(now_unix, random_seed());
+  result.lists->snapshot = builder.build(now_unix, random_hash_seed());
   for (metrics::ListGauge& gauge : result.lists->gauges)
     gauge.loaded_unix = now_unix;
   return result;

@@ -36,6 +36,10 @@ struct ListLoadResult {
 ListLoadResult compile_lists(const std::vector<config::ListConfig>& lists,
                              blocklist::SnapshotBuilder& builder);
 
+/// A fresh random key for a snapshot's hash (getrandom), so that nobody can aim names at
+/// one slot of a table whose key they do not know.
+std::uint64_t random_hash_seed();
+
 /// compile_lists, then builds the snapshot in memory (a random hash seed).
 ListLoadResult load_lists(const std::vector<config::ListConfig>& lists, std::int64_t now_unix);
 
