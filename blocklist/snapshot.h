@@ -63,7 +63,7 @@ struct LocalAddress {
 /// - two classes, legal lists and the others; within a class an exception (allow) lifts the
 ///   class's blocks unless a block is `important` and the exception is not;
 /// - nothing lifts a legal block except an exception from a legal-class list (an operator
-///   override, reported in `legal_override` so it can be logged);
+///   override, reported in `legal_override` so it can be counted);
 /// - the deciding rule is the most specific standing block: the longest listed host, a URL
 ///   rule before a domain rule on the same host, then the earliest list.
 struct LookupResult {

@@ -34,7 +34,7 @@ struct Decision {
   /// RPZ local data when rule.answer == local_data.
   std::vector<blocklist::LocalAddress> local_data;
   /// A legal list's block was lifted by a legal-class exception: an operator override that the
-  /// caller must log and count.
+  /// caller must count.
   bool legal_override = false;
   /// verdict == steer, or a block for the reason below: some of the URL rules are legal.
   bool steer_legal = false;

@@ -62,9 +62,9 @@ std::string where_of(const config::ListConfig& list) {
 // Feeds one text to the builder, as blocks or (for an allowlist) as exceptions.
 class ListFeeder {
  public:
-  ListFeeder(blocklist::SnapshotBuilder& builder, std::uint32_t index, bool allowlist,
+  ListFeeder(blocklist::SnapshotBuilder& builder, std::uint32_t index, bool allowlist, bool legal,
              LoadedLists& out)
-      : builder_(builder), index_(index), allowlist_(allowlist), out_(out) {}
+      : builder_(builder), index_(index), allowlist_(allowlist), legal_(legal), out_(out) {}
 
   // `url_prefixes`: SquidGuard matches a `urls` entry as a prefix ending at a path boundary
   // ("example.com/dir" covers /dir and /dir/page, not /directory).
@@ -79,6 +79,7 @@ class ListFeeder {
             rule.path_prefix = true;
             rule.path_separator = true;
           }
+          if (legal_ && rule.action == blocklist::RuleAction::allow) ++legal_exceptions_;
           if (!builder_.add(index_, rule) && !category_warned_) {
             category_warned_ = true;
             out_.warnings.push_back(where + ": more than " +
@@ -94,6 +95,13 @@ class ListFeeder {
                               std::to_string(summary.rejected - summary.issues.size()) +
                               " more malformed lines");
     }
+    if (legal_exceptions_ > 0) {
+      // The operator override of authority lists: said at every load, counted per answer.
+      out_.warnings.push_back(where + ": " + std::to_string(legal_exceptions_) +
+                              " exceptions in a legal list: they lift legal (authority) blocks; "
+                              "answers they change are counted in shelter_legal_overrides_total");
+      legal_exceptions_ = 0;
+    }
     if (summary.unsupported > 0) {
       out_.warnings.push_back(where + ": " + std::to_string(summary.unsupported) +
                               " rules skipped as unsupported (browser-only or cosmetic)");
@@ -105,7 +113,9 @@ class ListFeeder {
   blocklist::SnapshotBuilder& builder_;
   std::uint32_t index_;
   bool allowlist_;
+  bool legal_;
   LoadedLists& out_;
+  std::uint64_t legal_exceptions_ = 0;
   bool category_warned_ = false;
 };
 
@@ -153,7 +163,7 @@ ListLoadResult compile_lists(const std::vector<config::ListConfig>& lists,
   auto loaded = std::make_shared<LoadedLists>();
   for (const config::ListConfig& list : lists) {
     std::uint32_t index = builder.add_list(info_of(list));
-    ListFeeder feeder(builder, index, list.action == "allow", *loaded);
+    ListFeeder feeder(builder, index, list.action == "allow", list.legal, *loaded);
     metrics::ListGauge gauge{.id = list.id, .category = info_of(list).category};
     if (list.format == "squidguard") {
       gauge.entries = feed_squidguard(list, feeder, result.errors, gauge);

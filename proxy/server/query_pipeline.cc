@@ -4,7 +4,6 @@
 
 #include "policy/decide.h"
 #include "proxy/dns/builder.h"
-#include "proxy/log.h"
 
 namespace shelter::proxy::server {
 namespace {
@@ -125,13 +124,6 @@ bool build_steer_answer(dns::Bytes packet, const dns::Query& query, bool over_tc
   return true;
 }
 
-// An operator exception lifted a legal (authority) block. Rare and significant: counted, and
-// logged with the name but never the client (no per-client browsing log).
-void note_legal_override(const dns::Query& query, QueryContext& context) {
-  context.metrics.legal_overrides.add();
-  log_warn("legal list overridden by an operator exception for " + std::string(query.name()));
-}
-
 }  // namespace
 
 bool client_allowed(const std::vector<config::Cidr>& allowed, const config::Address& client) {
@@ -172,7 +164,9 @@ Step answer_locally(dns::Bytes packet, const config::Address& client, bool over_
   policy::Decision decision =
       policy::decide({.qname = query.name()}, *runtime.lists->snapshot,
                      {.proxy = !runtime.proxy_v4.empty() || !runtime.proxy_v6.empty()});
-  if (decision.legal_override) note_legal_override(query, context);
+  // Counted, not logged per query: the name would be a browsing log. The exceptions that can
+  // do this are announced when the lists load.
+  if (decision.legal_override) context.metrics.legal_overrides.add();
   if (decision.verdict == policy::Verdict::block) {
     build_block_answer(packet, query, over_tcp, decision, out, runtime);
     context.metrics.blocks_by_category[runtime.category_slot[decision.rule.category]].add();

@@ -12,7 +12,7 @@ import threading
 import time
 
 from fake_upstream import FakeUpstream, Rule
-from harness import BLOCK_V4, Suite, base_config, dig, run
+from harness import BLOCK_V4, Suite, base_config, dig, http_get, metric, parse_metrics, run
 
 FORWARDED = "198.51.100.7"
 PROXY_V4, PROXY_V6 = "192.0.2.44", "2001:db8::44"
@@ -27,7 +27,8 @@ FILES = {
                  "local.test A 192.0.2.55\nlocal.test AAAA 2001:db8::55\n"
                  "pass.adblock.test CNAME rpz-passthru.\n"),
     "iwf.csv": ("url,category,id\nhttp://host.test/abuse/1.jpg,csam,1001\n"
-                "legalwhole.test,csam,1002\nhttps://folder.test/gallery/,csam,1003\n"),
+                "legalwhole.test,csam,1002\nhttps://folder.test/gallery/,csam,1003\n"
+                "lifted.test,csam,1004\n"),
     "allow.txt": "adblock.test\nlegalwhole.test\n",
 }
 SQUID = {"adult/domains": "sq-adult.test\n", "adult/urls": "sqshared.test/adult/page.html\n",
@@ -41,6 +42,8 @@ LISTS = [
      "categories": {"adult": "adult", "gambling": "gambling"}},
     {"id": "allow", "format": "domains", "action": "allow", "path": "{dir}/allow.txt",
      "category": "allow"},
+    {"id": "court-order", "format": "domains", "action": "allow", "legal": True,
+     "authority": "A court", "entries": ["lifted.test"], "category": "override"},
 ]
 
 
@@ -68,6 +71,15 @@ def check_formats(t, d, up):
     r = expect(t, d, "legalwhole.test", "NOERROR", [BLOCK_V4],
                "IWF bare host blocks the host; an ordinary allow cannot lift a legal list")
     t.check(16 in r.ede_codes(), "legal block carries EDE 16 (Censored)", r)
+    t.check("court-order" in d.log() and "exceptions in a legal list" in d.log(),
+            "a legal list of exceptions is announced at load", d.log_tail(10))
+    expect(t, d, "lifted.test", "NOERROR", [FORWARDED],
+           "an exception in a legal list (operator override) lifts the legal block")
+    status, _, body = http_get(d.admin_port, "/metrics")
+    t.check(status == 200 and metric(parse_metrics(body), "shelter_legal_overrides_total") == 1,
+            "the override is counted, once per answer it changed", body[-400:])
+    t.check("lifted.test" not in d.log(), "and the name is not logged (no browsing log)",
+            d.log_tail(5))
 
 
 def check_steering(t, d, up):
