@@ -1,6 +1,6 @@
 #pragma once
 // The compiled blocklist: every rule of every list in one immutable, position-independent
-// byte image that can be built in memory or mapped read-only from a file written by
+// byte image that can be built in memory or read from a file written by
 // `shelter-compile`. The layout and the reasons for it are in docs/architecture.md
 // ("The list snapshot"); snapshot_format.h has the byte-level definition.
 // Thread-safety: a Snapshot is immutable and safe to read from any number of threads.

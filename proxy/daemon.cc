@@ -263,13 +263,18 @@ class Daemon {
     set_log_level(level_of(loaded.config->logging.level));
     publish(loaded);
     log_info("reload: ok: " + describe(loaded));
+    if (!watching_snapshot_) watch_snapshot_file();
   }
 
   // A compiled snapshot that shelter-compile replaces (rename) is swapped in without a
   // SIGHUP: its mtime and inode are polled on the control thread.
+  // Runs while the configuration names a snapshot; reload() starts it again when a new
+  // configuration does.
   void watch_snapshot_file() {
     auto interval = runtime_.current()->config->snapshot.check_interval;
-    if (runtime_.current()->config->snapshot.path.empty() || interval.count() == 0) return;
+    watching_snapshot_ =
+        !runtime_.current()->config->snapshot.path.empty() && interval.count() != 0;
+    if (!watching_snapshot_) return;
     snapshot_timer_.expires_after(interval);
     snapshot_timer_.async_wait([this](boost::system::error_code ec) {
       if (ec) return;
@@ -302,13 +307,14 @@ class Daemon {
     }
     Loaded loaded{current->config, std::move(fresh.lists), current->upstreams, {}};
     publish(loaded);
-    log_info("snapshot: swapped in (mapped and checked in " + std::to_string(took.count() / 1000) +
+    log_info("snapshot: swapped in (read and checked in " + std::to_string(took.count() / 1000) +
              "." + std::to_string(took.count() / 100 % 10) + " ms): " + describe(loaded));
   }
 
   DaemonOptions options_;
   asio::io_context control_{1};
   asio::steady_timer snapshot_timer_{control_};
+  bool watching_snapshot_ = false;
   std::int64_t rejected_mtime_ = 0;
   std::uint64_t rejected_inode_ = 0;
   server::RuntimeHolder runtime_;

@@ -107,6 +107,6 @@ wait $perf || true
 echo "== under dnsperf ($qps qps for ${run_seconds}s), snapshot replaced $swaps times"
 grep -E "Queries sent|Queries completed|Queries lost|Response codes" "$work/dnsperf.txt"
 echo "swaps logged: $(grep -c 'snapshot: swapped in' "$work/shelterd.log")"
-grep -o "mapped and checked in [0-9.]* ms" "$work/shelterd.log" | awk '{print $5}' | sort -n |
-  awk '{a[NR]=$1} END {if (NR) print "map+check ms: min", a[1], "median", a[int((NR+1)/2)], "max", a[NR]}'
+grep -o "read and checked in [0-9.]* ms" "$work/shelterd.log" | awk '{print $5}' | sort -n |
+  awk '{a[NR]=$1} END {if (NR) print "read+check ms: min", a[1], "median", a[int((NR+1)/2)], "max", a[NR]}'
 echo "shelterd RSS KiB: steady $steady, peak during swaps $peak"

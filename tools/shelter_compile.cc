@@ -1,5 +1,5 @@
 // shelter-compile: reads the lists a configuration names and writes one checked, versioned
-// snapshot that shelterd maps; or explains which rules match a name or URL.
+// snapshot that shelterd loads; or explains which rules match a name or URL.
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -94,7 +94,7 @@ int run(const Options& options) {
     proxy = parsed.config->proxy.enabled();
   }
   if (!options.snapshot.empty()) {
-    lists::SnapshotFile file = lists::map_snapshot_file(options.snapshot);
+    lists::SnapshotFile file = lists::read_snapshot_file(options.snapshot);
     if (!file.snapshot) {
       std::fprintf(stderr, "shelter-compile: %s\n", file.error.c_str());
       return 1;

@@ -88,7 +88,7 @@ struct ProxyConfig {
   bool enabled() const { return !address_ipv4.empty() || !address_ipv6.empty(); }
 };
 
-/// A compiled snapshot (`shelter-compile`) to map instead of reading the lists.
+/// A compiled snapshot (`shelter-compile`) to load instead of reading the lists.
 struct SnapshotConfig {
   std::string path;  ///< empty: compile the lists at start-up and on reload
   /// How often the file is checked for a new version (0: only on SIGHUP).

@@ -211,7 +211,7 @@ ListLoadResult load_lists(const std::vector<config::ListConfig>& lists, std::int
 ListLoadResult load_configured_lists(const config::Config& config, std::int64_t now_unix) {
   if (config.snapshot.path.empty()) return load_lists(config.lists, now_unix);
   ListLoadResult result;
-  SnapshotFile file = map_snapshot_file(config.snapshot.path);
+  SnapshotFile file = read_snapshot_file(config.snapshot.path);
   if (!file.snapshot) {
     result.errors.push_back("snapshot.path: " + file.error);
     return result;

@@ -1,5 +1,5 @@
 #pragma once
-// Compiled snapshot files: written atomically by `shelter-compile`, mapped read-only by
+// Compiled snapshot files: written atomically by `shelter-compile`, read into private memory by
 // shelterd. The I/O edge of blocklist::Snapshot.
 
 #include <cstdint>
@@ -18,9 +18,11 @@ struct SnapshotFile {
   std::uint64_t inode = 0;  ///< with the mtime, tells a replaced file from the one mapped
 };
 
-/// Maps `path` read-only (MAP_PRIVATE, pre-faulted) and opens it; the mapping lives as long as
-/// the snapshot. A corrupt, truncated or hostile file gives an error and no snapshot.
-SnapshotFile map_snapshot_file(const std::string& path);
+/// Reads `path` into a private mapping made read-only, and opens it; the mapping lives as long
+/// as the snapshot. The file itself is not mapped, so overwriting or truncating it cannot
+/// touch a snapshot in use. A corrupt, truncated or hostile file gives an error and no
+/// snapshot.
+SnapshotFile read_snapshot_file(const std::string& path);
 
 /// Writes `image` to `path` so that readers see the old file or the new one, never a partial
 /// one: a temporary file in the same directory, fsync, rename, fsync of the directory.

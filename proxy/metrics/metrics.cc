@@ -164,9 +164,10 @@ std::string render_prometheus(const std::vector<const WorkerMetrics*>& workers,
   simple("shelter_upstream_tcp_retries_total", "counter",
          "Upstream answers truncated over UDP and asked again over TCP.",
          &WorkerMetrics::upstream_tcp_retries);
-  simple("shelter_legal_overrides_total", "counter",
-         "Blocks of legal (authority) lists lifted by an operator exception (announced at list load).",
-         &WorkerMetrics::legal_overrides);
+  simple(
+      "shelter_legal_overrides_total", "counter",
+      "Blocks of legal (authority) lists lifted by an operator exception (announced at list load).",
+      &WorkerMetrics::legal_overrides);
   simple("shelter_upstream_mismatched_answers_total", "counter",
          "Upstream answers ignored because their ID or question did not match (spoofing guard).",
          &WorkerMetrics::upstream_spoof_rejected);

@@ -184,7 +184,7 @@ def check_snapshot_swaps(t, compiler, up, raw):
     cfg = base_config(up.addr, snapshot={"path": live, "check-interval": "50ms"},
                       proxy={"address-ipv4": [PROXY_V4]})
     with t.shelterd(cfg, {}) as d:
-        t.check("from snapshot" in d.log(), "shelterd maps the compiled snapshot", d.log_tail(5))
+        t.check("from snapshot" in d.log(), "shelterd loads the compiled snapshot", d.log_tail(5))
         expect(t, d, "www.tracker.test", "NOERROR", [BLOCK_V4], "snapshot: adblock entry blocks")
         expect(t, d, "host.test", "NOERROR", [PROXY_V4], "snapshot: URL-only host steered")
         expect(t, d, "swapped.test", "NOERROR", [FORWARDED], "before the swap: not listed")
@@ -202,6 +202,22 @@ def check_snapshot_swaps(t, compiler, up, raw):
         replace_file(other, live)
         d.wait_for("snapshot: swapped in", d.mark(), timeout=5)
         expect(t, d, "swapped.test", "NOERROR", [BLOCK_V4], "after the swap: the new entry blocks")
+        # An operator's `cp` onto the live file rewrites it in place: shelterd has its own copy
+        # of the snapshot, so nothing changes under running lookups, and the finished file is
+        # swapped in (possibly after refusing a half-written one).
+        with Hammer(d.port, "www.tracker.test") as hammer:
+            mark = d.mark()
+            shutil.copyfile(snap, live)
+            line = d.wait_for("snapshot: swapped in", mark, timeout=5)
+            time.sleep(0.2)
+        t.check(line is not None and d.alive(), "a file overwritten in place (cp) is swapped in",
+                d.log_tail(5))
+        t.check(hammer.lost == 0 and hammer.failed == 0,
+                f"no query lost while it was rewritten ({hammer.sent} sent)",
+                f"lost {hammer.lost}, failed {hammer.failed}")
+        expect(t, d, "swapped.test", "NOERROR", [FORWARDED], "the rewritten file's lists answer")
+        replace_file(other, live)
+        d.wait_for("snapshot: swapped in", d.mark(), timeout=5)
         for what, data in (("corrupt", lambda b: b[:300] + bytes([b[300] ^ 1]) + b[301:]),
                            ("truncated", lambda b: b[: len(b) // 2]),
                            ("not a snapshot", lambda b: b"hello\n")):
