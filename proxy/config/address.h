@@ -1,5 +1,5 @@
 #pragma once
-// IP addresses, endpoints and CIDR prefixes as plain values, without Asio in the header.
+// Endpoints (address and port) for the configuration; addresses and prefixes are policy's.
 
 #include <array>
 #include <cstdint>
@@ -7,17 +7,12 @@
 #include <string>
 #include <string_view>
 
+#include "policy/address.h"
+
 namespace shelter::proxy::config {
 
-/// An IPv4 or IPv6 address in network byte order. IPv4 uses the first 4 bytes.
-struct Address {
-  bool v6 = false;
-  std::array<std::uint8_t, 16> bytes{};
-
-  static std::optional<Address> parse(std::string_view text);  ///< "192.0.2.1" or "2001:db8::1"
-  std::string to_string() const;
-  bool operator==(const Address&) const = default;
-};
+using policy::Address;
+using policy::Cidr;
 
 struct Endpoint {
   Address address;
@@ -27,22 +22,6 @@ struct Endpoint {
   static std::optional<Endpoint> parse(std::string_view text, std::uint16_t default_port);
   std::string to_string() const;  ///< "192.0.2.1:53" / "[2001:db8::1]:53"
   bool operator==(const Endpoint&) const = default;
-};
-
-struct Cidr {
-  Address network;
-  std::uint8_t prefix_length = 0;
-
-  /// "10.0.0.0/8", "::1/128"; a bare address is a host prefix. Host bits must be zero.
-  static std::optional<Cidr> parse(std::string_view text);
-  /// Like parse, but clears host bits instead of rejecting them ("10.1.2.3/8" -> 10.0.0.0/8).
-  /// For error messages that suggest the prefix the operator probably meant.
-  static std::optional<Cidr> parse_masked(std::string_view text);
-  /// True when `a` lies in this prefix. Families must match, except that an IPv4-mapped IPv6
-  /// address (::ffff:192.0.2.1, as seen on a dual-stack socket) is tested as its IPv4 address.
-  bool contains(const Address& a) const;
-  std::string to_string() const;  ///< "10.0.0.0/8" / "2001:db8::/32"
-  bool operator==(const Cidr&) const = default;
 };
 
 }  // namespace shelter::proxy::config
