@@ -130,7 +130,6 @@ class Snapshot {
  private:
   Snapshot() = default;
   std::shared_ptr<const void> image_;
-  const std::uint8_t* data_ = nullptr;
   std::size_t size_ = 0;
   std::vector<ListInfo> lists_;
   std::vector<std::string> categories_;

@@ -146,7 +146,7 @@ bool SnapshotBuilder::add(std::uint32_t list_index, const Rule& rule) {
   ++list.rules;
   HostRef host = s.intern(rule.host);
   if (!rule.path.empty()) {
-    if (rule.path.size() > std::numeric_limits<std::uint16_t>::max() ||
+    if (rule.path.size() > fmt::kMaxPathBytes ||
         s.paths.size() + rule.path.size() > std::numeric_limits<std::uint32_t>::max()) {
       throw std::length_error("blocklist snapshot: URL path too long");
     }

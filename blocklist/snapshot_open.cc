@@ -198,7 +198,6 @@ std::shared_ptr<const Snapshot> Snapshot::open(std::shared_ptr<const void> image
   if (urls != l.url_count) return fail("URL rule count does not match the records");
 
   snapshot->image_ = std::move(image);
-  snapshot->data_ = data;
   snapshot->size_ = size;
   snapshot->layout_ = std::move(layout);
   return snapshot;
