@@ -7,6 +7,9 @@
 #include <vector>
 
 #include "blocklist/snapshot.h"
+#include "policy/category.h"
+#include "policy/entry_set.h"
+#include "policy/profile.h"
 
 namespace shelter::policy {
 
@@ -18,9 +21,23 @@ enum class BlockEde : std::uint16_t {
 };
 
 enum class Verdict : std::uint8_t {
-  allow,  ///< resolve normally
-  block,  ///< answer with the block (block page, NXDOMAIN, ... or the rule's RPZ answer)
-  steer,  ///< only pages of this host are listed: send the client to the filtering proxy
+  allow,    ///< resolve normally
+  block,    ///< answer with the block (block page, NXDOMAIN, ... or the rule's RPZ answer)
+  steer,    ///< only pages of this host are listed: send the client to the filtering proxy
+  rewrite,  ///< safe search: answer with a CNAME to `rewrite_to`
+};
+
+/// Which stage of the precedence (docs/architecture.md, "Profiles") decided.
+enum class Reason : std::uint8_t {
+  none,           ///< nothing applied: allow
+  list,           ///< a list's rule (block, or steer for its URL entries)
+  helpline,       ///< a never-blocked helpline or support service
+  bypass,         ///< encrypted-DNS bypass prevention (answered NXDOMAIN)
+  paused,         ///< the internet is paused for this subscriber
+  schedule,       ///< an allow-only schedule window is open (bedtime)
+  profile_deny,   ///< the profile's own deny entry
+  profile_allow,  ///< the profile's own allow entry lifted category blocks
+  safe_search,    ///< rewritten to the engine's safe endpoint
 };
 
 struct Decision {
@@ -38,11 +55,20 @@ struct Decision {
   bool legal_override = false;
   /// verdict == steer, or a block for the reason below: some of the URL rules are legal.
   bool steer_legal = false;
+  Reason reason = Reason::none;
+  /// verdict == rewrite: the safe endpoint to answer a CNAME to.
+  std::string_view rewrite_to;
+  /// reason == schedule: the open window's rule (points into the profile).
+  const ScheduleRule* schedule = nullptr;
+  /// The UTC second at which this decision may change (a schedule edge, the end of a pause):
+  /// answers must not be cached by clients beyond it. kNever when no time rule is involved.
+  std::int64_t valid_until = kNever;
 };
 
 /// Facts about one DNS question, already gathered by the listener.
 struct DnsRequest {
   std::string_view qname;  ///< normalised (lower case, no trailing dot)
+  std::int64_t now = 0;    ///< UTC seconds since the epoch
 };
 
 /// What the deployment can do, from its configuration.
@@ -58,7 +84,35 @@ struct Capabilities {
 /// "Blocked", everything else "Filtered".
 BlockEde ede_for(const blocklist::ListInfo& list, std::string_view category);
 
-/// The decision for one DNS question against a list snapshot.
+/// Everything of the deployment a decision reads besides the request and the subscriber.
+struct Environment {
+  const blocklist::Snapshot& lists;
+  /// Registry id -> this snapshot's category bit (built when the snapshot is published).
+  const CategoryBits& category_bits;
+  Capabilities capabilities;
+  /// Helplines and support services: never blocked by any profile, schedule or pause (the
+  /// block page links to them). Legal lists still apply.
+  const EntrySet* never_blocked = nullptr;
+};
+
+/// The decision for one DNS question from `subject` (its profile, time zone and pause). Stages
+/// in order, each deciding or passing on (the table in docs/profiles.md):
+///  1. a legal list's block                              -> block
+///  2. a helpline                                         -> allow (steer on legal URL entries)
+///  3. bypass prevention (profile.block_bypass)           -> block, NXDOMAIN
+///  4. paused                                             -> block until the pause ends
+///  5. an open allow-only schedule window, not allowed    -> block until the window closes
+///  6. the profile's deny entries                         -> block (steer for page entries)
+///  7. list blocks in the profile's categories (plus open block-categories windows), unless a
+///     profile allow entry lifts them                     -> block
+///  8. legal URL-level entries on the name                -> steer (no proxy: block)
+///  9. safe search                                        -> rewrite
+/// 10. other URL-level entries in the categories          -> steer (no proxy: allow)
+/// 11.                                                    -> allow
+Decision decide(const DnsRequest& request, const Subject& subject, const Environment& env);
+
+/// The decision with no profile: every category of every list counts. For tools and for
+/// deployments that have no subscribers configured.
 Decision decide(const DnsRequest& request, const blocklist::Snapshot& lists,
                 const Capabilities& capabilities);
 

@@ -5,6 +5,29 @@
 namespace shelter::policy {
 namespace {
 
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+std::optional<MacAddress> parse_mac(std::string_view text) {
+  if (text.size() != 17) return std::nullopt;
+  MacAddress mac{};
+  for (std::size_t i = 0; i < 6; ++i) {
+    int high = hex_value(text[3 * i]);
+    int low = hex_value(text[3 * i + 1]);
+    if (high < 0 || low < 0) return std::nullopt;
+    if (i < 5 && text[3 * i + 2] != ':' && text[3 * i + 2] != '-') return std::nullopt;
+    mac[i] = static_cast<std::uint8_t>(high << 4 | low);
+  }
+  return mac;
+}
+namespace {
+
 bool from_any(const std::vector<Cidr>& networks, const Address& source) {
   return std::any_of(networks.begin(), networks.end(),
                      [&](const Cidr& network) { return network.contains(source); });

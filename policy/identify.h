@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "policy/address.h"
@@ -16,6 +17,9 @@
 namespace shelter::policy {
 
 using MacAddress = std::array<std::uint8_t, 6>;
+
+/// "02:00:5e:10:00:01" (':' or '-' between the bytes, hex digits of either case).
+std::optional<MacAddress> parse_mac(std::string_view text);
 
 /// What one query says about its sender. `mac`, `cpe_id` and `client_subnet` come from EDNS
 /// options (dns::read_client_options) and are claims: identify() believes them only from the
@@ -66,6 +70,7 @@ class SubscriberBindings {
   }
 
   const Subscriber* by_address(const Address& a) const { return prefixes_.find(a); }
+  const Subscriber* exact_prefix(const Cidr& prefix) const { return prefixes_.find_exact(prefix); }
   const Subscriber* by_mac(const MacAddress& mac) const { return find(macs_, mac); }
   const Subscriber* by_cpe_id(const std::string& id) const { return find(cpe_ids_, id); }
 

@@ -44,6 +44,28 @@ class PrefixMap {
     return nullptr;
   }
 
+  /// The value bound to exactly this prefix, or null.
+  const Value* find_exact(const Cidr& prefix) const {
+    const Table& table = tables_[prefix.network.v6 ? 1 : 0];
+    auto bucket = table.by_length.find(prefix.prefix_length);
+    if (bucket == table.by_length.end()) return nullptr;
+    auto it = bucket->second.find(key_of(prefix.network, prefix.prefix_length));
+    return it == bucket->second.end() ? nullptr : &it->second;
+  }
+
+  /// Removes exactly this prefix; true when it was bound.
+  bool erase(const Cidr& prefix) {
+    Table& table = tables_[prefix.network.v6 ? 1 : 0];
+    auto bucket = table.by_length.find(prefix.prefix_length);
+    if (bucket == table.by_length.end()) return false;
+    if (bucket->second.erase(key_of(prefix.network, prefix.prefix_length)) == 0) return false;
+    if (bucket->second.empty()) {
+      table.by_length.erase(bucket);
+      std::erase(table.lengths, prefix.prefix_length);
+    }
+    return true;
+  }
+
   std::size_t size() const {
     std::size_t n = 0;
     for (const Table& table : tables_) {

@@ -50,6 +50,7 @@ struct Loaded {
   std::shared_ptr<const lists::LoadedLists> lists;
   std::vector<config::Endpoint> upstreams;
   std::vector<std::string> warnings;
+  profiles::Subscribers subscribers;
 };
 
 struct LoadOutcome {
@@ -72,7 +73,7 @@ std::vector<config::Endpoint> upstreams_of(const config::Config& config,
   return servers;
 }
 
-LoadOutcome load_everything(const DaemonOptions& options) {
+LoadOutcome load_everything(const DaemonOptions& options, policy::CategoryRegistry& categories) {
   LoadOutcome outcome;
   config::LoadResult parsed = options.config_path ? config::load_config_file(*options.config_path)
                                                   : config::embedded_defaults();
@@ -84,6 +85,8 @@ LoadOutcome load_everything(const DaemonOptions& options) {
   }
   Loaded loaded;
   loaded.config = std::make_shared<const config::Config>(std::move(*parsed.config));
+  loaded.subscribers = profiles::load_subscribers(*loaded.config, categories, outcome.errors);
+  if (!outcome.errors.empty()) return outcome;
   lists::ListLoadResult lists = lists::load_configured_lists(*loaded.config, unix_now());
   if (!lists.lists) {
     outcome.errors = std::move(lists.errors);
@@ -105,6 +108,11 @@ std::string describe(const Loaded& loaded) {
       (loaded.lists->snapshot_path.empty() ? ""
                                            : ", from snapshot " + loaded.lists->snapshot_path) +
       "), " + std::to_string(loaded.upstreams.size()) + " upstreams";
+  if (const auto* embedded =
+          dynamic_cast<const profiles::EmbeddedDirectory*>(loaded.subscribers.directory.get())) {
+    text += ", " + std::to_string(embedded->size()) + " households";
+  }
+  text += ", default profile '" + loaded.subscribers.profiles->default_profile().name + "'";
   return text;
 }
 
@@ -135,7 +143,7 @@ class Daemon {
   explicit Daemon(DaemonOptions options) : options_(std::move(options)) {}
 
   int run() {
-    LoadOutcome outcome = load_everything(options_);
+    LoadOutcome outcome = load_everything(options_, categories_);
     if (!outcome.loaded) {
       for (const std::string& e : outcome.errors)
         log_error(e);
@@ -180,7 +188,8 @@ class Daemon {
   void publish(const Loaded& loaded) {
     gauges_ = loaded.lists->gauges;
     list_memory_ = loaded.lists->snapshot->image_bytes();
-    runtime_.publish(server::make_runtime(loaded.config, loaded.lists, loaded.upstreams, slots_));
+    runtime_.publish(server::make_runtime(loaded.config, loaded.lists, loaded.upstreams,
+                                          loaded.subscribers, slots_));
   }
 
   void start_workers(const config::Config& config) {
@@ -248,7 +257,7 @@ class Daemon {
   }
 
   void reload() {
-    LoadOutcome outcome = load_everything(options_);
+    LoadOutcome outcome = load_everything(options_, categories_);
     if (!outcome.loaded) {
       std::string reasons;
       for (const std::string& e : outcome.errors)
@@ -305,7 +314,11 @@ class Daemon {
         log_error("snapshot: new file rejected, keeping the running lists: " + e);
       return;
     }
-    Loaded loaded{current->config, std::move(fresh.lists), current->upstreams, {}};
+    Loaded loaded{current->config,
+                  std::move(fresh.lists),
+                  current->upstreams,
+                  {},
+                  {current->profiles, current->subscribers}};
     publish(loaded);
     log_info("snapshot: swapped in (read and checked in " + std::to_string(took.count() / 1000) +
              "." + std::to_string(took.count() / 100 % 10) + " ms): " + describe(loaded));
@@ -318,6 +331,7 @@ class Daemon {
   std::int64_t rejected_mtime_ = 0;
   std::uint64_t rejected_inode_ = 0;
   server::RuntimeHolder runtime_;
+  policy::CategoryRegistry categories_;  // category names -> ids, for the life of the process
   metrics::CategorySlots slots_;
   std::vector<metrics::ListGauge> gauges_;  // read and written on the control thread only
   std::uint64_t list_memory_ = 0;
@@ -330,7 +344,8 @@ class Daemon {
 }  // namespace
 
 int check_config(const DaemonOptions& options) {
-  LoadOutcome outcome = load_everything(options);
+  policy::CategoryRegistry categories;
+  LoadOutcome outcome = load_everything(options, categories);
   if (!outcome.loaded) {
     for (const std::string& e : outcome.errors)
       std::fprintf(stderr, "%s\n", e.c_str());

@@ -10,6 +10,8 @@ packages=(
   catch2 libbenchmark-dev
   # tests and benchmarks
   python3 redis-server dnsutils knot-dnsutils dnsperf nsd unbound dnsdist curl procps util-linux time
+  redis-tools openssl  # redis-cli; test certificates for the Redis client's TLS tests
+  tzdata  # /usr/share/zoneinfo: households' time zones
 )
 
 missing=()

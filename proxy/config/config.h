@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "proxy/config/address.h"
+#include "proxy/config/subscribers.h"
 
 namespace shelter::proxy::config {
 
@@ -112,6 +113,9 @@ struct Config {
   std::vector<ListConfig> lists;
   SnapshotConfig snapshot;
   ProxyConfig proxy;
+  /// Operator profiles, in file order (each may start from a preset or an earlier one).
+  std::vector<ProfileConfig> profiles;
+  SubscribersConfig subscribers;
   AdminConfig admin;
   LoggingConfig logging;
   std::string source;  ///< "embedded defaults" or the file path, for messages

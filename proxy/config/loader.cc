@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <map>
@@ -15,6 +16,7 @@
 #include <yaml-cpp/eventhandler.h>
 #include <yaml-cpp/yaml.h>
 
+#include "proxy/config/profile_fields.h"
 #include "proxy/config/yaml_fields.h"
 
 namespace shelter::proxy::config {
@@ -230,6 +232,8 @@ void read_root(Ctx& c, const Val& root, Config& cfg) {
                {"lists", [&](const Val& v) { read_lists(c, v, cfg.lists); }},
                {"snapshot", [&](const Val& v) { read_snapshot(c, v, cfg.snapshot); }},
                {"proxy", [&](const Val& v) { read_proxy(c, v, cfg.proxy); }},
+               {"profiles", [&](const Val& v) { read_profiles(c, v, cfg.profiles); }},
+               {"subscribers", [&](const Val& v) { read_subscribers(c, v, cfg.subscribers); }},
                {"admin", [&](const Val& v) { read_admin(c, v, cfg.admin); }},
                {"logging", [&](const Val& v) { read_logging(c, v, cfg.logging); }},
            });
@@ -259,6 +263,7 @@ void check_across_keys(Ctx& c, Config& cfg) {
   for (auto& l : cfg.lists) {
     if (l.appeal.empty()) l.appeal = b.appeal_url;
   }
+  check_profiles(c, cfg.profiles, cfg.subscribers);
 }
 
 // The values config.h leaves empty because a vector member cannot say its default there.
@@ -387,8 +392,53 @@ LoadResult load_config_file(const std::string& path) {
       resolve_relative(l.path, base);
     resolve_relative(result.config->upstream.resolv_conf, base);
     resolve_relative(result.config->snapshot.path, base);
+    resolve_relative(result.config->subscribers.file, base);
   }
   return result;
+}
+
+HouseholdsResult parse_households(std::string_view yaml_text) {
+  Ctx c;
+  HouseholdsResult result;
+  try {
+    if (const auto root = load_yaml(c, yaml_text)) {
+      read_map(c, Val{*root, "", root->Mark().line},
+               {{"households", [&](const Val& v) { read_households(c, v, result.households); }}});
+    }
+  } catch (const StopReading&) {
+  } catch (const std::exception& e) {
+    c.errors.push_back(std::string("(internal): ") + e.what());
+  }
+  result.errors = std::move(c.errors);
+  if (!result.errors.empty()) result.households.clear();
+  return result;
+}
+
+namespace detail {
+extern const std::string_view kPresetsYaml;
+}
+
+const Presets& presets() {
+  // Compiled in and covered by a unit test: an error here is a build defect, so it stops the
+  // program at once rather than run with presets missing.
+  static const Presets kPresets = [] {
+    Ctx c;
+    Presets p;
+    const auto root = load_yaml(c, detail::kPresetsYaml);
+    if (root) {
+      read_map(c, Val{*root, "", root->Mark().line},
+               {
+                   {"profiles", [&](const Val& v) { read_profiles(c, v, p.profiles); }},
+                   {"never-block", [&](const Val& v) { read_domains(c, v, p.never_block); }},
+               });
+    }
+    if (!c.errors.empty()) {
+      std::fprintf(stderr, "presets.yaml: %s\n", c.errors.front().c_str());
+      std::abort();
+    }
+    return p;
+  }();
+  return kPresets;
 }
 
 std::vector<Endpoint> parse_resolv_conf(std::string_view text) {

@@ -89,6 +89,20 @@ std::optional<std::size_t> read_choice(Ctx& c, const Val& v,
 std::optional<Endpoint> read_endpoint(Ctx& c, const Val& v, std::uint16_t default_port,
                                       bool allow_port_zero);
 
+// Reads a list whose items `read_item(item, items so far)` turns into values. `out` is replaced
+// only when every item is good, so that a bad list does not also fail the checks on its size.
+template <typename T, typename ReadItem>
+Handler list_into(Ctx& c, std::vector<T>& out, ReadItem read_item) {
+  return [&c, &out, read_item](const Val& v) {
+    const auto errors_before = c.errors.size();
+    std::vector<T> items;
+    read_seq(c, v, [&](const Val& item) {
+      if (auto x = read_item(item, items)) items.push_back(std::move(*x));
+    });
+    if (c.errors.size() == errors_before) out = std::move(items);
+  };
+}
+
 // Handlers that store a checked value into a Config member. They keep references to `c` and
 // `out`, which must outlive the read.
 

@@ -1,6 +1,7 @@
 #include "proxy/dns/builder.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 
 namespace shelter::proxy::dns {
@@ -81,6 +82,125 @@ bool adopt_upstream_answer(Bytes packet, const Query& query, Bytes upstream,
   }
   stamp_for_client(packet, query, out);
   return true;
+}
+
+bool retarget(const Query& query, std::string_view name, Query& out) {
+  out = query;
+  if (name.empty() || name.size() >= kMaxNameLength - 1) return false;
+  std::size_t w = 0;
+  std::size_t label_start = 0;
+  for (std::size_t i = 0; i <= name.size(); ++i) {
+    if (i < name.size() && name[i] != '.') continue;
+    std::size_t length = i - label_start;
+    if (length == 0 || length > 63) return false;
+    out.name_wire[w++] = static_cast<std::uint8_t>(length);
+    for (std::size_t j = label_start; j < i; ++j)
+      out.name_wire[w++] = ascii_lower(static_cast<std::uint8_t>(name[j]));
+    label_start = i + 1;
+  }
+  out.name_wire[w++] = 0;
+  out.name_wire_length = static_cast<std::uint8_t>(w);
+  std::memcpy(out.name_text.data(), name.data(), name.size());
+  out.name_text_length = static_cast<std::uint8_t>(name.size());
+  return true;
+}
+
+namespace {
+
+// One record of a message, its names decompressed.
+struct PlainRecord {
+  std::array<std::uint8_t, kMaxNameLength> owner{};
+  std::uint8_t owner_length = 0;
+  std::uint16_t type = 0;
+  std::uint16_t rclass = 0;
+  std::uint32_t ttl = 0;
+  Bytes rdata;
+  std::array<std::uint8_t, kMaxNameLength> rdata_name{};  // CNAME: the target, in full
+  std::uint8_t rdata_name_length = 0;
+};
+
+// Reads the record at `offset`; returns the offset past it, or 0 when it is malformed.
+std::size_t read_record(Bytes message, std::size_t offset, PlainRecord& r) {
+  offset = read_name(message, offset, r.owner.data(), &r.owner_length);
+  if (offset == 0 || offset + 10 > message.size()) return 0;
+  r.type = read_u16(&message[offset]);
+  r.rclass = read_u16(&message[offset + 2]);
+  r.ttl = read_u32(&message[offset + 4]);
+  std::size_t length = read_u16(&message[offset + 8]);
+  offset += 10;
+  if (offset + length > message.size()) return 0;
+  r.rdata = message.subspan(offset, length);
+  if (r.type == qtype::kCname &&
+      read_name(message, offset, r.rdata_name.data(), &r.rdata_name_length) != offset + length) {
+    return 0;
+  }
+  return offset + length;
+}
+
+void append_record(std::vector<std::uint8_t>& out, Bytes owner, std::uint16_t type,
+                   std::uint32_t ttl, Bytes rdata) {
+  if (owner.empty()) {
+    append_u16(out, kQuestionPointer);
+  } else {
+    out.insert(out.end(), owner.begin(), owner.end());
+  }
+  append_u16(out, type);
+  append_u16(out, kClassIn);
+  append_u32(out, ttl);
+  append_u16(out, static_cast<std::uint16_t>(rdata.size()));
+  out.insert(out.end(), rdata.begin(), rdata.end());
+  increment_count(out, kOffAncount);
+}
+
+}  // namespace
+
+bool append_cname_chain(std::vector<std::uint8_t>& out, const Query& target, Bytes target_answer,
+                        std::uint32_t fallback_ttl) {
+  if (target_answer.size() < kHeaderSize || read_u16(&target_answer[kOffQdcount]) != 1) {
+    return false;
+  }
+  std::size_t answers_at = read_name(target_answer, kHeaderSize, nullptr, nullptr);
+  if (answers_at == 0 || answers_at + 4 > target_answer.size()) return false;
+  answers_at += 4;
+  const std::size_t count = read_u16(&target_answer[kOffAncount]);
+  auto wanted = [](const PlainRecord& r) {
+    return r.rclass == kClassIn &&
+           (r.type == qtype::kA || r.type == qtype::kAaaa || r.type == qtype::kCname);
+  };
+  // Two passes over the records, so that a hostile count costs time, never memory: the first
+  // checks them and finds the CNAME's TTL, the second copies.
+  PlainRecord r;
+  std::uint32_t ttl = fallback_ttl;
+  bool first = true;
+  for (std::size_t i = 0, offset = answers_at; i < count; ++i) {
+    offset = read_record(target_answer, offset, r);
+    if (offset == 0) return false;
+    if (!wanted(r)) continue;
+    ttl = first ? r.ttl : std::min(ttl, r.ttl);
+    first = false;
+  }
+  append_record(out, {}, qtype::kCname, ttl, target.wire_name());
+  for (std::size_t i = 0, offset = answers_at; i < count; ++i) {
+    offset = read_record(target_answer, offset, r);
+    if (!wanted(r)) continue;
+    Bytes owner(r.owner.data(), r.owner_length);
+    Bytes rdata =
+        r.type == qtype::kCname ? Bytes(r.rdata_name.data(), r.rdata_name_length) : r.rdata;
+    append_record(out, owner, r.type, r.ttl, rdata);
+  }
+  return true;
+}
+
+void cap_ttls(std::vector<std::uint8_t>& message, std::uint32_t max_ttl) {
+  Response response;
+  if (parse_response(message, response) != ParseStatus::ok) return;
+  auto cap = [&](std::uint16_t offset) {
+    if (offset == 0) return;
+    if (read_u32(&message[offset]) > max_ttl) write_u32(&message[offset], max_ttl);
+  };
+  for (std::uint16_t offset : response.ttl_offsets)
+    cap(offset);
+  cap(response.soa_minimum_offset);
 }
 
 void append_address(std::vector<std::uint8_t>& out, std::uint16_t type, std::uint32_t ttl,

@@ -40,6 +40,23 @@ bool adopt_upstream_answer(Bytes packet, const Query& query, Bytes upstream,
 void append_address(std::vector<std::uint8_t>& out, std::uint16_t type, std::uint32_t ttl,
                     std::span<const std::uint8_t> address);
 
+/// `query` asking for `name` instead (a dotted, lower-case name that encode_name accepts): the
+/// same type, class, flags and EDNS. For safe search, which answers one name with another's
+/// records. False when `name` is not a valid name.
+bool retarget(const Query& query, std::string_view name, Query& out);
+
+/// Appends, to an answer begun with begin_answer, a CNAME from the question name to the name
+/// `target` asks for, then the A, AAAA and CNAME records of the answer section of
+/// `target_answer` (a response to `target`), with their names written out in full. The CNAME
+/// takes the smallest TTL of those records (`fallback_ttl` when there are none). Returns false,
+/// appending nothing, when `target_answer` does not parse.
+bool append_cname_chain(std::vector<std::uint8_t>& out, const Query& target, Bytes target_answer,
+                        std::uint32_t fallback_ttl);
+
+/// Lowers every record TTL above `max_ttl` to it (SOA MINIMUM too, which bounds negative
+/// caching). A message that does not parse as a response is left as it is.
+void cap_ttls(std::vector<std::uint8_t>& message, std::uint32_t max_ttl);
+
 /// Ends an answer: when the query had EDNS, appends our OPT (payload size `udp_payload_size`,
 /// DO echoed, the extended errors). When the message is larger than `max_size`, it is cut back
 /// to header and question with TC set, then the OPT is appended again (RFC 6891 section 7)

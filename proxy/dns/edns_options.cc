@@ -2,17 +2,12 @@
 
 #include <string_view>
 
+#include "policy/identify.h"
+
 namespace shelter::proxy::dns {
 namespace {
 
 constexpr std::size_t kMaxCpeIdBytes = 64;
-
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 int base64_value(char c) {
   if (c >= 'A' && c <= 'Z') return c - 'A';
@@ -43,17 +38,8 @@ std::optional<ClientSubnet> read_subnet(Bytes data) {
 }
 
 std::optional<std::array<std::uint8_t, 6>> read_mac_text(std::string_view text) {
+  if (text.size() == 17) return policy::parse_mac(text);  // xx:xx:xx:xx:xx:xx
   std::array<std::uint8_t, 6> mac{};
-  if (text.size() == 17) {  // xx:xx:xx:xx:xx:xx
-    for (std::size_t i = 0; i < 6; ++i) {
-      int high = hex_value(text[3 * i]);
-      int low = hex_value(text[3 * i + 1]);
-      if (high < 0 || low < 0) return std::nullopt;
-      if (i < 5 && text[3 * i + 2] != ':' && text[3 * i + 2] != '-') return std::nullopt;
-      mac[i] = static_cast<std::uint8_t>(high << 4 | low);
-    }
-    return mac;
-  }
   if (text.size() == 8) {  // base64 of 6 bytes: 48 bits in 8 sextets, no padding
     std::uint64_t bits = 0;
     for (char c : text) {

@@ -80,6 +80,9 @@ std::string_view outcome_name(Outcome o) {
       return "blocked";
     case Outcome::steered:
       return "steered";
+    case Outcome::rewritten:
+      return "rewritten";
+
     case Outcome::refused:
       return "refused";
     case Outcome::servfail:
@@ -168,6 +171,19 @@ std::string render_prometheus(const std::vector<const WorkerMetrics*>& workers,
       "shelter_legal_overrides_total", "counter",
       "Blocks of legal (authority) lists lifted by an operator exception (announced at list load).",
       &WorkerMetrics::legal_overrides);
+  w.help("shelter_subscriber_identified_total", "counter",
+         "Queries by what identified their subscriber (none: the default profile applied).");
+  constexpr std::array<std::string_view, 5> kIdentifiedBy = {"mac", "cpe_id", "client_subnet",
+                                                             "source_address", "none"};
+  for (std::size_t i = 0; i < kIdentifiedBy.size(); ++i) {
+    w.sample(
+        "shelter_subscriber_identified_total", label("by", kIdentifiedBy[i]),
+        sum(workers, [i](const WorkerMetrics& m) -> const Counter& { return m.identified_by[i]; }));
+  }
+  simple("shelter_client_options_malformed_total", "counter",
+         "Queries whose EDNS identification options (MAC, CPE-ID, Client Subnet) did not decode; "
+         "none of their claims were believed.",
+         &WorkerMetrics::client_options_malformed);
   simple("shelter_upstream_mismatched_answers_total", "counter",
          "Upstream answers ignored because their ID or question did not match (spoofing guard).",
          &WorkerMetrics::upstream_spoof_rejected);

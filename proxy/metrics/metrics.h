@@ -32,7 +32,8 @@ enum class Outcome : std::uint8_t {
   cache_hit,
   forwarded,
   blocked,
-  steered,  ///< answered with the proxy's address: the name has URL-level entries only
+  steered,    ///< answered with the proxy's address: the name has URL-level entries only
+  rewritten,  ///< safe search: a CNAME to the engine's safe endpoint and its records
   refused,
   servfail,
   formerr,
@@ -60,6 +61,9 @@ struct WorkerMetrics {
   Counter upstream_tcp_retries;
   Counter upstream_spoof_rejected;  // answers whose ID or question did not match
   Counter legal_overrides;          // legal blocks lifted by an operator's legal-class exception
+  /// Queries by the fact that identified their subscriber (policy::IdentifiedBy order).
+  std::array<Counter, 5> identified_by;
+  Counter client_options_malformed;  // EDNS identification options that did not decode
   std::array<Counter, kLatencyBuckets.size() + 1> upstream_latency_buckets;  // last is +Inf
   Counter upstream_latency_sum_us;
   std::array<Counter, kMaxCategories> blocks_by_category;

@@ -4,6 +4,7 @@
 
 #include "policy/decide.h"
 #include "proxy/dns/builder.h"
+#include "proxy/dns/edns_options.h"
 
 namespace shelter::proxy::server {
 namespace {
@@ -84,26 +85,50 @@ void split_local_data(const std::vector<blocklist::LocalAddress>& local,
   }
 }
 
+// The EDE EXTRA-TEXT of a block: the list and its appeal route, or which of the household's
+// own settings blocked.
+std::string_view block_reason(const policy::Decision& decision, const Runtime& runtime) {
+  switch (decision.reason) {
+    case policy::Reason::paused:
+      return "Paused by your household's settings";
+    case policy::Reason::schedule:
+      return "Outside the hours your household's settings allow";
+    case policy::Reason::profile_deny:
+      return "Blocked by your household's settings";
+    case policy::Reason::bypass:
+      return "This network filters DNS; encrypted DNS that bypasses it is not available";
+    default:
+      return runtime.reason_for(decision.rule.list_index, decision.rule.category);
+  }
+}
+
+// Seconds a client may keep an answer: the configured or given TTL, but never past the moment
+// the decision may change (a bedtime that starts, a pause that ends).
+std::uint32_t ttl_until(std::uint32_t ttl, std::int64_t valid_until, std::int64_t now) {
+  if (valid_until == policy::kNever) return ttl;
+  std::int64_t left = std::max<std::int64_t>(0, valid_until - now);
+  return static_cast<std::uint32_t>(std::min<std::int64_t>(ttl, left));
+}
+
 void build_block_answer(dns::Bytes packet, const dns::Query& query, bool over_tcp,
                         const policy::Decision& decision, std::vector<std::uint8_t>& out,
-                        const Runtime& runtime) {
+                        const Runtime& runtime, std::int64_t now) {
   const config::Config& config = *runtime.config;
   const config::BlockingConfig& blocking = config.blocking;
+  const std::uint32_t ttl = ttl_until(blocking.ttl, decision.valid_until, now);
   dns::begin_answer(packet, query, block_rcode(decision, blocking.mode), out);
   bool forged = false;
   if (decision.rule.answer == blocklist::DnsAnswer::local_data) {
     std::vector<std::array<std::uint8_t, 4>> v4;
     std::vector<std::array<std::uint8_t, 16>> v6;
     split_local_data(decision.local_data, v4, v6);
-    forged = append_addresses(query, blocking.ttl, v4, v6, out);
+    forged = append_addresses(query, ttl, v4, v6, out);
   } else if (decision.rule.answer == blocklist::DnsAnswer::configured &&
              blocking.mode == config::BlockMode::block_page) {
-    forged =
-        append_addresses(query, blocking.ttl, runtime.block_page_v4, runtime.block_page_v6, out);
+    forged = append_addresses(query, ttl, runtime.block_page_v4, runtime.block_page_v6, out);
   }
   std::array<dns::ExtendedError, 2> errors{
-      dns::ExtendedError{static_cast<std::uint16_t>(decision.ede),
-                         runtime.reason_for(decision.rule.list_index, decision.rule.category)},
+      dns::ExtendedError{static_cast<std::uint16_t>(decision.ede), block_reason(decision, runtime)},
       dns::ExtendedError{dns::kEdeForgedAnswer, {}},
   };
   std::span<const dns::ExtendedError> used(errors.data(), forged ? 2 : 1);
@@ -124,7 +149,78 @@ bool build_steer_answer(dns::Bytes packet, const dns::Query& query, bool over_tc
   return true;
 }
 
+// What the query says about its sender: the source address, and the EDNS claims (MAC,
+// CPE-ID, Client Subnet) when some are trusted from somewhere. A malformed option voids every
+// claim of the query: half-trusting a garbled packet is how one household poses as another.
+policy::ClientFacts gather_facts(dns::Bytes packet, const config::Address& client,
+                                 const dns::Query& query, const Runtime& runtime,
+                                 metrics::WorkerMetrics& metrics) {
+  policy::ClientFacts facts;
+  facts.source = client;
+  if (!runtime.reads_client_options || query.edns.options_length == 0) return facts;
+  dns::ClientOptions options = dns::read_client_options(
+      packet.subspan(query.edns.options_offset, query.edns.options_length));
+  if (options.malformed) {
+    metrics.client_options_malformed.add();
+    return facts;
+  }
+  facts.mac = options.mac;
+  facts.cpe_id = std::move(options.cpe_id);
+  if (options.subnet) {
+    policy::Address network;
+    network.v6 = options.subnet->family == 2;
+    network.bytes = options.subnet->address;
+    facts.client_subnet = policy::Cidr{network, options.subnet->source_prefix};
+  }
+  return facts;
+}
+
+// Identification and the subscriber's state. `household` keeps the profile alive.
+policy::Subject subject_of(const policy::ClientFacts& facts, const Runtime& runtime,
+                           std::shared_ptr<const profiles::Household>& household,
+                           metrics::WorkerMetrics& metrics) {
+  const policy::Subject fallback{.profile = &runtime.profiles->default_profile(),
+                                 .zone = runtime.profiles->default_zone().get()};
+  policy::Identity identity =
+      runtime.subscribers->identify(facts, runtime.config->subscribers.trust);
+  metrics.identified_by[static_cast<std::size_t>(identity.by)].add();
+  if (!identity.subscriber) return fallback;
+  household = runtime.subscribers->find(identity.subscriber->household);
+  if (!household) return fallback;
+  return household->subject(identity.subscriber->device);
+}
+
+// Safe search: the client's question answered with a CNAME to the engine's safe endpoint and
+// that endpoint's records, as `target_answer` (a cached or upstream answer for it) has them.
+Step build_rewrite_answer(dns::Bytes packet, const dns::Query& query, bool over_tcp,
+                          const ForwardPlan& plan, dns::Bytes target_answer,
+                          std::vector<std::uint8_t>& out, QueryContext& context) {
+  const config::Config& config = *context.runtime.config;
+  auto rcode = static_cast<Rcode>(dns::read_u16(&target_answer[dns::kOffFlags]) & dns::kRcodeMask);
+  dns::begin_answer(packet, query, rcode, out);
+  if (!dns::append_cname_chain(out, *plan.rewrite, target_answer, config.blocking.ttl)) {
+    return reply_error(packet, query, Rcode::servfail, Outcome::servfail, out, context);
+  }
+  if (plan.max_ttl != ForwardPlan{}.max_ttl) dns::cap_ttls(out, plan.max_ttl);
+  finish_for_client(out, query, over_tcp, config);
+  context.metrics.response(Outcome::rewritten);
+  return Step::reply;
+}
+
+// The question of a retargeted query as a packet: what the cache and the answer checks read.
+std::vector<std::uint8_t> question_packet(const dns::Query& query, const Runtime& runtime) {
+  std::vector<std::uint8_t> packet;
+  dns::build_upstream_query(query, query.id, runtime.config->dns.udp_payload_size, packet);
+  return packet;
+}
+
 }  // namespace
+
+std::int64_t unix_seconds() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 bool client_allowed(const std::vector<config::Cidr>& allowed, const config::Address& client) {
   for (const config::Cidr& network : allowed) {
@@ -134,7 +230,8 @@ bool client_allowed(const std::vector<config::Cidr>& allowed, const config::Addr
 }
 
 Step answer_locally(dns::Bytes packet, const config::Address& client, bool over_tcp,
-                    dns::Query& query, std::vector<std::uint8_t>& out, QueryContext& context) {
+                    dns::Query& query, std::vector<std::uint8_t>& out, QueryContext& context,
+                    ForwardPlan& plan) {
   const Runtime& runtime = context.runtime;
   const config::Config& config = *runtime.config;
   (over_tcp ? context.metrics.queries_tcp : context.metrics.queries_udp).add();
@@ -161,28 +258,50 @@ Step answer_locally(dns::Bytes packet, const config::Address& client, bool over_
     return reply_error(packet, query, Rcode::formerr, Outcome::formerr, out, context);
   }
 
-  policy::Decision decision =
-      policy::decide({.qname = query.name()}, *runtime.lists->snapshot,
-                     {.proxy = !runtime.proxy_v4.empty() || !runtime.proxy_v6.empty()});
+  std::shared_ptr<const profiles::Household> household;
+  policy::Subject subject =
+      subject_of(gather_facts(packet, client, query, runtime, context.metrics), runtime, household,
+                 context.metrics);
+  policy::Decision decision = policy::decide({.qname = query.name(), .now = context.unix_now},
+                                             subject, runtime.environment());
   // Counted, not logged per query: the name would be a browsing log. The exceptions that can
   // do this are announced when the lists load.
   if (decision.legal_override) context.metrics.legal_overrides.add();
   if (decision.verdict == policy::Verdict::block) {
-    build_block_answer(packet, query, over_tcp, decision, out, runtime);
-    context.metrics.blocks_by_category[runtime.category_slot[decision.rule.category]].add();
+    build_block_answer(packet, query, over_tcp, decision, out, runtime, context.unix_now);
+    std::size_t slot = decision.reason == policy::Reason::list
+                           ? runtime.category_slot[decision.rule.category]
+                           : runtime.reason_slot[static_cast<std::size_t>(decision.reason)];
+    context.metrics.blocks_by_category[slot].add();
     context.metrics.response(Outcome::blocked);
     return Step::reply;
   }
+  plan.max_ttl = ttl_until(plan.max_ttl, decision.valid_until, context.unix_now);
   if (decision.verdict == policy::Verdict::steer &&
       build_steer_answer(packet, query, over_tcp, out, runtime)) {
     context.metrics.response(Outcome::steered);
     return Step::reply;
   }
 
+  if (decision.verdict == policy::Verdict::rewrite) {
+    plan.rewrite.emplace();
+    if (dns::retarget(query, decision.rewrite_to, *plan.rewrite)) {
+      std::vector<std::uint8_t> cached;
+      if (context.cache.lookup(question_packet(*plan.rewrite, runtime), *plan.rewrite, context.now,
+                               cached)) {
+        context.metrics.cache_hits.add();
+        return build_rewrite_answer(packet, query, over_tcp, plan, cached, out, context);
+      }
+      context.metrics.cache_misses.add();
+      return Step::forward;
+    }
+    plan.rewrite.reset();
+  }
   if (context.cache.lookup(packet, query, context.now, out)) {
     context.metrics.cache_hits.add();
     bool failure = (dns::read_u16(&out[dns::kOffFlags]) & dns::kRcodeMask) ==
                    static_cast<std::uint16_t>(Rcode::servfail);
+    if (plan.max_ttl != ForwardPlan{}.max_ttl) dns::cap_ttls(out, plan.max_ttl);
     finish_for_client(out, query, over_tcp, config);
     context.metrics.response(failure ? Outcome::servfail : Outcome::cache_hit);
     return Step::reply;
@@ -192,9 +311,23 @@ Step answer_locally(dns::Bytes packet, const config::Address& client, bool over_
 }
 
 void answer_from_upstream(dns::Bytes packet, const dns::Query& query, bool over_tcp,
-                          const upstream::UpstreamAnswer& upstream, std::vector<std::uint8_t>& out,
-                          QueryContext& context) {
+                          const upstream::UpstreamAnswer& upstream, const ForwardPlan& plan,
+                          std::vector<std::uint8_t>& out, QueryContext& context) {
   const config::Config& config = *context.runtime.config;
+  if (plan.rewrite) {
+    const dns::Query& target = *plan.rewrite;
+    std::vector<std::uint8_t> target_packet = question_packet(target, context.runtime);
+    std::vector<std::uint8_t> adopted;
+    if (!upstream.ok || !dns::adopt_upstream_answer(target_packet, target, upstream.message,
+                                                    upstream.parsed, adopted)) {
+      context.cache.insert_failure(target, config.cache.servfail_ttl, context.now);
+      reply_error(packet, query, Rcode::servfail, Outcome::servfail, out, context);
+      return;
+    }
+    context.cache.insert(target, adopted, upstream.parsed, context.now);
+    build_rewrite_answer(packet, query, over_tcp, plan, adopted, out, context);
+    return;
+  }
   if (!upstream.ok ||
       !dns::adopt_upstream_answer(packet, query, upstream.message, upstream.parsed, out)) {
     context.cache.insert_failure(query, config.cache.servfail_ttl, context.now);
@@ -202,6 +335,7 @@ void answer_from_upstream(dns::Bytes packet, const dns::Query& query, bool over_
     return;
   }
   context.cache.insert(query, out, upstream.parsed, context.now);
+  if (plan.max_ttl != ForwardPlan{}.max_ttl) dns::cap_ttls(out, plan.max_ttl);
   finish_for_client(out, query, over_tcp, config);
   context.metrics.response(Outcome::forwarded);
 }

@@ -4,6 +4,8 @@
 // I/O and call these two functions; the same code answers both transports.
 
 #include <cstdint>
+#include <limits>
+#include <optional>
 #include <vector>
 
 #include "proxy/config/address.h"
@@ -20,6 +22,17 @@ struct QueryContext {
   dns::SharedResponseCache& cache;
   metrics::WorkerMetrics& metrics;
   dns::CacheClock::time_point now;
+  std::int64_t unix_now = 0;  ///< wall-clock UTC seconds, for schedules and pauses
+};
+
+/// What answer_locally decided for a query that must go upstream.
+struct ForwardPlan {
+  /// The answer must not be cached by the client past this many seconds: a schedule edge or
+  /// the end of a pause is that near.
+  std::uint32_t max_ttl = std::numeric_limits<std::uint32_t>::max();
+  /// Safe search: the question to ask upstream instead (the engine's safe endpoint); the
+  /// client gets a CNAME to it and its records.
+  std::optional<dns::Query> rewrite;
 };
 
 enum class Step : std::uint8_t {
@@ -30,12 +43,16 @@ enum class Step : std::uint8_t {
 
 /// Handles a query as far as it can be handled without waiting.
 Step answer_locally(dns::Bytes packet, const config::Address& client, bool over_tcp,
-                    dns::Query& query, std::vector<std::uint8_t>& out, QueryContext& context);
+                    dns::Query& query, std::vector<std::uint8_t>& out, QueryContext& context,
+                    ForwardPlan& plan);
 
 /// Completes a forwarded query: relays (and caches) the upstream answer, or SERVFAIL.
 void answer_from_upstream(dns::Bytes packet, const dns::Query& query, bool over_tcp,
-                          const upstream::UpstreamAnswer& upstream, std::vector<std::uint8_t>& out,
-                          QueryContext& context);
+                          const upstream::UpstreamAnswer& upstream, const ForwardPlan& plan,
+                          std::vector<std::uint8_t>& out, QueryContext& context);
+
+/// Wall-clock UTC seconds, for QueryContext::unix_now.
+std::int64_t unix_seconds();
 
 /// True when `client` is inside one of the allowed networks.
 bool client_allowed(const std::vector<config::Cidr>& allowed, const config::Address& client);

@@ -15,6 +15,7 @@ dns::CacheLimits cache_limits(const config::CacheConfig& cache) {
 std::shared_ptr<const Runtime> make_runtime(std::shared_ptr<const config::Config> config,
                                             std::shared_ptr<const lists::LoadedLists> lists,
                                             std::vector<config::Endpoint> upstreams,
+                                            profiles::Subscribers subscribers,
                                             metrics::CategorySlots& slots) {
   auto runtime = std::make_shared<Runtime>();
   auto v4 = [](const std::vector<config::Address>& from, auto& to) {
@@ -35,6 +36,11 @@ std::shared_ptr<const Runtime> make_runtime(std::shared_ptr<const config::Config
   const blocklist::Snapshot& snapshot = *lists->snapshot;
   for (const std::string& category : snapshot.categories())
     runtime->category_slot.push_back(slots.slot(category));
+  runtime->reason_slot[static_cast<std::size_t>(policy::Reason::paused)] = slots.slot("paused");
+  runtime->reason_slot[static_cast<std::size_t>(policy::Reason::schedule)] = slots.slot("schedule");
+  runtime->reason_slot[static_cast<std::size_t>(policy::Reason::profile_deny)] =
+      slots.slot("profile-deny");
+  runtime->reason_slot[static_cast<std::size_t>(policy::Reason::bypass)] = slots.slot("bypass");
   for (const blocklist::ListInfo& list : snapshot.lists()) {
     for (const std::string& category : snapshot.categories()) {
       std::string reason = "Blocked by list '" + list.id + "' (" + category;
@@ -43,6 +49,13 @@ std::shared_ptr<const Runtime> make_runtime(std::shared_ptr<const config::Config
       runtime->block_reason.push_back(std::move(reason));
     }
   }
+  runtime->category_bits =
+      policy::CategoryBits(subscribers.profiles->registry(), snapshot.categories());
+  const policy::TrustRules& trust = config->subscribers.trust;
+  runtime->reads_client_options =
+      !trust.mac_from.empty() || !trust.cpe_id_from.empty() || !trust.client_subnet_from.empty();
+  runtime->profiles = std::move(subscribers.profiles);
+  runtime->subscribers = std::move(subscribers.directory);
   runtime->config = std::move(config);
   runtime->lists = std::move(lists);
   runtime->upstreams = std::move(upstreams);

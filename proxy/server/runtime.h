@@ -11,9 +11,13 @@
 #include <string>
 #include <vector>
 
+#include "policy/category.h"
+#include "policy/decide.h"
 #include "proxy/config/config.h"
 #include "proxy/dns/cache.h"
 #include "proxy/lists/list_loader.h"
+#include "proxy/profiles/directory.h"
+#include "proxy/profiles/profile_book.h"
 
 namespace shelter::proxy::server {
 
@@ -22,8 +26,19 @@ struct Runtime {
   std::shared_ptr<const lists::LoadedLists> lists;
   /// The upstreams in force: config's, or those of resolv.conf.
   std::vector<config::Endpoint> upstreams;
+  /// Profiles by name, the default profile and the never-blocked services.
+  std::shared_ptr<const profiles::ProfileBook> profiles;
+  /// Who a query is from and their household's state.
+  std::shared_ptr<const profiles::Directory> subscribers;
+  /// Profile category ids -> this snapshot's category bits.
+  policy::CategoryBits category_bits;
+  /// Some EDNS claim is trusted from somewhere: the options are worth reading.
+  bool reads_client_options = false;
   /// Per snapshot category: its metrics slot.
   std::vector<std::size_t> category_slot;
+  /// Per policy::Reason: the metrics slot of blocks that no list made ("paused", "schedule",
+  /// "profile-deny", "bypass").
+  std::array<std::size_t, 9> reason_slot{};
   /// Per (list, category) pair, at list * categories + category: the EDE EXTRA-TEXT.
   std::vector<std::string> block_reason;
   std::vector<std::array<std::uint8_t, 4>> block_page_v4;
@@ -35,6 +50,12 @@ struct Runtime {
   const std::string& reason_for(std::uint32_t list, std::uint32_t category) const {
     return block_reason[list * category_slot.size() + category];
   }
+  policy::Environment environment() const {
+    return {.lists = *lists->snapshot,
+            .category_bits = category_bits,
+            .capabilities = {.proxy = !proxy_v4.empty() || !proxy_v6.empty()},
+            .never_blocked = &profiles->never_blocked()};
+  }
 };
 
 /// The response cache's limits as the configuration sets them.
@@ -44,6 +65,7 @@ dns::CacheLimits cache_limits(const config::CacheConfig& cache);
 std::shared_ptr<const Runtime> make_runtime(std::shared_ptr<const config::Config> config,
                                             std::shared_ptr<const lists::LoadedLists> lists,
                                             std::vector<config::Endpoint> upstreams,
+                                            profiles::Subscribers subscribers,
                                             metrics::CategorySlots& slots);
 
 /// Owner of the current Runtime. publish() is rare (start, reload); current() is for readers

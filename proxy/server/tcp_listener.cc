@@ -54,22 +54,25 @@ class Connection : public std::enable_shared_from_this<Connection> {
  private:
   void handle(std::vector<std::uint8_t> packet) {
     std::shared_ptr<const Runtime> runtime = core_.view.get();
-    QueryContext context{*runtime, core_.cache, core_.metrics, dns::CacheClock::now()};
+    QueryContext context{*runtime, core_.cache, core_.metrics, dns::CacheClock::now(),
+                         unix_seconds()};
     dns::Query query;
     std::vector<std::uint8_t> answer;
-    Step step = answer_locally(packet, client_, true, query, answer, context);
+    ForwardPlan plan;
+    Step step = answer_locally(packet, client_, true, query, answer, context, plan);
     if (step == Step::reply) {
       send(std::move(answer));
     } else if (step == Step::forward) {
       ++in_flight_;
-      asio::co_spawn(socket_.get_executor(), forward(std::move(packet), query),
+      asio::co_spawn(socket_.get_executor(), forward(std::move(packet), query, plan),
                      log_exception("tcp forward"));
     }
   }
 
-  asio::awaitable<void> forward(std::vector<std::uint8_t> packet, dns::Query query) {
+  asio::awaitable<void> forward(std::vector<std::uint8_t> packet, dns::Query query,
+                                ForwardPlan plan) {
     auto self = shared_from_this();
-    std::vector<std::uint8_t> answer = co_await core_.forward(std::move(packet), query, true);
+    std::vector<std::uint8_t> answer = co_await core_.forward(std::move(packet), query, true, plan);
     --in_flight_;
     send(std::move(answer));
   }

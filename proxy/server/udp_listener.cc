@@ -103,8 +103,8 @@ class ReplyQueue : public std::enable_shared_from_this<ReplyQueue> {
 
 asio::awaitable<void> forward_and_reply(WorkerCore& core, std::shared_ptr<ReplyQueue> replies,
                                         std::vector<std::uint8_t> packet, sockaddr_storage from,
-                                        socklen_t from_length, dns::Query query) {
-  std::vector<std::uint8_t> answer = co_await core.forward(std::move(packet), query, false);
+                                        socklen_t from_length, dns::Query query, ForwardPlan plan) {
+  std::vector<std::uint8_t> answer = co_await core.forward(std::move(packet), query, false, plan);
   replies->push(std::move(answer), from, from_length);
 }
 
@@ -133,14 +133,16 @@ asio::awaitable<void> serve_udp(WorkerCore& core, asio::ip::udp::socket& socket)
       if (received <= 0) break;
 
       std::shared_ptr<const Runtime> runtime = core.view.get();
-      QueryContext context{*runtime, core.cache, core.metrics, dns::CacheClock::now()};
+      QueryContext context{*runtime, core.cache, core.metrics, dns::CacheClock::now(),
+                           unix_seconds()};
       unsigned replies = 0;
       for (int i = 0; i < received; ++i) {
         Slot& s = slots[static_cast<std::size_t>(i)];
         if ((in[static_cast<std::size_t>(i)].msg_hdr.msg_flags & MSG_TRUNC) != 0) continue;
         dns::Bytes packet(s.packet.data(), in[static_cast<std::size_t>(i)].msg_len);
+        ForwardPlan plan;
         Step step =
-            answer_locally(packet, client_address(s.from), false, s.query, s.answer, context);
+            answer_locally(packet, client_address(s.from), false, s.query, s.answer, context, plan);
         if (step == Step::reply) {
           s.out_iov = {s.answer.data(), s.answer.size()};
           out[replies].msg_hdr = msghdr{};
@@ -153,7 +155,7 @@ asio::awaitable<void> serve_udp(WorkerCore& core, asio::ip::udp::socket& socket)
           asio::co_spawn(
               core.io,
               forward_and_reply(core, forwarded_replies, {packet.begin(), packet.end()}, s.from,
-                                in[static_cast<std::size_t>(i)].msg_hdr.msg_namelen, s.query),
+                                in[static_cast<std::size_t>(i)].msg_hdr.msg_namelen, s.query, plan),
               log_exception("udp forward"));
         }
       }

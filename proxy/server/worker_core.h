@@ -27,7 +27,8 @@ struct WorkerCore {
   /// The second half of a query that answer_locally could not answer: asks the upstreams and
   /// returns the answer for the client (relayed and cached, or SERVFAIL). Both listeners use it.
   boost::asio::awaitable<std::vector<std::uint8_t>> forward(std::vector<std::uint8_t> packet,
-                                                            dns::Query query, bool over_tcp);
+                                                            dns::Query query, bool over_tcp,
+                                                            ForwardPlan plan);
 
   boost::asio::io_context io{1};
   RuntimeView view;

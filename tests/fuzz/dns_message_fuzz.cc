@@ -1,5 +1,5 @@
 // Fuzzes the DNS codec with untrusted bytes: as a client query (and every answer built for it)
-// and as an upstream response (relayed and cached).
+// and as an upstream response (relayed, cached, and chained behind a safe-search CNAME).
 
 #include <cstddef>
 #include <cstdint>
@@ -53,6 +53,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       std::vector<std::uint8_t> served;
       cache.lookup(asked_packet, asked, now + std::chrono::seconds(1), served);
     }
+    // Safe search: the response as the safe endpoint's answer, chained behind a CNAME.
+    Query client;
+    if (retarget(asked, "www.example.com", client)) {
+      begin_answer(asked_packet, asked, Rcode::noerror, out);
+      append_cname_chain(out, asked, packet, 60);
+      cap_ttls(out, 30);
+    }
   }
+  // And as an answer whose records are chained whatever its header says.
+  append_cname_chain(out, query, packet, 60);
   return 0;
 }

@@ -43,6 +43,7 @@ struct Exchange {
   bool over_tcp = false;
   Step step = Step::drop;
   Wire out;
+  ForwardPlan plan;
 };
 
 /// A Runtime from YAML, as the daemon builds it (parse_config, load_lists, make_runtime), with
@@ -61,9 +62,9 @@ class Pipeline {
 
   /// Runs `packet` from `client` through answer_locally.
   Exchange ask(Wire packet, const config::Address& client, bool over_tcp = false) {
-    Exchange e{std::move(packet), {}, over_tcp, Step::drop, {}};
-    QueryContext context{*runtime_, cache_, metrics_, now_};
-    e.step = answer_locally(e.packet, client, over_tcp, e.query, e.out, context);
+    Exchange e{std::move(packet), {}, over_tcp, Step::drop, {}, {}};
+    QueryContext context{*runtime_, cache_, metrics_, now_, unix_now_};
+    e.step = answer_locally(e.packet, client, over_tcp, e.query, e.out, context, e.plan);
     return e;
   }
   Exchange ask(Wire packet, std::string_view client = "127.0.0.1", bool over_tcp = false) {
@@ -74,12 +75,16 @@ class Pipeline {
   /// leaves a reply (the relayed answer or SERVFAIL) in `out`.
   void complete(Exchange& e, const upstream::UpstreamAnswer& upstream) {
     REQUIRE(e.step == Step::forward);
-    QueryContext context{*runtime_, cache_, metrics_, now_};
-    answer_from_upstream(e.packet, e.query, e.over_tcp, upstream, e.out, context);
+    QueryContext context{*runtime_, cache_, metrics_, now_, unix_now_};
+    answer_from_upstream(e.packet, e.query, e.over_tcp, upstream, e.plan, e.out, context);
     e.step = Step::reply;
   }
 
-  void advance(std::chrono::seconds s) { now_ += s; }
+  void advance(std::chrono::seconds s) {
+    now_ += s;
+    unix_now_ += s.count();
+  }
+  void set_unix_now(std::int64_t t) { unix_now_ = t; }
 
   const Runtime& runtime() const { return *runtime_; }
   const config::Config& config() const { return *config_; }
@@ -112,7 +117,13 @@ class Pipeline {
     REQUIRE(lists.errors.empty());
     REQUIRE(lists.lists);
     std::vector<config::Endpoint> upstreams{*config::Endpoint::parse("127.0.0.1:53", 53)};
-    return make_runtime(std::move(config), std::move(lists.lists), std::move(upstreams), slots_);
+    std::vector<std::string> errors;
+    profiles::Subscribers subscribers = profiles::load_subscribers(*config, categories_, errors);
+    for (const std::string& e : errors)
+      UNSCOPED_INFO(e);
+    REQUIRE(errors.empty());
+    return make_runtime(std::move(config), std::move(lists.lists), std::move(upstreams),
+                        std::move(subscribers), slots_);
   }
 
   static dns::CacheLimits limits(const config::Config& config) {
@@ -120,11 +131,13 @@ class Pipeline {
   }
 
   std::shared_ptr<const config::Config> config_;
+  policy::CategoryRegistry categories_;
   metrics::CategorySlots slots_;
   std::shared_ptr<const Runtime> runtime_;
   dns::SharedResponseCache cache_;
   metrics::WorkerMetrics metrics_;
   dns::CacheClock::time_point now_ = dns::CacheClock::time_point{} + std::chrono::hours(24);
+  std::int64_t unix_now_ = 1'798'000'000;  // 2026-12-23
 };
 
 /// One resource record of an answer, read back.

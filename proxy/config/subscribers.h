@@ -1,0 +1,103 @@
+#pragma once
+// The profile and household parts of the configuration, as read and checked from YAML (the
+// main file, the household file of the embedded store, or a household document in Redis).
+// Plain values: names are normalised and times parsed here, so every mistake is reported with
+// its key and line; proxy/profiles turns them into policy::Profile objects.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "policy/identify.h"
+#include "policy/safe_search.h"
+#include "policy/schedule.h"
+#include "proxy/config/address.h"
+
+namespace shelter::proxy::config {
+
+/// Allow or deny entries: whole sites and single pages (canonical URL host and path prefix).
+struct EntriesConfig {
+  std::vector<std::string> domains;
+  std::vector<std::pair<std::string, std::string>> urls;
+  bool empty() const { return domains.empty() && urls.empty(); }
+};
+
+struct ScheduleConfig {
+  std::string name;
+  policy::ScheduleWindow window;
+  /// Categories blocked while the window is open; empty: an allow-only window (bedtime).
+  std::vector<std::string> block;
+  EntriesConfig allow;  ///< allow-only windows: what stays reachable
+};
+
+struct ProfileConfig {
+  std::string name;
+  std::string base;  ///< a preset or earlier profile this one starts from; empty: none
+  std::vector<std::string> block;    ///< categories added to the base's
+  std::vector<std::string> unblock;  ///< categories taken from the base's
+  EntriesConfig allow;
+  EntriesConfig deny;
+  std::optional<policy::SafeSearch> safe_search;  ///< unset: the base's
+  std::optional<bool> block_bypass;               ///< unset: the base's
+  std::vector<ScheduleConfig> schedules;          ///< added to the base's
+  std::string key_path;                           ///< "profiles.evenings", for messages
+};
+
+/// A device of a household: a MAC (from the CPE's EDNS option) or addresses of its own.
+struct DeviceConfig {
+  std::string id;
+  std::string profile;  ///< empty: the household's
+  std::vector<policy::MacAddress> macs;
+  std::vector<Cidr> addresses;
+  std::int64_t paused_until = 0;  ///< UTC seconds
+};
+
+struct HouseholdConfig {
+  std::string id;
+  /// The household's own profiles (a parent's custom settings), each with a `base`; the names
+  /// below are looked up here first, then among the presets and operator profiles.
+  std::vector<ProfileConfig> profiles;
+  std::string profile;    ///< empty: subscribers.default-profile
+  std::string time_zone;  ///< IANA name; empty: subscribers.time-zone
+  std::int64_t paused_until = 0;
+  std::vector<Cidr> addresses;  ///< the household's addresses and delegated prefixes
+  std::vector<std::string> cpe_ids;
+  std::vector<policy::MacAddress> macs;  ///< MACs that identify the household, not a device
+  std::vector<DeviceConfig> devices;
+  std::string key_path;
+};
+
+/// Where households and their bindings live.
+enum class StoreKind : std::uint8_t { embedded, redis };
+
+struct SubscribersConfig {
+  /// The profile of clients that no binding identifies. "all-lists" (every category of every
+  /// list, the behaviour without profiles) unless the operator names a preset or profile.
+  std::string default_profile = "all-lists";
+  std::string time_zone = "UTC";         ///< for households that name none
+  std::vector<std::string> never_block;  ///< added to the presets' helplines
+  policy::TrustRules trust;              ///< which networks' EDNS claims are believed
+  StoreKind store = StoreKind::embedded;
+  /// Embedded store: the household file (YAML, `households:`); empty: no households.
+  std::string file;
+};
+
+/// The households file of the embedded store, read and checked.
+struct HouseholdsResult {
+  std::vector<HouseholdConfig> households;
+  std::vector<std::string> errors;  ///< set: nothing of the file is used
+};
+
+/// Parses a households file (`households: {id: {...}}`). Pure; never throws.
+HouseholdsResult parse_households(std::string_view yaml_text);
+
+/// The profiles and never-blocked services compiled into shelterd (presets.yaml).
+struct Presets {
+  std::vector<ProfileConfig> profiles;
+  std::vector<std::string> never_block;
+};
+const Presets& presets();
+
+}  // namespace shelter::proxy::config

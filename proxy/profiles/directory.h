@@ -1,0 +1,59 @@
+#pragma once
+// The subscriber directory the DNS path asks: who is this query from (bindings), and what is
+// that household's state. Two stores implement it: the embedded one (a households file, for a
+// single box) and Redis (shared by a fleet).
+
+#include <memory>
+#include <string_view>
+
+#include "policy/identify.h"
+#include "proxy/profiles/household.h"
+
+namespace shelter::proxy::profiles {
+
+class Directory {
+ public:
+  virtual ~Directory() = default;
+  /// Which household (and device) the facts point to. Thread-safe, never waits.
+  virtual policy::Identity identify(const policy::ClientFacts& facts,
+                                    const policy::TrustRules& trust) const = 0;
+  /// The household's compiled state, or null when the store does not know it (its subject is
+  /// then the default profile). Thread-safe, never waits.
+  virtual std::shared_ptr<const Household> find(std::string_view household) const = 0;
+};
+
+/// The embedded store's directory: every household of the file, compiled once. Immutable; a
+/// reload builds a new one.
+class EmbeddedDirectory final : public Directory {
+ public:
+  /// Reads nothing itself: `households` come from config::parse_households. Null, with every
+  /// reason in `errors`, when one household cannot be compiled or two bind the same thing.
+  static std::shared_ptr<const EmbeddedDirectory> build(
+      const std::vector<config::HouseholdConfig>& households,
+      std::shared_ptr<const ProfileBook> book, std::vector<std::string>& errors);
+
+  policy::Identity identify(const policy::ClientFacts& facts,
+                            const policy::TrustRules& trust) const override {
+    return policy::identify(facts, bindings_, trust);
+  }
+  std::shared_ptr<const Household> find(std::string_view household) const override;
+  std::size_t size() const { return households_.size(); }
+
+ private:
+  policy::SubscriberBindings bindings_;
+  std::map<std::string, std::shared_ptr<const Household>, std::less<>> households_;
+};
+
+/// What a (re)load produces for subscribers: the profiles and the directory.
+struct Subscribers {
+  std::shared_ptr<const ProfileBook> profiles;
+  std::shared_ptr<const Directory> directory;
+};
+
+/// Builds both from the configuration; for the embedded store, reads `subscribers.file`.
+/// Empty pointers, with every reason in `errors`, when anything is wrong: a configuration
+/// whose households cannot be read is not used (never half a file).
+Subscribers load_subscribers(const config::Config& config, policy::CategoryRegistry& registry,
+                             std::vector<std::string>& errors);
+
+}  // namespace shelter::proxy::profiles
