@@ -48,6 +48,7 @@ fuzz: deps
 bench: build
 	bash scripts/bench-dns.sh $(BUILD)
 	bash scripts/bench-reload.sh $(BUILD)
+	bash scripts/bench-profiles.sh $(BUILD)
 	$(BUILD)/tests/bench/blocklist_bench --benchmark_min_time=0.5
 	$(BUILD)/tests/bench/schedule_bench --benchmark_min_time=0.5
 	$(BUILD)/tests/bench/forwarder_bench

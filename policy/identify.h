@@ -69,6 +69,10 @@ class SubscriberBindings {
     cpe_ids_.insert_or_assign(cpe_id, std::move(subscriber));
   }
 
+  void unbind_prefix(const Cidr& prefix) { prefixes_.erase(prefix); }
+  void unbind_mac(const MacAddress& mac) { macs_.erase(mac); }
+  void unbind_cpe_id(const std::string& cpe_id) { cpe_ids_.erase(cpe_id); }
+
   const Subscriber* by_address(const Address& a) const { return prefixes_.find(a); }
   const Subscriber* exact_prefix(const Cidr& prefix) const { return prefixes_.find_exact(prefix); }
   const Subscriber* by_mac(const MacAddress& mac) const { return find(macs_, mac); }

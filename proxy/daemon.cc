@@ -19,6 +19,7 @@
 #include "proxy/lists/snapshot_file.h"
 #include "proxy/log.h"
 #include "proxy/metrics/metrics.h"
+#include "proxy/profiles/redis_directory.h"
 #include "proxy/server/runtime.h"
 #include "proxy/server/worker.h"
 
@@ -185,7 +186,22 @@ class Daemon {
   }
 
  private:
-  void publish(const Loaded& loaded) {
+  // A Redis store is made once and kept across reloads (its connections stay up); a reload
+  // hands it the new profiles.
+  void adopt_redis_store(profiles::Subscribers& subscribers) {
+    auto fresh = std::dynamic_pointer_cast<const profiles::RedisDirectory>(subscribers.directory);
+    if (!fresh) return;
+    if (!redis_store_) {
+      redis_store_ = std::const_pointer_cast<profiles::RedisDirectory>(fresh);
+      redis_store_->start(control_.get_executor());
+    } else if (fresh != redis_store_) {
+      redis_store_->set_book(subscribers.profiles);
+      subscribers.directory = redis_store_;
+    }
+  }
+
+  void publish(Loaded& loaded) {
+    adopt_redis_store(loaded.subscribers);
     gauges_ = loaded.lists->gauges;
     list_memory_ = loaded.lists->snapshot->image_bytes();
     runtime_.publish(server::make_runtime(loaded.config, loaded.lists, loaded.upstreams,
@@ -236,7 +252,19 @@ class Daemon {
                                  .cache_evictions = cache.evictions,
                                  .cache_memory_bytes = cache_->memory_bytes(),
                                  .list_memory_bytes = list_memory_,
-                                 .now_unix = unix_now()};
+                                 .now_unix = unix_now(),
+                                 .redis = std::nullopt};
+    if (redis_store_) {
+      const profiles::RedisStoreCounters& c = redis_store_->counters();
+      shared.redis = metrics::RedisGauges{.subscribed = redis_store_->subscribed(),
+                                          .fetched = c.fetched.load(),
+                                          .fetch_failed = c.fetch_failed.load(),
+                                          .bad_documents = c.bad_documents.load(),
+                                          .invalidations = c.invalidations.load(),
+                                          .binding_reloads = c.binding_reloads.load(),
+                                          .bindings = c.bindings.load(),
+                                          .households = c.households.load()};
+    }
     return metrics::render_prometheus(all, slots_, gauges_, shared);
   }
 
@@ -251,6 +279,7 @@ class Daemon {
       log_info("shelterd: stopping (signal " + std::to_string(signal) + ")");
       snapshot_timer_.cancel();
       if (admin_) admin_->close();
+      if (redis_store_) redis_store_->stop();
       for (auto& worker : workers_)
         worker->stop(kDrainGrace);
     });
@@ -338,6 +367,7 @@ class Daemon {
   std::unique_ptr<dns::SharedResponseCache> cache_;  // before the workers that use it
   std::vector<std::unique_ptr<server::Worker>> workers_;
   std::unique_ptr<admin::AdminServer> admin_;
+  std::shared_ptr<profiles::RedisDirectory> redis_store_;  // with subscribers.store: redis
   std::string listening_;
 };
 

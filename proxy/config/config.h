@@ -116,6 +116,7 @@ struct Config {
   /// Operator profiles, in file order (each may start from a preset or an earlier one).
   std::vector<ProfileConfig> profiles;
   SubscribersConfig subscribers;
+  RedisConfig redis;
   AdminConfig admin;
   LoggingConfig logging;
   std::string source;  ///< "embedded defaults" or the file path, for messages

@@ -234,6 +234,7 @@ void read_root(Ctx& c, const Val& root, Config& cfg) {
                {"proxy", [&](const Val& v) { read_proxy(c, v, cfg.proxy); }},
                {"profiles", [&](const Val& v) { read_profiles(c, v, cfg.profiles); }},
                {"subscribers", [&](const Val& v) { read_subscribers(c, v, cfg.subscribers); }},
+               {"redis", [&](const Val& v) { read_redis(c, v, cfg.redis); }},
                {"admin", [&](const Val& v) { read_admin(c, v, cfg.admin); }},
                {"logging", [&](const Val& v) { read_logging(c, v, cfg.logging); }},
            });
@@ -264,6 +265,12 @@ void check_across_keys(Ctx& c, Config& cfg) {
     if (l.appeal.empty()) l.appeal = b.appeal_url;
   }
   check_profiles(c, cfg.profiles, cfg.subscribers);
+  if (cfg.subscribers.store == StoreKind::redis && !cfg.subscribers.file.empty()) {
+    c.error_key("subscribers.file", "is for the embedded store; households live in Redis here");
+  }
+  if (!cfg.redis.tls && (!cfg.redis.tls_ca_file.empty() || !cfg.redis.tls_cert_file.empty())) {
+    c.error_key("redis.tls", "files are given but enabled is false");
+  }
 }
 
 // The values config.h leaves empty because a vector member cannot say its default there.
@@ -274,6 +281,7 @@ Config defaults() {
   cfg.blocking.block_page_ipv4 = {*Address::parse("127.0.0.1")};
   cfg.blocking.block_page_ipv6 = {*Address::parse("::1")};
   cfg.admin.listen = Endpoint::parse("127.0.0.1:9300", 0);
+  cfg.redis.servers = {*Endpoint::parse("127.0.0.1:6379", 0)};
   return cfg;
 }
 
@@ -393,6 +401,11 @@ LoadResult load_config_file(const std::string& path) {
     resolve_relative(result.config->upstream.resolv_conf, base);
     resolve_relative(result.config->snapshot.path, base);
     resolve_relative(result.config->subscribers.file, base);
+    for (std::string* file :
+         {&result.config->redis.tls_ca_file, &result.config->redis.tls_cert_file,
+          &result.config->redis.tls_key_file}) {
+      resolve_relative(*file, base);
+    }
   }
   return result;
 }
@@ -404,6 +417,23 @@ HouseholdsResult parse_households(std::string_view yaml_text) {
     if (const auto root = load_yaml(c, yaml_text)) {
       read_map(c, Val{*root, "", root->Mark().line},
                {{"households", [&](const Val& v) { read_households(c, v, result.households); }}});
+    }
+  } catch (const StopReading&) {
+  } catch (const std::exception& e) {
+    c.errors.push_back(std::string("(internal): ") + e.what());
+  }
+  result.errors = std::move(c.errors);
+  if (!result.errors.empty()) result.households.clear();
+  return result;
+}
+
+HouseholdsResult parse_household_document(std::string_view json_text, const std::string& id) {
+  Ctx c;
+  HouseholdsResult result;
+  try {
+    if (const auto root = load_yaml(c, json_text)) {
+      result.households.push_back(
+          read_household(c, Val{*root, "household " + id, root->Mark().line}, id));
     }
   } catch (const StopReading&) {
   } catch (const std::exception& e) {

@@ -309,6 +309,47 @@ void read_subscribers(Ctx& c, const Val& v, SubscribersConfig& s) {
            });
 }
 
+void read_redis(Ctx& c, const Val& v, RedisConfig& r) {
+  using std::chrono::milliseconds;
+  auto tls = [&](const Val& t) {
+    read_map(c, t,
+             {
+                 {"enabled", bool_into(c, r.tls)},
+                 {"ca-file", string_into(c, r.tls_ca_file)},
+                 {"cert-file", string_into(c, r.tls_cert_file)},
+                 {"key-file", string_into(c, r.tls_key_file)},
+                 {"server-name", string_into(c, r.tls_server_name)},
+             });
+  };
+  auto sentinel = [&](const Val& s) {
+    read_map(c, s,
+             {
+                 {"servers", endpoints_into(c, r.sentinels, 26379, false)},
+                 {"master-name", string_into(c, r.master_name)},
+                 {"user", string_into(c, r.sentinel_user)},
+                 {"password", string_into(c, r.sentinel_password)},
+             });
+  };
+  read_map(c, v,
+           {
+               {"servers", endpoints_into(c, r.servers, 6379, false)},
+               {"user", string_into(c, r.user)},
+               {"password", string_into(c, r.password)},
+               {"database", uint_into(c, r.database, 0, 15)},
+               {"tls", tls},
+               {"sentinel", sentinel},
+               {"prefer-replica", bool_into(c, r.prefer_replica)},
+               {"key-prefix", name_into(c, r.key_prefix, "a key prefix")},
+               {"connect-timeout",
+                duration_into(c, r.connect_timeout, milliseconds{10}, milliseconds{60'000})},
+               {"command-timeout",
+                duration_into(c, r.command_timeout, milliseconds{1}, milliseconds{60'000})},
+               {"lookup-timeout",
+                duration_into(c, r.lookup_timeout, milliseconds{0}, milliseconds{5'000})},
+               {"cache-households", uint_into(c, r.cache_households, 100, 100'000'000)},
+           });
+}
+
 void check_profiles(Ctx& c, const std::vector<ProfileConfig>& profiles,
                     const SubscribersConfig& subscribers) {
   std::set<std::string, std::less<>> known = {"all-lists"};

@@ -14,6 +14,7 @@ void read_subscribers(Ctx& c, const Val& v, SubscribersConfig& out);
 HouseholdConfig read_household(Ctx& c, const Val& v, const std::string& id);
 void read_households(Ctx& c, const Val& v, std::vector<HouseholdConfig>& out);
 void read_domains(Ctx& c, const Val& v, std::vector<std::string>& out);
+void read_redis(Ctx& c, const Val& v, RedisConfig& out);
 
 /// Checks across profiles: names unique and not presets, bases known and defined first, the
 /// default profile known.

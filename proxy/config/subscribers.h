@@ -4,6 +4,7 @@
 // Plain values: names are normalised and times parsed here, so every mistake is reported with
 // its key and line; proxy/profiles turns them into policy::Profile objects.
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -84,6 +85,27 @@ struct SubscribersConfig {
   std::string file;
 };
 
+/// Where the Redis store is and how shelterd talks to it (`redis:`).
+struct RedisConfig {
+  std::vector<Endpoint> servers;  ///< tried in order; default 127.0.0.1:6379
+  std::string user;               ///< ACL user; empty: AUTH with the password alone
+  std::string password;           ///< empty: no AUTH
+  std::uint32_t database = 0;
+  bool tls = false;
+  std::string tls_ca_file, tls_cert_file, tls_key_file, tls_server_name;
+  std::vector<Endpoint> sentinels;  ///< non-empty: ask these for the primary of master_name
+  std::string master_name = "shelter";
+  std::string sentinel_user, sentinel_password;
+  bool prefer_replica = false;  ///< with Sentinel: read from a healthy replica
+  std::string key_prefix = "shelter";
+  std::chrono::milliseconds connect_timeout{500};
+  std::chrono::milliseconds command_timeout{250};
+  /// How long a query waits for a household that is not cached before it gets the default
+  /// profile (the read goes on, and the next query has it).
+  std::chrono::milliseconds lookup_timeout{50};
+  std::uint64_t cache_households = 200'000;  ///< households kept in each node's memory
+};
+
 /// The households file of the embedded store, read and checked.
 struct HouseholdsResult {
   std::vector<HouseholdConfig> households;
@@ -92,6 +114,10 @@ struct HouseholdsResult {
 
 /// Parses a households file (`households: {id: {...}}`). Pure; never throws.
 HouseholdsResult parse_households(std::string_view yaml_text);
+
+/// Parses one household document as Redis holds it (JSON, which is YAML too) for household
+/// `id`. Pure; never throws; `errors` set means nothing of it is used.
+HouseholdsResult parse_household_document(std::string_view json_text, const std::string& id);
 
 /// The profiles and never-blocked services compiled into shelterd (presets.yaml).
 struct Presets {

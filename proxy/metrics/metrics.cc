@@ -180,6 +180,16 @@ std::string render_prometheus(const std::vector<const WorkerMetrics*>& workers,
         "shelter_subscriber_identified_total", label("by", kIdentifiedBy[i]),
         sum(workers, [i](const WorkerMetrics& m) -> const Counter& { return m.identified_by[i]; }));
   }
+  w.help("shelter_household_lookups_total", "counter",
+         "Households looked up for identified queries: in memory (hit), not in the store "
+         "(absent), read from the store first (fetched), or not available in time (fallback: "
+         "the default profile applied).");
+  constexpr std::array<std::string_view, 4> kLookups = {"hit", "absent", "fetched", "fallback"};
+  for (std::size_t i = 0; i < kLookups.size(); ++i) {
+    w.sample("shelter_household_lookups_total", label("result", kLookups[i]),
+             sum(workers,
+                 [i](const WorkerMetrics& m) -> const Counter& { return m.household_lookups[i]; }));
+  }
   simple("shelter_client_options_malformed_total", "counter",
          "Queries whose EDNS identification options (MAC, CPE-ID, Client Subnet) did not decode; "
          "none of their claims were believed.",
@@ -235,6 +245,31 @@ std::string render_prometheus(const std::vector<const WorkerMetrics*>& workers,
   }
   w.help("shelter_list_memory_bytes", "gauge", "Memory held by the loaded list snapshot.");
   w.sample("shelter_list_memory_bytes", "", shared.list_memory_bytes);
+  if (shared.redis) {
+    const RedisGauges& r = *shared.redis;
+    auto one = [&](std::string_view name, std::string_view type, std::string_view help,
+                   std::uint64_t value) {
+      w.help(name, type, help);
+      w.sample(name, "", value);
+    };
+    one("shelter_redis_subscribed", "gauge",
+        "1 while the changes channel is subscribed (cached households can be trusted).",
+        r.subscribed ? 1 : 0);
+    one("shelter_redis_households_fetched_total", "counter",
+        "Households read from Redis on a cache miss.", r.fetched);
+    one("shelter_redis_fetch_failures_total", "counter",
+        "Household reads that failed (Redis down or slow); the default profile applied.",
+        r.fetch_failed);
+    one("shelter_redis_bad_documents_total", "counter",
+        "Household documents that did not parse or named unknown profiles or zones.",
+        r.bad_documents);
+    one("shelter_redis_invalidations_total", "counter", "Change messages applied.",
+        r.invalidations);
+    one("shelter_redis_binding_reloads_total", "counter",
+        "Full reads of the bindings (start and every reconnection).", r.binding_reloads);
+    one("shelter_redis_bindings", "gauge", "Bindings read at the last full read.", r.bindings);
+    one("shelter_redis_households_cached", "gauge", "Households held in memory.", r.households);
+  }
   return w.take();
 }
 

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -64,6 +65,9 @@ struct WorkerMetrics {
   /// Queries by the fact that identified their subscriber (policy::IdentifiedBy order).
   std::array<Counter, 5> identified_by;
   Counter client_options_malformed;  // EDNS identification options that did not decode
+  /// Households looked up for identified queries: found in memory, known absent, fetched
+  /// from the store, or not available in time (the default profile applied).
+  std::array<Counter, 4> household_lookups;
   std::array<Counter, kLatencyBuckets.size() + 1> upstream_latency_buckets;  // last is +Inf
   Counter upstream_latency_sum_us;
   std::array<Counter, kMaxCategories> blocks_by_category;
@@ -95,12 +99,25 @@ struct ListGauge {
 };
 
 /// Process-wide figures that no single worker owns.
+/// The Redis store's state, when households live in Redis.
+struct RedisGauges {
+  bool subscribed = false;          ///< the changes channel is live
+  std::uint64_t fetched = 0;        ///< households read on a cache miss
+  std::uint64_t fetch_failed = 0;   ///< reads that failed (down, timeout)
+  std::uint64_t bad_documents = 0;  ///< documents that did not parse or compile
+  std::uint64_t invalidations = 0;  ///< change messages applied
+  std::uint64_t binding_reloads = 0;
+  std::uint64_t bindings = 0;    ///< bindings read at the last full read
+  std::uint64_t households = 0;  ///< households cached now
+};
+
 struct SharedGauges {
   std::uint64_t cache_entries = 0;
   std::uint64_t cache_evictions = 0;
   std::uint64_t cache_memory_bytes = 0;
   std::uint64_t list_memory_bytes = 0;
   std::int64_t now_unix = 0;
+  std::optional<RedisGauges> redis;
 };
 
 /// Renders every worker's counters, summed, in the Prometheus text format (version 0.0.4).

@@ -5,6 +5,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "proxy/profiles/redis_directory.h"
+
 namespace shelter::proxy::profiles {
 
 std::shared_ptr<const EmbeddedDirectory> EmbeddedDirectory::build(
@@ -30,9 +32,10 @@ std::shared_ptr<const EmbeddedDirectory> EmbeddedDirectory::build(
   return directory;
 }
 
-std::shared_ptr<const Household> EmbeddedDirectory::find(std::string_view household) const {
+Found EmbeddedDirectory::find(std::string_view household) const {
   auto it = households_.find(household);
-  return it == households_.end() ? nullptr : it->second;
+  if (it == households_.end()) return {};
+  return {Found::Status::hit, it->second};
 }
 
 Subscribers load_subscribers(const config::Config& config, policy::CategoryRegistry& registry,
@@ -40,6 +43,12 @@ Subscribers load_subscribers(const config::Config& config, policy::CategoryRegis
   Subscribers out;
   auto book = ProfileBook::build(config, registry, errors);
   if (!book) return out;
+  if (config.subscribers.store == config::StoreKind::redis) {
+    // Started by the daemon, which keeps one across reloads (its connections stay up).
+    out.directory = std::make_shared<RedisDirectory>(config.redis, book);
+    out.profiles = std::move(book);
+    return out;
+  }
   std::vector<config::HouseholdConfig> households;
   const std::string& path = config.subscribers.file;
   if (!path.empty()) {

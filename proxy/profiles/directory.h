@@ -11,15 +11,25 @@
 
 namespace shelter::proxy::profiles {
 
+/// What a directory knows of a household right now.
+struct Found {
+  enum class Status : std::uint8_t {
+    hit,      ///< `household` is its state
+    absent,   ///< the store has no such household: the default profile applies
+    pending,  ///< not in memory: the caller may fetch it (Redis), else use the default
+  };
+  Status status = Status::absent;
+  std::shared_ptr<const Household> household;
+};
+
 class Directory {
  public:
   virtual ~Directory() = default;
   /// Which household (and device) the facts point to. Thread-safe, never waits.
   virtual policy::Identity identify(const policy::ClientFacts& facts,
                                     const policy::TrustRules& trust) const = 0;
-  /// The household's compiled state, or null when the store does not know it (its subject is
-  /// then the default profile). Thread-safe, never waits.
-  virtual std::shared_ptr<const Household> find(std::string_view household) const = 0;
+  /// The household's compiled state as far as memory has it. Thread-safe, never waits.
+  virtual Found find(std::string_view household) const = 0;
 };
 
 /// The embedded store's directory: every household of the file, compiled once. Immutable; a
@@ -36,7 +46,7 @@ class EmbeddedDirectory final : public Directory {
                             const policy::TrustRules& trust) const override {
     return policy::identify(facts, bindings_, trust);
   }
-  std::shared_ptr<const Household> find(std::string_view household) const override;
+  Found find(std::string_view household) const override;
   std::size_t size() const { return households_.size(); }
 
  private:

@@ -175,19 +175,34 @@ policy::ClientFacts gather_facts(dns::Bytes packet, const config::Address& clien
   return facts;
 }
 
-// Identification and the subscriber's state. `household` keeps the profile alive.
-policy::Subject subject_of(const policy::ClientFacts& facts, const Runtime& runtime,
-                           std::shared_ptr<const profiles::Household>& household,
-                           metrics::WorkerMetrics& metrics) {
-  const policy::Subject fallback{.profile = &runtime.profiles->default_profile(),
-                                 .zone = runtime.profiles->default_zone().get()};
+enum class Lookup : std::uint8_t { hit, absent, fetched, fallback };
+
+// Identification and the subscriber's state; `household` keeps the profile alive. False when
+// the household must be fetched first (plan.fetch_household says which).
+bool find_subject(const policy::ClientFacts& facts, QueryContext& context, ForwardPlan& plan,
+                  std::shared_ptr<const profiles::Household>& household, policy::Subject& subject) {
+  const Runtime& runtime = context.runtime;
+  subject = {.profile = &runtime.profiles->default_profile(),
+             .zone = runtime.profiles->default_zone().get()};
   policy::Identity identity =
       runtime.subscribers->identify(facts, runtime.config->subscribers.trust);
-  metrics.identified_by[static_cast<std::size_t>(identity.by)].add();
-  if (!identity.subscriber) return fallback;
-  household = runtime.subscribers->find(identity.subscriber->household);
-  if (!household) return fallback;
-  return household->subject(identity.subscriber->device);
+  context.metrics.identified_by[static_cast<std::size_t>(identity.by)].add();
+  if (!identity.subscriber) return true;
+  profiles::Found found = runtime.subscribers->find(identity.subscriber->household);
+  Lookup lookup = context.may_fetch ? Lookup::hit : Lookup::fetched;
+  if (found.status == profiles::Found::Status::pending) {
+    if (context.may_fetch) {
+      plan.fetch_household = identity.subscriber->household;
+      return false;
+    }
+    lookup = Lookup::fallback;
+  } else if (found.status == profiles::Found::Status::absent) {
+    lookup = Lookup::absent;
+  }
+  context.metrics.household_lookups[static_cast<std::size_t>(lookup)].add();
+  household = std::move(found.household);
+  if (household) subject = household->subject(identity.subscriber->device);
+  return true;
 }
 
 // Safe search: the client's question answered with a CNAME to the engine's safe endpoint and
@@ -259,9 +274,11 @@ Step answer_locally(dns::Bytes packet, const config::Address& client, bool over_
   }
 
   std::shared_ptr<const profiles::Household> household;
-  policy::Subject subject =
-      subject_of(gather_facts(packet, client, query, runtime, context.metrics), runtime, household,
-                 context.metrics);
+  policy::Subject subject;
+  if (!find_subject(gather_facts(packet, client, query, runtime, context.metrics), context, plan,
+                    household, subject)) {
+    return Step::fetch;
+  }
   policy::Decision decision = policy::decide({.qname = query.name(), .now = context.unix_now},
                                              subject, runtime.environment());
   // Counted, not logged per query: the name would be a browsing log. The exceptions that can

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <limits>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "proxy/config/address.h"
@@ -23,6 +24,9 @@ struct QueryContext {
   metrics::WorkerMetrics& metrics;
   dns::CacheClock::time_point now;
   std::int64_t unix_now = 0;  ///< wall-clock UTC seconds, for schedules and pauses
+  /// A household that is not in memory may be fetched (Step::fetch). False on the second
+  /// pass after a fetch: then the default profile applies.
+  bool may_fetch = true;
 };
 
 /// What answer_locally decided for a query that must go upstream.
@@ -33,12 +37,15 @@ struct ForwardPlan {
   /// Safe search: the question to ask upstream instead (the engine's safe endpoint); the
   /// client gets a CNAME to it and its records.
   std::optional<dns::Query> rewrite;
+  /// Step::fetch: the household to read from the store before asking again.
+  std::string fetch_household;
 };
 
 enum class Step : std::uint8_t {
   reply,    ///< `out` holds the complete answer
   forward,  ///< ask upstream, then call answer_from_upstream
   drop,     ///< send nothing
+  fetch,    ///< read plan.fetch_household from the store, then call answer_locally again
 };
 
 /// Handles a query as far as it can be handled without waiting.

@@ -66,7 +66,20 @@ class Connection : public std::enable_shared_from_this<Connection> {
       ++in_flight_;
       asio::co_spawn(socket_.get_executor(), forward(std::move(packet), query, plan),
                      log_exception("tcp forward"));
+    } else if (step == Step::fetch) {
+      ++in_flight_;
+      asio::co_spawn(socket_.get_executor(),
+                     fetch_then_answer(std::move(packet), std::move(plan.fetch_household)),
+                     log_exception("tcp household fetch"));
     }
+  }
+
+  asio::awaitable<void> fetch_then_answer(std::vector<std::uint8_t> packet, std::string household) {
+    auto self = shared_from_this();
+    std::optional<std::vector<std::uint8_t>> answer =
+        co_await core_.answer_after_fetch(std::move(packet), client_, true, std::move(household));
+    --in_flight_;
+    if (answer) send(std::move(*answer));
   }
 
   asio::awaitable<void> forward(std::vector<std::uint8_t> packet, dns::Query query,

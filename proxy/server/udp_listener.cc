@@ -108,6 +108,14 @@ asio::awaitable<void> forward_and_reply(WorkerCore& core, std::shared_ptr<ReplyQ
   replies->push(std::move(answer), from, from_length);
 }
 
+asio::awaitable<void> fetch_and_reply(WorkerCore& core, std::shared_ptr<ReplyQueue> replies,
+                                      std::vector<std::uint8_t> packet, sockaddr_storage from,
+                                      socklen_t from_length, std::string household) {
+  std::optional<std::vector<std::uint8_t>> answer = co_await core.answer_after_fetch(
+      std::move(packet), client_address(from), false, std::move(household));
+  if (answer) replies->push(std::move(*answer), from, from_length);
+}
+
 }  // namespace
 
 asio::awaitable<void> serve_udp(WorkerCore& core, asio::ip::udp::socket& socket) {
@@ -157,6 +165,13 @@ asio::awaitable<void> serve_udp(WorkerCore& core, asio::ip::udp::socket& socket)
               forward_and_reply(core, forwarded_replies, {packet.begin(), packet.end()}, s.from,
                                 in[static_cast<std::size_t>(i)].msg_hdr.msg_namelen, s.query, plan),
               log_exception("udp forward"));
+        } else if (step == Step::fetch) {
+          asio::co_spawn(
+              core.io,
+              fetch_and_reply(core, forwarded_replies, {packet.begin(), packet.end()}, s.from,
+                              in[static_cast<std::size_t>(i)].msg_hdr.msg_namelen,
+                              std::move(plan.fetch_household)),
+              log_exception("udp household fetch"));
         }
       }
       for (unsigned sent = 0; sent < replies;) {

@@ -12,6 +12,7 @@
 #include "proxy/log.h"
 #include "proxy/net/asio_endpoint.h"
 #include "proxy/net/socket_buffers.h"
+#include "proxy/profiles/redis_directory.h"
 #include "proxy/server/tcp_listener.h"
 #include "proxy/server/udp_listener.h"
 #include "proxy/server/worker_core.h"
@@ -36,7 +37,16 @@ void prepare(Socket& socket, const typename Socket::protocol_type& protocol, boo
 
 struct Worker::Impl {
   Impl(const RuntimeHolder& holder, dns::SharedResponseCache& cache)
-      : core(holder, cache, metrics) {}
+      : core(holder, cache, metrics) {
+    // Households in Redis: this worker reads them over a connection of its own (one per
+    // thread, no locks). Redis settings take effect at start only.
+    const config::Config& config = *holder.current()->config;
+    if (config.subscribers.store == config::StoreKind::redis) {
+      core.redis = std::make_unique<redis::Client>(core.io.get_executor(),
+                                                   profiles::redis_settings(config.redis));
+      core.redis->start();
+    }
+  }
 
   metrics::WorkerMetrics metrics;
   WorkerCore core;
@@ -101,6 +111,7 @@ void Worker::stop(std::chrono::milliseconds grace) {
       s.cancel(ignored);
     for (auto& a : impl_->tcp)
       a.close(ignored);
+    if (impl_->core.redis) impl_->core.redis->stop();
     impl_->stop_timer = std::make_unique<asio::steady_timer>(impl_->core.io);
     wait_for_drain(std::chrono::steady_clock::now() + grace);
   });

@@ -1,5 +1,13 @@
 #include "proxy/server/worker_core.h"
 
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "proxy/profiles/redis_directory.h"
+
 namespace shelter::proxy::server {
 
 boost::asio::awaitable<std::vector<std::uint8_t>> WorkerCore::forward(
@@ -13,13 +21,60 @@ boost::asio::awaitable<std::vector<std::uint8_t>> WorkerCore::forward(
                                      .queries_per_socket = config.upstream.queries_per_socket};
   ++in_flight;
   // Safe search asks for the engine's safe endpoint instead of the client's name.
-  upstream::UpstreamAnswer upstream =
-      co_await forwarder.forward(plan.rewrite ? *plan.rewrite : query, settings);
+  const dns::Query& asked = plan.rewrite ? *plan.rewrite : query;
+  upstream::UpstreamAnswer upstream = co_await forwarder.forward(asked, settings);
   --in_flight;
   QueryContext context{*runtime, cache, metrics, dns::CacheClock::now(), unix_seconds()};
   std::vector<std::uint8_t> answer;
   answer_from_upstream(packet, query, over_tcp, upstream, plan, answer, context);
   co_return answer;
+}
+
+namespace {
+
+namespace asio = boost::asio;
+
+// Reads the household with the worker's connection, waiting at most `wait`: a slow Redis
+// costs a query the default profile, never a late answer. The read goes on after the wait and
+// fills the cache for the next query.
+asio::awaitable<void> fetch_with_deadline(asio::io_context& io, redis::Client& client,
+                                          std::shared_ptr<const profiles::RedisDirectory> store,
+                                          std::string household, std::chrono::milliseconds wait) {
+  auto timer = std::make_shared<asio::steady_timer>(io, wait);
+  asio::co_spawn(
+      io,
+      [](std::shared_ptr<const profiles::RedisDirectory> store, redis::Client& client,
+         std::string household,
+         std::shared_ptr<asio::steady_timer> timer) -> asio::awaitable<void> {
+        co_await store->fetch(client, std::move(household));
+        timer->cancel();
+      }(store, client, std::move(household), timer),
+      asio::detached);
+  co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
+}
+
+}  // namespace
+
+asio::awaitable<std::optional<std::vector<std::uint8_t>>> WorkerCore::answer_after_fetch(
+    std::vector<std::uint8_t> packet, config::Address client, bool over_tcp,
+    std::string household) {
+  std::shared_ptr<const Runtime> runtime = view.get();
+  auto store = std::dynamic_pointer_cast<const profiles::RedisDirectory>(runtime->subscribers);
+  if (store && redis) {
+    ++in_flight;
+    co_await fetch_with_deadline(io, *redis, store, std::move(household),
+                                 runtime->config->redis.lookup_timeout);
+    --in_flight;
+  }
+  runtime = view.get();
+  QueryContext context{*runtime, cache, metrics, dns::CacheClock::now(), unix_seconds(), false};
+  dns::Query query;
+  std::vector<std::uint8_t> answer;
+  ForwardPlan plan;
+  Step step = answer_locally(packet, client, over_tcp, query, answer, context, plan);
+  if (step == Step::reply) co_return answer;
+  if (step != Step::forward) co_return std::nullopt;
+  co_return co_await forward(std::move(packet), query, over_tcp, std::move(plan));
 }
 
 }  // namespace shelter::proxy::server

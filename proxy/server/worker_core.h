@@ -6,10 +6,14 @@
 #include <boost/asio/io_context.hpp>
 #include <chrono>
 #include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "proxy/dns/cache.h"
 #include "proxy/metrics/metrics.h"
+#include "proxy/redis/client.h"
 #include "proxy/server/query_pipeline.h"
 #include "proxy/server/runtime.h"
 #include "proxy/upstream/forwarder.h"
@@ -30,11 +34,20 @@ struct WorkerCore {
                                                             dns::Query query, bool over_tcp,
                                                             ForwardPlan plan);
 
+  /// A query whose household was not in memory (Step::fetch): reads the household from the
+  /// store, waiting at most redis.lookup-timeout, then answers as answer_locally and forward
+  /// would. Nothing (drop) or the answer for the client.
+  boost::asio::awaitable<std::optional<std::vector<std::uint8_t>>> answer_after_fetch(
+      std::vector<std::uint8_t> packet, config::Address client, bool over_tcp,
+      std::string household);
+
   boost::asio::io_context io{1};
   RuntimeView view;
   dns::SharedResponseCache& cache;
   metrics::WorkerMetrics& metrics;
   upstream::Forwarder forwarder;
+  /// This worker's own Redis connection, when households live in Redis.
+  std::unique_ptr<redis::Client> redis;
   /// Queries waiting for an upstream; a stopping worker waits for them to drain.
   std::size_t in_flight = 0;
 };

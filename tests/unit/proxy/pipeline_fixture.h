@@ -233,6 +233,8 @@ struct StringMaker<shelter::proxy::server::Step> {
         return "forward";
       case Step::drop:
         return "drop";
+      case Step::fetch:
+        return "fetch";
     }
     return "?";
   }

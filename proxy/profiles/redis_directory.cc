@@ -1,0 +1,261 @@
+#include "proxy/profiles/redis_directory.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+
+#include "proxy/config/subscribers.h"
+#include "proxy/log.h"
+#include "proxy/redis/client.h"
+#include "proxy/redis/subscriber.h"
+
+namespace shelter::proxy::profiles {
+namespace {
+
+namespace asio = boost::asio;
+
+// "household/device" or "household".
+policy::Subscriber subscriber_of(std::string_view value) {
+  std::size_t slash = value.find('/');
+  if (slash == std::string_view::npos) return {std::string(value), {}};
+  return {std::string(value.substr(0, slash)), std::string(value.substr(slash + 1))};
+}
+
+// Applies one field of the bindings hash ("addr:<prefix>", "mac:<mac>", "cpe:<id>") to
+// `table`; false when the field is not understood.
+bool apply_binding(policy::SubscriberBindings& table, std::string_view field,
+                   std::string_view value, bool present) {
+  std::size_t colon = field.find(':');
+  if (colon == std::string_view::npos) return false;
+  std::string_view kind = field.substr(0, colon);
+  std::string_view key = field.substr(colon + 1);
+  if (kind == "addr") {
+    auto prefix = policy::Cidr::parse(key);
+    if (!prefix) return false;
+    present ? table.bind_prefix(*prefix, subscriber_of(value)) : table.unbind_prefix(*prefix);
+  } else if (kind == "mac") {
+    auto mac = policy::parse_mac(key);
+    if (!mac) return false;
+    present ? table.bind_mac(*mac, subscriber_of(value)) : table.unbind_mac(*mac);
+  } else if (kind == "cpe" && !key.empty()) {
+    present ? table.bind_cpe_id(std::string(key), subscriber_of(value))
+            : table.unbind_cpe_id(std::string(key));
+  } else {
+    return false;
+  }
+  return true;
+}
+
+void warn_bad_binding(std::string_view field) {
+  log_warn("redis: binding field '" + std::string(field).substr(0, 80) +
+           "' is not understood; ignored");
+}
+
+}  // namespace
+
+redis::Settings redis_settings(const config::RedisConfig& c) {
+  redis::Settings s;
+  s.servers = c.servers;
+  s.user = c.user;
+  s.password = c.password;
+  s.database = static_cast<int>(c.database);
+  s.tls = {c.tls, c.tls_ca_file, c.tls_cert_file, c.tls_key_file, c.tls_server_name};
+  s.sentinel = {c.sentinels, c.master_name, c.sentinel_user, c.sentinel_password};
+  s.prefer_replica = c.prefer_replica;
+  s.connect_timeout = c.connect_timeout;
+  s.command_timeout = c.command_timeout;
+  return s;
+}
+
+// The control side: one command connection for binding reads, one subscription.
+struct RedisDirectory::Control {
+  std::unique_ptr<redis::Client> client;
+  std::unique_ptr<redis::Subscriber> subscriber;
+};
+
+RedisDirectory::RedisDirectory(const config::RedisConfig& config,
+                               std::shared_ptr<const ProfileBook> book)
+    : config_(config),
+      household_key_(config.key_prefix + ":v1:household:"),
+      bindings_key_(config.key_prefix + ":v1:bindings"),
+      channel_(config.key_prefix + ":v1:changes"),
+      book_(std::move(book)) {}
+
+RedisDirectory::~RedisDirectory() {
+  stop();
+}
+
+policy::Identity RedisDirectory::identify(const policy::ClientFacts& facts,
+                                          const policy::TrustRules& trust) const {
+  std::shared_lock lock(bindings_mutex_);
+  return policy::identify(facts, bindings_, trust);
+}
+
+Found RedisDirectory::find(std::string_view household) const {
+  std::shared_lock lock(cache_mutex_);
+  auto it = cache_.find(std::string(household));
+  if (it == cache_.end()) return {Found::Status::pending, nullptr};
+  if (!it->second) return {Found::Status::absent, nullptr};
+  return {Found::Status::hit, it->second};
+}
+
+std::shared_ptr<const Household> RedisDirectory::compile(const std::string& household,
+                                                         std::string_view document) const {
+  config::HouseholdsResult parsed = config::parse_household_document(document, household);
+  std::vector<std::string> errors = std::move(parsed.errors);
+  std::shared_ptr<const Household> state;
+  if (errors.empty()) {
+    std::shared_ptr<const ProfileBook> book;
+    {
+      std::shared_lock lock(cache_mutex_);
+      book = book_;
+    }
+    state = compile_household(parsed.households.front(), std::move(book), errors);
+  }
+  if (!errors.empty()) {
+    // The household's settings are broken, not its browsing: say which and why, once per read.
+    counters_.bad_documents.fetch_add(1, std::memory_order_relaxed);
+    log_warn("redis: household '" + household +
+             "' is unusable, the default profile applies: " + errors.front());
+  }
+  return state;
+}
+
+void RedisDirectory::cache(const std::string& household, std::shared_ptr<const Household> state,
+                           std::uint64_t epoch) const {
+  std::unique_lock lock(cache_mutex_);
+  if (epoch_.load() != epoch) return;  // something changed while it was read: read it again
+  // A bound on memory that needs no bookkeeping per query: past the limit, some entries go
+  // (the hash order is as good as random) and are read again when next asked for.
+  if (cache_.size() >= config_.cache_households) {
+    std::size_t drop = std::max<std::size_t>(1, cache_.size() / 64);
+    for (auto it = cache_.begin(); it != cache_.end() && drop > 0; --drop)
+      it = cache_.erase(it);
+  }
+  cache_.insert_or_assign(household, std::move(state));
+  counters_.households.store(cache_.size(), std::memory_order_relaxed);
+}
+
+asio::awaitable<void> RedisDirectory::fetch(redis::Client& client, std::string household) const {
+  const std::uint64_t epoch = epoch_.load();
+  redis::Result result = co_await client.command("GET", household_key_ + household);
+  if (!result.ok() || result.reply().is_error()) {
+    counters_.fetch_failed.fetch_add(1, std::memory_order_relaxed);
+    co_return;
+  }
+  counters_.fetched.fetch_add(1, std::memory_order_relaxed);
+  const redis::Reply& reply = result.reply();
+  std::shared_ptr<const Household> state;
+  if (reply.type == redis::ReplyType::string) state = compile(household, reply.text);
+  cache(household, std::move(state), epoch);
+}
+
+void RedisDirectory::forget_all() const {
+  std::unique_lock lock(cache_mutex_);
+  epoch_.fetch_add(1);
+  cache_.clear();
+  counters_.households.store(0, std::memory_order_relaxed);
+}
+
+void RedisDirectory::set_book(std::shared_ptr<const ProfileBook> book) {
+  {
+    std::unique_lock lock(cache_mutex_);
+    book_ = std::move(book);
+  }
+  forget_all();
+}
+
+// Every binding, read afresh into a new table that replaces the old one whole: bindings
+// removed while this node was away must go too.
+asio::awaitable<void> RedisDirectory::reload_bindings() {
+  redis::Client& client = *control_->client;
+  policy::SubscriberBindings fresh;
+  std::string cursor = "0";
+  std::uint64_t count = 0;
+  do {
+    redis::Result r = co_await client.command("HSCAN", bindings_key_, cursor, "COUNT", "1000");
+    if (!r.ok() || r.reply().elements.size() != 2) {
+      // Keep what we had; the next (re)connection reads them again.
+      log_warn("redis: could not read the bindings; keeping the ones in memory");
+      co_return;
+    }
+    cursor = r.reply().elements[0].text;
+    const auto& pairs = r.reply().elements[1].elements;
+    for (std::size_t i = 0; i + 1 < pairs.size(); i += 2) {
+      if (apply_binding(fresh, pairs[i].text, pairs[i + 1].text, true)) {
+        ++count;
+      } else {
+        warn_bad_binding(pairs[i].text);
+      }
+    }
+  } while (cursor != "0");
+  {
+    std::unique_lock lock(bindings_mutex_);
+    std::swap(fresh, bindings_);
+  }
+  counters_.bindings.store(count, std::memory_order_relaxed);
+  counters_.binding_reloads.fetch_add(1, std::memory_order_relaxed);
+  log_info("redis: " + std::to_string(count) + " bindings read");
+}
+
+asio::awaitable<void> RedisDirectory::reload_binding(std::string field) {
+  redis::Result r = co_await control_->client->command("HGET", bindings_key_, field);
+  if (!r.ok() || r.reply().is_error()) {
+    // Missing one change would leave a stale binding: read them all on the next connection.
+    log_warn("redis: could not read binding '" + field + "'; reading all of them again");
+    co_await reload_bindings();
+    co_return;
+  }
+  bool present = r.reply().type == redis::ReplyType::string;
+  std::unique_lock lock(bindings_mutex_);
+  if (!apply_binding(bindings_, field, r.reply().text, present)) warn_bad_binding(field);
+}
+
+void RedisDirectory::handle_message(std::string_view message) {
+  counters_.invalidations.fetch_add(1, std::memory_order_relaxed);
+  if (message.starts_with("household ")) {
+    std::string household(message.substr(10));
+    std::unique_lock lock(cache_mutex_);
+    epoch_.fetch_add(1);
+    cache_.erase(household);
+    counters_.households.store(cache_.size(), std::memory_order_relaxed);
+  } else if (message.starts_with("binding ")) {
+    asio::co_spawn(executor_, reload_binding(std::string(message.substr(8))), asio::detached);
+  } else {
+    forget_all();
+    asio::co_spawn(executor_, reload_bindings(), asio::detached);
+  }
+}
+
+void RedisDirectory::start(asio::any_io_executor control) {
+  executor_ = control;
+  control_ = std::make_unique<Control>();
+  redis::Settings settings = redis_settings(config_);
+  control_->client = std::make_unique<redis::Client>(control, settings);
+  control_->subscriber = std::make_unique<redis::Subscriber>(
+      control, settings, std::vector<std::string>{channel_},
+      [this](std::string_view, std::string_view message) { handle_message(message); },
+      "redis changes");
+  // After every (re)subscription: messages sent meanwhile are lost, so forget every household
+  // and read every binding again. Bindings need the command connection, which may come up
+  // after the subscription; it reads them on its own (re)connection too.
+  control_->subscriber->on_subscribed([this] {
+    forget_all();
+    if (control_->client->connected()) asio::co_spawn(executor_, reload_bindings(), asio::detached);
+  });
+  control_->client->on_connected(
+      [this] { asio::co_spawn(executor_, reload_bindings(), asio::detached); });
+  control_->client->start();
+  control_->subscriber->start();
+}
+
+bool RedisDirectory::subscribed() const {
+  return control_ && control_->subscriber->subscribed();
+}
+
+void RedisDirectory::stop() {
+  if (!control_) return;
+  control_->subscriber->stop();
+  control_->client->stop();
+}
+
+}  // namespace shelter::proxy::profiles

@@ -1,0 +1,51 @@
+#pragma once
+// A Redis connection in SUBSCRIBE mode, for invalidation messages ("profile 42 changed").
+// Same Settings, Sentinel handling and reconnection as Client (the code is shared).
+//
+// Pub/sub is fire-and-forget: what is published while we are disconnected is lost. So after
+// every (re)subscription the owner is told (on_subscribed) and must treat everything it cached
+// from Redis as stale.
+
+#include <boost/asio/any_io_executor.hpp>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "proxy/redis/result.h"
+#include "proxy/redis/settings.h"
+
+namespace shelter::proxy::redis {
+
+/// One auto-reconnecting subscription to fixed channels, owned by one executor: call every
+/// member on that executor's thread (or before it runs). A silently dead connection is found by
+/// a PING every keepalive_interval (no reply within command_timeout: reconnect). Destroying the
+/// Subscriber stops it; no handler is called after stop().
+class Subscriber {
+ public:
+  using MessageHandler = std::function<void(std::string_view channel, std::string_view message)>;
+
+  /// `name` starts its log lines. Handlers run on the executor and must not throw (an exception
+  /// is logged and ignored).
+  Subscriber(boost::asio::any_io_executor executor, Settings settings,
+             std::vector<std::string> channels, MessageHandler on_message,
+             std::string name = "redis subscriber");
+  ~Subscriber();
+  Subscriber(const Subscriber&) = delete;
+  Subscriber& operator=(const Subscriber&) = delete;
+
+  void start();  ///< once only
+  void stop();   ///< final
+
+  /// Called each time every channel is (re)subscribed: the owner drops its cache then.
+  void on_subscribed(std::function<void()> hook);
+  bool subscribed() const;
+  const Counters& counters() const;
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
+};
+
+}  // namespace shelter::proxy::redis
