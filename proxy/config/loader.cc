@@ -410,15 +410,18 @@ LoadResult load_config_file(const std::string& path) {
   return result;
 }
 
-HouseholdsResult parse_households(std::string_view yaml_text) {
+namespace {
+
+// One households text (a file or a Redis document), read by `read` from its root; every error
+// collected, and nothing kept when there is one.
+template <typename Read>
+HouseholdsResult read_households_text(std::string_view text, Read read) {
   Ctx c;
   HouseholdsResult result;
   try {
-    if (const auto root = load_yaml(c, yaml_text)) {
-      read_map(c, Val{*root, "", root->Mark().line},
-               {{"households", [&](const Val& v) { read_households(c, v, result.households); }}});
-    }
+    if (const auto root = load_yaml(c, text)) read(c, *root, result.households);
   } catch (const StopReading&) {
+    // The reason is in the errors already.
   } catch (const std::exception& e) {
     c.errors.push_back(std::string("(internal): ") + e.what());
   }
@@ -427,21 +430,19 @@ HouseholdsResult parse_households(std::string_view yaml_text) {
   return result;
 }
 
+}  // namespace
+
+HouseholdsResult parse_households(std::string_view yaml_text) {
+  return read_households_text(yaml_text, [](Ctx& c, const YAML::Node& root, auto& out) {
+    read_map(c, Val{root, "", root.Mark().line},
+             {{"households", [&](const Val& v) { read_households(c, v, out); }}});
+  });
+}
+
 HouseholdsResult parse_household_document(std::string_view json_text, const std::string& id) {
-  Ctx c;
-  HouseholdsResult result;
-  try {
-    if (const auto root = load_yaml(c, json_text)) {
-      result.households.push_back(
-          read_household(c, Val{*root, "household " + id, root->Mark().line}, id));
-    }
-  } catch (const StopReading&) {
-  } catch (const std::exception& e) {
-    c.errors.push_back(std::string("(internal): ") + e.what());
-  }
-  result.errors = std::move(c.errors);
-  if (!result.errors.empty()) result.households.clear();
-  return result;
+  return read_households_text(json_text, [&id](Ctx& c, const YAML::Node& root, auto& out) {
+    out.push_back(read_household(c, Val{root, "household " + id, root.Mark().line}, id));
+  });
 }
 
 namespace detail {

@@ -1,4 +1,5 @@
-// Feeds arbitrary bytes to the configuration parser (as YAML), to the resolv.conf parser, and to
+// Feeds arbitrary bytes to the configuration parser (as YAML), the households file and Redis
+// household document parsers, to the resolv.conf parser, and to
 // the address, endpoint and prefix parsers. Besides crashes, it checks the invariants the rest of
 // shelterd relies on (a Config comes only without errors, and it is consistent), and aborts when
 // one fails.
@@ -29,7 +30,9 @@ void check_config(const cfg::Config& c) {
   for (const auto& a : c.blocking.block_page_ipv6)
     require(a.v6);
   for (const auto& l : c.lists) {
-    require(!l.id.empty() && !l.category.empty() && !l.appeal.empty());
+    require(!l.id.empty() && !l.appeal.empty());
+    // A squidguard tree takes its categories from its folders.
+    require(!l.category.empty() || (l.format == "squidguard" && !l.categories.empty()));
     require(l.path.empty() || l.entries.empty());  // never both
   }
 }
@@ -56,6 +59,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (const auto& e : result.errors)
     require(!e.empty() && e.find('\n') == std::string::npos);
   if (result.config) check_config(*result.config);
+
+  // The same bytes as a households file and as a household document from Redis.
+  for (const auto& households : {cfg::parse_households(text),
+                                 cfg::parse_household_document(text, "fuzz")}) {
+    require(households.errors.empty() || households.households.empty());
+    for (const auto& h : households.households) {
+      require(!h.id.empty());
+      for (const auto& d : h.devices)
+        require(!d.id.empty());
+    }
+  }
 
   for (const auto& server : cfg::parse_resolv_conf(text))
     require(server.port == 53);

@@ -173,3 +173,33 @@ TEST_CASE("households file: bindings, devices, own profiles, errors", "[config][
     CHECK_THAT(joined(r.errors), Catch::Contains(c.error));
   }
 }
+
+TEST_CASE("household documents from Redis are JSON in the same schema", "[config][profiles]") {
+  auto good = cfg::parse_household_document(
+      R"({"profile": "tom", "time-zone": "Europe/London",
+          "profiles": {"tom": {"base": "9-12", "allow": ["minecraft.net"]}},
+          "devices": {"tablet": {"profile": "under-9", "paused-until": 1700000000}}})",
+      "smith");
+  INFO(joined(good.errors));
+  REQUIRE(good.households.size() == 1);
+  CHECK(good.households[0].id == "smith");
+  CHECK(good.households[0].profile == "tom");
+  CHECK(good.households[0].devices.at(0).paused_until == 1'700'000'000);
+
+  struct Case {
+    const char* json;
+    const char* error;
+  };
+  const std::vector<Case> bad = {
+      {R"({"profile": "tom",)", "yaml syntax error"},
+      {R"({"profile": ["x"]})", "household smith.profile"},
+      {R"({"colour": "red"})", "household smith.colour: unknown key"},
+      {R"("just a string")", "household smith"},
+  };
+  for (const Case& c : bad) {
+    CAPTURE(c.json);
+    auto r = cfg::parse_household_document(c.json, "smith");
+    CHECK(r.households.empty());
+    CHECK_THAT(joined(r.errors), Catch::Contains(c.error));
+  }
+}
