@@ -115,6 +115,10 @@ struct HouseholdsResult {
 /// Parses a households file (`households: {id: {...}}`). Pure; never throws.
 HouseholdsResult parse_households(std::string_view yaml_text);
 
+/// The households file for `households`, as YAML that parse_households reads back to the same
+/// values (what the embedded store writes when households are edited at run time).
+std::string render_households(const std::vector<HouseholdConfig>& households);
+
 /// Parses one household document as Redis holds it (JSON, which is YAML too) for household
 /// `id`. Pure; never throws; `errors` set means nothing of it is used.
 HouseholdsResult parse_household_document(std::string_view json_text, const std::string& id);

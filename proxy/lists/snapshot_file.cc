@@ -9,6 +9,8 @@
 #include <cstring>
 #include <filesystem>
 
+#include "proxy/fs/atomic_file.h"
+
 namespace shelter::proxy::lists {
 namespace {
 
@@ -87,31 +89,8 @@ SnapshotFile read_snapshot_file(const std::string& path) {
 }
 
 std::string write_snapshot_file(const std::string& path, const std::vector<std::uint8_t>& image) {
-  std::filesystem::path target(path);
-  std::filesystem::path dir = target.has_parent_path() ? target.parent_path() : ".";
-  // Appended piece by piece: GCC 12 at -O3 mistakes `"." + name + "..."` for an overlap.
-  std::string hidden = ".";
-  hidden += target.filename().string();
-  hidden += ".XXXXXX";
-  std::string temp = (dir / hidden).string();
-  Fd file{::mkstemp(temp.data())};
-  if (file.fd < 0) return errno_text("cannot create a temporary file like", temp);
-  auto fail = [&](const std::string& what) {
-    std::string error = errno_text(what, temp);
-    ::unlink(temp.c_str());
-    return error;
-  };
-  for (std::size_t done = 0; done < image.size();) {
-    ssize_t n = ::write(file.fd, image.data() + done, image.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return fail("cannot write");
-    done += static_cast<std::size_t>(n);
-  }
-  if (::fchmod(file.fd, 0644) != 0 || ::fsync(file.fd) != 0) return fail("cannot sync");
-  if (::rename(temp.c_str(), path.c_str()) != 0) return fail("cannot rename into place");
-  Fd directory{::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
-  if (directory.fd >= 0) ::fsync(directory.fd);
-  return {};
+  return fs::write_file_atomically(path,
+                                   {reinterpret_cast<const char*>(image.data()), image.size()});
 }
 
 }  // namespace shelter::proxy::lists
