@@ -75,6 +75,7 @@ struct RedisDirectory::Control {
 RedisDirectory::RedisDirectory(const config::RedisConfig& config,
                                std::shared_ptr<const ProfileBook> book)
     : config_(config),
+      schema_key_(config.key_prefix + ":schema"),
       household_key_(config.key_prefix + ":v1:household:"),
       bindings_key_(config.key_prefix + ":v1:bindings"),
       channel_(config.key_prefix + ":v1:changes"),
@@ -166,7 +167,27 @@ void RedisDirectory::set_book(std::shared_ptr<const ProfileBook> book) {
 
 // Every binding, read afresh into a new table that replaces the old one whole: bindings
 // removed while this node was away must go too.
+// The data's schema version (docs/redis-schema.md): missing or "1" is what this node reads.
+// Another version is refused whole, so that no household is misread: every binding is
+// dropped and every client gets the default profile until node and data agree.
+asio::awaitable<bool> RedisDirectory::schema_understood() {
+  redis::Result r = co_await control_->client->command("GET", schema_key_);
+  if (!r.ok() || r.reply().type != redis::ReplyType::string || r.reply().text == "1") {
+    co_return true;
+  }
+  log_error("redis: the data is schema version '" + r.reply().text.substr(0, 16) +
+            "' and this shelterd reads version 1: every client gets the default profile");
+  {
+    std::unique_lock lock(bindings_mutex_);
+    bindings_ = policy::SubscriberBindings{};
+  }
+  forget_all();
+  counters_.bindings.store(0, std::memory_order_relaxed);
+  co_return false;
+}
+
 asio::awaitable<void> RedisDirectory::reload_bindings() {
+  if (!co_await schema_understood()) co_return;
   redis::Client& client = *control_->client;
   policy::SubscriberBindings fresh;
   std::string cursor = "0";

@@ -73,11 +73,13 @@ class RedisDirectory final : public Directory {
              std::uint64_t epoch) const;
   void handle_message(std::string_view message);
   boost::asio::awaitable<void> reload_bindings();
+  boost::asio::awaitable<bool> schema_understood();
   boost::asio::awaitable<void> reload_binding(std::string field);
   std::shared_ptr<const Household> compile(const std::string& household,
                                            std::string_view document) const;
 
   config::RedisConfig config_;
+  std::string schema_key_;     // "<prefix>:schema"
   std::string household_key_;  // "<prefix>:v1:household:"
   std::string bindings_key_;   // "<prefix>:v1:bindings"
   std::string channel_;        // "<prefix>:v1:changes"

@@ -152,6 +152,16 @@ def check_missed_messages(t, redis, nodes):
                       if "redis" in l or "household" in l))
 
 
+def check_schema_version(t, redis, nodes):
+    redis.pipe([["MULTI"], ["SET", "shelter:schema", "2"],
+                ["PUBLISH", PREFIX + "changes", "all"], ["EXEC"]])
+    for label, d in nodes:
+        took = wait_until(lambda: answer(d, "social.test", SMITH) == [FORWARDED], 5.0)
+        t.check(took is not None and "schema version '2'" in d.log(),
+                f"{label}: data of an unknown schema version is refused whole (default profile)",
+                d.log_tail(4))
+
+
 def body(t):
     up = FakeUpstream().start()
     for name in NAMES:
@@ -170,6 +180,7 @@ def body(t):
             check_redis_down(t, redis, nodes)
             check_redis_back(t, redis, nodes)
             check_missed_messages(t, redis, nodes)
+            check_schema_version(t, redis, nodes)
         with t.shelterd(merge_password(cfg, "wrong")) as d:
             t.check(d.wait_for("WRONGPASS|invalid password|NOAUTH|AUTH", 0, 5.0) is not None,
                     "a wrong password is reported", d.log_tail(5))
