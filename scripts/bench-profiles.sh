@@ -21,37 +21,10 @@ trap cleanup EXIT
 UPSTREAM_PORT=25453 SHELTER_PORT=25400 REDIS_PORT=25479
 ticks=$(getconf CLK_TCK)
 
-# --- upstream: nsd answering *.bench.test ----------------------------------------------
-cat > "$work/bench.test.zone" <<ZONE
-\$ORIGIN bench.test.
-\$TTL 3600
-@ IN SOA ns.bench.test. host.bench.test. 1 3600 600 86400 300
-@ IN NS ns.bench.test.
-ns IN A 127.0.0.1
-* IN A 192.0.2.1
-ZONE
-cat > "$work/nsd.conf" <<CONF
-server:
-  ip-address: 127.0.0.1
-  port: $UPSTREAM_PORT
-  username: ""
-  chroot: ""
-  zonesdir: "$work"
-  pidfile: "$work/nsd.pid"
-  zonelistfile: "$work/zone.list"
-  xfrdfile: "$work/xfrd.state"
-  database: ""
-  server-count: 1
-  verbosity: 0
-  rrl-ratelimit: 0
-remote-control:
-  control-enable: no
-zone:
-  name: bench.test
-  zonefile: bench.test.zone
-CONF
-taskset -c 1 nsd -d -c "$work/nsd.conf" 2>"$work/nsd.log" &
-pids+=($!)
+# --- upstream: nsd with a wildcard zone --------------------------------------------------
+# shellcheck source=lib/nsd-upstream.sh
+source "$root/scripts/lib/nsd-upstream.sh"
+start_nsd_upstream "$work" "$UPSTREAM_PORT"
 
 # --- Redis with the households ---------------------------------------------------------
 taskset -c 1 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \

@@ -9,21 +9,9 @@
 #include <cstring>
 #include <filesystem>
 
+#include "proxy/fs/unique_fd.h"
+
 namespace shelter::proxy::fs {
-namespace {
-
-std::string errno_text(const std::string& what, const std::string& path) {
-  return what + " '" + path + "': " + std::strerror(errno);
-}
-
-struct Fd {
-  int fd = -1;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-
-}  // namespace
 
 std::string write_file_atomically(const std::string& path, std::span<const char> bytes,
                                   mode_t mode) {
@@ -34,7 +22,7 @@ std::string write_file_atomically(const std::string& path, std::span<const char>
   hidden += target.filename().string();
   hidden += ".XXXXXX";
   std::string temp = (dir / hidden).string();
-  Fd file{::mkstemp(temp.data())};
+  UniqueFd file{::mkstemp(temp.data())};
   if (file.fd < 0) return errno_text("cannot create a temporary file like", temp);
   auto fail = [&](const std::string& what) {
     std::string error = errno_text(what, temp);
@@ -49,7 +37,7 @@ std::string write_file_atomically(const std::string& path, std::span<const char>
   }
   if (::fchmod(file.fd, mode) != 0 || ::fsync(file.fd) != 0) return fail("cannot sync");
   if (::rename(temp.c_str(), path.c_str()) != 0) return fail("cannot rename into place");
-  Fd directory{::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
+  UniqueFd directory{::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
   if (directory.fd >= 0) ::fsync(directory.fd);
   return {};
 }

@@ -10,22 +10,11 @@
 #include <filesystem>
 
 #include "proxy/fs/atomic_file.h"
+#include "proxy/fs/unique_fd.h"
 
 namespace shelter::proxy::lists {
-namespace {
-
-std::string errno_text(const std::string& what, const std::string& path) {
-  return what + " '" + path + "': " + std::strerror(errno);
-}
-
-struct Fd {
-  int fd = -1;
-  ~Fd() {
-    if (fd >= 0) ::close(fd);
-  }
-};
-
-}  // namespace
+using fs::errno_text;
+using Fd = fs::UniqueFd;
 
 bool file_identity(const std::string& path, std::int64_t& modified_unix, std::uint64_t& inode) {
   struct stat st {};

@@ -230,6 +230,16 @@ def kdig(port, name, qtype="A", *opts, server="127.0.0.1"):
     return dig(port, name, qtype, *opts, server=server, tool="kdig")
 
 
+def wait_until(predicate, timeout, step=0.01):
+    """Seconds until predicate() held, polling every `step`; None on timeout."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if predicate():
+            return time.monotonic() - start
+        time.sleep(step)
+    return None
+
+
 # --- curl and metrics ---------------------------------------------------------------------
 
 

@@ -8,7 +8,7 @@ import tempfile
 import time
 
 from fake_upstream import FakeUpstream
-from harness import BLOCK_V4, Suite, base_config, dig
+from harness import BLOCK_V4, Suite, base_config, dig, wait_until
 from redis_server import RedisServer, Sentinel, TestCertificates
 
 FORWARDED = "198.51.100.7"
@@ -32,15 +32,6 @@ def seed(redis):
 def social(d):
     r = dig(d.port, "social.test", "A", "-b", SMITH)
     return r.data("A") or [r.status]
-
-
-def wait_until(predicate, timeout):
-    start = time.monotonic()
-    while time.monotonic() - start < timeout:
-        if predicate():
-            return time.monotonic() - start
-        time.sleep(0.02)
-    return None
 
 
 def config(up, redis_section):

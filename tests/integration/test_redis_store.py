@@ -9,7 +9,8 @@ import json
 import time
 
 from fake_upstream import FakeUpstream
-from harness import BLOCK_V4, Suite, base_config, dig, http_get, metric, parse_metrics
+from harness import (BLOCK_V4, Suite, base_config, dig, http_get, metric, parse_metrics,
+                     wait_until)
 from redis_server import RedisServer
 
 FORWARDED = "198.51.100.7"
@@ -51,16 +52,6 @@ def config(up, redis):
 def answer(d, name, source, *opts):
     r = dig(d.port, name, "A", "-b", source, *opts)
     return r.data("A") or [r.status]
-
-
-def wait_until(predicate, timeout):
-    """Seconds until predicate() held, polling every 10 ms; None on timeout."""
-    start = time.monotonic()
-    while time.monotonic() - start < timeout:
-        if predicate():
-            return time.monotonic() - start
-        time.sleep(0.01)
-    return None
 
 
 def check_reads(t, nodes):
