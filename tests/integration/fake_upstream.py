@@ -45,6 +45,7 @@ class FakeUpstream:
         self.rules, self.default = {}, default
         self.counts = collections.Counter()   # (name, qtype name, "udp"|"tcp") -> n
         self.queries = []                     # (name as sent, qtype, transport, edns size, id)
+        self.option_codes = set()             # EDNS option codes seen in any query
         self.udp_ports = []                   # (name as sent, source port) of each UDP query
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -129,6 +130,7 @@ class FakeUpstream:
         with self._lock:
             self.counts[(name.lower(), w.TYPE_NAMES.get(qtype, str(qtype)), transport)] += 1
             self.queries.append((name, qtype, transport, q.edns_size, q.id))
+            self.option_codes.update(code for code, _ in q.edns_options)
         rule = self._rule(name)
         return None if rule.drop else (rule, q, self.respond(q, rule))
 

@@ -149,6 +149,15 @@ def check_ttl_at_edge(t, d, opens_at):
             f"answer TTL ends at the window's edge ({left}s away, upstream TTL 300)", r)
 
 
+def check_options_stripped(t, d, up):
+    before = up.count("open.test")
+    dig(d.port, "open.test", "A", "-b", TRUSTED, "+subnet=10.1.2.0/24",
+        f"+ednsopt=65001:{TABLET_MAC}", "+ednsopt=65074:" + b"cpe-jones".hex(), "+nocookie")
+    t.check(up.count("open.test") == before + 1 and not up.option_codes & {8, 65001, 65073, 65074},
+            "client identification options never travel upstream (privacy)",
+            f"option codes seen upstream: {sorted(up.option_codes)}")
+
+
 def check_metrics(t, d):
     status, _, body = http_get(d.admin_port, "/metrics")
     m = parse_metrics(body)
@@ -189,6 +198,7 @@ def body(t):
             check_profile_rules(t, d)
             check_safe_search(t, d, up)
             check_ttl_at_edge(t, d, opens_at)
+            check_options_stripped(t, d, up)
             check_metrics(t, d)
     finally:
         up.stop()

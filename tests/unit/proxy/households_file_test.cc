@@ -98,7 +98,8 @@ TEST_CASE("render_households reads back to the same households", "[profiles]") {
 )";
   const std::string rendered = cfg::render_households(parse(full));
   CHECK(cfg::render_households(parse(rendered)) == rendered);
-  const cfg::ProfileConfig& p = parse(rendered)[0].profiles.at(0);
+  const std::vector<cfg::HouseholdConfig> reread = parse(rendered);
+  const cfg::ProfileConfig& p = reread.at(0).profiles.at(0);
   CHECK(p.allow.urls.at(0).second == "/@crashcourse");
   CHECK(p.schedules.at(1).window.end_minute == 18 * 60 + 30);
   CHECK(p.schedules.at(0).window.days == 0b1001111);
