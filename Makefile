@@ -51,6 +51,7 @@ bench: build
 	bash scripts/bench-profiles.sh $(BUILD)
 	$(BUILD)/tests/bench/blocklist_bench --benchmark_min_time=0.5
 	$(BUILD)/tests/bench/schedule_bench --benchmark_min_time=0.5
+	$(BUILD)/tests/bench/profiles_bench --benchmark_min_time=0.5
 	$(BUILD)/tests/bench/forwarder_bench
 
 format:

@@ -5,6 +5,7 @@
 
 #include <memory>
 #include <string_view>
+#include <unordered_map>
 
 #include "policy/identify.h"
 #include "proxy/profiles/household.h"
@@ -51,7 +52,14 @@ class EmbeddedDirectory final : public Directory {
 
  private:
   policy::SubscriberBindings bindings_;
-  std::map<std::string, std::shared_ptr<const Household>, std::less<>> households_;
+  // Hashed, not ordered: with 100,000 households a tree walk is some twenty cache misses a
+  // query (measured: 2.6 us against 0.5 us, tests/bench/profiles_bench.cc).
+  struct Hash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, std::shared_ptr<const Household>, Hash, std::equal_to<>>
+      households_;
 };
 
 /// What a (re)load produces for subscribers: the profiles and the directory.

@@ -61,8 +61,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (result.config) check_config(*result.config);
 
   // The same bytes as a households file and as a household document from Redis.
-  for (const auto& households : {cfg::parse_households(text),
-                                 cfg::parse_household_document(text, "fuzz")}) {
+  for (const auto& households :
+       {cfg::parse_households(text), cfg::parse_household_document(text, "fuzz")}) {
     require(households.errors.empty() || households.households.empty());
     for (const auto& h : households.households) {
       require(!h.id.empty());
