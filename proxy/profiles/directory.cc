@@ -14,7 +14,7 @@ std::shared_ptr<const EmbeddedDirectory> EmbeddedDirectory::build(
     std::vector<std::string>& errors) {
   auto directory = std::make_shared<EmbeddedDirectory>();
   for (const config::HouseholdConfig& spec : households) {
-    if (directory->households_.count(spec.id) != 0) {
+    if (directory->households_.find(spec.id) != nullptr) {
       errors.push_back(spec.key_path + ": household '" + spec.id + "' is defined twice");
       continue;
     }
@@ -26,16 +26,16 @@ std::shared_ptr<const EmbeddedDirectory> EmbeddedDirectory::build(
       }
     }
     bind_household(spec, directory->bindings_);
-    if (auto h = compile_household(spec, book, errors)) directory->households_.emplace(spec.id, h);
+    if (auto h = compile_household(spec, book, errors)) directory->households_.insert(spec.id, h);
   }
   if (!errors.empty()) return nullptr;
   return directory;
 }
 
 Found EmbeddedDirectory::find(std::string_view household) const {
-  auto it = households_.find(household);
-  if (it == households_.end()) return {};
-  return {Found::Status::hit, it->second};
+  const std::shared_ptr<const Household>* h = households_.find(household);
+  if (h == nullptr) return {};
+  return {Found::Status::hit, h->get(), nullptr};
 }
 
 Subscribers load_subscribers(const config::Config& config, policy::CategoryRegistry& registry,

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "policy/flat_map.h"
 #include "policy/identify.h"
 #include "proxy/profiles/household.h"
 
@@ -20,7 +21,11 @@ struct Found {
     pending,  ///< not in memory: the caller may fetch it (Redis), else use the default
   };
   Status status = Status::absent;
-  std::shared_ptr<const Household> household;
+  /// Valid while the directory lives, or while `keep_alive` does when it is set (a store whose
+  /// entries can go at any moment shares them; the embedded store's live as long as it does,
+  /// and sharing would cost a cache miss and an atomic add a query).
+  const Household* household = nullptr;
+  std::shared_ptr<const Household> keep_alive;
 };
 
 class Directory {
@@ -52,14 +57,12 @@ class EmbeddedDirectory final : public Directory {
 
  private:
   policy::SubscriberBindings bindings_;
-  // Hashed, not ordered: with 100,000 households a tree walk is some twenty cache misses a
-  // query (measured: 2.6 us against 0.5 us, tests/bench/profiles_bench.cc).
+  // Flat, not ordered or chained: with 100,000 households a tree walk is some twenty cache
+  // misses a query and a chained hash four or five (tests/bench/profiles_bench.cc).
   struct Hash {
-    using is_transparent = void;
     std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
   };
-  std::unordered_map<std::string, std::shared_ptr<const Household>, Hash, std::equal_to<>>
-      households_;
+  policy::FlatMap<std::string, std::shared_ptr<const Household>, Hash> households_;
 };
 
 /// What a (re)load produces for subscribers: the profiles and the directory.

@@ -94,9 +94,9 @@ policy::Identity RedisDirectory::identify(const policy::ClientFacts& facts,
 Found RedisDirectory::find(std::string_view household) const {
   std::shared_lock lock(cache_mutex_);
   auto it = cache_.find(std::string(household));
-  if (it == cache_.end()) return {Found::Status::pending, nullptr};
-  if (!it->second) return {Found::Status::absent, nullptr};
-  return {Found::Status::hit, it->second};
+  if (it == cache_.end()) return {Found::Status::pending, nullptr, nullptr};
+  if (!it->second) return {Found::Status::absent, nullptr, nullptr};
+  return {Found::Status::hit, it->second.get(), it->second};
 }
 
 std::shared_ptr<const Household> RedisDirectory::compile(const std::string& household,

@@ -200,8 +200,8 @@ bool find_subject(const policy::ClientFacts& facts, QueryContext& context, Forwa
     lookup = Lookup::absent;
   }
   context.metrics.household_lookups[static_cast<std::size_t>(lookup)].add();
-  household = std::move(found.household);
-  if (household) subject = household->subject(identity.subscriber->device);
+  household = std::move(found.keep_alive);
+  if (found.household) subject = found.household->subject(identity.subscriber->device);
   return true;
 }
 
