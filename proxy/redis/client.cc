@@ -29,18 +29,6 @@ struct Pending {
   std::optional<Result> result;
 };
 
-// The sentinels as plain servers, for the +switch-master subscription.
-Settings sentinel_watch_settings(const Settings& s) {
-  Settings w = s;
-  w.servers = s.sentinel.sentinels;
-  w.user = s.sentinel.user;
-  w.password = s.sentinel.password;
-  w.database = 0;
-  w.sentinel = {};
-  w.prefer_replica = false;
-  return w;
-}
-
 }  // namespace
 
 const char* to_string(ErrorKind kind) {

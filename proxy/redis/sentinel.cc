@@ -71,4 +71,15 @@ bool role_is(const Reply& role_reply, std::string_view role) {
          role_reply.elements[0].is_text(role);
 }
 
+Settings sentinel_watch_settings(const Settings& s) {
+  Settings w = s;
+  w.servers = s.sentinel.sentinels;
+  w.user = s.sentinel.user;
+  w.password = s.sentinel.password;
+  w.database = 0;
+  w.sentinel = {};
+  w.prefer_replica = false;
+  return w;
+}
+
 }  // namespace shelter::proxy::redis

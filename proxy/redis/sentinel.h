@@ -8,6 +8,7 @@
 
 #include "proxy/config/address.h"
 #include "proxy/redis/resp.h"
+#include "proxy/redis/settings.h"
 
 namespace shelter::proxy::redis {
 
@@ -26,6 +27,9 @@ struct SwitchMaster {
   config::Endpoint from, to;
 };
 std::optional<SwitchMaster> parse_switch_master(std::string_view message);
+
+/// The sentinels as plain servers, for a +switch-master subscription.
+Settings sentinel_watch_settings(const Settings& s);
 
 /// ROLE's reply names `role` ("master", "slave", "sentinel") as its first element.
 bool role_is(const Reply& role_reply, std::string_view role);

@@ -8,6 +8,7 @@
 
 #include "proxy/log.h"
 #include "proxy/redis/reconnect.h"
+#include "proxy/redis/sentinel.h"
 
 namespace shelter::proxy::redis {
 namespace {
@@ -44,6 +45,7 @@ struct Subscriber::State {
 
   using Ptr = std::shared_ptr<State>;
   void drop(const std::string& why);
+  void switch_master(std::string_view message);
   bool handle(const Reply& reply);
   asio::awaitable<bool> wait(std::chrono::milliseconds d);
   static asio::awaitable<void> run(Ptr s);
@@ -56,6 +58,7 @@ struct Subscriber::State {
   std::vector<std::string> channels;
   MessageHandler on_message;
   std::function<void()> on_subscribed;
+  std::unique_ptr<Subscriber> watcher;  // +switch-master, with Sentinel
   bool started = false;
   // The current connection, while `open`.
   bool open = false;
@@ -75,6 +78,16 @@ void Subscriber::State::drop(const std::string& why) {
     log_warn(link.name() + ": connection to " + server.to_string() + " dropped: " + why);
   stream->close();
   keepalive.cancel();
+}
+
+// A failover: the old primary goes on serving subscriptions (it becomes a replica, and
+// PUBLISH reaches replicas), but this connection belongs with the new one.
+void Subscriber::State::switch_master(std::string_view message) {
+  std::optional<SwitchMaster> sw = parse_switch_master(message);
+  const Settings& settings = link.settings();
+  if (!sw || sw->master_name != settings.sentinel.master_name) return;
+  if (open && (settings.prefer_replica || server != sw->to)) drop("the primary changed");
+  link.wake();
 }
 
 // Anything that is not a push of the subscribe protocol means the connection is not what we
@@ -181,6 +194,17 @@ void Subscriber::start() {
   if (state_->started || state_->link.stopped()) return;
   state_->started = true;
   asio::co_spawn(state_->executor, State::run(state_), log_exception{"redis subscriber"});
+  const Settings& settings = state_->link.settings();
+  if (settings.sentinel.sentinels.empty()) return;
+  std::weak_ptr<State> weak = state_;
+  state_->watcher = std::make_unique<Subscriber>(
+      state_->executor, sentinel_watch_settings(settings),
+      std::vector<std::string>{"+switch-master"},
+      [weak](std::string_view, std::string_view message) {
+        if (auto s = weak.lock()) s->switch_master(message);
+      },
+      state_->link.name() + " sentinel watch");
+  state_->watcher->start();
 }
 
 void Subscriber::stop() {
@@ -188,6 +212,7 @@ void Subscriber::stop() {
   if (s.link.stopped()) return;
   s.link.stop();
   s.drop("");  // handlers are only called while the connection is open
+  if (s.watcher) s.watcher->stop();
 }
 
 void Subscriber::on_subscribed(std::function<void()> hook) {

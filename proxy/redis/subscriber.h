@@ -1,6 +1,7 @@
 #pragma once
 // A Redis connection in SUBSCRIBE mode, for invalidation messages ("profile 42 changed").
-// Same Settings, Sentinel handling and reconnection as Client (the code is shared).
+// Same Settings, Sentinel handling (+switch-master included) and reconnection as Client (the
+// code is shared).
 //
 // Pub/sub is fire-and-forget: what is published while we are disconnected is lost. So after
 // every (re)subscription the owner is told (on_subscribed) and must treat everything it cached

@@ -75,6 +75,8 @@ def check_sentinel(t, up):
             t.check(took is not None,
                     f"after the failover shelterd follows the new primary "
                     f"({'never' if took is None else f'{took:.1f} s'})", d.log_tail(8))
+            t.check("redis changes: connection" in d.log() and "the primary changed" in d.log(),
+                    "the changes subscription moves to the new primary too", d.log_tail(8))
     finally:
         sentinel.stop()
         replica.stop()
