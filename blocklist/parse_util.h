@@ -1,6 +1,8 @@
 #pragma once
 // Helpers shared by every list parser: line splitting, trimming, quoting untrusted text for
-// messages, and the bookkeeping of a ParseSummary. Internal to blocklist/.
+// messages, and the bookkeeping of a ParseSummary. For blocklist/'s parsers and the text
+// parsers of policy/ (time-zone rules, schedule days), which depend on blocklist anyway;
+// nothing outside those two.
 
 #include <cstddef>
 #include <string>
