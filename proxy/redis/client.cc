@@ -203,17 +203,8 @@ void Client::start() {
   if (state_->started || state_->link.stopped()) return;
   state_->started = true;
   asio::co_spawn(state_->executor, State::run(state_), log_exception{"redis client"});
-  const Settings& settings = state_->link.settings();
-  if (settings.sentinel.sentinels.empty()) return;
-  std::weak_ptr<State> weak = state_;
-  state_->watcher = std::make_unique<Subscriber>(
-      state_->executor, sentinel_watch_settings(settings),
-      std::vector<std::string>{"+switch-master"},
-      [weak](std::string_view, std::string_view message) {
-        if (auto s = weak.lock()) s->switch_master(message);
-      },
-      "redis sentinel watch");
-  state_->watcher->start();
+  state_->watcher = watch_switch_master(state_->executor, state_->link.settings(), state_,
+                                        &State::switch_master, "redis sentinel watch");
 }
 
 void Client::stop() {

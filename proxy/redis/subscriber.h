@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "proxy/redis/result.h"
+#include "proxy/redis/sentinel.h"
 #include "proxy/redis/settings.h"
 
 namespace shelter::proxy::redis {
@@ -48,5 +49,26 @@ class Subscriber {
   struct State;
   std::shared_ptr<State> state_;
 };
+
+/// A started subscription to the sentinels' +switch-master announcements for `settings`
+/// (null without Sentinel). `on_switch` gets each announcement's text while `owner` lives.
+template <typename Owner>
+std::unique_ptr<Subscriber> watch_switch_master(boost::asio::any_io_executor executor,
+                                                const Settings& settings,
+                                                const std::shared_ptr<Owner>& owner,
+                                                void (Owner::*on_switch)(std::string_view),
+                                                std::string name) {
+  if (settings.sentinel.sentinels.empty()) return nullptr;
+  std::weak_ptr<Owner> weak = owner;
+  auto watcher = std::make_unique<Subscriber>(
+      std::move(executor), sentinel_watch_settings(settings),
+      std::vector<std::string>{"+switch-master"},
+      [weak, on_switch](std::string_view, std::string_view message) {
+        if (auto o = weak.lock()) ((*o).*on_switch)(message);
+      },
+      std::move(name));
+  watcher->start();
+  return watcher;
+}
 
 }  // namespace shelter::proxy::redis
