@@ -34,26 +34,38 @@ namespace {
 
 namespace asio = boost::asio;
 
-// Reads the household with the worker's connection, waiting at most `wait`: a slow Redis
-// costs a query the default profile, never a late answer. The read goes on after the wait and
-// fills the cache for the next query.
-asio::awaitable<void> fetch_with_deadline(asio::io_context& io, redis::Client& client,
-                                          std::shared_ptr<const profiles::RedisDirectory> store,
-                                          std::string household, std::chrono::milliseconds wait) {
-  auto timer = std::make_shared<asio::steady_timer>(io, wait);
-  asio::co_spawn(
-      io,
-      [](std::shared_ptr<const profiles::RedisDirectory> store, redis::Client& client,
-         std::string household,
-         std::shared_ptr<asio::steady_timer> timer) -> asio::awaitable<void> {
-        co_await store->fetch(client, std::move(household));
-        timer->cancel();
-      }(store, client, std::move(household), timer),
-      asio::detached);
-  co_await timer->async_wait(asio::as_tuple(asio::use_awaitable));
+// One read of a household from Redis; the map entry goes when it is done, whether or not the
+// queries waiting for it have given up.
+asio::awaitable<void> read_household(std::shared_ptr<const profiles::RedisDirectory> store,
+                                     redis::Client& client, std::string household,
+                                     std::shared_ptr<asio::steady_timer> done,
+                                     WorkerCore::Fetches& fetches) {
+  co_await store->fetch(client, household);
+  fetches.erase(household);
+  done->cancel();
 }
 
 }  // namespace
+
+// Reads the household with the worker's connection, waiting at most `wait`: a slow Redis
+// costs a query the default profile, never a late answer. The read goes on after the wait and
+// fills the cache for the next query. Queries for a household already being read wait for
+// that read instead of sending another (a household's devices ask at once after a change).
+asio::awaitable<void> WorkerCore::fetch_with_deadline(
+    std::shared_ptr<const profiles::RedisDirectory> store, std::string household,
+    std::chrono::milliseconds wait) {
+  std::shared_ptr<asio::steady_timer> done;
+  if (auto it = fetches.find(household); it != fetches.end()) {
+    done = it->second;
+  } else {
+    done = std::make_shared<asio::steady_timer>(io, wait);
+    fetches.emplace(household, done);
+    asio::co_spawn(io,
+                   read_household(std::move(store), *redis, std::move(household), done, fetches),
+                   asio::detached);
+  }
+  co_await done->async_wait(asio::as_tuple(asio::use_awaitable));
+}
 
 asio::awaitable<std::optional<std::vector<std::uint8_t>>> WorkerCore::answer_after_fetch(
     std::vector<std::uint8_t> packet, config::Address client, bool over_tcp,
@@ -62,7 +74,7 @@ asio::awaitable<std::optional<std::vector<std::uint8_t>>> WorkerCore::answer_aft
   auto store = std::dynamic_pointer_cast<const profiles::RedisDirectory>(runtime->subscribers);
   if (store && redis) {
     ++in_flight;
-    co_await fetch_with_deadline(io, *redis, store, std::move(household),
+    co_await fetch_with_deadline(store, std::move(household),
                                  runtime->config->redis.lookup_timeout);
     --in_flight;
   }

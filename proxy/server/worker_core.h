@@ -4,11 +4,13 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "proxy/dns/cache.h"
@@ -17,6 +19,10 @@
 #include "proxy/server/query_pipeline.h"
 #include "proxy/server/runtime.h"
 #include "proxy/upstream/forwarder.h"
+
+namespace shelter::proxy::profiles {
+class RedisDirectory;
+}  // namespace shelter::proxy::profiles
 
 namespace shelter::proxy::server {
 
@@ -48,6 +54,13 @@ struct WorkerCore {
   upstream::Forwarder forwarder;
   /// This worker's own Redis connection, when households live in Redis.
   std::unique_ptr<redis::Client> redis;
+  /// Household reads in flight, each with the timer its waiters wait on (cancelled when done).
+  using Fetches = std::unordered_map<std::string, std::shared_ptr<boost::asio::steady_timer>>;
+  Fetches fetches;
+  /// Reads a household (or joins the read in flight), waiting at most `wait`.
+  boost::asio::awaitable<void> fetch_with_deadline(
+      std::shared_ptr<const profiles::RedisDirectory> store, std::string household,
+      std::chrono::milliseconds wait);
   /// Queries waiting for an upstream; a stopping worker waits for them to drain.
   std::size_t in_flight = 0;
 };

@@ -6,7 +6,11 @@ killed mid-run (service goes on from the cache and the default profile; legal li
 apply) and restarted (the nodes reconnect, resubscribe and read everything again), and a change
 whose message a node missed."""
 import json
+import socket
+import threading
 import time
+
+import dnswire as w
 
 from fake_upstream import FakeUpstream
 from harness import (BLOCK_V4, Suite, base_config, dig, http_get, metric, parse_metrics,
@@ -15,7 +19,7 @@ from redis_server import RedisServer
 
 FORWARDED = "198.51.100.7"
 PASSWORD = "s3cret-for-tests"
-SMITH, JONES, LATER, RARE = "127.0.0.2", "127.0.0.3", "127.0.0.9", "127.0.0.6"
+SMITH, JONES, LATER, RARE, CROWD = "127.0.0.2", "127.0.0.3", "127.0.0.9", "127.0.0.6", "127.0.0.7"
 PREFIX = "shelter:v1:"
 
 LISTS = [
@@ -36,8 +40,10 @@ def seed(redis):
          json.dumps({"profile": "9-12", "devices": {"tablet": {"profile": "under-9"}}})],
         ["SET", PREFIX + "household:jones", json.dumps({"profile": "adult"})],
         ["SET", PREFIX + "household:rare", json.dumps({"profile": "adult"})],
+        ["SET", PREFIX + "household:crowd", json.dumps({"profile": "adult"})],
         ["HSET", PREFIX + "bindings", f"addr:{SMITH}/32", "smith", f"addr:{JONES}/32", "jones",
-         "mac:02:00:5e:10:00:01", "smith/tablet", f"addr:{RARE}/32", "rare"],
+         "mac:02:00:5e:10:00:01", "smith/tablet", f"addr:{RARE}/32", "rare",
+         f"addr:{CROWD}/32", "crowd"],
     ])
 
 
@@ -46,7 +52,7 @@ def config(up, redis):
         "default-profile": "public-wifi", "store": "redis",
         "trust": {"mac-from": ["127.0.0.1/32"]},
     }, redis={"servers": [f"127.0.0.1:{redis.port}"], "password": PASSWORD,
-              "lookup-timeout": "300ms", "connect-timeout": "300ms"})
+              "lookup-timeout": "1s", "connect-timeout": "300ms", "command-timeout": "1s"})
 
 
 def answer(d, name, source, *opts):
@@ -86,6 +92,42 @@ def check_propagation(t, redis, nodes):
     for label, d in nodes:
         took = wait_until(lambda: answer(d, "casino.test", LATER) == [BLOCK_V4], 3.0)
         t.check(took is not None, f"{label}: a deleted binding is gone")
+
+
+def check_reads_coalesced(t, redis, nodes):
+    """Redis slow, and a burst of queries from one household that is not in memory: they wait
+    for one read per worker thread instead of sending one each."""
+    d = nodes[0][1]
+
+    def reads():
+        m = parse_metrics(http_get(d.admin_port, "/metrics")[2])
+        return (metric(m, "shelter_redis_households_fetched_total") +
+                metric(m, "shelter_redis_fetch_failures_total"))
+
+    before = reads()
+    sleeper = threading.Thread(target=redis.cli, args=("DEBUG", "SLEEP", "0.2"))
+    sleeper.start()
+    time.sleep(0.05)  # redis-cli has started and Redis sleeps
+    sockets = []
+    for i in range(16):  # a burst, microseconds apart, each from its own source port
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.bind((CROWD, 0))
+        s.settimeout(2.0)
+        s.sendto(w.make_query("casino.test", mid=i + 1), ("127.0.0.1", d.port))
+        sockets.append(s)
+    answered = 0
+    for s in sockets:
+        try:
+            reply = w.parse(s.recv(4096))
+            answered += any(rr.rdata == bytes([198, 51, 100, 7]) for rr in reply.answer)
+        except (socket.timeout, w.WireError):
+            pass
+        s.close()
+    sleeper.join()
+    t.check(answered == 16, "a burst of 16 queries from a household not in memory, Redis slow: "
+            f"all answered with its profile ({answered})")
+    t.check(reads() - before <= 2,
+            f"...after one read per worker thread, not one per query ({reads() - before:.0f})")
 
 
 def check_redis_down(t, redis, nodes):
@@ -164,10 +206,11 @@ def body(t):
         with t.shelterd(cfg) as a, t.shelterd(cfg) as b:
             nodes = [("node A", a), ("node B", b)]
             for label, d in nodes:
-                t.check(d.wait_for("redis: 4 bindings read", 0, 5.0) is not None,
+                t.check(d.wait_for("redis: 5 bindings read", 0, 5.0) is not None,
                         f"{label}: bindings read from Redis at start", d.log_tail(5))
             check_reads(t, nodes)
             check_propagation(t, redis, nodes)
+            check_reads_coalesced(t, redis, nodes)
             check_redis_down(t, redis, nodes)
             check_redis_back(t, redis, nodes)
             check_missed_messages(t, redis, nodes)
