@@ -216,7 +216,7 @@ Step build_rewrite_answer(dns::Bytes packet, const dns::Query& query, bool over_
   if (!dns::append_cname_chain(out, *plan.rewrite, target_answer, config.blocking.ttl)) {
     return reply_error(packet, query, Rcode::servfail, Outcome::servfail, out, context);
   }
-  if (plan.max_ttl != ForwardPlan{}.max_ttl) dns::cap_ttls(out, plan.max_ttl);
+  if (plan.max_ttl != ForwardPlan::kNoCap) dns::cap_ttls(out, plan.max_ttl);
   finish_for_client(out, query, over_tcp, config);
   context.metrics.response(Outcome::rewritten);
   return Step::reply;
@@ -318,7 +318,7 @@ Step answer_locally(dns::Bytes packet, const config::Address& client, bool over_
     context.metrics.cache_hits.add();
     bool failure = (dns::read_u16(&out[dns::kOffFlags]) & dns::kRcodeMask) ==
                    static_cast<std::uint16_t>(Rcode::servfail);
-    if (plan.max_ttl != ForwardPlan{}.max_ttl) dns::cap_ttls(out, plan.max_ttl);
+    if (plan.max_ttl != ForwardPlan::kNoCap) dns::cap_ttls(out, plan.max_ttl);
     finish_for_client(out, query, over_tcp, config);
     context.metrics.response(failure ? Outcome::servfail : Outcome::cache_hit);
     return Step::reply;
@@ -352,7 +352,7 @@ void answer_from_upstream(dns::Bytes packet, const dns::Query& query, bool over_
     return;
   }
   context.cache.insert(query, out, upstream.parsed, context.now);
-  if (plan.max_ttl != ForwardPlan{}.max_ttl) dns::cap_ttls(out, plan.max_ttl);
+  if (plan.max_ttl != ForwardPlan::kNoCap) dns::cap_ttls(out, plan.max_ttl);
   finish_for_client(out, query, over_tcp, config);
   context.metrics.response(Outcome::forwarded);
 }

@@ -33,7 +33,8 @@ struct QueryContext {
 struct ForwardPlan {
   /// The answer must not be cached by the client past this many seconds: a schedule edge or
   /// the end of a pause is that near.
-  std::uint32_t max_ttl = std::numeric_limits<std::uint32_t>::max();
+  static constexpr std::uint32_t kNoCap = std::numeric_limits<std::uint32_t>::max();
+  std::uint32_t max_ttl = kNoCap;
   /// Safe search: the question to ask upstream instead (the engine's safe endpoint); the
   /// client gets a CNAME to it and its records.
   std::optional<dns::Query> rewrite;
