@@ -11,6 +11,8 @@
 #include <unordered_set>
 #include <vector>
 
+#include "policy/string_hash.h"
+
 namespace shelter::policy {
 
 class EntrySet {
@@ -32,12 +34,8 @@ class EntrySet {
   std::size_t size() const;
 
  private:
-  struct Hash {
-    using is_transparent = void;
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  std::unordered_set<std::string, Hash, std::equal_to<>> domains_;
-  std::unordered_map<std::string, std::vector<std::string>, Hash, std::equal_to<>> pages_;
+  std::unordered_set<std::string, StringHash, std::equal_to<>> domains_;
+  std::unordered_map<std::string, std::vector<std::string>, StringHash, std::equal_to<>> pages_;
 };
 
 }  // namespace shelter::policy

@@ -1,6 +1,7 @@
 #include "policy/identify.h"
 
 #include <algorithm>
+#include <cstdio>
 
 namespace shelter::policy {
 namespace {
@@ -13,6 +14,13 @@ int hex_value(char c) {
 }
 
 }  // namespace
+
+std::string format_mac(const MacAddress& mac) {
+  char text[18];
+  std::snprintf(text, sizeof text, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3],
+                mac[4], mac[5]);
+  return text;
+}
 
 std::optional<MacAddress> parse_mac(std::string_view text) {
   if (text.size() != 17) return std::nullopt;

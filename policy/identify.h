@@ -20,6 +20,8 @@ using MacAddress = std::array<std::uint8_t, 6>;
 
 /// "02:00:5e:10:00:01" (':' or '-' between the bytes, hex digits of either case).
 std::optional<MacAddress> parse_mac(std::string_view text);
+/// "02:00:5e:10:00:01": lower case, colons; parse_mac reads it back.
+std::string format_mac(const MacAddress& mac);
 
 /// What one query says about its sender. `mac`, `cpe_id` and `client_subnet` come from EDNS
 /// options (dns::read_client_options) and are claims: identify() believes them only from the

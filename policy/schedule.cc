@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdio>
 #include <limits>
 
 #include "blocklist/parse_util.h"
@@ -74,12 +75,13 @@ std::int64_t find_until(const Window& w, const TimeZone& zone, std::int64_t now,
   }
 }
 
+constexpr std::array<std::string_view, 7> kDayNames = {
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"};
+
 // A day name, "mon" or "monday": 0 = Monday ... 6 = Sunday.
 std::optional<unsigned> day_index(std::string_view word) {
-  static constexpr std::array<std::string_view, 7> kNames = {
-      "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"};
-  for (unsigned i = 0; i < kNames.size(); ++i) {
-    if (iequals(word, kNames[i]) || iequals(word, kNames[i].substr(0, 3))) return i;
+  for (unsigned i = 0; i < kDayNames.size(); ++i) {
+    if (iequals(word, kDayNames[i]) || iequals(word, kDayNames[i].substr(0, 3))) return i;
   }
   return std::nullopt;
 }
@@ -119,6 +121,22 @@ WindowTiming window_timing(const ScheduleWindow& window, const TimeZone& zone,
   const std::int64_t until = find_until(w, zone, now, offset, active);
   // Only after kMaxTime, where every instant counts as kMaxTime, can `until` be in the past.
   return {active, until > now_utc ? until : kNeverChanges};
+}
+
+std::string format_clock_time(std::uint16_t minute) {
+  char text[8];
+  std::snprintf(text, sizeof text, "%02u:%02u", minute / 60u % 24u, minute % 60u);
+  return text;
+}
+
+std::string format_days(std::uint8_t days) {
+  std::string out;
+  for (std::size_t i = 0; i < kDayNames.size(); ++i) {
+    if ((days >> i & 1) == 0) continue;
+    if (!out.empty()) out += ',';
+    out += kDayNames[i].substr(0, 3);
+  }
+  return out;
 }
 
 std::optional<std::uint16_t> parse_clock_time(std::string_view text, std::string& error) {

@@ -57,4 +57,9 @@ std::optional<std::uint16_t> parse_clock_time(std::string_view text, std::string
 /// input.
 std::optional<std::uint8_t> parse_days(std::string_view text, std::string& error);
 
+/// The inverses, as the households file is written back: "21:00"; "mon,tue,sun" (the days in
+/// order, three-letter names, which parse_days reads back to the same set).
+std::string format_clock_time(std::uint16_t minute);
+std::string format_days(std::uint8_t days);
+
 }  // namespace shelter::policy

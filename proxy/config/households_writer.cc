@@ -3,38 +3,12 @@
 #include <yaml-cpp/yaml.h>
 
 #include <array>
-#include <cstdio>
 #include <string>
 
 #include "proxy/config/subscribers.h"
 
 namespace shelter::proxy::config {
 namespace {
-
-constexpr std::array<const char*, 7> kDays = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
-
-std::string days_text(std::uint8_t days) {
-  std::string out;
-  for (std::size_t i = 0; i < kDays.size(); ++i) {
-    if ((days >> i & 1) == 0) continue;
-    if (!out.empty()) out += ',';
-    out += kDays[i];
-  }
-  return out;
-}
-
-std::string clock_text(std::uint16_t minute) {
-  char text[8];
-  std::snprintf(text, sizeof text, "%02u:%02u", minute / 60u % 24u, minute % 60u);
-  return text;
-}
-
-std::string mac_text(const policy::MacAddress& mac) {
-  char text[18];
-  std::snprintf(text, sizeof text, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3],
-                mac[4], mac[5]);
-  return text;
-}
 
 template <typename T, typename Text>
 void list(YAML::Emitter& out, const char* key, const std::vector<T>& items, Text text) {
@@ -70,10 +44,11 @@ void safe_search(YAML::Emitter& out, const policy::SafeSearch& s) {
 void schedule(YAML::Emitter& out, const ScheduleConfig& s) {
   out << YAML::BeginMap;
   out << YAML::Key << "name" << YAML::Value << s.name;
-  out << YAML::Key << "days" << YAML::Value << days_text(s.window.days);
+  out << YAML::Key << "days" << YAML::Value << policy::format_days(s.window.days);
   out << YAML::Key << "from" << YAML::Value << YAML::DoubleQuoted
-      << clock_text(s.window.start_minute);
-  out << YAML::Key << "to" << YAML::Value << YAML::DoubleQuoted << clock_text(s.window.end_minute);
+      << policy::format_clock_time(s.window.start_minute);
+  out << YAML::Key << "to" << YAML::Value << YAML::DoubleQuoted
+      << policy::format_clock_time(s.window.end_minute);
   strings(out, "block", s.block);
   entries(out, "allow", s.allow);
   out << YAML::EndMap;
@@ -100,7 +75,7 @@ void profile(YAML::Emitter& out, const ProfileConfig& p) {
 void bindings(YAML::Emitter& out, const std::vector<Cidr>& addresses,
               const std::vector<policy::MacAddress>& macs) {
   list(out, "addresses", addresses, [](const Cidr& c) { return c.to_string(); });
-  list(out, "macs", macs, mac_text);
+  list(out, "macs", macs, policy::format_mac);
 }
 
 void household(YAML::Emitter& out, const HouseholdConfig& h) {

@@ -9,6 +9,7 @@
 
 #include "policy/flat_map.h"
 #include "policy/identify.h"
+#include "policy/string_hash.h"
 #include "proxy/profiles/household.h"
 
 namespace shelter::proxy::profiles {
@@ -59,10 +60,7 @@ class EmbeddedDirectory final : public Directory {
   policy::SubscriberBindings bindings_;
   // Flat, not ordered or chained: with 100,000 households a tree walk is some twenty cache
   // misses a query and a chained hash four or five (tests/bench/profiles_bench.cc).
-  struct Hash {
-    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  policy::FlatMap<std::string, std::shared_ptr<const Household>, Hash> households_;
+  policy::FlatMap<std::string, std::shared_ptr<const Household>, policy::StringHash> households_;
 };
 
 /// What a (re)load produces for subscribers: the profiles and the directory.

@@ -93,7 +93,7 @@ policy::Identity RedisDirectory::identify(const policy::ClientFacts& facts,
 
 Found RedisDirectory::find(std::string_view household) const {
   std::shared_lock lock(cache_mutex_);
-  auto it = cache_.find(std::string(household));
+  auto it = cache_.find(household);  // transparent: no string built per query
   if (it == cache_.end()) return {Found::Status::pending, nullptr, nullptr};
   if (!it->second) return {Found::Status::absent, nullptr, nullptr};
   return {Found::Status::hit, it->second.get(), it->second};

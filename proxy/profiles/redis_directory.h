@@ -17,6 +17,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "policy/string_hash.h"
 #include "proxy/profiles/directory.h"
 
 namespace shelter::proxy::redis {
@@ -89,7 +90,9 @@ class RedisDirectory final : public Directory {
 
   mutable std::shared_mutex cache_mutex_;
   // Null state: the store has no document for the household (the default profile applies).
-  mutable std::unordered_map<std::string, std::shared_ptr<const Household>> cache_;
+  mutable std::unordered_map<std::string, std::shared_ptr<const Household>, policy::StringHash,
+                             std::equal_to<>>
+      cache_;
   // Raised by every invalidation; a fetch that began before one does not cache its result.
   mutable std::atomic<std::uint64_t> epoch_{0};
   std::shared_ptr<const ProfileBook> book_;  // under cache_mutex_

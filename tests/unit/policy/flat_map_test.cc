@@ -7,19 +7,12 @@
 
 #include "policy/flat_map.h"
 #include "policy/prefix_map.h"
+#include "policy/string_hash.h"
 
 namespace policy = shelter::policy;
 
-namespace {
-
-struct StringHash {
-  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
-
-}  // namespace
-
 TEST_CASE("FlatMap behaves as a map under random edits", "[policy]") {
-  policy::FlatMap<std::string, int, StringHash> flat;
+  policy::FlatMap<std::string, int, policy::StringHash> flat;
   std::unordered_map<std::string, int> reference;
   std::mt19937 rng(42);
   for (int step = 0; step < 200'000; ++step) {
