@@ -156,6 +156,18 @@ class SnapshotBuilder {
   /// Shorthand for a domain-level block of `normalised_domain` and everything below it.
   void add_domain(std::uint32_t list_index, std::string_view normalised_domain);
 
+  /// Where the rules of one list start, so that a list found unfit after it was fed can be
+  /// taken back whole (its last good version is fed instead). Categories first seen after
+  /// the mark stay declared; they are harmless without rules.
+  struct Mark {
+    std::uint32_t list = 0;
+    std::uint64_t list_rules = 0;
+    std::size_t hosts = 0, paths = 0, domains = 0, urls = 0, locals = 0;
+  };
+  Mark mark(std::uint32_t list_index) const;
+  /// Removes every rule added since `mark` (which must be the latest mark still in use).
+  void rollback(const Mark& mark);
+
   /// Builds the image; `built_unix` is recorded in it. The builder is left empty.
   /// `seed` keys the hash (pass a random value; tests pass a fixed one).
   std::vector<std::uint8_t> build_image(std::int64_t built_unix, std::uint64_t seed);

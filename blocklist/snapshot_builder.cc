@@ -164,6 +164,27 @@ bool SnapshotBuilder::add(std::uint32_t list_index, const Rule& rule) {
   return true;
 }
 
+SnapshotBuilder::Mark SnapshotBuilder::mark(std::uint32_t list_index) const {
+  const State& s = *state_;
+  return Mark{.list = list_index,
+              .list_rules = s.lists.at(list_index).rules,
+              .hosts = s.hosts.size(),
+              .paths = s.paths.size(),
+              .domains = s.domains.size(),
+              .urls = s.urls.size(),
+              .locals = s.locals.size()};
+}
+
+void SnapshotBuilder::rollback(const Mark& mark) {
+  State& s = *state_;
+  s.lists.at(mark.list).rules = mark.list_rules;
+  s.hosts.resize(mark.hosts);
+  s.paths.resize(mark.paths);
+  s.domains.resize(mark.domains);
+  s.urls.resize(mark.urls);
+  s.locals.resize(mark.locals);
+}
+
 std::vector<std::uint8_t> SnapshotBuilder::build_image(std::int64_t built_unix,
                                                        std::uint64_t seed) {
   std::unique_ptr<State> state = std::exchange(state_, std::make_unique<State>());

@@ -2,12 +2,15 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
+#include <array>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <csignal>
 #include <ctime>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <system_error>
 #include <thread>
@@ -15,13 +18,16 @@
 
 #include "proxy/admin/admin_server.h"
 #include "proxy/config/loader.h"
+#include "proxy/lists/list_keeper.h"
 #include "proxy/lists/list_loader.h"
+#include "proxy/lists/readiness.h"
 #include "proxy/lists/snapshot_file.h"
 #include "proxy/log.h"
 #include "proxy/metrics/metrics.h"
 #include "proxy/profiles/redis_directory.h"
 #include "proxy/server/runtime.h"
 #include "proxy/server/worker.h"
+#include "proxy/upstream/health_board.h"
 
 namespace shelter::proxy {
 namespace {
@@ -74,7 +80,8 @@ std::vector<config::Endpoint> upstreams_of(const config::Config& config,
   return servers;
 }
 
-LoadOutcome load_everything(const DaemonOptions& options, policy::CategoryRegistry& categories) {
+LoadOutcome load_everything(const DaemonOptions& options, policy::CategoryRegistry& categories,
+                            lists::ListKeeper& keeper, const lists::LoadedLists* running) {
   LoadOutcome outcome;
   config::LoadResult parsed = options.config_path ? config::load_config_file(*options.config_path)
                                                   : config::embedded_defaults();
@@ -88,7 +95,9 @@ LoadOutcome load_everything(const DaemonOptions& options, policy::CategoryRegist
   loaded.config = std::make_shared<const config::Config>(std::move(*parsed.config));
   loaded.subscribers = profiles::load_subscribers(*loaded.config, categories, outcome.errors);
   if (!outcome.errors.empty()) return outcome;
-  lists::ListLoadResult lists = lists::load_configured_lists(*loaded.config, unix_now());
+  keeper.remember_files(*loaded.config);
+  lists::ListLoadResult lists = lists::load_configured_lists(
+      *loaded.config, keeper.context(*loaded.config, running, unix_now()));
   if (!lists.lists) {
     outcome.errors = std::move(lists.errors);
     return outcome;
@@ -101,14 +110,8 @@ LoadOutcome load_everything(const DaemonOptions& options, policy::CategoryRegist
 }
 
 std::string describe(const Loaded& loaded) {
-  const blocklist::Snapshot& snapshot = *loaded.lists->snapshot;
-  std::string text =
-      std::to_string(loaded.lists->gauges.size()) + " lists (" +
-      std::to_string(snapshot.domain_rule_count()) + " domain entries, " +
-      std::to_string(snapshot.url_rule_count()) + " URL entries" +
-      (loaded.lists->snapshot_path.empty() ? ""
-                                           : ", from snapshot " + loaded.lists->snapshot_path) +
-      "), " + std::to_string(loaded.upstreams.size()) + " upstreams";
+  std::string text = lists::describe_lists(*loaded.lists) + ", " +
+                     std::to_string(loaded.upstreams.size()) + " upstreams";
   if (const auto* embedded =
           dynamic_cast<const profiles::EmbeddedDirectory*>(loaded.subscribers.directory.get())) {
     text += ", " + std::to_string(embedded->size()) + " households";
@@ -139,12 +142,72 @@ void warn_restart_only(const config::Config& before, const config::Config& after
   }
 }
 
+// Logs the start and end of upstream trouble: each resolver going down or coming back (at most
+// once a minute each), and an outage of every resolver with its length.
+class UpstreamWatch {
+ public:
+  void check(const std::vector<upstream::HealthBoard::Entry>& now) {
+    const auto clock = std::chrono::steady_clock::now();
+    std::size_t up = 0;
+    for (const auto& entry : now) {
+      up += entry.up ? 1 : 0;
+      const std::string name = entry.server.to_string();
+      auto [it, fresh] = state_.try_emplace(name, State{entry.up, {}});
+      if (fresh || it->second.up == entry.up) continue;
+      it->second.up = entry.up;
+      if (clock - it->second.last_logged < kQuiet) continue;
+      it->second.last_logged = clock;
+      if (entry.up) {
+        log_info("upstream " + name + ": answering again");
+      } else {
+        log_warn("upstream " + name + ": down (" +
+                 std::to_string(upstream::HealthBoard::kFailuresToDown) +
+                 " failed queries in a row); the others are tried first");
+      }
+    }
+    const bool outage = !now.empty() && up == 0;
+    if (outage && !outage_) {
+      outage_since_ = clock;
+      log_error(
+          "upstream: outage: no upstream resolver answers; names that are not blocked "
+          "get SERVFAIL");
+    } else if (!outage && outage_) {
+      const auto seconds =
+          std::chrono::duration_cast<std::chrono::seconds>(clock - outage_since_).count();
+      log_info("upstream: outage over after " + std::to_string(seconds) + " s");
+    }
+    outage_ = outage;
+  }
+
+ private:
+  static constexpr auto kQuiet = std::chrono::seconds(60);
+  struct State {
+    bool up = true;
+    std::chrono::steady_clock::time_point last_logged;
+  };
+  std::map<std::string, State> state_;
+  bool outage_ = false;
+  std::chrono::steady_clock::time_point outage_since_;
+};
+
+// A legal list with no good version is never run silently empty: shelterd does not start.
+std::vector<std::string> missing_legal_lists(const lists::LoadedLists& loaded) {
+  std::vector<std::string> out;
+  for (const lists::ListStatus& list : loaded.lists) {
+    if (list.legal && !list.in_force) {
+      out.push_back("legal list '" + list.id +
+                    "': " + std::string(lists::result_name(list.result)) + ": " + list.reason);
+    }
+  }
+  return out;
+}
+
 class Daemon {
  public:
   explicit Daemon(DaemonOptions options) : options_(std::move(options)) {}
 
   int run() {
-    LoadOutcome outcome = load_everything(options_, categories_);
+    LoadOutcome outcome = load_everything(options_, categories_, keeper_, nullptr);
     if (!outcome.loaded) {
       for (const std::string& e : outcome.errors)
         log_error(e);
@@ -155,8 +218,22 @@ class Daemon {
     set_log_level(level_of(loaded.config->logging.level));
     for (const std::string& w : loaded.warnings)
       log_warn(w);
+    if (auto missing = missing_legal_lists(*loaded.lists); !missing.empty()) {
+      for (const std::string& m : missing)
+        log_error(m);
+      log_error(
+          "shelterd: not started: a legal list has no good version (neither its file nor "
+          "a last good copy in the state directory); see docs/list-updates.md");
+      return 1;
+    }
+    if (lists::state_directory_of(*loaded.config).empty() && !loaded.config->lists.empty()) {
+      log_warn(
+          "list-updates.state-directory is not set: last good lists are kept in memory "
+          "only, so a restart with a broken list file has nothing to fall back on");
+    }
     raise_descriptor_limit();
     publish(loaded);
+    keeper_.commit(*loaded.lists, unix_now());
     const std::string description = describe(loaded);
     // The runtime holds the lists now; keeping them here too would pin the first snapshot in
     // memory for the life of the process, through every later reload.
@@ -172,6 +249,8 @@ class Daemon {
     asio::signal_set signals(control_, SIGHUP, SIGTERM, SIGINT);
     wait_for_signal(signals);
     watch_snapshot_file();
+    watch_list_files();
+    watch_health();
 
     std::vector<std::thread> threads;
     for (auto& worker : workers_)
@@ -202,7 +281,6 @@ class Daemon {
 
   void publish(Loaded& loaded) {
     adopt_redis_store(loaded.subscribers);
-    gauges_ = loaded.lists->gauges;
     list_memory_ = loaded.lists->snapshot->image_bytes();
     runtime_.publish(server::make_runtime(loaded.config, loaded.lists, loaded.upstreams,
                                           loaded.subscribers, slots_));
@@ -213,7 +291,7 @@ class Daemon {
         config.threads != 0 ? config.threads : std::max(1u, std::thread::hardware_concurrency());
     cache_ = std::make_unique<dns::SharedResponseCache>(server::cache_limits(config.cache));
     for (std::size_t i = 0; i < count; ++i) {
-      workers_.push_back(std::make_unique<server::Worker>(runtime_, *cache_));
+      workers_.push_back(std::make_unique<server::Worker>(runtime_, *cache_, &upstream_health_));
     }
     for (const config::Endpoint& endpoint : config.dns.listen) {
       // The first worker binds (and learns the port when it was 0); the others share it.
@@ -238,9 +316,30 @@ class Daemon {
     admin::AdminHandlers handlers{
         .metrics = [this] { return render_metrics(); },
         .healthy = [this] { return runtime_.current() != nullptr; },
+        .readiness =
+            [this] {
+              lists::Readiness r = readiness();
+              return admin::ReadyAnswer{r.ready(), std::move(r.json)};
+            },
     };
     admin_ =
         std::make_unique<admin::AdminServer>(control_, *config.admin.listen, std::move(handlers));
+  }
+
+  lists::UpstreamHealth upstream_health(const server::Runtime& runtime,
+                                        std::vector<metrics::UpstreamGauge>* gauges = nullptr) {
+    lists::UpstreamHealth health;
+    for (const auto& entry : upstream_health_.read(runtime.upstreams)) {
+      ++health.total;
+      health.up += entry.up ? 1 : 0;
+      if (gauges) gauges->push_back({entry.server.to_string(), entry.up});
+    }
+    return health;
+  }
+
+  lists::Readiness readiness() {
+    std::shared_ptr<const server::Runtime> current = runtime_.current();
+    return lists::assess_readiness(current->lists->lists, unix_now(), upstream_health(*current));
   }
 
   std::string render_metrics() {
@@ -248,12 +347,19 @@ class Daemon {
     for (const auto& worker : workers_)
       all.push_back(&worker->metrics());
     dns::CacheStats cache = cache_->stats();
-    metrics::SharedGauges shared{.cache_entries = cache_->size(),
+    std::shared_ptr<const server::Runtime> current = runtime_.current();
+    const std::int64_t now = unix_now();
+    metrics::SharedGauges shared{.reloads = reloads_,
+                                 .cache_entries = cache_->size(),
                                  .cache_evictions = cache.evictions,
                                  .cache_memory_bytes = cache_->memory_bytes(),
                                  .list_memory_bytes = list_memory_,
-                                 .now_unix = unix_now(),
+                                 .now_unix = now,
                                  .redis = std::nullopt};
+    const lists::Readiness ready = lists::assess_readiness(
+        current->lists->lists, now, upstream_health(*current, &shared.upstreams));
+    shared.ready = ready.ready();
+    shared.degraded = ready.state == lists::ReadyState::degraded;
     if (redis_store_) {
       const profiles::RedisStoreCounters& c = redis_store_->counters();
       shared.redis = metrics::RedisGauges{.subscribed = redis_store_->subscribed(),
@@ -265,7 +371,7 @@ class Daemon {
                                           .bindings = c.bindings.load(),
                                           .households = c.households.load()};
     }
-    return metrics::render_prometheus(all, slots_, gauges_, shared);
+    return metrics::render_prometheus(all, slots_, keeper_.gauges(*current->lists, now), shared);
   }
 
   void wait_for_signal(asio::signal_set& signals) {
@@ -278,6 +384,8 @@ class Daemon {
       }
       log_info("shelterd: stopping (signal " + std::to_string(signal) + ")");
       snapshot_timer_.cancel();
+      list_timer_.cancel();
+      health_timer_.cancel();
       if (admin_) admin_->close();
       if (redis_store_) redis_store_->stop();
       for (auto& worker : workers_)
@@ -285,23 +393,68 @@ class Daemon {
     });
   }
 
+  enum ReloadResult { kReloadOk, kReloadPartial, kReloadFailed };
+
   void reload() {
-    LoadOutcome outcome = load_everything(options_, categories_);
+    std::shared_ptr<const server::Runtime> current = runtime_.current();
+    LoadOutcome outcome = load_everything(options_, categories_, keeper_, current->lists.get());
     if (!outcome.loaded) {
       std::string reasons;
       for (const std::string& e : outcome.errors)
         reasons += "\n  " + e;
+      ++reloads_[kReloadFailed];
+      if (std::any_of(outcome.errors.begin(), outcome.errors.end(),
+                      [](const std::string& e) { return e.starts_with("snapshot.path"); })) {
+        keeper_.count_snapshot_refusal(*current->lists);
+      }
       log_error("reload: failed, keeping the running configuration and lists:" + reasons);
       return;
     }
     Loaded& loaded = *outcome.loaded;
     for (const std::string& w : loaded.warnings)
       log_warn(w);
-    warn_restart_only(*runtime_.current()->config, *loaded.config);
+    warn_restart_only(*current->config, *loaded.config);
     set_log_level(level_of(loaded.config->logging.level));
     publish(loaded);
-    log_info("reload: ok: " + describe(loaded));
+    keeper_.commit(*loaded.lists, unix_now());
+    const bool partial = loaded.lists->refused() > 0;
+    ++reloads_[partial ? kReloadPartial : kReloadOk];
+    log_info(std::string(partial ? "reload: partial: " : "reload: ok: ") + describe(loaded));
     if (!watching_snapshot_) watch_snapshot_file();
+    if (!watching_lists_) watch_list_files();
+  }
+
+  // Lists read again with the configuration in force, when their files (or the compiled
+  // snapshot) changed on disk: no signal needed.
+  void reload_lists(const std::string& trigger) {
+    std::shared_ptr<const server::Runtime> current = runtime_.current();
+    keeper_.remember_files(*current->config);
+    auto started = std::chrono::steady_clock::now();
+    lists::ListLoadResult fresh = lists::load_configured_lists(
+        *current->config, keeper_.context(*current->config, current->lists.get(), unix_now()));
+    auto took = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - started);
+    if (!fresh.lists) {
+      ++reloads_[kReloadFailed];
+      keeper_.count_snapshot_refusal(*current->lists);
+      for (const std::string& e : fresh.errors)
+        log_error(trigger + ": new file rejected, keeping the running lists: " + e);
+      return;
+    }
+    for (const std::string& w : fresh.lists->warnings)
+      log_warn(w);
+    Loaded loaded{current->config,
+                  std::move(fresh.lists),
+                  current->upstreams,
+                  {},
+                  {current->profiles, current->subscribers}};
+    publish(loaded);
+    keeper_.commit(*loaded.lists, unix_now());
+    const bool partial = loaded.lists->refused() > 0;
+    ++reloads_[partial ? kReloadPartial : kReloadOk];
+    log_info(trigger + (partial ? ": partial" : ": swapped in") + " (read and checked in " +
+             std::to_string(took.count() / 1000) + "." + std::to_string(took.count() / 100 % 10) +
+             " ms): " + describe(loaded));
   }
 
   // A compiled snapshot that shelter-compile replaces (rename) is swapped in without a
@@ -332,37 +485,56 @@ class Daemon {
         (mtime == rejected_mtime_ && inode == rejected_inode_)) {
       return;
     }
-    auto started = std::chrono::steady_clock::now();
-    lists::ListLoadResult fresh = lists::load_configured_lists(*current->config, unix_now());
-    auto took = std::chrono::duration_cast<std::chrono::microseconds>(
-        std::chrono::steady_clock::now() - started);
-    if (!fresh.lists) {
-      rejected_mtime_ = mtime;  // say it once, not every interval
-      rejected_inode_ = inode;
-      for (const std::string& e : fresh.errors)
-        log_error("snapshot: new file rejected, keeping the running lists: " + e);
-      return;
-    }
-    Loaded loaded{current->config,
-                  std::move(fresh.lists),
-                  current->upstreams,
-                  {},
-                  {current->profiles, current->subscribers}};
-    publish(loaded);
-    log_info("snapshot: swapped in (read and checked in " + std::to_string(took.count() / 1000) +
-             "." + std::to_string(took.count() / 100 % 10) + " ms): " + describe(loaded));
+    rejected_mtime_ = mtime;  // a refused file is said once, not every interval
+    rejected_inode_ = inode;
+    reload_lists("snapshot");
+  }
+
+  // List files replaced (or rewritten) on disk are read again once they stop changing.
+  void watch_list_files() {
+    const config::Config& config = *runtime_.current()->config;
+    auto interval = config.list_updates.check_interval;
+    watching_lists_ =
+        config.snapshot.path.empty() && !config.lists.empty() && interval.count() != 0;
+    if (!watching_lists_) return;
+    list_timer_.expires_after(interval);
+    list_timer_.async_wait([this](boost::system::error_code ec) {
+      if (ec) return;
+      if (keeper_.files_settled_after_change(*runtime_.current()->config)) {
+        reload_lists("lists");
+      }
+      watch_list_files();
+    });
+  }
+
+  // Once a second: upstream outages and stale lists, said in the log as they start and end.
+  void watch_health() {
+    health_timer_.expires_after(std::chrono::seconds(1));
+    health_timer_.async_wait([this](boost::system::error_code ec) {
+      if (ec) return;
+      std::shared_ptr<const server::Runtime> current = runtime_.current();
+      upstream_watch_.check(upstream_health_.read(current->upstreams));
+      keeper_.check_staleness(*current->lists, unix_now());
+      watch_health();
+    });
   }
 
   DaemonOptions options_;
   asio::io_context control_{1};
   asio::steady_timer snapshot_timer_{control_};
+  asio::steady_timer list_timer_{control_};
+  asio::steady_timer health_timer_{control_};
   bool watching_snapshot_ = false;
+  bool watching_lists_ = false;
   std::int64_t rejected_mtime_ = 0;
   std::uint64_t rejected_inode_ = 0;
   server::RuntimeHolder runtime_;
   policy::CategoryRegistry categories_;  // category names -> ids, for the life of the process
   metrics::CategorySlots slots_;
-  std::vector<metrics::ListGauge> gauges_;  // read and written on the control thread only
+  lists::ListKeeper keeper_;  // control thread only
+  std::array<std::uint64_t, 3> reloads_{};
+  upstream::HealthBoard upstream_health_;
+  UpstreamWatch upstream_watch_;
   std::uint64_t list_memory_ = 0;
   std::unique_ptr<dns::SharedResponseCache> cache_;  // before the workers that use it
   std::vector<std::unique_ptr<server::Worker>> workers_;
@@ -375,7 +547,8 @@ class Daemon {
 
 int check_config(const DaemonOptions& options) {
   policy::CategoryRegistry categories;
-  LoadOutcome outcome = load_everything(options, categories);
+  lists::ListKeeper keeper;
+  LoadOutcome outcome = load_everything(options, categories, keeper, nullptr);
   if (!outcome.loaded) {
     for (const std::string& e : outcome.errors)
       std::fprintf(stderr, "%s\n", e.c_str());
@@ -384,7 +557,73 @@ int check_config(const DaemonOptions& options) {
   }
   for (const std::string& w : outcome.loaded->warnings)
     std::fprintf(stderr, "warning: %s\n", w.c_str());
+  // A list that a reload would refuse is an error here, so a pre-reload check catches it.
+  int status = 0;
+  for (const lists::ListStatus& list : outcome.loaded->lists->lists) {
+    if (!lists::is_refusal(list.result)) continue;
+    std::fprintf(stderr, "list '%s': %s: %s%s\n", list.id.c_str(),
+                 std::string(lists::result_name(list.result)).c_str(), list.reason.c_str(),
+                 list.serving_last_good ? " (shelterd would keep its last good version)" : "");
+    status = 1;
+  }
+  if (status != 0) {
+    std::fprintf(stderr, "configuration ok, but lists were refused: %s\n",
+                 describe(*outcome.loaded).c_str());
+    return status;
+  }
   std::printf("configuration ok: %s\n", describe(*outcome.loaded).c_str());
+  return 0;
+}
+
+int accept_list(const DaemonOptions& options, const std::string& id, const std::string& reason) {
+  config::LoadResult parsed = options.config_path ? config::load_config_file(*options.config_path)
+                                                  : config::embedded_defaults();
+  if (!parsed.config) {
+    for (const std::string& e : parsed.errors)
+      std::fprintf(stderr, "%s\n", e.c_str());
+    return 1;
+  }
+  lists::LastGoodStore store(lists::state_directory_of(*parsed.config));
+  if (!store.persistent()) {
+    std::fprintf(stderr,
+                 "shelterd: --accept-list needs list-updates.state-directory: the acceptance is "
+                 "left there for the running shelterd to find\n");
+    return 1;
+  }
+  std::optional<lists::ListVerdictNow> now = lists::check_list_now(*parsed.config, id, store);
+  if (!now) {
+    std::fprintf(stderr, "shelterd: no list '%s' in the configuration\n", id.c_str());
+    return 1;
+  }
+  if (!lists::is_refusal(now->result)) {
+    std::printf("list '%s' is fit as it is (%llu entries): nothing to accept\n", id.c_str(),
+                static_cast<unsigned long long>(now->entries));
+    return 0;
+  }
+  if (!now->acceptable) {
+    std::fprintf(stderr,
+                 "shelterd: list '%s' cannot be accepted: %s: %s (only a shrink or an emptied "
+                 "list can be; fix the file)\n",
+                 id.c_str(), std::string(lists::result_name(now->result)).c_str(),
+                 now->reason.c_str());
+    return 1;
+  }
+  lists::Acceptance acceptance{.list = id,
+                               .fingerprint = now->fingerprint,
+                               .entries = now->entries,
+                               .previous_entries = now->last_good_entries.value_or(0),
+                               .by = lists::current_user(),
+                               .at_unix = unix_now(),
+                               .reason = reason};
+  if (std::string e = store.give_acceptance(acceptance); !e.empty()) {
+    std::fprintf(stderr, "shelterd: %s\n", e.c_str());
+    return 1;
+  }
+  std::printf(
+      "accepted: list '%s' as it is now (%s), by %s. Reload shelterd (SIGHUP, "
+      "systemctl reload) to put it in force; the acceptance holds for this version of "
+      "the file only and is used once.\n",
+      id.c_str(), now->reason.c_str(), acceptance.by.c_str());
   return 0;
 }
 

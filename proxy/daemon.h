@@ -14,6 +14,10 @@ struct DaemonOptions {
 /// Loads configuration and lists and reports what it found; starts nothing. Exit status.
 int check_config(const DaemonOptions& options);
 
+/// Records the operator's acceptance of list `id` as its file is now (a shrink or an emptied
+/// list the checks refuse), for the running shelterd's next reload. Exit status.
+int accept_list(const DaemonOptions& options, const std::string& id, const std::string& reason);
+
 /// Runs shelterd in the foreground until SIGTERM or SIGINT. Exit status.
 int run_daemon(const DaemonOptions& options);
 

@@ -10,6 +10,7 @@
 namespace {
 
 constexpr const char* kUsage = R"(Usage: shelterd [--config FILE] [--check-config]
+       shelterd [--config FILE] --accept-list ID [--reason TEXT]
 
 Shelter: a network-level child-protection filter (filtering DNS resolver).
 
@@ -18,7 +19,12 @@ Options:
                    are used: DNS on 127.0.0.1:5300 and [::1]:5300, admin on 127.0.0.1:9300,
                    upstreams from /etc/resolv.conf, and demo lists under shelter.test
   --check-config   load and validate the configuration and every list, then exit
-                   (status 0 when valid; errors name the key and line)
+                   (status 0 when valid; errors name the key and line; status 1 when a
+                   list would be refused)
+  --accept-list ID accept list ID as its file is now, although the checks refuse it (a
+                   large shrink, or emptied on purpose): recorded with your name and the time
+                   in the state directory, used once by the next reload (docs/list-updates.md)
+  --reason TEXT    why, for the audit log (with --accept-list)
   --version        print the version and exit
   --help           print this help and exit
 
@@ -31,6 +37,8 @@ SIGTERM and SIGINT drain queries in flight and stop.
 int main(int argc, char** argv) {
   shelter::proxy::DaemonOptions options;
   bool check = false;
+  std::string accept;
+  std::string reason;
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
     if (arg == "--help" || arg == "-h") {
@@ -43,6 +51,10 @@ int main(int argc, char** argv) {
     }
     if (arg == "--check-config") {
       check = true;
+    } else if (arg == "--accept-list" && i + 1 < argc) {
+      accept = argv[++i];
+    } else if (arg == "--reason" && i + 1 < argc) {
+      reason = argv[++i];
     } else if (arg == "--config" && i + 1 < argc) {
       options.config_path = argv[++i];
     } else if (arg.starts_with("--config=")) {
@@ -52,5 +64,6 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
+  if (!accept.empty()) return shelter::proxy::accept_list(options, accept, reason);
   return check ? shelter::proxy::check_config(options) : shelter::proxy::run_daemon(options);
 }

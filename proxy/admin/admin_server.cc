@@ -43,9 +43,15 @@ http::response<http::string_body> respond(const http::request<http::empty_body>&
     bool healthy = handlers.healthy();
     response.result(healthy ? http::status::ok : http::status::service_unavailable);
     response.body() = healthy ? "ok\n" : "unhealthy\n";
+  } else if (request.target() == "/readyz" && handlers.readiness) {
+    ReadyAnswer answer = handlers.readiness();
+    response.result(answer.ready ? http::status::ok : http::status::service_unavailable);
+    response.set(http::field::content_type, "application/json");
+    response.set(http::field::cache_control, "no-store");
+    response.body() = std::move(answer.json);
   } else {
     response.result(http::status::not_found);
-    response.body() = "not found: try /metrics or /healthz\n";
+    response.body() = "not found: try /metrics, /healthz or /readyz\n";
   }
   response.prepare_payload();
   return response;

@@ -1,6 +1,7 @@
 #pragma once
-// The admin HTTP listener: GET /metrics (Prometheus text format) and GET /healthz. Loopback by
-// default; it carries no secrets, but it should not be reachable from subscriber networks.
+// The admin HTTP listener: GET /metrics (Prometheus text format), GET /healthz (the process is
+// alive) and GET /readyz (it filters as configured; JSON). Loopback by default; it carries no
+// secrets, but it should not be reachable from subscriber networks.
 
 #include <functional>
 #include <memory>
@@ -14,9 +15,16 @@ class io_context;
 
 namespace shelter::proxy::admin {
 
+/// The /readyz answer: 200 when ready, else 503, with a JSON body saying why.
+struct ReadyAnswer {
+  bool ready = true;
+  std::string json;
+};
+
 struct AdminHandlers {
   std::function<std::string()> metrics;  ///< the /metrics body
-  std::function<bool()> healthy;         ///< /healthz answers 200 "ok" when true, else 503
+  std::function<bool()> healthy;         ///< /healthz (alive) answers 200 "ok" when true, else 503
+  std::function<ReadyAnswer()> readiness;  ///< /readyz: able to filter as configured
 };
 
 class AdminServer {

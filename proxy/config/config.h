@@ -75,6 +75,11 @@ struct ListConfig {
   bool legal = false;                ///< authority list: always enforced
   std::string authority;
   std::string appeal;  ///< appeal route for this list; defaults to blocking.appeal_url
+  /// This list's own limits (list-updates gives the defaults): the share of malformed lines
+  /// and of lost entries that refuses a new version, and the age past which it is stale.
+  std::optional<double> max_malformed;
+  std::optional<double> max_shrink;
+  std::optional<std::chrono::milliseconds> max_age;
   /// `lists[N]`, and the 1-based line of its `path` in the configuration file (0 when not from
   /// a file), so a list that cannot be read is reported where its path is given.
   std::string key_path;
@@ -96,6 +101,23 @@ struct SnapshotConfig {
   std::chrono::milliseconds check_interval{1000};
 };
 
+/// Fail-safe list updates (docs/list-updates.md): a new version of a list replaces the last
+/// good one only when it passes these checks, and last good versions outlive a restart.
+struct ListUpdatesConfig {
+  /// Where the last good version of each list (or snapshot) is kept. Empty: in memory only,
+  /// so a restart with a broken file has nothing to fall back on.
+  std::string state_directory;
+  /// How often list files are checked for a new version (0: only on SIGHUP).
+  std::chrono::milliseconds check_interval{1000};
+  double max_malformed = 0.03;     ///< share of malformed lines that refuses a list
+  double max_shrink = 0.25;        ///< share of entries an ordinary list may lose at once
+  double max_shrink_legal = 0.10;  ///< the same for legal (authority) lists
+  /// Age of the version in force past which a list is stale (0: never). Authority lists are
+  /// published at least daily, so two days means a missed update and then some.
+  std::chrono::milliseconds max_age{0};
+  std::chrono::milliseconds max_age_legal{std::chrono::hours(48)};
+};
+
 struct AdminConfig {
   std::optional<Endpoint> listen;  ///< /metrics and /healthz; default 127.0.0.1:9300; null = off
 };
@@ -112,6 +134,7 @@ struct Config {
   BlockingConfig blocking;
   std::vector<ListConfig> lists;
   SnapshotConfig snapshot;
+  ListUpdatesConfig list_updates;
   ProxyConfig proxy;
   /// Operator profiles, in file order (each may start from a preset or an earlier one).
   std::vector<ProfileConfig> profiles;

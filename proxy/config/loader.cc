@@ -27,7 +27,14 @@ using namespace detail;
 
 constexpr milliseconds kMinTimeout{10};
 constexpr milliseconds kMaxTimeout{60'000};
-constexpr std::uint32_t kMaxTtl = 604'800;  // one week
+constexpr std::uint32_t kMaxTtl = 604'800;              // one week
+constexpr milliseconds kMaxListAge{90LL * 86'400'000};  // a list older than this is abandoned
+
+Handler optional_percent_into(Ctx& c, std::optional<double>& out, double lo, double hi) {
+  return [&c, &out, lo, hi](const Val& v) {
+    if (const auto x = read_percent(c, v, lo, hi)) out = *x;
+  };
+}
 
 // Sections.
 
@@ -173,6 +180,13 @@ ListConfig read_list(Ctx& c, const Val& v) {
           {"legal", bool_into(c, l.legal)},
           {"authority", string_into(c, l.authority)},
           {"appeal", string_into(c, l.appeal)},
+          {"max-malformed", optional_percent_into(c, l.max_malformed, 0, 100)},
+          {"max-shrink", optional_percent_into(c, l.max_shrink, 0, 100)},
+          {"max-age",
+           [&](const Val& a) {
+             l.max_age = milliseconds{0};
+             duration_into(c, *l.max_age, milliseconds{0}, kMaxListAge)(a);
+           }},
       });
   check_list(c, v, l, has_path, has_entries);
   return l;
@@ -195,6 +209,20 @@ void read_snapshot(Ctx& c, const Val& v, SnapshotConfig& s) {
                {"path", string_into(c, s.path)},
                {"check-interval",
                 duration_into(c, s.check_interval, milliseconds{0}, milliseconds{3'600'000})},
+           });
+}
+
+void read_list_updates(Ctx& c, const Val& v, ListUpdatesConfig& u) {
+  read_map(c, v,
+           {
+               {"state-directory", string_into(c, u.state_directory)},
+               {"check-interval",
+                duration_into(c, u.check_interval, milliseconds{0}, milliseconds{3'600'000})},
+               {"max-malformed", percent_into(c, u.max_malformed, 0, 100)},
+               {"max-shrink", percent_into(c, u.max_shrink, 0, 100)},
+               {"max-shrink-legal", percent_into(c, u.max_shrink_legal, 0, 100)},
+               {"max-age", duration_into(c, u.max_age, milliseconds{0}, kMaxListAge)},
+               {"max-age-legal", duration_into(c, u.max_age_legal, milliseconds{0}, kMaxListAge)},
            });
 }
 
@@ -231,6 +259,7 @@ void read_root(Ctx& c, const Val& root, Config& cfg) {
                {"blocking", [&](const Val& v) { read_blocking(c, v, cfg.blocking); }},
                {"lists", [&](const Val& v) { read_lists(c, v, cfg.lists); }},
                {"snapshot", [&](const Val& v) { read_snapshot(c, v, cfg.snapshot); }},
+               {"list-updates", [&](const Val& v) { read_list_updates(c, v, cfg.list_updates); }},
                {"proxy", [&](const Val& v) { read_proxy(c, v, cfg.proxy); }},
                {"profiles", [&](const Val& v) { read_profiles(c, v, cfg.profiles); }},
                {"subscribers", [&](const Val& v) { read_subscribers(c, v, cfg.subscribers); }},
@@ -400,6 +429,7 @@ LoadResult load_config_file(const std::string& path) {
       resolve_relative(l.path, base);
     resolve_relative(result.config->upstream.resolv_conf, base);
     resolve_relative(result.config->snapshot.path, base);
+    resolve_relative(result.config->list_updates.state_directory, base);
     resolve_relative(result.config->subscribers.file, base);
     for (std::string* file :
          {&result.config->redis.tls_ca_file, &result.config->redis.tls_cert_file,

@@ -34,6 +34,10 @@ bool all_digits(std::string_view s) {
 
 // Range bounds as an operator would write them: "10ms", "60s".
 std::string duration_text(milliseconds d) {
+  if (d.count() != 0 && d.count() % 86'400'000 == 0)
+    return std::to_string(d.count() / 86'400'000) + "d";
+  if (d.count() != 0 && d.count() % 3'600'000 == 0)
+    return std::to_string(d.count() / 3'600'000) + "h";
   if (d.count() != 0 && d.count() % 1000 == 0) return std::to_string(d.count() / 1000) + "s";
   return std::to_string(d.count()) + "ms";
 }
@@ -192,12 +196,12 @@ std::optional<milliseconds> read_duration(Ctx& c, const Val& v, milliseconds lo,
   const std::string_view number = std::string_view(*s).substr(0, split);
   const std::string_view unit = std::string_view(*s).substr(split);
   static constexpr std::pair<std::string_view, std::int64_t> kUnits[] = {
-      {"ms", 1}, {"s", 1'000}, {"m", 60'000}, {"h", 3'600'000}};
+      {"ms", 1}, {"s", 1'000}, {"m", 60'000}, {"h", 3'600'000}, {"d", 86'400'000}};
   const auto u = std::find_if(std::begin(kUnits), std::end(kUnits),
                               [&](const auto& k) { return k.first == unit; });
   if (number.empty() || (u == std::end(kUnits) && !unit.empty())) {
     c.error(v, in_quotes(*s) + " is not a duration",
-            "write a whole number and a unit: ms, s, m or h");
+            "write a whole number and a unit: ms, s, m, h or d");
     return std::nullopt;
   }
   if (unit.empty()) {
@@ -213,6 +217,30 @@ std::optional<milliseconds> read_duration(Ctx& c, const Val& v, milliseconds lo,
     return std::nullopt;
   }
   return d;
+}
+
+std::optional<double> read_percent(Ctx& c, const Val& v, double lo, double hi) {
+  const auto s = read_scalar(c, v, "a percentage such as 10%");
+  if (!s) return std::nullopt;
+  double value = 0;
+  const char* end = s->data() + s->size();
+  const auto [stop, error] = std::from_chars(s->data(), end, value);
+  if (error != std::errc() || stop + 1 != end || *stop != '%' || !(value >= 0)) {
+    c.error(v, in_quotes(*s) + " is not a percentage", "write a number and '%', such as 10%");
+    return std::nullopt;
+  }
+  if (value < lo || value > hi) {
+    c.error(v, printable(*s) + " is out of range " + std::to_string(static_cast<int>(lo)) + "%.." +
+                   std::to_string(static_cast<int>(hi)) + "%");
+    return std::nullopt;
+  }
+  return value / 100.0;
+}
+
+Handler percent_into(Ctx& c, double& out, double lo, double hi) {
+  return [&c, &out, lo, hi](const Val& v) {
+    if (const auto x = read_percent(c, v, lo, hi)) out = *x;
+  };
 }
 
 std::optional<bool> read_bool(Ctx& c, const Val& v) {

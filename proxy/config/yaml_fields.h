@@ -82,6 +82,8 @@ std::optional<std::chrono::milliseconds> read_duration(Ctx& c, const Val& v,
                                                        std::chrono::milliseconds lo,
                                                        std::chrono::milliseconds hi);
 std::optional<bool> read_bool(Ctx& c, const Val& v);
+/// "10%" or "2.5%", within lo..hi per cent; returns the share (0.1, 0.025).
+std::optional<double> read_percent(Ctx& c, const Val& v, double lo, double hi);
 /// One of `names`; returns its index.
 std::optional<std::size_t> read_choice(Ctx& c, const Val& v,
                                        const std::vector<std::string_view>& names);
@@ -115,6 +117,8 @@ Handler uint_into(Ctx& c, T& out, std::uint64_t lo, std::uint64_t hi) {
 Handler duration_into(Ctx& c, std::chrono::milliseconds& out, std::chrono::milliseconds lo,
                       std::chrono::milliseconds hi);
 Handler bool_into(Ctx& c, bool& out);
+/// A percentage (read_percent) stored as a share.
+Handler percent_into(Ctx& c, double& out, double lo, double hi);
 Handler string_into(Ctx& c, std::string& out);  ///< non-empty string
 Handler choice_into(Ctx& c, std::string& out, std::vector<std::string_view> names);
 /// A list of endpoints replacing `out`; duplicates are errors.

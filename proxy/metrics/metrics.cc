@@ -123,6 +123,72 @@ std::vector<std::string> CategorySlots::names() const {
   return names_;
 }
 
+namespace {
+
+void render_list_gauges(Writer& w, const std::vector<ListGauge>& lists) {
+  w.help("shelter_list_entries", "gauge", "Entries in force from each list.");
+  for (const ListGauge& l : lists) {
+    w.sample("shelter_list_entries", label("list", l.id) + "," + label("category", l.category),
+             l.entries);
+  }
+  auto per_list = [&](std::string_view name, std::string_view type, std::string_view help,
+                      auto value) {
+    w.help(name, type, help);
+    for (const ListGauge& l : lists)
+      w.sample(name, label("list", l.id), static_cast<std::uint64_t>(value(l)));
+  };
+  per_list("shelter_list_age_seconds", "gauge",
+           "Seconds since the version of each list in force was written (its file's mtime; "
+           "inline lists: since loaded).",
+           [](const ListGauge& l) { return std::max<std::int64_t>(0, l.age_seconds); });
+  per_list("shelter_list_last_good_timestamp_seconds", "gauge",
+           "When the version of each list in force was accepted (Unix time).",
+           [](const ListGauge& l) { return std::max<std::int64_t>(0, l.last_good_unix); });
+  per_list("shelter_list_serving_last_good", "gauge",
+           "1 while a newer version of the list was refused and its last good version serves.",
+           [](const ListGauge& l) { return l.serving_last_good ? 1 : 0; });
+  per_list("shelter_list_stale", "gauge", "1 while the list is older than its max-age.",
+           [](const ListGauge& l) { return l.stale ? 1 : 0; });
+  per_list("shelter_list_stale_total", "counter", "Times the list turned stale.",
+           [](const ListGauge& l) { return l.stale_events; });
+  w.help("shelter_list_reloads_total", "counter",
+         "Loads of each list by result: ok, accepted-override, refused-empty, refused-format, "
+         "refused-shrink, refused-unreadable, refused-snapshot.");
+  for (const ListGauge& l : lists) {
+    for (const auto& [result, count] : l.loads)
+      w.sample("shelter_list_reloads_total", label("list", l.id) + "," + label("result", result),
+               count);
+  }
+}
+
+void render_health(Writer& w, const SharedGauges& shared) {
+  w.help("shelter_ready", "gauge",
+         "1 while /readyz answers 200 (every legal list in force and fresh).");
+  w.sample("shelter_ready", "", std::uint64_t{shared.ready ? 1u : 0u});
+  w.help("shelter_degraded", "gauge",
+         "1 while ready but something is amiss (a refused list, a stale ordinary list, an "
+         "upstream down); /readyz says what.");
+  w.sample("shelter_degraded", "", std::uint64_t{shared.degraded ? 1u : 0u});
+  w.help("shelter_reloads_total", "counter",
+         "Reloads by result: ok, partial (some list refused, its last good version kept), "
+         "failed (nothing changed).");
+  constexpr std::array<std::string_view, 3> kReloads = {"ok", "partial", "failed"};
+  for (std::size_t i = 0; i < kReloads.size(); ++i)
+    w.sample("shelter_reloads_total", label("result", kReloads[i]), shared.reloads[i]);
+  w.help("shelter_upstream_up", "gauge", "1 while the upstream resolver answers.");
+  std::uint64_t up = 0;
+  for (const UpstreamGauge& u : shared.upstreams) {
+    w.sample("shelter_upstream_up", label("upstream", u.server), std::uint64_t{u.up ? 1u : 0u});
+    up += u.up ? 1 : 0;
+  }
+  w.help("shelter_upstreams_up", "gauge", "Upstream resolvers answering now.");
+  w.sample("shelter_upstreams_up", "", up);
+  w.help("shelter_upstreams", "gauge", "Upstream resolvers configured.");
+  w.sample("shelter_upstreams", "", static_cast<std::uint64_t>(shared.upstreams.size()));
+}
+
+}  // namespace
+
 std::string render_prometheus(const std::vector<const WorkerMetrics*>& workers,
                               const CategorySlots& categories, const std::vector<ListGauge>& lists,
                               const SharedGauges& shared) {
@@ -231,18 +297,8 @@ std::string render_prometheus(const std::vector<const WorkerMetrics*>& workers,
              }));
   }
 
-  w.help("shelter_list_entries", "gauge", "Entries loaded from each list.");
-  for (const ListGauge& l : lists) {
-    w.sample("shelter_list_entries", label("list", l.id) + "," + label("category", l.category),
-             l.entries);
-  }
-  w.help("shelter_list_age_seconds", "gauge",
-         "Seconds since each list's file was last modified (inline lists: since loaded).");
-  for (const ListGauge& l : lists) {
-    std::int64_t since = l.modified_unix != 0 ? l.modified_unix : l.loaded_unix;
-    w.sample("shelter_list_age_seconds", label("list", l.id),
-             static_cast<std::uint64_t>(std::max<std::int64_t>(0, shared.now_unix - since)));
-  }
+  render_list_gauges(w, lists);
+  render_health(w, shared);
   w.help("shelter_list_memory_bytes", "gauge", "Memory held by the loaded list snapshot.");
   w.sample("shelter_list_memory_bytes", "", shared.list_memory_bytes);
   if (shared.redis) {

@@ -89,13 +89,18 @@ class CategorySlots {
   std::vector<std::string> names_;
 };
 
-/// Facts about the loaded lists, refreshed at every (re)load.
+/// Facts about each configured list, worked out when /metrics is read.
 struct ListGauge {
-  std::string id;
-  std::string category;
-  std::uint64_t entries = 0;
-  std::int64_t loaded_unix = 0;    ///< when the list was (re)loaded
-  std::int64_t modified_unix = 0;  ///< the file's mtime (0 for inline lists)
+  std::string id{};
+  std::string category{};
+  std::uint64_t entries = 0;        ///< rules of the version in force
+  std::int64_t age_seconds = 0;     ///< since the version in force was written
+  std::int64_t last_good_unix = 0;  ///< when the version in force was accepted
+  bool serving_last_good = false;   ///< a newer version was refused
+  bool stale = false;               ///< older than its max-age
+  std::uint64_t stale_events = 0;   ///< times it turned stale
+  /// Loads of this list by result ("ok", "refused-shrink", ...), over the process's life.
+  std::vector<std::pair<std::string, std::uint64_t>> loads{};
 };
 
 /// Process-wide figures that no single worker owns.
@@ -111,7 +116,18 @@ struct RedisGauges {
   std::uint64_t households = 0;  ///< households cached now
 };
 
+struct UpstreamGauge {
+  std::string server{};  ///< "192.0.2.53:53"
+  bool up = true;
+};
+
 struct SharedGauges {
+  bool ready = true;      ///< /readyz answers 200
+  bool degraded = false;  ///< ready, but something is amiss (/readyz says what)
+  /// Whole reloads (SIGHUP, a changed list file or snapshot) by result: ok, partial (some
+  /// list refused), failed (nothing changed).
+  std::array<std::uint64_t, 3> reloads{};
+  std::vector<UpstreamGauge> upstreams{};
   std::uint64_t cache_entries = 0;
   std::uint64_t cache_evictions = 0;
   std::uint64_t cache_memory_bytes = 0;

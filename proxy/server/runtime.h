@@ -16,6 +16,7 @@
 #include "proxy/config/config.h"
 #include "proxy/dns/cache.h"
 #include "proxy/lists/list_loader.h"
+#include "proxy/metrics/metrics.h"
 #include "proxy/profiles/directory.h"
 #include "proxy/profiles/profile_book.h"
 

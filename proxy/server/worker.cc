@@ -36,8 +36,8 @@ void prepare(Socket& socket, const typename Socket::protocol_type& protocol, boo
 }  // namespace
 
 struct Worker::Impl {
-  Impl(const RuntimeHolder& holder, dns::SharedResponseCache& cache)
-      : core(holder, cache, metrics) {
+  Impl(const RuntimeHolder& holder, dns::SharedResponseCache& cache, upstream::HealthBoard* health)
+      : core(holder, cache, metrics, health) {
     // Households in Redis: this worker reads them over a connection of its own (one per
     // thread, no locks). Redis settings take effect at start only.
     const config::Config& config = *holder.current()->config;
@@ -67,8 +67,9 @@ struct Worker::Impl {
   }
 };
 
-Worker::Worker(const RuntimeHolder& runtime, dns::SharedResponseCache& cache)
-    : impl_(std::make_unique<Impl>(runtime, cache)) {}
+Worker::Worker(const RuntimeHolder& runtime, dns::SharedResponseCache& cache,
+               upstream::HealthBoard* health)
+    : impl_(std::make_unique<Impl>(runtime, cache, health)) {}
 Worker::~Worker() = default;
 
 config::Endpoint Worker::listen(const config::Endpoint& endpoint) {

@@ -11,11 +11,17 @@
 #include "proxy/metrics/metrics.h"
 #include "proxy/server/runtime.h"
 
+namespace shelter::proxy::upstream {
+class HealthBoard;
+}  // namespace shelter::proxy::upstream
+
 namespace shelter::proxy::server {
 
 class Worker {
  public:
-  Worker(const RuntimeHolder& runtime, dns::SharedResponseCache& cache);
+  /// `health` (may be null) hears of every upstream attempt's outcome.
+  Worker(const RuntimeHolder& runtime, dns::SharedResponseCache& cache,
+         upstream::HealthBoard* health = nullptr);
   ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;

@@ -28,11 +28,11 @@ namespace shelter::proxy::server {
 
 struct WorkerCore {
   WorkerCore(const RuntimeHolder& holder, dns::SharedResponseCache& shared_cache,
-             metrics::WorkerMetrics& worker_metrics)
+             metrics::WorkerMetrics& worker_metrics, upstream::HealthBoard* health = nullptr)
       : view(holder),
         cache(shared_cache),
         metrics(worker_metrics),
-        forwarder(io.get_executor(), worker_metrics) {}
+        forwarder(io.get_executor(), worker_metrics, health) {}
 
   /// The second half of a query that answer_locally could not answer: asks the upstreams and
   /// returns the answer for the client (relayed and cached, or SERVFAIL). Both listeners use it.

@@ -68,8 +68,9 @@ asio::awaitable<Attempt> ask_tcp(const config::Endpoint& server,
 
 }  // namespace
 
-Forwarder::Forwarder(boost::asio::any_io_executor executor, metrics::WorkerMetrics& metrics)
-    : executor_(std::move(executor)), metrics_(metrics) {}
+Forwarder::Forwarder(boost::asio::any_io_executor executor, metrics::WorkerMetrics& metrics,
+                     HealthBoard* board)
+    : executor_(std::move(executor)), metrics_(metrics), board_(board) {}
 
 Forwarder::~Forwarder() = default;
 
@@ -103,6 +104,7 @@ const config::Endpoint& Forwarder::pick(std::span<const config::Endpoint> server
 }
 
 void Forwarder::record(const config::Endpoint& server, bool success) {
+  if (board_ != nullptr) board_->record(server, success);
   Health& h = health_of(server);
   if (success) {
     h.consecutive_failures = 0;

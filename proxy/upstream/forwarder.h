@@ -18,6 +18,7 @@
 #include "proxy/config/address.h"
 #include "proxy/dns/message.h"
 #include "proxy/metrics/metrics.h"
+#include "proxy/upstream/health_board.h"
 #include "proxy/upstream/random_pool.h"
 #include "proxy/upstream/udp_channel.h"
 #include "proxy/upstream/upstream_answer.h"
@@ -34,7 +35,9 @@ struct ForwardSettings {
 
 class Forwarder {
  public:
-  Forwarder(boost::asio::any_io_executor executor, metrics::WorkerMetrics& metrics);
+  /// `board` (may be null) hears of every attempt's outcome, for the process-wide health.
+  Forwarder(boost::asio::any_io_executor executor, metrics::WorkerMetrics& metrics,
+            HealthBoard* board = nullptr);
   ~Forwarder();
   Forwarder(const Forwarder&) = delete;
   Forwarder& operator=(const Forwarder&) = delete;
@@ -56,6 +59,7 @@ class Forwarder {
 
   boost::asio::any_io_executor executor_;
   metrics::WorkerMetrics& metrics_;
+  HealthBoard* board_;
   RandomPool random_;
   std::vector<Health> health_;
 };

@@ -10,15 +10,20 @@ from harness import BLOCK_V4, Suite, base_config, dig, merge, run
 FORWARDED = "198.51.100.99"
 LIST = {"id": "kids", "format": "domains", "path": "{dir}/kids.txt", "category": "adult"}
 
-# (what, config override, marker on the bad line, key path expected in the error or None)
+# (what, config override, marker on the bad line, key path expected in the error or None,
+#  the reload's verdict). A list that cannot be read is refused on its own: the rest of the
+#  configuration applies and the list keeps its last good version ("reload: partial").
 BAD = [
-    ("unknown blocking mode", {"blocking": {"mode": "bogus"}}, "bogus", "blocking.mode"),
-    ("unparseable duration", {"upstream": {"timeout": "soon"}}, "soon", "upstream.timeout"),
+    ("unknown blocking mode", {"blocking": {"mode": "bogus"}}, "bogus", "blocking.mode",
+     "reload: failed"),
+    ("unparseable duration", {"upstream": {"timeout": "soon"}}, "soon", "upstream.timeout",
+     "reload: failed"),
     ("bad CIDR", {"dns": {"allow-clients": ["127.0.0.0/33"]}}, "127.0.0.0/33",
-     "dns.allow-clients"),
-    ("threads not a number", {"threads": "many"}, "many", "threads"),
-    ("list file missing", {"lists": [dict(LIST, path="{dir}/missing.txt")]}, "missing.txt",
-     None),
+     "dns.allow-clients", "reload: failed"),
+    ("threads not a number", {"threads": "many"}, "many", "threads", "reload: failed"),
+    ("list file missing", {"blocking": {"mode": "nxdomain"},
+                           "lists": [dict(LIST, path="{dir}/missing.txt")]}, "missing.txt",
+     None, "reload: partial"),
 ]
 SYNTAX_ERROR = "bogus: a: b\n"  # "illegal map value" on this very line
 
@@ -34,7 +39,7 @@ def names_line(output, n):
 def reload(t, d, what, want="reload: ok"):
     mark = d.mark()
     d.hup()
-    line = d.wait_for("reload: (ok|failed)", mark, timeout=5)
+    line = d.wait_for("reload: (ok|failed|partial)", mark, timeout=5)
     t.check(line and want in line, f"{what}: SIGHUP -> {want!r}", f"log line: {line}\n"
             + d.log_tail(10))
 
@@ -59,11 +64,12 @@ def check_reload(t, d, up, cfg):
 
 def check_bad_reloads(t, d, up, cfg):
     good = d.config_text
-    bad = [(what, d.render(merge(cfg, over)), marker, key) for what, over, marker, key in BAD]
-    bad.append(("YAML syntax error", good + SYNTAX_ERROR, "bogus:", None))
-    for what, text, marker, key in bad:
+    bad = [(what, d.render(merge(cfg, over)), marker, key, want)
+           for what, over, marker, key, want in BAD]
+    bad.append(("YAML syntax error", good + SYNTAX_ERROR, "bogus:", None, "reload: failed"))
+    for what, text, marker, key, want in bad:
         d.write_file("shelterd.yaml", text)
-        reload(t, d, what, "reload: failed")
+        reload(t, d, what, want)
         t.check(d.alive(), f"{what}: still running")
         expect(t, d, "new.test", "NXDOMAIN", None, f"{what}: old config still in force")
         expect(t, d, "www.example.test", "NOERROR", FORWARDED, f"{what}: still forwarding")

@@ -111,7 +111,7 @@ class Pipeline {
   }
 
   std::shared_ptr<const Runtime> build_runtime(std::shared_ptr<const config::Config> config) {
-    lists::ListLoadResult lists = lists::load_configured_lists(*config, 0);
+    lists::ListLoadResult lists = lists::load_configured_lists(*config, {});
     for (const std::string& e : lists.errors)
       UNSCOPED_INFO(e);
     REQUIRE(lists.errors.empty());
