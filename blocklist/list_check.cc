@@ -27,7 +27,10 @@ constexpr std::array<Magic, 6> kMagics = {{
     {"\x1f\x8b", "gzip-compressed data"},
     {"PK\x03\x04", "a ZIP archive"},
     {"BZh", "bzip2-compressed data"},
-    {std::string_view("\xfd" "7zXZ\x00", 6), "xz-compressed data"},
+    {std::string_view("\xfd"
+                      "7zXZ\x00",
+                      6),
+     "xz-compressed data"},
     {"\x28\xb5\x2f\xfd", "zstd-compressed data"},
     {"%PDF-", "a PDF document"},
 }};
@@ -38,8 +41,7 @@ bool is_control(unsigned char c) {
 
 std::string_view markup_kind(std::string_view head) {
   std::string lower(head.substr(0, 256));
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](char c) { return to_lower(c); });
+  std::transform(lower.begin(), lower.end(), lower.begin(), [](char c) { return to_lower(c); });
   if (lower.starts_with("<?xml")) return "an XML document";
   for (std::string_view tag : {"<!doctype html", "<html", "<head", "<body", "<title", "<meta"}) {
     if (lower.starts_with(tag)) return "an HTML page";
@@ -119,17 +121,17 @@ ListCheck check_list(const ListFacts& facts, std::optional<std::uint64_t> last_g
   if (malformed > limits.max_malformed) {
     return {ListVerdict::refused_format,
             "not " + declared + ": " + std::to_string(facts.malformed) + " of " +
-                std::to_string(lines) + " lines malformed (" + percent(malformed) +
-                ", limit " + percent(limits.max_malformed) + ")"};
+                std::to_string(lines) + " lines malformed (" + percent(malformed) + ", limit " +
+                percent(limits.max_malformed) + ")"};
   }
   if (last_good_entries && *last_good_entries > facts.entries) {
     const double lost = static_cast<double>(*last_good_entries - facts.entries) /
                         static_cast<double>(*last_good_entries);
     if (lost > limits.max_shrink) {
-      return {ListVerdict::refused_shrink,
-              "shrank by " + percent(lost) + " (" + std::to_string(*last_good_entries) + " -> " +
-                  std::to_string(facts.entries) + " entries, limit " +
-                  percent(limits.max_shrink) + ")"};
+      return {ListVerdict::refused_shrink, "shrank by " + percent(lost) + " (" +
+                                               std::to_string(*last_good_entries) + " -> " +
+                                               std::to_string(facts.entries) + " entries, limit " +
+                                               percent(limits.max_shrink) + ")"};
     }
   }
   return {};

@@ -188,18 +188,17 @@ std::string LastGoodStore::save(const std::string& id, const ListSource& source,
                             field("fingerprint", meta.fingerprint);
   for (const SourcePart& part : source.parts) {
     data += part.text;
-    description += field("part", std::string(blocklist::format_name(part.format)) + " " +
-                                     (part.url_prefixes ? "1" : "0") + " " +
-                                     std::to_string(part.text.size()) + " " +
-                                     std::to_string(part.modified_unix));
+    description +=
+        field("part", std::string(blocklist::format_name(part.format)) + " " +
+                          (part.url_prefixes ? "1" : "0") + " " + std::to_string(part.text.size()) +
+                          " " + std::to_string(part.modified_unix));
     description += field("category", part.category) + field("name", part.name);
   }
   if (std::string e = fs::write_file_atomically((dir / data_name).string(), data, 0640);
       !e.empty()) {
     return e;
   }
-  if (std::string e = fs::write_file_atomically((dir / (id + ".meta")).string(), description,
-                                                0640);
+  if (std::string e = fs::write_file_atomically((dir / (id + ".meta")).string(), description, 0640);
       !e.empty()) {
     return e;
   }
@@ -274,8 +273,8 @@ std::string LastGoodStore::use_acceptance(const Acceptance& a, std::int64_t now_
   stdfs::remove(stdfs::path(directory_) / "accept" / a.list, ec);
   std::ofstream audit(directory_ + "/audit.log", std::ios::app);
   audit << iso_time(now_unix) << " list '" << a.list << "' version " << a.fingerprint.substr(0, 16)
-        << " taken: " << a.entries << " entries (was " << a.previous_entries
-        << "); accepted by " << a.by << " at " << iso_time(a.at_unix)
+        << " taken: " << a.entries << " entries (was " << a.previous_entries << "); accepted by "
+        << a.by << " at " << iso_time(a.at_unix)
         << (a.reason.empty() ? "" : "; reason: " + a.reason) << "\n";
   audit.flush();
   if (!audit) return "cannot append to " + directory_ + "/audit.log";

@@ -23,8 +23,8 @@ std::string name_of(const ListStatus& list) {
 }
 
 void log_refusal(const ListStatus& list) {
-  std::string line = name_of(list) + ": " + std::string(result_name(list.result)) + ": " +
-                     list.reason;
+  std::string line =
+      name_of(list) + ": " + std::string(result_name(list.result)) + ": " + list.reason;
   if (list.serving_last_good) {
     line += "; its last good version stays in force (" + std::to_string(list.entries) +
             " entries, accepted " + iso_time(list.accepted_unix) + ")";

@@ -80,8 +80,8 @@ ListSource read_list_source(const config::ListConfig& list) {
   ListSource source;
   auto add_file = [&](const std::string& path, blocklist::ListFormat format,
                       const std::string& category, bool url_prefixes) {
-    SourcePart part{.name = path, .format = format, .category = category,
-                    .url_prefixes = url_prefixes};
+    SourcePart part{
+        .name = path, .format = format, .category = category, .url_prefixes = url_prefixes};
     if (!read_whole_file(path, part.text, part.modified_unix, source.error)) return false;
     source.modified_unix = std::max(source.modified_unix, part.modified_unix);
     source.parts.push_back(std::move(part));

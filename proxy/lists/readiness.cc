@@ -40,8 +40,9 @@ std::string list_json(const ListStatus& l, std::int64_t now_unix) {
   return "{\"id\":" + json_string(l.id) + ",\"legal\":" + (l.legal ? "true" : "false") +
          ",\"in_force\":" + (l.in_force ? "true" : "false") +
          ",\"serving_last_good\":" + (l.serving_last_good ? "true" : "false") +
-         ",\"entries\":" + std::to_string(l.entries) + ",\"last_result\":" +
-         json_string(result_name(l.result)) + ",\"reason\":" + json_string(l.reason) +
+         ",\"entries\":" + std::to_string(l.entries) +
+         ",\"last_result\":" + json_string(result_name(l.result)) +
+         ",\"reason\":" + json_string(l.reason) +
          ",\"last_good_unix\":" + std::to_string(l.accepted_unix) +
          ",\"age_seconds\":" + std::to_string(age_seconds(l, now_unix)) +
          ",\"max_age_seconds\":" + std::to_string(max_age) +
@@ -96,10 +97,10 @@ Readiness assess_readiness(const std::vector<ListStatus>& lists, std::int64_t no
     }
   }
   if (upstreams.total > 0 && upstreams.up < upstreams.total) {
-    degraded.push_back(upstreams.up == 0 ? "no upstream resolver is answering"
-                                         : std::to_string(upstreams.total - upstreams.up) +
-                                               " of " + std::to_string(upstreams.total) +
-                                               " upstream resolvers are down");
+    degraded.push_back(upstreams.up == 0
+                           ? "no upstream resolver is answering"
+                           : std::to_string(upstreams.total - upstreams.up) + " of " +
+                                 std::to_string(upstreams.total) + " upstream resolvers are down");
   }
   r.state = !unready.empty()    ? ReadyState::unready
             : !degraded.empty() ? ReadyState::degraded

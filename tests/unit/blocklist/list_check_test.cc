@@ -10,7 +10,9 @@ namespace bl = shelter::blocklist;
 namespace {
 
 bl::ListFacts text_facts(std::uint64_t entries, std::uint64_t malformed = 0) {
-  return {.kind = bl::TextKind::text, .kind_detail = "text", .entries = entries,
+  return {.kind = bl::TextKind::text,
+          .kind_detail = "text",
+          .entries = entries,
           .malformed = malformed};
 }
 
@@ -38,9 +40,13 @@ TEST_CASE("sniff_text tells lists from error pages and binary downloads", "[list
       {" \n\r\n\t\n", bl::TextKind::empty, "no bytes but white space"},
       {"\xef\xbb\xbf\n", bl::TextKind::empty, "no bytes but white space"},
       {"example.com\n", bl::TextKind::text, "text"},
-      {"\xef\xbb\xbf" "example.com\n", bl::TextKind::text, "text"},
+      {"\xef\xbb\xbf"
+       "example.com\n",
+       bl::TextKind::text, "text"},
       {"# comment\n0.0.0.0 ads.example\n", bl::TextKind::text, "text"},
-      {"b\xc3\xbc" "cher.example\n", bl::TextKind::text, "text"},  // UTF-8 is text
+      {"b\xc3\xbc"
+       "cher.example\n",
+       bl::TextKind::text, "text"},  // UTF-8 is text
       {"<!DOCTYPE html><html><body>502 Bad Gateway</body></html>", bl::TextKind::markup,
        "an HTML page"},
       {"\n  <html>\n<head><title>404</title>", bl::TextKind::markup, "an HTML page"},
@@ -84,8 +90,8 @@ TEST_CASE("check_list: every rule, in order", "[list_check]") {
        "shrank by 42.0%"},
       {"empty file", sniffed("", 0), 100, bl::ListVerdict::refused_empty, "the file is empty"},
       {"comments only", text_facts(0), 100, bl::ListVerdict::refused_empty, "no entries"},
-      {"comments only, first version", text_facts(0), std::nullopt,
-       bl::ListVerdict::refused_empty, "no entries"},
+      {"comments only, first version", text_facts(0), std::nullopt, bl::ListVerdict::refused_empty,
+       "no entries"},
       {"HTML page", sniffed("<html><body>error</body></html>", 0), 100,
        bl::ListVerdict::refused_format, "not a domains list: it is an HTML page"},
       {"binary", sniffed("\x1f\x8b....", 3), 100, bl::ListVerdict::refused_format,
