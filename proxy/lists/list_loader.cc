@@ -59,7 +59,11 @@ class ListFeeder {
           }
         });
     for (const blocklist::ParseIssue& issue : summary.issues) {
-      out_.warnings.push_back(where + ":" + std::to_string(issue.line) + ": " + issue.message);
+      // A parser's message quotes the line; a legal list's lines are never shown to anyone,
+      // the log included, so its malformed lines are named by number only.
+      out_.warnings.push_back(
+          where + ":" + std::to_string(issue.line) + ": " +
+          (legal_ ? std::string("malformed entry (legal lists are not quoted)") : issue.message));
     }
     if (summary.rejected > summary.issues.size()) {
       out_.warnings.push_back(where + ": " +

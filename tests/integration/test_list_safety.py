@@ -216,6 +216,27 @@ def check_override(t, d, work):
         d.wait_for("reload: ok", mark, timeout=5)
 
 
+def check_legal_lines_unquoted(t, d, work):
+    """A legal list's malformed line is named by number in the log, never quoted."""
+    write(f"{work}/csam.txt", good_text("csam") + "secret..page/x\n")
+    mark = d.mark()
+    d.hup()
+    d.wait_for("reload: ok", mark, timeout=5)
+    line = d.wait_for(r"csam.txt:\d+: malformed entry \(legal lists are not quoted\)", mark, 2)
+    t.check(line is not None and "secret" not in d.log(),
+            "a legal list's malformed line is reported by number, its text never logged",
+            d.log_tail(4))
+    write(f"{work}/kids.txt", good_text("kids") + "shown..page\n")
+    mark = d.mark()
+    d.hup()
+    t.check(d.wait_for(r"kids.txt:\d+: .*shown\.\.page", mark, 5) is not None,
+            "an ordinary list's malformed line is quoted, to help fix it", d.log_tail(4))
+    write(f"{work}/csam.txt", good_text("csam"))
+    write(f"{work}/kids.txt", good_text("kids"))
+    d.hup()
+    d.wait_for("reload: ok", d.mark(), timeout=5)
+
+
 def check_restart(t, up, work, binary):
     write(f"{work}/csam.txt", "")
     write(f"{work}/kids.txt", html_page())
@@ -385,6 +406,8 @@ def body(t):
                     if kind == "sighup":
                         with t.case("operator override"):
                             check_override(t, d, work)
+                        with t.case("legal lines never quoted"):
+                            check_legal_lines_unquoted(t, d, work)
             with t.case("restart with broken files"):
                 check_restart(t, up, work, t.args.shelterd)
             with t.case("upstream outage"):

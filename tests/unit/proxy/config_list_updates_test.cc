@@ -178,8 +178,9 @@ TEST_CASE("list-updates errors name the key path and the line", "[list-updates]"
     std::string yaml;
     std::string message;
   };
-  const std::string not_percent = " is not a percentage (line 2); write a number and '%', such "
-                                  "as 10%";
+  const std::string not_percent =
+      " is not a percentage (line 2); write a number and '%', such "
+      "as 10%";
   const Case cases[] = {
       {"list-updates:\n  max-shrink: 25\n", "list-updates.max-shrink: '25'" + not_percent},
       {"list-updates:\n  max-shrink: 150%\n",
@@ -234,8 +235,9 @@ TEST_CASE("list-updates errors name the key path and the line", "[list-updates]"
       {"list-updates:\n  max-shrink: 10%\n  max-shrink: 20%\n",
        "list-updates.max-shrink: duplicate key (line 3)"},
       // A list's own keys: the path of the list and the line of the value.
-      {one_list("    max-shrink: 25\n"), "lists[0].max-shrink: '25' is not a percentage (line 5); "
-                                          "write a number and '%', such as 10%"},
+      {one_list("    max-shrink: 25\n"),
+       "lists[0].max-shrink: '25' is not a percentage (line 5); "
+       "write a number and '%', such as 10%"},
       {one_list("    max-shrink: 150%\n"),
        "lists[0].max-shrink: 150% is out of range 0%..100% (line 5)"},
       {one_list("    max-malformed: -1%\n"),
@@ -251,8 +253,7 @@ TEST_CASE("list-updates errors name the key path and the line", "[list-updates]"
        "lists[0].max-shrnk: unknown key (line 5); did you mean 'max-shrink'?"},
       {one_list("    max-mallformed: 10%\n"),
        "lists[0].max-mallformed: unknown key (line 5); did you mean 'max-malformed'?"},
-      {one_list("    max-shrink-legal: 10%\n"),
-       "lists[0].max-shrink-legal: unknown key (line 5)"},
+      {one_list("    max-shrink-legal: 10%\n"), "lists[0].max-shrink-legal: unknown key (line 5)"},
   };
   for (const Case& c : cases) {
     DYNAMIC_SECTION(c.yaml) {
