@@ -49,10 +49,13 @@ bench: build
 	bash scripts/bench-dns.sh $(BUILD)
 	bash scripts/bench-reload.sh $(BUILD)
 	bash scripts/bench-profiles.sh $(BUILD)
+	bash scripts/bench-list-updates.sh $(BUILD)
 	$(BUILD)/tests/bench/blocklist_bench --benchmark_min_time=0.5
 	$(BUILD)/tests/bench/schedule_bench --benchmark_min_time=0.5
 	$(BUILD)/tests/bench/profiles_bench --benchmark_min_time=0.5
 	$(BUILD)/tests/bench/forwarder_bench
+	$(BUILD)/tests/bench/list_updates_bench --benchmark_repetitions=3 --benchmark_min_time=0.5
+	$(BUILD)/tests/bench/health_board_bench --benchmark_repetitions=3 --benchmark_min_time=0.3
 
 format:
 	git ls-files '*.cc' '*.h' | xargs clang-format -i

@@ -120,6 +120,11 @@ std::string describe(const Loaded& loaded) {
   return text;
 }
 
+std::string milliseconds_text(std::chrono::microseconds took) {
+  return std::to_string(took.count() / 1000) + "." + std::to_string(took.count() / 100 % 10) +
+         " ms";
+}
+
 LogLevel level_of(const std::string& name) {
   if (name == "error") return LogLevel::error;
   if (name == "warn") return LogLevel::warn;
@@ -449,12 +454,15 @@ class Daemon {
                   {},
                   {current->profiles, current->subscribers}};
     publish(loaded);
+    started = std::chrono::steady_clock::now();
     keeper_.commit(*loaded.lists, unix_now());
+    auto kept = std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::steady_clock::now() - started);
     const bool partial = loaded.lists->refused() > 0;
     ++reloads_[partial ? kReloadPartial : kReloadOk];
     log_info(trigger + (partial ? ": partial" : ": swapped in") + " (read and checked in " +
-             std::to_string(took.count() / 1000) + "." + std::to_string(took.count() / 100 % 10) +
-             " ms): " + describe(loaded));
+             milliseconds_text(took) + ", kept in " + milliseconds_text(kept) +
+             "): " + describe(loaded));
   }
 
   // A compiled snapshot that shelter-compile replaces (rename) is swapped in without a
