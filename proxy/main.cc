@@ -28,7 +28,8 @@ Options:
   --version        print the version and exit
   --help           print this help and exit
 
-Signals: SIGHUP reloads configuration and lists (a bad file keeps the running ones);
+Signals: SIGHUP reloads configuration and lists (a bad configuration keeps the running one; a
+refused list keeps its last good version);
 SIGTERM and SIGINT drain queries in flight and stop.
 )";
 

@@ -10,6 +10,10 @@ Try it from another terminal:
   dig -p 5300 @127.0.0.1 legal-block.shelter.test    # legal list: EDE 16 (Censored)
   dig -p 5300 @127.0.0.1 www.example.org             # allowed: forwarded to your /etc/resolv.conf resolvers
   curl -s http://127.0.0.1:9300/metrics | grep shelter_dns   # counters
+  curl -s http://127.0.0.1:9300/readyz                       # ready? (JSON: lists, upstreams)
+
+A broken list file (emptied, an HTML error page, half a download) is refused and its last good
+version kept: docs/list-updates.md shows how to try it, monitor it and accept a real shrink.
 
 Configuration: deploy/shelter.example.yaml documents every key; run with
   build/proxy/shelterd --config deploy/shelter.example.yaml
