@@ -12,6 +12,7 @@ logged at its start and end."""
 import json
 import os
 import random
+import re
 import shutil
 import tempfile
 import time
@@ -128,6 +129,9 @@ def check_breakages(t, d, work, trigger):
             m = metrics(d)
             t.check((metric(m, "shelter_list_reloads_total", list=lid, result=result) or 0)
                     == before + 1, f"{key}: counted in shelter_list_reloads_total")
+            logged = re.search(r"with (\d+) entries", summary or "")
+            t.check(logged and int(logged.group(1)) == metric(m, "shelter_list_entries"),
+                    f"{key}: the log's total and the metrics agree", summary)
             t.check(metric(m, "shelter_list_serving_last_good", list=lid) == 1
                     and metric(m, "shelter_list_entries", list=lid) == ENTRIES,
                     f"{key}: metrics say its last good version ({ENTRIES} entries) serves")
