@@ -120,9 +120,9 @@ ListCheck check_list(const ListFacts& facts, std::optional<std::uint64_t> last_g
   const double malformed = static_cast<double>(facts.malformed) / static_cast<double>(lines);
   if (malformed > limits.max_malformed) {
     return {ListVerdict::refused_format,
-            "not " + declared + ": " + std::to_string(facts.malformed) + " of " +
-                std::to_string(lines) + " lines malformed (" + percent(malformed) + ", limit " +
-                percent(limits.max_malformed) + ")"};
+            "not " + declared + ": " + std::to_string(facts.malformed) +
+                " malformed lines against " + std::to_string(facts.entries) + " entries (" +
+                percent(malformed) + ", limit " + percent(limits.max_malformed) + ")"};
   }
   if (last_good_entries && *last_good_entries > facts.entries) {
     const double lost = static_cast<double>(*last_good_entries - facts.entries) /

@@ -32,8 +32,9 @@ struct ListFacts {
 
 /// The thresholds of one list (config: list-updates and the list's own keys).
 struct ListLimits {
-  /// Share of malformed lines, among the lines that are entries or malformed, that refuses
-  /// the list as not being in its declared format.
+  /// Share of malformed lines, among entries and malformed lines together, that refuses the
+  /// list as not being in its declared format (a hosts line with several names counts as
+  /// several entries).
   double max_malformed = 0.03;
   /// Share of entries the list may lose against its last good version.
   double max_shrink = 0.25;

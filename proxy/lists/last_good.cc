@@ -21,13 +21,35 @@ namespace stdfs = std::filesystem;
 constexpr std::string_view kMetaMagic = "shelter-last-good 1";
 constexpr std::string_view kAcceptMagic = "shelter-accept 1";
 
-// One "key value" line per field; values are kept on one line.
+// One "key value" line per field; a value's backslashes, newlines and CRs are escaped, so
+// that it reads back exactly (a part's name is in its fingerprint).
 std::string field(std::string_view key, std::string_view value) {
   std::string line(key);
   line += ' ';
-  for (char c : value)
-    line += (c == '\n' || c == '\r') ? ' ' : c;
+  for (char c : value) {
+    if (c == '\\')
+      line += "\\\\";
+    else if (c == '\n')
+      line += "\\n";
+    else if (c == '\r')
+      line += "\\r";
+    else
+      line += c;
+  }
   return line + '\n';
+}
+
+std::string unescape(std::string_view value) {
+  std::string out;
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    if (value[i] != '\\' || i + 1 == value.size()) {
+      out += value[i];
+      continue;
+    }
+    const char next = value[++i];
+    out += next == 'n' ? '\n' : next == 'r' ? '\r' : next;
+  }
+  return out;
 }
 
 std::string field(std::string_view key, std::int64_t value) {
@@ -56,7 +78,7 @@ std::vector<std::pair<std::string, std::string>> read_fields(const std::string& 
     }
     std::size_t space = std::min(line.find(' '), line.size());
     out.emplace_back(std::string(line.substr(0, space)),
-                     std::string(line.substr(std::min(space + 1, line.size()))));
+                     unescape(line.substr(std::min(space + 1, line.size()))));
   }
   return out;
 }
@@ -67,7 +89,10 @@ bool to_number(const std::string& text, T& out) {
   return error == std::errc() && end == text.data() + text.size();
 }
 
+}  // namespace
+
 std::string iso_time(std::int64_t unix_time) {
+  if (unix_time == 0) return "an unknown time";
   std::time_t t = unix_time;
   std::tm tm{};
   gmtime_r(&t, &tm);
@@ -75,6 +100,8 @@ std::string iso_time(std::int64_t unix_time) {
   std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
   return text;
 }
+
+namespace {
 
 std::string ensure_directory(const stdfs::path& dir) {
   std::error_code ec;

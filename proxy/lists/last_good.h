@@ -81,6 +81,9 @@ class LastGoodStore {
 /// $STATE_DIRECTORY (systemd's StateDirectory=), else none.
 std::string state_directory_of(const config::Config& config);
 
+/// "2026-12-07T09:12:03Z" (UTC), or "an unknown time" for 0.
+std::string iso_time(std::int64_t unix_time);
+
 /// "alice (uid 1000)", "root (uid 0, sudo from alice)": who is running this process.
 std::string current_user();
 

@@ -8,16 +8,6 @@
 namespace shelter::proxy::lists {
 namespace {
 
-std::string iso_time(std::int64_t unix_time) {
-  if (unix_time == 0) return "an unknown time";
-  std::time_t t = unix_time;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return text;
-}
-
 std::string name_of(const ListStatus& list) {
   return std::string(list.legal ? "legal list '" : "list '") + list.id + "'";
 }

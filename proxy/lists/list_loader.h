@@ -42,7 +42,8 @@ struct ListStatus {
   std::string category{};
   bool legal = false;
   ListResult result = ListResult::ok;
-  std::string reason{};                  ///< why it was refused (empty when taken)
+  /// Why it was refused; for accepted_override, what the acceptance overrode; else empty.
+  std::string reason{};
   bool in_force = false;                 ///< some version of it is in the snapshot
   bool serving_last_good = false;        ///< refused, and its last good version is in force
   std::uint64_t entries = 0;             ///< rules of the version in force
@@ -85,6 +86,7 @@ struct LoadContext {
 /// The limits that apply to `list` (its own keys, else list-updates' defaults by class).
 blocklist::ListLimits limits_for(const config::ListConfig& list,
                                  const config::ListUpdatesConfig& updates);
+/// Inline entries are the configuration itself and never age (0), whatever max-age says.
 std::chrono::milliseconds max_age_for(const config::ListConfig& list,
                                       const config::ListUpdatesConfig& updates);
 

@@ -1,14 +1,16 @@
 #include "proxy/lists/list_source.h"
 
+#include <fcntl.h>
 #include <openssl/evp.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <memory>
-#include <sstream>
+
+#include "proxy/fs/unique_fd.h"
 
 namespace shelter::proxy::lists {
 namespace {
@@ -36,20 +38,32 @@ FileIdentity identity_of(const std::string& path) {
 
 bool read_whole_file(const std::string& path, std::string& text, std::int64_t& modified_unix,
                      std::string& error) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    error = "cannot open '" + path + "': " + std::strerror(errno);
-    return false;
-  }
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  if (in.bad()) {
-    error = "cannot read '" + path + "': " + std::strerror(errno);
-    return false;
-  }
-  text = std::move(buffer).str();
+  // Plain POSIX calls: an iostream reports neither a directory nor a read error part-way
+  // through, and either would pass for an empty or a shorter list.
+  fs::UniqueFd file{::open(path.c_str(), O_RDONLY | O_CLOEXEC)};
   struct stat st {};
-  if (::stat(path.c_str(), &st) == 0) modified_unix = st.st_mtime;
+  if (file.fd < 0 || ::fstat(file.fd, &st) != 0) {
+    error = fs::errno_text("cannot open", path);
+    return false;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    error = "'" + path + "' is not a regular file";
+    return false;
+  }
+  text.clear();
+  text.reserve(static_cast<std::size_t>(st.st_size));
+  char buffer[64 * 1024];
+  for (;;) {
+    const ssize_t n = ::read(file.fd, buffer, sizeof buffer);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      error = fs::errno_text("cannot read", path);
+      return false;
+    }
+    if (n == 0) break;
+    text.append(buffer, static_cast<std::size_t>(n));
+  }
+  modified_unix = st.st_mtime;
   return true;
 }
 

@@ -50,9 +50,11 @@ const config::Config& one_list_config() {
     std::system(("mkdir -p " + dir).c_str());
     std::ofstream(dir + "/big.txt") << list_text();
     std::ofstream(dir + "/junk.txt") << std::string(4096, '\x01');
-    auto parsed = config::parse_config("upstream: {servers: [127.0.0.1:9]}\nlists:\n"
-                                       "  - {id: big, path: " + dir + "/big.txt, category: adult}\n",
-                                       "bench");
+    auto parsed = config::parse_config(
+        "upstream: {servers: [127.0.0.1:9]}\nlists:\n"
+        "  - {id: big, path: " +
+            dir + "/big.txt, category: adult}\n",
+        "bench");
     return *parsed.config;
   }();
   return cfg;
@@ -91,8 +93,8 @@ void BM_Sniff(benchmark::State& state) {
 }
 
 void BM_Check(benchmark::State& state) {
-  bl::ListFacts facts{.kind = bl::TextKind::text, .kind_detail = "text", .entries = kNames,
-                      .malformed = 3};
+  bl::ListFacts facts{
+      .kind = bl::TextKind::text, .kind_detail = "text", .entries = kNames, .malformed = 3};
   for (auto _ : state)
     benchmark::DoNotOptimize(bl::check_list(facts, kNames, {}, "domains").verdict);
 }
@@ -113,8 +115,11 @@ void BM_LoadRefused(benchmark::State& state) {
     bl::SnapshotBuilder builder;
     auto first = lists::compile_lists(cfg, builder, {.store = &store, .now_unix = 1});
     const lists::ListStatus& s = first.lists->lists.front();
-    store.save("big", *s.to_keep, {.entries = s.entries, .accepted_unix = 1, .modified_unix = 1,
-                                   .fingerprint = s.to_keep->fingerprint});
+    store.save("big", *s.to_keep,
+               {.entries = s.entries,
+                .accepted_unix = 1,
+                .modified_unix = 1,
+                .fingerprint = s.to_keep->fingerprint});
   }
   cfg.lists.front().path = "/tmp/shelter-list-updates-bench/junk.txt";
   for (auto _ : state) {

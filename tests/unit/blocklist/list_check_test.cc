@@ -97,7 +97,7 @@ TEST_CASE("check_list: every rule, in order", "[list_check]") {
       {"binary", sniffed("\x1f\x8b....", 3), 100, bl::ListVerdict::refused_format,
        "gzip-compressed data"},
       {"malformed over the limit", text_facts(96, 4), 100, bl::ListVerdict::refused_format,
-       "4 of 100 lines malformed (4.0%, limit 3.0%)"},
+       "4 malformed lines against 96 entries (4.0%, limit 3.0%)"},
       {"malformed at the limit", text_facts(97, 3), 100, bl::ListVerdict::ok, ""},
       {"malformed beats shrink", text_facts(10, 90), 100, bl::ListVerdict::refused_format,
        "malformed"},

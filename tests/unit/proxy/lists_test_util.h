@@ -2,14 +2,14 @@
 // Helpers for the list loading tests: a scratch directory, list files, and the load and
 // commit steps of the daemon's ListKeeper, done by hand so that each step can be checked.
 
-#include <stdlib.h>
-
 #include <catch2/catch.hpp>
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
