@@ -64,9 +64,14 @@ void ListKeeper::commit(const LoadedLists& loaded, std::int64_t now_unix) {
       }
     }
   }
-  if (!loaded.snapshot_path.empty() && store_->persistent() && loaded.refused() == 0) {
+  // A snapshot swapped in is kept as the last good one, once per file (not at every SIGHUP).
+  const std::pair identity{loaded.snapshot_mtime, loaded.snapshot_inode};
+  if (!loaded.snapshot_path.empty() && store_->persistent() && loaded.refused() == 0 &&
+      identity != kept_snapshot_) {
     if (std::string e = store_->save_snapshot(loaded.snapshot_path); !e.empty()) {
       log_error("snapshot: cannot keep it as the last good one: " + e);
+    } else {
+      kept_snapshot_ = identity;
     }
   }
 }

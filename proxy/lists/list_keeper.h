@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "proxy/config/config.h"
@@ -55,6 +56,7 @@ class ListKeeper {
   std::map<std::string, Counters> counters_;
   std::vector<FileIdentity> seen_files_;
   std::vector<FileIdentity> pending_files_;
+  std::pair<std::int64_t, std::uint64_t> kept_snapshot_{};  // mtime and inode last kept
 };
 
 /// One line for the log: "2 lists with 19 entries (15 domain and 4 URL rules once merged)".
