@@ -30,8 +30,17 @@ struct ScheduleRule {
   EntrySet allow;          ///< allow_only: what stays reachable (helplines always do)
 };
 
+/// Who reads the block page of a profile's blocks: its wording follows the age band.
+enum class Audience : std::uint8_t {
+  general,  ///< adults, or nobody in particular: plain, calm words any reader understands
+  child,    ///< under 15 (the under-9, 9-12 and 13-14 presets)
+  teen,     ///< 15-17
+  venue,    ///< a public Wi-Fi's visitors: the venue's policy
+};
+
 struct Profile {
   std::string name;  ///< preset or profile name, for messages and metrics
+  Audience audience = Audience::general;
   /// Block every category the lists have: the behaviour of a deployment with no profiles.
   bool all_categories = false;
   CategorySet blocked;

@@ -28,6 +28,7 @@
 #include "proxy/server/runtime.h"
 #include "proxy/server/worker.h"
 #include "proxy/upstream/health_board.h"
+#include "proxy/web/web_front.h"
 
 namespace shelter::proxy {
 namespace {
@@ -58,6 +59,7 @@ struct Loaded {
   std::vector<config::Endpoint> upstreams;
   std::vector<std::string> warnings;
   profiles::Subscribers subscribers;
+  std::shared_ptr<const web::Pages> pages;
 };
 
 struct LoadOutcome {
@@ -94,6 +96,8 @@ LoadOutcome load_everything(const DaemonOptions& options, policy::CategoryRegist
   Loaded loaded;
   loaded.config = std::make_shared<const config::Config>(std::move(*parsed.config));
   loaded.subscribers = profiles::load_subscribers(*loaded.config, categories, outcome.errors);
+  if (!outcome.errors.empty()) return outcome;
+  loaded.pages = web::Pages::load(loaded.config->web.pages_directory, outcome.errors);
   if (!outcome.errors.empty()) return outcome;
   keeper.remember_files(*loaded.config);
   lists::ListLoadResult lists = lists::load_configured_lists(
@@ -140,6 +144,10 @@ void warn_restart_only(const config::Config& before, const config::Config& after
   if (before.threads != after.threads) warn("threads");
   if (before.dns.listen != after.dns.listen) warn("dns.listen");
   if (before.admin.listen != after.admin.listen) warn("admin.listen");
+  if (before.web.block_listen != after.web.block_listen ||
+      before.web.threads != after.web.threads) {
+    warn("web.block-listen / web.threads");
+  }
   if (before.cache.max_entries != after.cache.max_entries ||
       before.cache.min_ttl != after.cache.min_ttl || before.cache.max_ttl != after.cache.max_ttl ||
       before.cache.max_negative_ttl != after.cache.max_negative_ttl) {
@@ -247,6 +255,7 @@ class Daemon {
     try {
       start_workers(*loaded.config);
       start_admin(*loaded.config);
+      web_ = std::make_unique<web::WebFront>(runtime_, loaded.pages);
     } catch (const std::system_error& e) {
       log_error(std::string("shelterd: not started: ") + e.what());
       return 1;
@@ -260,11 +269,15 @@ class Daemon {
     std::vector<std::thread> threads;
     for (auto& worker : workers_)
       threads.emplace_back([&w = *worker] { w.run(); });
+    web_->start();
+    const std::string web = web_->describe();
     log_info("shelterd: ready: dns on " + listening_ + "; " + description +
+             (web.empty() ? "" : "; " + web) +
              (admin_ ? "; admin on " + admin_->local_endpoint().to_string() : ""));
     control_.run();
     for (auto& t : threads)
       t.join();
+    web_->stop();
     log_info("shelterd: stopped");
     return 0;
   }
@@ -364,6 +377,14 @@ class Daemon {
     const lists::Readiness ready = lists::assess_readiness(
         current->lists->lists, now, upstream_health(*current, &shared.upstreams));
     shared.ready = ready.ready();
+    if (web_) {
+      const http::Server::Stats web = web_->stats();
+      shared.web = metrics::WebGauges{.connections = web.connections,
+                                      .refused_connections = web.refused_connections,
+                                      .requests = web.requests,
+                                      .bad_requests = web.bad_requests,
+                                      .open = web.open};
+    }
     shared.degraded = ready.state == lists::ReadyState::degraded;
     if (redis_store_) {
       const profiles::RedisStoreCounters& c = redis_store_->counters();
@@ -392,6 +413,7 @@ class Daemon {
       list_timer_.cancel();
       health_timer_.cancel();
       if (admin_) admin_->close();
+      if (web_) web_->stop();
       if (redis_store_) redis_store_->stop();
       for (auto& worker : workers_)
         worker->stop(kDrainGrace);
@@ -421,6 +443,7 @@ class Daemon {
     warn_restart_only(*current->config, *loaded.config);
     set_log_level(level_of(loaded.config->logging.level));
     publish(loaded);
+    web_->set_pages(loaded.pages);
     keeper_.commit(*loaded.lists, unix_now());
     const bool partial = loaded.lists->refused() > 0;
     ++reloads_[partial ? kReloadPartial : kReloadOk];
@@ -452,7 +475,8 @@ class Daemon {
                   std::move(fresh.lists),
                   current->upstreams,
                   {},
-                  {current->profiles, current->subscribers}};
+                  {current->profiles, current->subscribers},
+                  nullptr};
     publish(loaded);
     started = std::chrono::steady_clock::now();
     keeper_.commit(*loaded.lists, unix_now());
@@ -547,6 +571,7 @@ class Daemon {
   std::unique_ptr<dns::SharedResponseCache> cache_;  // before the workers that use it
   std::vector<std::unique_ptr<server::Worker>> workers_;
   std::unique_ptr<admin::AdminServer> admin_;
+  std::unique_ptr<web::WebFront> web_;
   std::shared_ptr<profiles::RedisDirectory> redis_store_;  // with subscribers.store: redis
   std::string listening_;
 };

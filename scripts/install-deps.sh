@@ -7,6 +7,7 @@ packages=(
   # build
   build-essential cmake ninja-build ccache pkg-config clang libclang-rt-14-dev
   libboost1.81-dev libssl-dev libc-ares-dev libhiredis-dev libyaml-cpp-dev libidn2-dev
+  libkainjow-mustache-dev  # logic-less page templates that escape by default (proxy/web)
   catch2 libbenchmark-dev
   # tests and benchmarks
   python3 redis-server dnsutils knot-dnsutils dnsperf nsd unbound dnsdist curl procps util-linux time

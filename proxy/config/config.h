@@ -118,6 +118,40 @@ struct ListUpdatesConfig {
   std::chrono::milliseconds max_age_legal{std::chrono::hours(48)};
 };
 
+/// A link shown on the block page: a helpline, a hotline, a help service.
+struct PageLink {
+  std::string name;
+  std::string url;  ///< http(s):, mailto: or tel:
+};
+
+/// The web front (docs/block-page.md): the block page on the block addresses.
+struct WebConfig {
+  /// Where browsers sent to the block address arrive: the block-page-ipv4/-ipv6 addresses,
+  /// port 80, in production. Empty: no block page listener (a DNS-only node).
+  std::vector<Endpoint> block_listen;
+  std::uint32_t threads = 1;  ///< threads serving the web listeners
+  /// Limits of every web connection (the HTTP core's; docs/block-page.md).
+  std::chrono::milliseconds header_timeout{10'000};  ///< a request's first byte to its end
+  std::chrono::milliseconds idle_timeout{60'000};    ///< keep-alive between requests
+  std::uint32_t max_connections = 4096;
+  std::uint32_t max_connections_per_client = 64;
+  std::uint32_t max_requests_per_connection = 100;
+  /// Who runs this network, as the pages name it ("Example ISP").
+  std::string organisation = "this network's operator";
+  /// Where a mistake is reported until the appeal pages are there (mailto: or http(s):).
+  std::string contact;
+  /// How soon a report is answered, in words shown on the page ("2 working days").
+  std::string response_time = "5 working days";
+  /// The venue's name on a public Wi-Fi (public-wifi profile): shown as who blocked.
+  std::string venue;
+  PageLink helpline{"Child Helpline International", "https://childhelplineinternational.org/"};
+  PageLink hotline{"INHOPE", "https://www.inhope.org/"};
+  /// Confidential help for adults worried about their own thoughts or behaviour.
+  PageLink adult_help{"Stop It Now", "https://www.stopitnow.org/"};
+  /// Templates and message catalogs to use instead of the built-in ones (docs/block-page.md).
+  std::string pages_directory;
+};
+
 struct AdminConfig {
   std::optional<Endpoint> listen;  ///< /metrics and /healthz; default 127.0.0.1:9300; null = off
 };
@@ -136,6 +170,7 @@ struct Config {
   SnapshotConfig snapshot;
   ListUpdatesConfig list_updates;
   ProxyConfig proxy;
+  WebConfig web;
   /// Operator profiles, in file order (each may start from a preset or an earlier one).
   std::vector<ProfileConfig> profiles;
   SubscribersConfig subscribers;

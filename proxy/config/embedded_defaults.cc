@@ -29,6 +29,14 @@ lists:
     legal: true
     entries: [legal-block.shelter.test]
     authority: Shelter demo authority list
+  - id: demo-security
+    category: malware
+    entries: [malware.shelter.test]
+    authority: Shelter demo threat list
+web:
+  block-listen: ["127.0.0.1:8081"]   # in production: the block addresses, port 80
+  organisation: Shelter demo network
+  contact: "mailto:help@shelter.test"
 admin:
   listen: "127.0.0.1:9300"
 logging:

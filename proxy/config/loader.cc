@@ -226,6 +226,58 @@ void read_list_updates(Ctx& c, const Val& v, ListUpdatesConfig& u) {
            });
 }
 
+// A helpline or hotline: {name: ..., url: https://... | mailto: | tel:}.
+Handler link_into(Ctx& c, PageLink& link) {
+  return [&c, &link](const Val& v) {
+    read_map(c, v,
+             {
+                 {"name", string_into(c, link.name)},
+                 {"url",
+                  [&c, &link](const Val& u) {
+                    const auto s = read_scalar(c, u, "a URL");
+                    if (!s) return;
+                    if (!s->starts_with("https://") && !s->starts_with("http://") &&
+                        !s->starts_with("mailto:") && !s->starts_with("tel:")) {
+                      return c.error(u, in_quotes(*s) + " is not an http(s):, mailto: or tel: URL");
+                    }
+                    link.url = *s;
+                  }},
+             });
+  };
+}
+
+void read_web(Ctx& c, const Val& v, WebConfig& w) {
+  auto contact = [&c, &w](const Val& u) {
+    const auto s = read_scalar(c, u, "a mailto: or http(s): URL");
+    if (!s) return;
+    if (!s->starts_with("mailto:") && !s->starts_with("https://") && !s->starts_with("http://")) {
+      return c.error(u, in_quotes(*s) + " is not a mailto: or http(s): URL");
+    }
+    w.contact = *s;
+  };
+  read_map(
+      c, v,
+      {
+          {"block-listen", endpoints_into(c, w.block_listen, 80, true)},
+          {"threads", uint_into(c, w.threads, 1, 64)},
+          {"header-timeout",
+           duration_into(c, w.header_timeout, milliseconds{100}, milliseconds{60'000})},
+          {"idle-timeout",
+           duration_into(c, w.idle_timeout, milliseconds{100}, milliseconds{60'000})},
+          {"max-connections", uint_into(c, w.max_connections, 1, 1'000'000)},
+          {"max-connections-per-client", uint_into(c, w.max_connections_per_client, 1, 100'000)},
+          {"max-requests-per-connection", uint_into(c, w.max_requests_per_connection, 1, 100'000)},
+          {"organisation", string_into(c, w.organisation)},
+          {"contact", contact},
+          {"response-time", string_into(c, w.response_time)},
+          {"venue", string_into(c, w.venue)},
+          {"helpline", link_into(c, w.helpline)},
+          {"hotline", link_into(c, w.hotline)},
+          {"adult-help", link_into(c, w.adult_help)},
+          {"pages-directory", string_into(c, w.pages_directory)},
+      });
+}
+
 void read_proxy(Ctx& c, const Val& v, ProxyConfig& p) {
   read_map(c, v,
            {
@@ -261,6 +313,7 @@ void read_root(Ctx& c, const Val& root, Config& cfg) {
                {"snapshot", [&](const Val& v) { read_snapshot(c, v, cfg.snapshot); }},
                {"list-updates", [&](const Val& v) { read_list_updates(c, v, cfg.list_updates); }},
                {"proxy", [&](const Val& v) { read_proxy(c, v, cfg.proxy); }},
+               {"web", [&](const Val& v) { read_web(c, v, cfg.web); }},
                {"profiles", [&](const Val& v) { read_profiles(c, v, cfg.profiles); }},
                {"subscribers", [&](const Val& v) { read_subscribers(c, v, cfg.subscribers); }},
                {"redis", [&](const Val& v) { read_redis(c, v, cfg.redis); }},
@@ -430,6 +483,7 @@ LoadResult load_config_file(const std::string& path) {
     resolve_relative(result.config->upstream.resolv_conf, base);
     resolve_relative(result.config->snapshot.path, base);
     resolve_relative(result.config->list_updates.state_directory, base);
+    resolve_relative(result.config->web.pages_directory, base);
     resolve_relative(result.config->subscribers.file, base);
     for (std::string* file :
          {&result.config->redis.tls_ca_file, &result.config->redis.tls_cert_file,

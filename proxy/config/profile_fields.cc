@@ -150,6 +150,11 @@ ProfileConfig read_profile(Ctx& c, const Val& v, std::string name) {
   auto schedules = [&](const Val& s) {
     read_seq(c, s, [&](const Val& item) { p.schedules.push_back(read_schedule(c, item)); });
   };
+  auto audience = [&](const Val& a) {
+    if (const auto i = read_choice(c, a, {"general", "child", "teen", "venue"})) {
+      p.audience = static_cast<policy::Audience>(*i);
+    }
+  };
   read_map(c, v,
            {
                {"base", name_into(c, p.base, "a profile name")},
@@ -160,6 +165,7 @@ ProfileConfig read_profile(Ctx& c, const Val& v, std::string name) {
                {"safe-search", [&](const Val& s) { read_safe_search(c, s, p.safe_search); }},
                {"block-bypass", bypass},
                {"schedules", schedules},
+               {"audience", audience},
            });
   return p;
 }

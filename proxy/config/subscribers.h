@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "policy/identify.h"
+#include "policy/profile.h"
 #include "policy/safe_search.h"
 #include "policy/schedule.h"
 #include "proxy/config/address.h"
@@ -42,6 +43,7 @@ struct ProfileConfig {
   EntriesConfig deny;
   std::optional<policy::SafeSearch> safe_search;  ///< unset: the base's
   std::optional<bool> block_bypass;               ///< unset: the base's
+  std::optional<policy::Audience> audience;       ///< unset: the base's
   std::vector<ScheduleConfig> schedules;          ///< added to the base's
   std::string key_path;                           ///< "profiles.evenings", for messages
 };

@@ -301,6 +301,23 @@ std::string render_prometheus(const std::vector<const WorkerMetrics*>& workers,
   render_health(w, shared);
   w.help("shelter_list_memory_bytes", "gauge", "Memory held by the loaded list snapshot.");
   w.sample("shelter_list_memory_bytes", "", shared.list_memory_bytes);
+  if (shared.web) {
+    const WebGauges& web = *shared.web;
+    auto one = [&](std::string_view name, std::string_view type, std::string_view help,
+                   std::uint64_t value) {
+      w.help(name, type, help);
+      w.sample(name, "", value);
+    };
+    one("shelter_web_connections_total", "counter", "Connections accepted by the web front.",
+        web.connections);
+    one("shelter_web_connections_refused_total", "counter",
+        "Connections closed at once: over the per-client or total cap.", web.refused_connections);
+    one("shelter_web_requests_total", "counter", "Requests answered by the web front.",
+        web.requests);
+    one("shelter_web_bad_requests_total", "counter",
+        "Requests refused: ambiguous framing, malformed, over a limit.", web.bad_requests);
+    one("shelter_web_connections", "gauge", "Web front connections open now.", web.open);
+  }
   if (shared.redis) {
     const RedisGauges& r = *shared.redis;
     auto one = [&](std::string_view name, std::string_view type, std::string_view help,

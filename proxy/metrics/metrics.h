@@ -116,6 +116,15 @@ struct RedisGauges {
   std::uint64_t households = 0;  ///< households cached now
 };
 
+/// The web front's counters (block page listeners).
+struct WebGauges {
+  std::uint64_t connections = 0;
+  std::uint64_t refused_connections = 0;  ///< over a connection cap
+  std::uint64_t requests = 0;
+  std::uint64_t bad_requests = 0;  ///< framing refused, parse errors, over limits
+  std::uint64_t open = 0;
+};
+
 struct UpstreamGauge {
   std::string server{};  ///< "192.0.2.53:53"
   bool up = true;
@@ -133,7 +142,8 @@ struct SharedGauges {
   std::uint64_t cache_memory_bytes = 0;
   std::uint64_t list_memory_bytes = 0;
   std::int64_t now_unix = 0;
-  std::optional<RedisGauges> redis;
+  std::optional<RedisGauges> redis{};
+  std::optional<WebGauges> web{};
 };
 
 /// Renders every worker's counters, summed, in the Prometheus text format (version 0.0.4).

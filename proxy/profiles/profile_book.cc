@@ -34,6 +34,7 @@ policy::Profile compile_profile(const config::ProfileConfig& spec, const policy:
   add_entries(spec.deny, p.deny);
   if (spec.safe_search) p.safe_search = *spec.safe_search;
   if (spec.block_bypass) p.block_bypass = *spec.block_bypass;
+  if (spec.audience) p.audience = *spec.audience;
   for (const config::ScheduleConfig& s : spec.schedules) {
     policy::ScheduleRule rule;
     rule.name = s.name;

@@ -145,7 +145,8 @@ def check_ttl_at_edge(t, d, opens_at):
     r = answer(t, d, "school.test", NIGHT, [FORWARDED], "before the window: resolves")
     left = opens_at - int(time.time())
     ttls = r.ttls("A")
-    t.check(ttls and 0 <= ttls[0] <= left <= 300,
+    # shelterd's clock may have read one second earlier than ours, across a second's edge.
+    t.check(ttls and 0 <= ttls[0] <= left + 1 and left <= 300,
             f"answer TTL ends at the window's edge ({left}s away, upstream TTL 300)", r)
 
 

@@ -447,7 +447,7 @@ TEST_CASE("the embedded defaults parse and hold the demo lists") {
   CHECK(c.upstream.resolv_conf == "/etc/resolv.conf");
   REQUIRE(c.admin.listen);
   CHECK(ep(*c.admin.listen) == "127.0.0.1:9300");
-  REQUIRE(c.lists.size() == 2);
+  REQUIRE(c.lists.size() == 3);
   CHECK(c.lists[0].id == "demo-parental");
   CHECK(c.lists[0].category == "adult");
   CHECK_FALSE(c.lists[0].legal);
@@ -459,6 +459,48 @@ TEST_CASE("the embedded defaults parse and hold the demo lists") {
   CHECK(c.lists[1].entries == Strings{"legal-block.shelter.test"});
   CHECK(c.lists[1].authority == "Shelter demo authority list");
   CHECK(c.lists[1].appeal == c.blocking.appeal_url);
+  CHECK(c.lists[2].id == "demo-security");
+  CHECK(c.lists[2].category == "malware");
+  // The web front's block page, on a port that needs no privileges.
+  CHECK(eps(c.web.block_listen) == Strings{"127.0.0.1:8081"});
+  CHECK(c.web.organisation == "Shelter demo network");
+}
+
+TEST_CASE("the web section: listeners, limits, links and errors") {
+  const auto r = cfg::parse_config(R"(web:
+  block-listen: ["192.0.2.80", "[2001:db8::80]:8080"]
+  threads: 2
+  header-timeout: 5s
+  idle-timeout: 30s
+  max-connections-per-client: 8
+  organisation: Example ISP
+  contact: mailto:abuse@example.net
+  helpline: {name: Childline, url: "https://www.childline.org.uk/"}
+)",
+                                   "test.yaml");
+  INFO(joined(r.errors));
+  REQUIRE(r.config);
+  const auto& w = r.config->web;
+  CHECK(eps(w.block_listen) == Strings{"192.0.2.80:80", "[2001:db8::80]:8080"});
+  CHECK(w.threads == 2);
+  CHECK(w.header_timeout == std::chrono::seconds(5));
+  CHECK(w.idle_timeout == std::chrono::seconds(30));
+  CHECK(w.max_connections_per_client == 8);
+  CHECK(w.helpline.name == "Childline");
+  CHECK(w.hotline.name == "INHOPE");  // the default stays
+  // Without a web section, a file configures no web listener.
+  CHECK(cfg::parse_config("threads: 1\n", "t.yaml").config->web.block_listen.empty());
+  const auto bad = cfg::parse_config(R"y(web:
+  contact: "javascript:alert(1)"
+  idle-timeout: 2m
+  helpline: {name: X, url: "ftp://x"}
+)y",
+                                     "bad.yaml");
+  CHECK_FALSE(bad.config);
+  const std::string all = joined(bad.errors);
+  CHECK(all.find("web.contact") != std::string::npos);
+  CHECK(all.find("web.idle-timeout") != std::string::npos);
+  CHECK(all.find("web.helpline.url") != std::string::npos);
 }
 
 TEST_CASE("deploy/shelter.example.yaml parses and documents every key") {

@@ -1,0 +1,124 @@
+#include "proxy/http/form.h"
+
+#include <algorithm>
+#include <cstdint>
+
+namespace shelter::proxy::http {
+namespace {
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// Percent-decodes `in` into `out`; false on a malformed escape or past `max` bytes.
+bool decode(std::string_view in, std::size_t max, std::string& out) {
+  out.clear();
+  for (std::size_t i = 0; i < in.size(); ++i) {
+    char c = in[i];
+    if (c == '+') {
+      c = ' ';
+    } else if (c == '%') {
+      if (i + 2 >= in.size()) return false;
+      const int high = hex_value(in[i + 1]);
+      const int low = hex_value(in[i + 2]);
+      if (high < 0 || low < 0) return false;
+      c = static_cast<char>(high * 16 + low);
+      i += 2;
+    }
+    if (out.size() == max) return false;
+    out += c;
+  }
+  return true;
+}
+
+bool has_control(std::string_view text, bool allow_line_breaks) {
+  return std::any_of(text.begin(), text.end(), [allow_line_breaks](char ch) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c == '\t') return false;
+    if (allow_line_breaks && (c == '\n' || c == '\r')) return false;
+    return c < 0x20 || c == 0x7f;
+  });
+}
+
+}  // namespace
+
+std::optional<std::string_view> Form::get(std::string_view name) const {
+  for (const auto& [key, value] : fields) {
+    if (key == name) return value;
+  }
+  return std::nullopt;
+}
+
+bool is_utf8(std::string_view text) {
+  const auto* s = reinterpret_cast<const unsigned char*>(text.data());
+  const std::size_t n = text.size();
+  for (std::size_t i = 0; i < n;) {
+    const unsigned char c = s[i];
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    std::size_t length = 0;
+    std::uint32_t cp = 0;
+    if (c >= 0xc2 && c <= 0xdf) {
+      length = 2;
+      cp = c & 0x1f;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      length = 3;
+      cp = c & 0x0f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      length = 4;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (n - i < length) return false;
+    for (std::size_t k = 1; k < length; ++k) {
+      if ((s[i + k] & 0xc0) != 0x80) return false;
+      cp = (cp << 6) | (s[i + k] & 0x3f);
+    }
+    if ((length == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+        (length == 4 && (cp < 0x10000 || cp > 0x10ffff))) {
+      return false;
+    }
+    i += length;
+  }
+  return true;
+}
+
+FormResult parse_form(std::string_view body, const FormLimits& limits) {
+  FormResult result;
+  Form form;
+  while (!body.empty()) {
+    const std::size_t amp = std::min(body.find('&'), body.size());
+    const std::string_view pair = body.substr(0, amp);
+    body.remove_prefix(std::min(amp + 1, body.size()));
+    if (pair.empty()) continue;
+    if (form.fields.size() == limits.max_fields) {
+      result.error = "more than " + std::to_string(limits.max_fields) + " fields";
+      return result;
+    }
+    const std::size_t eq = std::min(pair.find('='), pair.size());
+    std::string name;
+    std::string value;
+    if (!decode(pair.substr(0, eq), limits.max_name_bytes, name) ||
+        !decode(eq < pair.size() ? pair.substr(eq + 1) : std::string_view(),
+                limits.max_value_bytes, value)) {
+      result.error = "a malformed escape or a field over its size limit";
+      return result;
+    }
+    if (name.empty() || !is_utf8(name) || !is_utf8(value) || has_control(name, false) ||
+        has_control(value, true)) {
+      result.error = "a field that is not text (UTF-8 without control characters)";
+      return result;
+    }
+    form.fields.emplace_back(std::move(name), std::move(value));
+  }
+  result.form = std::move(form);
+  return result;
+}
+
+}  // namespace shelter::proxy::http

@@ -1,0 +1,309 @@
+#include "proxy/http/server.h"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <array>
+#include <atomic>
+#include <ctime>
+#include <map>
+#include <mutex>
+#include <system_error>
+
+#include "proxy/log.h"
+#include "proxy/net/asio_endpoint.h"
+
+namespace shelter::proxy::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+using asio::ip::tcp;
+constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t kReadChunk = 4096;
+constexpr auto kLingerTime = std::chrono::seconds(1);
+constexpr std::size_t kMaxLingerBytes = 256 * 1024;
+
+constexpr std::string_view kDefaultCsp =
+    "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+std::string http_date() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char text[64];
+  std::strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return text;
+}
+
+// Connections per client address and in total, shared by the server's threads.
+class ConnectionCaps {
+ public:
+  ConnectionCaps(std::uint32_t total, std::uint32_t per_client)
+      : total_(total), per_client_(per_client) {}
+  bool acquire(const config::Address& client) {
+    std::lock_guard lock(mutex_);
+    auto& n = by_client_[key(client)];
+    if (open_ >= total_ || n >= per_client_) {
+      if (n == 0) by_client_.erase(key(client));
+      return false;
+    }
+    ++n;
+    ++open_;
+    return true;
+  }
+  void release(const config::Address& client) {
+    std::lock_guard lock(mutex_);
+    auto it = by_client_.find(key(client));
+    if (it != by_client_.end() && --it->second == 0) by_client_.erase(it);
+    --open_;
+  }
+  std::uint64_t open() const {
+    std::lock_guard lock(mutex_);
+    return open_;
+  }
+
+ private:
+  static std::string key(const config::Address& a) {
+    return std::string(reinterpret_cast<const char*>(a.bytes.data()), a.v6 ? 16 : 4);
+  }
+  mutable std::mutex mutex_;
+  std::map<std::string, std::uint32_t> by_client_;
+  std::uint32_t open_ = 0;
+  std::uint32_t total_;
+  std::uint32_t per_client_;
+};
+
+Request to_request(const bhttp::request<bhttp::string_body>& message,
+                   const config::Address& client, const config::Address& local) {
+  Request request;
+  request.method = std::string(message.method_string());
+  request.target = std::string(message.target());
+  request.version_minor = message.version() % 10;
+  for (const auto& field : message) {
+    std::string name(field.name_string());
+    for (char& c : name)
+      c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c | 0x20) : c;
+    request.headers.emplace_back(std::move(name), std::string(field.value()));
+  }
+  request.body = message.body();
+  request.client = client;
+  request.local = local;
+  return request;
+}
+
+bhttp::response<bhttp::string_body> to_message(Response response, bool head_only,
+                                                int version, bool keep_alive) {
+  add_security_headers(response);
+  bhttp::response<bhttp::string_body> message;
+  message.version(version);
+  message.result(response.status);
+  message.set(bhttp::field::server, "shelter");
+  message.set(bhttp::field::date, http_date());
+  message.set(bhttp::field::content_type, response.content_type);
+  for (auto& [name, value] : response.headers)
+    message.set(name, value);
+  message.keep_alive(keep_alive && !response.close);
+  message.content_length(response.body.size());
+  if (!head_only) message.body() = std::move(response.body);
+  return message;
+}
+
+}  // namespace
+
+void add_security_headers(Response& response) {
+  auto has = [&](std::string_view name) {
+    for (const auto& [key, value] : response.headers) {
+      if (key == name) return true;
+    }
+    return false;
+  };
+  if (!has("Content-Security-Policy"))
+    response.headers.emplace_back("Content-Security-Policy", kDefaultCsp);
+  if (!has("Referrer-Policy")) response.headers.emplace_back("Referrer-Policy", "no-referrer");
+  if (!has("X-Content-Type-Options"))
+    response.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  if (!has("X-Frame-Options")) response.headers.emplace_back("X-Frame-Options", "DENY");
+  if (!has("Cache-Control")) response.headers.emplace_back("Cache-Control", "no-store");
+}
+
+struct Server::Impl {
+  Impl(asio::io_context& io, ServerLimits l, Handler h, std::string n)
+      : acceptor(io),
+        limits(l),
+        handler(std::move(h)),
+        name(std::move(n)),
+        caps(l.max_connections, l.max_connections_per_client) {}
+
+  tcp::acceptor acceptor;
+  ServerLimits limits;
+  Handler handler;
+  std::string name;
+  ConnectionCaps caps;
+  std::atomic<std::uint64_t> connections{0}, refused{0}, requests{0}, bad{0};
+
+  asio::awaitable<void> accept_loop(std::shared_ptr<Impl> self);
+  asio::awaitable<void> serve(tcp::socket socket, config::Address client, config::Address local);
+  asio::awaitable<bool> reply(beast::tcp_stream& stream, Response response, bool head_only,
+                              int version, bool keep_alive);
+  asio::awaitable<void> refuse(beast::tcp_stream& stream, Response response);
+};
+
+// A refusal closes the connection, but closing a socket with unread bytes makes the kernel
+// send a reset, which can reach the client before the refusal it should read. So: send the
+// answer, shut down sending, and read (and drop) what the client still sends, briefly.
+asio::awaitable<void> Server::Impl::refuse(beast::tcp_stream& stream, Response response) {
+  response.close = true;
+  co_await reply(stream, std::move(response), false, 11, false);
+  beast::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream.expires_after(kLingerTime);
+  std::array<char, kReadChunk> sink;
+  for (std::size_t drained = 0; drained < kMaxLingerBytes;) {
+    auto [ec, n] = co_await stream.async_read_some(asio::buffer(sink), kUseTuple);
+    if (ec) break;
+    drained += n;
+  }
+}
+
+asio::awaitable<void> Server::Impl::accept_loop(std::shared_ptr<Impl> self) {
+  for (;;) {
+    // No temporary with a destructor inside a co_await expression: GCC 12 destroys some twice
+    // (proxy/redis/client.h says more).
+    auto strand = asio::make_strand(acceptor.get_executor());
+    auto [error, socket] = co_await acceptor.async_accept(strand, kUseTuple);
+    if (!acceptor.is_open()) co_return;
+    if (error) continue;
+    boost::system::error_code ec;
+    const auto peer = socket.remote_endpoint(ec);
+    const auto here = socket.local_endpoint(ec);
+    if (ec) continue;
+    const config::Address client = net::from_asio(peer.address());
+    if (!caps.acquire(client)) {
+      refused.fetch_add(1, std::memory_order_relaxed);
+      continue;  // closed at once: a flood costs the server an accept and a close
+    }
+    connections.fetch_add(1, std::memory_order_relaxed);
+    auto executor = socket.get_executor();
+    asio::co_spawn(executor, serve(std::move(socket), client, net::from_asio(here.address())),
+                   [self, client](const std::exception_ptr& e) {
+                     self->caps.release(client);
+                     if (e) log_exception{"web request"}(e);
+                   });
+  }
+}
+
+asio::awaitable<bool> Server::Impl::reply(beast::tcp_stream& stream, Response response,
+                                          bool head_only, int version, bool keep_alive) {
+  auto message = to_message(std::move(response), head_only, version, keep_alive);
+  const bool keep = message.keep_alive();
+  stream.expires_after(limits.write_timeout);
+  auto [ec, n] = co_await bhttp::async_write(stream, message, kUseTuple);
+  co_return !ec && keep;
+}
+
+asio::awaitable<void> Server::Impl::serve(tcp::socket socket, config::Address client,
+                                          config::Address local) {
+  beast::tcp_stream stream(std::move(socket));
+  beast::flat_buffer buffer(limits.head.max_head_bytes + limits.max_body_bytes + kReadChunk);
+  for (std::uint32_t served = 0; served < limits.max_requests_per_connection; ++served) {
+    // The head: the idle deadline until its first byte, then the header deadline.
+    stream.expires_after(buffer.size() == 0 ? (served == 0 ? limits.header_timeout
+                                                           : limits.idle_timeout)
+                                            : limits.header_timeout);
+    HeadCheck check;
+    for (;;) {
+      const auto data = buffer.data();
+      check = check_request_head(
+          std::string_view(static_cast<const char*>(data.data()), data.size()), limits.head);
+      if (check.status != HeadStatus::need_more) break;
+      const bool first_byte = buffer.size() == 0;
+      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(kReadChunk), kUseTuple);
+      if (ec) co_return;  // closed, or a deadline passed: nothing to answer
+      buffer.commit(n);
+      if (first_byte) stream.expires_after(limits.header_timeout);
+    }
+    if (check.status == HeadStatus::bad) {
+      bad.fetch_add(1, std::memory_order_relaxed);
+      Response refusal = text_response(check.status_code, "bad request: " + check.reason);
+      co_await refuse(stream, std::move(refusal));
+      co_return;
+    }
+    // Beast parses what the guard let through: the head from the buffer, then the body.
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(limits.head.max_head_bytes));
+    parser.body_limit(limits.max_body_bytes);
+    stream.expires_after(limits.header_timeout);
+    auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, kUseTuple);
+    if (ec) {
+      bad.fetch_add(1, std::memory_order_relaxed);
+      if (ec == beast::error::timeout || ec == bhttp::error::end_of_stream) co_return;
+      Response refusal = ec == bhttp::error::body_limit
+                             ? text_response(413, "request body too large")
+                             : text_response(400, "bad request");
+      co_await refuse(stream, std::move(refusal));
+      co_return;
+    }
+    requests.fetch_add(1, std::memory_order_relaxed);
+    const auto& message = parser.get();
+    const bool last = served + 1 == limits.max_requests_per_connection;
+    Response response = handler(to_request(message, client, local));
+    const bool head_only = message.method() == bhttp::verb::head;
+    const int version = message.version();
+    const bool keep_alive = message.keep_alive() && !last;
+    const bool keep =
+        co_await reply(stream, std::move(response), head_only, version, keep_alive);
+    if (!keep) break;
+  }
+  beast::error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+Server::Server(asio::io_context& io, const config::Endpoint& endpoint, ServerLimits limits,
+               Handler handler, std::string name)
+    : impl_(std::make_shared<Impl>(io, limits, std::move(handler), std::move(name))) {
+  try {
+    auto local = net::to_asio_endpoint<tcp>(endpoint);
+    impl_->acceptor.open(local.protocol());
+    impl_->acceptor.set_option(asio::socket_base::reuse_address(true));
+    if (endpoint.address.v6) impl_->acceptor.set_option(asio::ip::v6_only(true));
+    impl_->acceptor.bind(local);
+    impl_->acceptor.listen();
+  } catch (const boost::system::system_error& e) {
+    throw std::system_error(e.code(),
+                            "cannot listen on " + endpoint.to_string() + " (" + impl_->name + ")");
+  }
+  asio::co_spawn(io, impl_->accept_loop(impl_), log_exception{"web listener"});
+}
+
+Server::~Server() {
+  close();
+}
+
+config::Endpoint Server::local_endpoint() const {
+  auto local = impl_->acceptor.local_endpoint();
+  return {.address = net::from_asio(local.address()), .port = local.port()};
+}
+
+void Server::close() {
+  boost::system::error_code ignored;
+  impl_->acceptor.close(ignored);
+}
+
+Server::Stats Server::stats() const {
+  return {.connections = impl_->connections.load(std::memory_order_relaxed),
+          .refused_connections = impl_->refused.load(std::memory_order_relaxed),
+          .requests = impl_->requests.load(std::memory_order_relaxed),
+          .bad_requests = impl_->bad.load(std::memory_order_relaxed),
+          .open = impl_->caps.open()};
+}
+
+}  // namespace shelter::proxy::http

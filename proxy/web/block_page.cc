@@ -1,0 +1,214 @@
+#include "proxy/web/block_page.h"
+
+#include <ctime>
+#include <kainjow/mustache.hpp>
+
+namespace shelter::proxy::web {
+namespace {
+
+namespace mustache = kainjow::mustache;
+
+// Catalog texts are templates of our own; what they insert ({{organisation}}, {{category}},
+// ...) is escaped by the renderer, so their output goes into the page as it is.
+std::string render(std::string_view text, const mustache::data& values) {
+  mustache::mustache t{std::string(text)};
+  return t.render(values);
+}
+
+std::string format_time(std::int64_t unix_time, std::string_view format) {
+  std::time_t t = unix_time;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char text[128];
+  const std::string f = format.empty() ? "%Y-%m-%d %H:%M UTC" : std::string(format);
+  return std::strftime(text, sizeof text, f.c_str(), &tm) > 0 ? std::string(text) : std::string();
+}
+
+bool is_link(std::string_view url) {
+  return url.starts_with("https://") || url.starts_with("http://") ||
+         url.starts_with("mailto:") || url.starts_with("tel:");
+}
+
+std::string_view who_key(const BlockView& view) {
+  switch (view.kind) {
+    case PageKind::legal:
+      return "who.authority";
+    case PageKind::venue:
+      return "who.venue";
+    case PageKind::security:
+      return "who.operator";
+    default:
+      break;
+  }
+  const bool own_settings = view.reason == policy::Reason::paused ||
+                            view.reason == policy::Reason::schedule ||
+                            view.reason == policy::Reason::profile_deny;
+  return own_settings || view.household ? "who.household" : "who.operator";
+}
+
+std::string_view why_key(const BlockView& view) {
+  switch (view.reason) {
+    case policy::Reason::paused:
+      return "reason.paused";
+    case policy::Reason::schedule:
+      return "reason.schedule";
+    case policy::Reason::profile_deny:
+      return "reason.profile-deny";
+    case policy::Reason::bypass:
+      return "reason.bypass";
+    default:
+      return "reason.category";
+  }
+}
+
+// The values catalog texts may insert.
+mustache::data values_for(const BlockView& view, const Pages& pages, const Catalog& catalog,
+                          const config::WebConfig& settings) {
+  mustache::data values;
+  values.set("organisation", settings.organisation);
+  values.set("venue", settings.venue.empty() ? settings.organisation : settings.venue);
+  values.set("response_time", settings.response_time);
+  values.set("authority", view.authority);
+  values.set("schedule", view.schedule_name);
+  values.set("until", format_time(view.until, pages.text(catalog, "when-format")));
+  mustache::data raw_category;
+  raw_category.set("category", view.category);
+  std::string_view words = pages.text(catalog, "category." + view.category);
+  values.set("category", words.empty() ? render(pages.text(catalog, "category.other"), raw_category)
+                                       : std::string(words));
+  return values;
+}
+
+mustache::data link(std::string url, std::string text) {
+  mustache::data d;
+  d.set("url", std::move(url));
+  d.set("text", std::move(text));
+  return d;
+}
+
+mustache::data links_for(const BlockView& view, const Pages& pages, const Catalog& catalog,
+                         const config::WebConfig& settings) {
+  mustache::data links{mustache::data::type::list};
+  auto label = [&](std::string_view key) { return std::string(pages.text(catalog, key)); };
+  switch (view.kind) {
+    case PageKind::legal:
+      if (is_link(view.appeal)) links.push_back(link(view.appeal, label("label.appeal")));
+      links.push_back(link(settings.hotline.url, label("label.hotline") + " (" +
+                                                     settings.hotline.name + ")"));
+      links.push_back(link(settings.adult_help.url, label("label.adult-help") + " (" +
+                                                        settings.adult_help.name + ")"));
+      return links;
+    case PageKind::not_blocked:
+      return links;
+    case PageKind::child:
+    case PageKind::teen:
+      links.push_back(link(settings.helpline.url,
+                           label("label.helpline") + " (" + settings.helpline.name + ")"));
+      break;
+    default:
+      break;
+  }
+  if (!settings.contact.empty()) links.push_back(link(settings.contact, label("label.report")));
+  return links;
+}
+
+}  // namespace
+
+std::string_view kind_name(PageKind kind) {
+  static constexpr std::string_view kNames[] = {"child",    "teen",  "general",    "venue",
+                                                "security", "legal", "not-blocked"};
+  return kNames[static_cast<std::size_t>(kind)];
+}
+
+BlockView view_of(const policy::Decision& decision, std::string site, policy::Audience audience,
+                  bool household) {
+  BlockView view;
+  view.site = std::move(site);
+  view.household = household;
+  view.reason = decision.reason;
+  if (decision.verdict != policy::Verdict::block) {
+    view.kind = PageKind::not_blocked;
+    return view;
+  }
+  view.category = std::string(decision.category);
+  if (decision.list != nullptr) {
+    view.authority = decision.list->authority;
+    view.appeal = decision.list->appeal;
+  }
+  if (decision.reason == policy::Reason::schedule && decision.schedule != nullptr) {
+    view.schedule_name = decision.schedule->name;
+  }
+  if (decision.valid_until != policy::kNever) view.until = decision.valid_until;
+  if (decision.ede == policy::BlockEde::censored) {
+    view.kind = PageKind::legal;
+    view.site.clear();  // a legal list's entries are never shown, not even the host
+  } else if (decision.ede == policy::BlockEde::blocked) {
+    view.kind = PageKind::security;
+  } else {
+    static constexpr PageKind kByAudience[] = {PageKind::general, PageKind::child, PageKind::teen,
+                                               PageKind::venue};
+    view.kind = kByAudience[static_cast<std::size_t>(audience)];
+  }
+  return view;
+}
+
+bool wants_page(const http::Request& request) {
+  const auto dest = request.header("sec-fetch-dest");
+  const auto mode = request.header("sec-fetch-mode");
+  if (dest || mode) return dest == "document" || mode == "navigate";
+  const std::string_view accept = request.header("accept").value_or("");
+  return accept.find("text/html") != std::string_view::npos;
+}
+
+http::Response block_response(const http::Request& request, const BlockView& view,
+                              const Pages& pages, const config::WebConfig& settings,
+                              std::int64_t now) {
+  if (view.kind != PageKind::not_blocked && !wants_page(request)) {
+    http::Response tiny = http::text_response(403, "blocked");
+    tiny.set("Vary", "Sec-Fetch-Dest, Sec-Fetch-Mode, Accept");
+    return tiny;
+  }
+  const Catalog& catalog = pages.choose(request.header("accept-language").value_or(""));
+  const std::string kind(kind_name(view.kind));
+  mustache::data values = values_for(view, pages, catalog, settings);
+  auto text = [&](std::string_view key) { return render(pages.text(catalog, key), values); };
+
+  mustache::data page;
+  page.set("lang", catalog.lang);
+  page.set("dir", catalog.dir);
+  page.set("kind", kind);
+  page.set("css", pages.css());
+  page.set("title", text(kind + ".title"));
+  page.set("heading", text(kind + ".heading"));
+  page.set("lead", text(kind + ".lead"));
+  if (!view.site.empty()) page.set("site", view.site);
+  for (const char* label : {"site", "who", "why", "when", "next"})
+    page.set(std::string("label_") + label, text(std::string("label.") + label));
+  page.set("who", text(who_key(view)));
+  page.set("blocked", view.kind != PageKind::not_blocked);
+  page.set("why", text(why_key(view)));
+  page.set("when", format_time(now, pages.text(catalog, "when-format")));
+  page.set("when_iso", format_time(now, "%Y-%m-%dT%H:%M:%SZ"));
+  mustache::data steps{mustache::data::type::list};
+  for (const std::string& step : pages.list(catalog, kind + ".steps"))
+    steps.push_back(render(step, values));
+  const bool reports = view.kind != PageKind::legal && view.kind != PageKind::not_blocked;
+  if (reports && !settings.contact.empty()) steps.push_back(text(kind + ".report"));
+  page.set("steps", steps);
+  mustache::data links = links_for(view, pages, catalog, settings);
+  page.set("has_links", !links.list_value().empty());
+  page.set("links", links);
+  if (auto note = text(kind + ".note"); !note.empty()) page.set("note", note);
+  page.set("footer", text("footer"));
+
+  http::Response response;
+  response.status = view.kind == PageKind::not_blocked ? 200 : 403;
+  mustache::mustache t{pages.page_template()};
+  response.body = t.render(page);
+  response.set("Content-Security-Policy", pages.content_security_policy());
+  response.set("Content-Language", catalog.lang);
+  response.set("Vary", "Accept-Language, Sec-Fetch-Dest, Sec-Fetch-Mode, Accept");
+  return response;
+}
+
+}  // namespace shelter::proxy::web

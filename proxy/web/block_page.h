@@ -1,0 +1,51 @@
+#pragma once
+// The block page: who blocked what, why and when, in words for its reader (a child, a teen, an
+// adult, a visitor of a public Wi-Fi), with what they can do next. Pure: the web front decides
+// again for the requester and hands this the facts; nothing here does I/O.
+//
+// Only top-level navigations get the page (Sec-Fetch-Dest: document or Sec-Fetch-Mode:
+// navigate; without Fetch Metadata, an Accept that names text/html). Images, scripts, API calls
+// and apps get a tiny 403, so that a page with 40 blocked trackers does not render 40 pages.
+
+#include <cstdint>
+#include <string>
+
+#include "policy/decide.h"
+#include "proxy/config/config.h"
+#include "proxy/http/message.h"
+#include "proxy/web/pages.h"
+
+namespace shelter::proxy::web {
+
+/// Which page: the reason's class first (legal, security), then the reader's age band.
+enum class PageKind : std::uint8_t { child, teen, general, venue, security, legal, not_blocked };
+
+/// "child", "teen", "general", "venue", "security", "legal", "not-blocked".
+std::string_view kind_name(PageKind kind);
+
+/// What the page says, from the decision made again for the requester.
+struct BlockView {
+  PageKind kind = PageKind::general;
+  std::string site;      ///< the host asked for; never shown on a legal page
+  std::string category;  ///< the deciding rule's category ("adult")
+  policy::Reason reason = policy::Reason::list;
+  std::string authority;      ///< the list's authority (legal pages)
+  std::string appeal;         ///< the list's appeal route (legal pages)
+  std::string schedule_name;  ///< reason == schedule
+  std::int64_t until = 0;     ///< reason == paused or schedule: when it ends (UTC seconds)
+  bool household = false;     ///< the requester was identified: their household's settings
+};
+
+/// The page for `decision` on `site`, for a subscriber whose profile has `audience`.
+BlockView view_of(const policy::Decision& decision, std::string site, policy::Audience audience,
+                  bool household);
+
+/// Whether `request` is a top-level navigation that should get the page.
+bool wants_page(const http::Request& request);
+
+/// The response to a request for a blocked site: the page, or the tiny 403.
+http::Response block_response(const http::Request& request, const BlockView& view,
+                              const Pages& pages, const config::WebConfig& settings,
+                              std::int64_t now);
+
+}  // namespace shelter::proxy::web

@@ -1,0 +1,57 @@
+#pragma once
+// The web front's wording and look as data: a page template (mustache), its stylesheet, and one
+// message catalog per language (YAML). Built into shelterd; `web.pages-directory` replaces any
+// of them and adds languages (docs/block-page.md), so an operator rewords a page or adds a
+// language without C++. Loaded and checked once per (re)load; immutable after.
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace shelter::proxy::web {
+
+/// One language's texts. Keys are dotted paths ("child.heading"); a list ("child.steps") is
+/// kept apart. A key a catalog lacks falls back to English.
+struct Catalog {
+  std::string lang = "en";  ///< a BCP 47 tag, as in the file's name
+  std::string dir = "ltr";  ///< "ltr" or "rtl"
+  std::map<std::string, std::string, std::less<>> texts;
+  std::map<std::string, std::vector<std::string>, std::less<>> lists;
+};
+
+class Pages {
+ public:
+  /// The built-in pages, overlaid with what `directory` holds (page.mustache, page.css,
+  /// locales/<tag>.yaml). Errors name the file and what is wrong; then nothing is returned.
+  static std::shared_ptr<const Pages> load(const std::string& directory,
+                                           std::vector<std::string>& errors);
+
+  /// The catalog for an Accept-Language header (q-values honoured, a region falls back to its
+  /// language, "*" and no match to English).
+  const Catalog& choose(std::string_view accept_language) const;
+  const Catalog& english() const { return catalogs_.front(); }
+  const std::vector<Catalog>& catalogs() const { return catalogs_; }
+
+  /// A text of `catalog`, else English's, else "".
+  std::string_view text(const Catalog& catalog, std::string_view key) const;
+  const std::vector<std::string>& list(const Catalog& catalog, std::string_view key) const;
+
+  const std::string& page_template() const { return template_; }
+  const std::string& css() const { return css_; }
+  /// The Content-Security-Policy of a page: no script, the inline stylesheet by its hash.
+  const std::string& content_security_policy() const { return csp_; }
+
+ private:
+  std::vector<Catalog> catalogs_;  // English first
+  std::string template_;
+  std::string css_;
+  std::string csp_;
+};
+
+/// The language tags of an Accept-Language header, best first (q=0 dropped), lower-cased.
+std::vector<std::string> preferred_languages(std::string_view accept_language);
+
+}  // namespace shelter::proxy::web
