@@ -11,6 +11,9 @@ Try it from another terminal:
   dig -p 5300 @127.0.0.1 www.example.org             # allowed: forwarded to your /etc/resolv.conf resolvers
   curl -s http://127.0.0.1:9300/metrics | grep shelter_dns   # counters
   curl -s http://127.0.0.1:9300/readyz                       # ready? (JSON: lists, upstreams)
+  curl -H 'Host: blocked.shelter.test' -H 'Accept: text/html' http://127.0.0.1:8081/   # the block page
+  chromium --host-resolver-rules="MAP * 127.0.0.1:8081" http://blocked.shelter.test/   # in a browser
+  (also legal-block.shelter.test and malware.shelter.test; docs/block-page.md)
 
 A broken list file (emptied, an HTML error page, half a download) is refused and its last good
 version kept: docs/list-updates.md shows how to try it, monitor it and accept a real shrink.
