@@ -105,8 +105,8 @@ FormResult parse_form(std::string_view body, const FormLimits& limits) {
     std::string name;
     std::string value;
     if (!decode(pair.substr(0, eq), limits.max_name_bytes, name) ||
-        !decode(eq < pair.size() ? pair.substr(eq + 1) : std::string_view(),
-                limits.max_value_bytes, value)) {
+        !decode(eq < pair.size() ? pair.substr(eq + 1) : std::string_view(), limits.max_value_bytes,
+                value)) {
       result.error = "a malformed escape or a field over its size limit";
       return result;
     }

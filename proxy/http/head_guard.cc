@@ -14,9 +14,8 @@ bool is_tchar(unsigned char c) {
 }
 
 bool is_token(std::string_view s) {
-  return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
-    return is_tchar(static_cast<unsigned char>(c));
-  });
+  return !s.empty() && std::all_of(s.begin(), s.end(),
+                                   [](char c) { return is_tchar(static_cast<unsigned char>(c)); });
 }
 
 // A field value may hold visible characters, spaces, tabs and obs-text; no other controls.
@@ -38,8 +37,10 @@ bool iequals(std::string_view a, std::string_view b) {
 }
 
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+    s.remove_suffix(1);
   return s;
 }
 
@@ -65,7 +66,7 @@ HeadCheck refuse(unsigned code, std::string reason) {
 }
 
 // The request line: method SP target SP HTTP/1.x. Returns the minor version, or a refusal.
-std::optional<HeadCheck> check_request_line(std::string_view line, int& minor) {
+std::optional<HeadCheck> check_request_line(std::string_view line, int& minor, RequestHead* out) {
   const std::size_t first = line.find(' ');
   const std::size_t second = first == std::string_view::npos ? first : line.find(' ', first + 1);
   if (second == std::string_view::npos) return refuse(400, "malformed request line");
@@ -86,6 +87,11 @@ std::optional<HeadCheck> check_request_line(std::string_view line, int& minor) {
     return refuse(505, "HTTP version not supported");
   }
   minor = version[7] - '0';
+  if (out != nullptr) {
+    out->method = method;
+    out->target = target;
+    out->version_minor = minor;
+  }
   return std::nullopt;
 }
 
@@ -103,9 +109,8 @@ std::optional<HeadCheck> add_content_length(std::string_view value, Framing& fra
   for_each_element(value, [&](std::string_view item) {
     any = true;
     if (bad) return;
-    if (item.size() > 18 || !std::all_of(item.begin(), item.end(), [](char c) {
-          return c >= '0' && c <= '9';
-        })) {
+    if (item.size() > 18 ||
+        !std::all_of(item.begin(), item.end(), [](char c) { return c >= '0' && c <= '9'; })) {
       bad = refuse(400, "malformed Content-Length");
       return;
     }
@@ -124,12 +129,11 @@ std::optional<HeadCheck> add_content_length(std::string_view value, Framing& fra
 
 void add_transfer_encoding(std::string_view value, Framing& framing) {
   framing.transfer_encoding = true;
-  for_each_element(value, [&](std::string_view coding) {
-    framing.chunked_last = iequals(coding, "chunked");
-  });
+  for_each_element(
+      value, [&](std::string_view coding) { framing.chunked_last = iequals(coding, "chunked"); });
 }
 
-std::optional<HeadCheck> check_field(std::string_view line, Framing& framing) {
+std::optional<HeadCheck> check_field(std::string_view line, Framing& framing, RequestHead* out) {
   if (line.front() == ' ' || line.front() == '\t') {
     return refuse(400, "obs-fold (a header line continued on the next)");
   }
@@ -143,6 +147,7 @@ std::optional<HeadCheck> check_field(std::string_view line, Framing& framing) {
   }
   const std::string_view value = trim(line.substr(colon + 1));
   if (!is_field_value(value)) return refuse(400, "control character in a header value");
+  if (out != nullptr) out->fields.emplace_back(name, value);
   if (iequals(name, "content-length")) return add_content_length(value, framing);
   if (iequals(name, "transfer-encoding")) add_transfer_encoding(value, framing);
   if (iequals(name, "host")) ++framing.hosts;
@@ -151,14 +156,16 @@ std::optional<HeadCheck> check_field(std::string_view line, Framing& framing) {
 
 }  // namespace
 
-HeadCheck check_request_head(std::string_view bytes, const HeadLimits& limits) {
+HeadCheck check_request_head(std::string_view bytes, const HeadLimits& limits, RequestHead* out) {
+  if (out != nullptr) out->fields.clear();
   const std::size_t end = bytes.find("\r\n\r\n");
   if (end == std::string_view::npos || end + 4 > limits.max_head_bytes) {
     if (bytes.size() >= limits.max_head_bytes || end != std::string_view::npos) {
       return refuse(431, "request head over " + std::to_string(limits.max_head_bytes) + " bytes");
     }
     // A head framed by bare LFs would never complete; say so now rather than at the deadline.
-    if (bytes.find("\n\n") != std::string_view::npos || bytes.find('\0') != std::string_view::npos) {
+    if (bytes.find("\n\n") != std::string_view::npos ||
+        bytes.find('\0') != std::string_view::npos) {
       return refuse(400, "bare LF line ending or NUL in the request head");
     }
     return {};
@@ -175,12 +182,12 @@ HeadCheck check_request_head(std::string_view bytes, const HeadLimits& limits) {
       return refuse(400, "bare CR or LF, or NUL, in the request head");
     }
     if (first) {
-      if (auto bad = check_request_line(line, minor)) return *bad;
+      if (auto bad = check_request_line(line, minor, out)) return *bad;
       continue;
     }
     if (line.empty()) return refuse(400, "empty header line");
     if (++fields > limits.max_fields) return refuse(431, "too many header fields");
-    if (auto bad = check_field(line, framing)) return *bad;
+    if (auto bad = check_field(line, framing, out)) return *bad;
   }
   if (framing.transfer_encoding && framing.content_length) {
     return refuse(400, "both Content-Length and Transfer-Encoding");

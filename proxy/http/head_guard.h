@@ -16,6 +16,8 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 namespace shelter::proxy::http {
 
@@ -38,7 +40,18 @@ struct HeadCheck {
   bool has_body = false;       ///< complete: Content-Length > 0 or chunked
 };
 
+/// A head the guard found well framed, as views into the checked bytes: what a request without
+/// a body needs, so that only requests with one go through Beast's parser.
+struct RequestHead {
+  std::string_view method;
+  std::string_view target;
+  int version_minor = 1;
+  std::vector<std::pair<std::string_view, std::string_view>> fields;  ///< values trimmed
+};
+
 /// Checks the head at the start of `bytes` (which may hold more: a body, pipelined requests).
-HeadCheck check_request_head(std::string_view bytes, const HeadLimits& limits = {});
+/// With `head`, a complete head's parts are stored there too.
+HeadCheck check_request_head(std::string_view bytes, const HeadLimits& limits = {},
+                             RequestHead* head = nullptr);
 
 }  // namespace shelter::proxy::http

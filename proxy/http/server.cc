@@ -1,17 +1,17 @@
 #include "proxy/http/server.h"
 
+#include <array>
+#include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/v6_only.hpp>
+#include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
-#include <array>
-#include <atomic>
 #include <ctime>
 #include <map>
 #include <mutex>
@@ -82,39 +82,93 @@ class ConnectionCaps {
   std::uint32_t per_client_;
 };
 
-Request to_request(const bhttp::request<bhttp::string_body>& message,
-                   const config::Address& client, const config::Address& local) {
+std::string lower_ascii(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c | 0x20) : c;
+  return out;
+}
+
+// A request without a body, from the parts the head guard found (copied: they point into the
+// read buffer).
+Request from_head(const RequestHead& head, const config::Address& client,
+                  const config::Address& local) {
+  Request request;
+  request.method = std::string(head.method);
+  request.target = std::string(head.target);
+  request.version_minor = head.version_minor;
+  request.headers.reserve(head.fields.size());
+  for (const auto& [name, value] : head.fields)
+    request.headers.emplace_back(lower_ascii(name), std::string(value));
+  request.client = client;
+  request.local = local;
+  return request;
+}
+
+// A request with a body, as Beast parsed it.
+Request from_message(const bhttp::request<bhttp::string_body>& message,
+                     const config::Address& client, const config::Address& local) {
   Request request;
   request.method = std::string(message.method_string());
   request.target = std::string(message.target());
   request.version_minor = message.version() % 10;
-  for (const auto& field : message) {
-    std::string name(field.name_string());
-    for (char& c : name)
-      c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c | 0x20) : c;
-    request.headers.emplace_back(std::move(name), std::string(field.value()));
-  }
+  for (const auto& field : message)
+    request.headers.emplace_back(lower_ascii(field.name_string()), std::string(field.value()));
   request.body = message.body();
   request.client = client;
   request.local = local;
   return request;
 }
 
-bhttp::response<bhttp::string_body> to_message(Response response, bool head_only,
-                                                int version, bool keep_alive) {
+// RFC 9112 9.3: HTTP/1.1 keeps the connection unless told to close; 1.0 only when asked.
+bool wants_keep_alive(const Request& request) {
+  const std::string_view connection = request.header("connection").value_or("");
+  auto has = [&](std::string_view token) {
+    std::string lower = lower_ascii(connection);
+    return lower.find(token) != std::string::npos;
+  };
+  return request.version_minor >= 1 ? !has("close") : has("keep-alive");
+}
+
+// The Date header, formatted once a second per thread.
+const std::string& http_date_now() {
+  thread_local std::time_t formatted_at = 0;
+  thread_local std::string text;
+  const std::time_t now = std::time(nullptr);
+  if (now != formatted_at) {
+    formatted_at = now;
+    text = http_date();
+  }
+  return text;
+}
+
+// The whole response in one buffer: one write, one system call, no scatter list to walk.
+void serialize(Response response, bool head_only, bool keep_alive, bool http10, std::string& out) {
   add_security_headers(response);
-  bhttp::response<bhttp::string_body> message;
-  message.version(version);
-  message.result(response.status);
-  message.set(bhttp::field::server, "shelter");
-  message.set(bhttp::field::date, http_date());
-  message.set(bhttp::field::content_type, response.content_type);
-  for (auto& [name, value] : response.headers)
-    message.set(name, value);
-  message.keep_alive(keep_alive && !response.close);
-  message.content_length(response.body.size());
-  if (!head_only) message.body() = std::move(response.body);
-  return message;
+  out.clear();
+  out += http10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  out += std::to_string(response.status);
+  out += ' ';
+  out += bhttp::obsolete_reason(static_cast<bhttp::status>(response.status));
+  out += "\r\nServer: shelter\r\nDate: ";
+  out += http_date_now();
+  out += "\r\nContent-Type: ";
+  out += response.content_type;
+  for (const auto& [name, value] : response.headers) {
+    // Handlers set their own header values; one with a line break would split the response.
+    if (value.find_first_of("\r\n") != std::string::npos) continue;
+    out += "\r\n";
+    out += name;
+    out += ": ";
+    out += value;
+  }
+  out += "\r\nContent-Length: ";
+  out += std::to_string(response.body.size());
+  const bool keep = keep_alive && !response.close;
+  if (!keep) out += "\r\nConnection: close";
+  if (keep && http10) out += "\r\nConnection: keep-alive";
+  out += "\r\n\r\n";
+  if (!head_only) out += response.body;
 }
 
 }  // namespace
@@ -153,7 +207,7 @@ struct Server::Impl {
   asio::awaitable<void> accept_loop(std::shared_ptr<Impl> self);
   asio::awaitable<void> serve(tcp::socket socket, config::Address client, config::Address local);
   asio::awaitable<bool> reply(beast::tcp_stream& stream, Response response, bool head_only,
-                              int version, bool keep_alive);
+                              bool http10, bool keep_alive);
   asio::awaitable<void> refuse(beast::tcp_stream& stream, Response response);
 };
 
@@ -162,7 +216,7 @@ struct Server::Impl {
 // answer, shut down sending, and read (and drop) what the client still sends, briefly.
 asio::awaitable<void> Server::Impl::refuse(beast::tcp_stream& stream, Response response) {
   response.close = true;
-  co_await reply(stream, std::move(response), false, 11, false);
+  co_await reply(stream, std::move(response), false, false, false);
   beast::error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
   stream.expires_after(kLingerTime);
@@ -176,10 +230,12 @@ asio::awaitable<void> Server::Impl::refuse(beast::tcp_stream& stream, Response r
 
 asio::awaitable<void> Server::Impl::accept_loop(std::shared_ptr<Impl> self) {
   for (;;) {
-    // No temporary with a destructor inside a co_await expression: GCC 12 destroys some twice
-    // (proxy/redis/client.h says more).
-    auto strand = asio::make_strand(acceptor.get_executor());
-    auto [error, socket] = co_await acceptor.async_accept(strand, kUseTuple);
+    // Several threads: each connection on a strand, so that its deadline timer and its reads
+    // never run at once. One thread needs none. (No temporary with a destructor inside a
+    // co_await expression: GCC 12 destroys some twice; proxy/redis/client.h says more.)
+    asio::any_io_executor executor = acceptor.get_executor();
+    if (limits.threads > 1) executor = asio::make_strand(acceptor.get_executor());
+    auto [error, socket] = co_await acceptor.async_accept(executor, kUseTuple);
     if (!acceptor.is_open()) co_return;
     if (error) continue;
     boost::system::error_code ec;
@@ -192,8 +248,9 @@ asio::awaitable<void> Server::Impl::accept_loop(std::shared_ptr<Impl> self) {
       continue;  // closed at once: a flood costs the server an accept and a close
     }
     connections.fetch_add(1, std::memory_order_relaxed);
-    auto executor = socket.get_executor();
-    asio::co_spawn(executor, serve(std::move(socket), client, net::from_asio(here.address())),
+    auto connection_executor = socket.get_executor();
+    asio::co_spawn(connection_executor,
+                   serve(std::move(socket), client, net::from_asio(here.address())),
                    [self, client](const std::exception_ptr& e) {
                      self->caps.release(client);
                      if (e) log_exception{"web request"}(e);
@@ -202,11 +259,12 @@ asio::awaitable<void> Server::Impl::accept_loop(std::shared_ptr<Impl> self) {
 }
 
 asio::awaitable<bool> Server::Impl::reply(beast::tcp_stream& stream, Response response,
-                                          bool head_only, int version, bool keep_alive) {
-  auto message = to_message(std::move(response), head_only, version, keep_alive);
-  const bool keep = message.keep_alive();
+                                          bool head_only, bool http10, bool keep_alive) {
+  const bool keep = keep_alive && !response.close;
+  std::string out;
+  serialize(std::move(response), head_only, keep, http10, out);
   stream.expires_after(limits.write_timeout);
-  auto [ec, n] = co_await bhttp::async_write(stream, message, kUseTuple);
+  auto [ec, n] = co_await asio::async_write(stream, asio::buffer(out), kUseTuple);
   co_return !ec && keep;
 }
 
@@ -214,16 +272,17 @@ asio::awaitable<void> Server::Impl::serve(tcp::socket socket, config::Address cl
                                           config::Address local) {
   beast::tcp_stream stream(std::move(socket));
   beast::flat_buffer buffer(limits.head.max_head_bytes + limits.max_body_bytes + kReadChunk);
+  RequestHead head;
   for (std::uint32_t served = 0; served < limits.max_requests_per_connection; ++served) {
     // The head: the idle deadline until its first byte, then the header deadline.
-    stream.expires_after(buffer.size() == 0 ? (served == 0 ? limits.header_timeout
-                                                           : limits.idle_timeout)
-                                            : limits.header_timeout);
+    stream.expires_after(buffer.size() == 0
+                             ? (served == 0 ? limits.header_timeout : limits.idle_timeout)
+                             : limits.header_timeout);
     HeadCheck check;
     for (;;) {
       const auto data = buffer.data();
       check = check_request_head(
-          std::string_view(static_cast<const char*>(data.data()), data.size()), limits.head);
+          std::string_view(static_cast<const char*>(data.data()), data.size()), limits.head, &head);
       if (check.status != HeadStatus::need_more) break;
       const bool first_byte = buffer.size() == 0;
       auto [ec, n] = co_await stream.async_read_some(buffer.prepare(kReadChunk), kUseTuple);
@@ -237,30 +296,36 @@ asio::awaitable<void> Server::Impl::serve(tcp::socket socket, config::Address cl
       co_await refuse(stream, std::move(refusal));
       co_return;
     }
-    // Beast parses what the guard let through: the head from the buffer, then the body.
-    bhttp::request_parser<bhttp::string_body> parser;
-    parser.header_limit(static_cast<std::uint32_t>(limits.head.max_head_bytes));
-    parser.body_limit(limits.max_body_bytes);
-    stream.expires_after(limits.header_timeout);
-    auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, kUseTuple);
-    if (ec) {
-      bad.fetch_add(1, std::memory_order_relaxed);
-      if (ec == beast::error::timeout || ec == bhttp::error::end_of_stream) co_return;
-      Response refusal = ec == bhttp::error::body_limit
-                             ? text_response(413, "request body too large")
-                             : text_response(400, "bad request");
-      co_await refuse(stream, std::move(refusal));
-      co_return;
+    Request request;
+    if (!check.has_body) {
+      request = from_head(head, client, local);
+      buffer.consume(check.head_bytes);
+    } else {
+      // A body: Beast parses what the guard let through, the head from the buffer, then the
+      // body (Content-Length or chunked) within its limit.
+      bhttp::request_parser<bhttp::string_body> parser;
+      parser.header_limit(static_cast<std::uint32_t>(limits.head.max_head_bytes));
+      parser.body_limit(limits.max_body_bytes);
+      stream.expires_after(limits.header_timeout);
+      auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, kUseTuple);
+      if (ec) {
+        bad.fetch_add(1, std::memory_order_relaxed);
+        if (ec == beast::error::timeout || ec == bhttp::error::end_of_stream) co_return;
+        Response refusal = ec == bhttp::error::body_limit
+                               ? text_response(413, "request body too large")
+                               : text_response(400, "bad request");
+        co_await refuse(stream, std::move(refusal));
+        co_return;
+      }
+      request = from_message(parser.get(), client, local);
     }
     requests.fetch_add(1, std::memory_order_relaxed);
-    const auto& message = parser.get();
     const bool last = served + 1 == limits.max_requests_per_connection;
-    Response response = handler(to_request(message, client, local));
-    const bool head_only = message.method() == bhttp::verb::head;
-    const int version = message.version();
-    const bool keep_alive = message.keep_alive() && !last;
-    const bool keep =
-        co_await reply(stream, std::move(response), head_only, version, keep_alive);
+    const bool head_only = request.method == "HEAD";
+    const bool http10 = request.version_minor == 0;
+    const bool keep_alive = wants_keep_alive(request) && !last;
+    Response response = handler(request);
+    const bool keep = co_await reply(stream, std::move(response), head_only, http10, keep_alive);
     if (!keep) break;
   }
   beast::error_code ignored;

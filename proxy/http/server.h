@@ -22,8 +22,8 @@ class io_context;
 namespace shelter::proxy::http {
 
 struct ServerLimits {
-  HeadLimits head;                         ///< 8 KiB, 64 fields
-  std::size_t max_body_bytes = 64 * 1024;  ///< form bodies
+  HeadLimits head;                                   ///< 8 KiB, 64 fields
+  std::size_t max_body_bytes = 64 * 1024;            ///< form bodies
   std::chrono::milliseconds header_timeout{10'000};  ///< from a request's first byte to its end
   std::chrono::milliseconds idle_timeout{60'000};    ///< keep-alive between requests
   std::chrono::milliseconds write_timeout{10'000};
@@ -31,6 +31,8 @@ struct ServerLimits {
   std::uint32_t max_connections_per_client = 64;  ///< per client address
   /// Requests served on one connection (pipelined or not) before it is closed.
   std::uint32_t max_requests_per_connection = 100;
+  /// Threads that run the io_context: above one, each connection gets a strand of its own.
+  std::uint32_t threads = 1;
 };
 
 using Handler = std::function<Response(const Request&)>;
@@ -55,7 +57,7 @@ class Server {
   void close();
 
   struct Stats {
-    std::uint64_t connections = 0;  ///< accepted
+    std::uint64_t connections = 0;          ///< accepted
     std::uint64_t refused_connections = 0;  ///< over a connection cap
     std::uint64_t requests = 0;
     std::uint64_t bad_requests = 0;  ///< framing refused, parse errors, over limits

@@ -25,8 +25,8 @@ std::string format_time(std::int64_t unix_time, std::string_view format) {
 }
 
 bool is_link(std::string_view url) {
-  return url.starts_with("https://") || url.starts_with("http://") ||
-         url.starts_with("mailto:") || url.starts_with("tel:");
+  return url.starts_with("https://") || url.starts_with("http://") || url.starts_with("mailto:") ||
+         url.starts_with("tel:");
 }
 
 std::string_view who_key(const BlockView& view) {
@@ -93,10 +93,10 @@ mustache::data links_for(const BlockView& view, const Pages& pages, const Catalo
   switch (view.kind) {
     case PageKind::legal:
       if (is_link(view.appeal)) links.push_back(link(view.appeal, label("label.appeal")));
-      links.push_back(link(settings.hotline.url, label("label.hotline") + " (" +
-                                                     settings.hotline.name + ")"));
-      links.push_back(link(settings.adult_help.url, label("label.adult-help") + " (" +
-                                                        settings.adult_help.name + ")"));
+      links.push_back(
+          link(settings.hotline.url, label("label.hotline") + " (" + settings.hotline.name + ")"));
+      links.push_back(link(settings.adult_help.url,
+                           label("label.adult-help") + " (" + settings.adult_help.name + ")"));
       return links;
     case PageKind::not_blocked:
       return links;
@@ -160,15 +160,62 @@ bool wants_page(const http::Request& request) {
   return accept.find("text/html") != std::string_view::npos;
 }
 
+std::optional<std::string> PageCache::find(const std::string& key) const {
+  std::lock_guard lock(mutex_);
+  auto it = pages_.find(key);
+  if (it == pages_.end()) return std::nullopt;
+  return it->second;
+}
+
+void PageCache::store(std::string key, std::string body) {
+  std::lock_guard lock(mutex_);
+  if (pages_.size() >= kCapacity) pages_.clear();  // bounded, and simple: refilled in moments
+  pages_.emplace(std::move(key), std::move(body));
+}
+
+void PageCache::clear() {
+  std::lock_guard lock(mutex_);
+  pages_.clear();
+}
+
 http::Response block_response(const http::Request& request, const BlockView& view,
                               const Pages& pages, const config::WebConfig& settings,
-                              std::int64_t now) {
+                              std::int64_t now, PageCache* cache) {
   if (view.kind != PageKind::not_blocked && !wants_page(request)) {
     http::Response tiny = http::text_response(403, "blocked");
     tiny.set("Vary", "Sec-Fetch-Dest, Sec-Fetch-Mode, Accept");
     return tiny;
   }
   const Catalog& catalog = pages.choose(request.header("accept-language").value_or(""));
+  http::Response response;
+  response.status = view.kind == PageKind::not_blocked ? 200 : 403;
+  response.set("Content-Security-Policy", pages.content_security_policy());
+  response.set("Content-Language", catalog.lang);
+  response.set("Vary", "Accept-Language, Sec-Fetch-Dest, Sec-Fetch-Mode, Accept");
+  // Everything the page shows, to the minute (its clock).
+  std::string key;
+  if (cache != nullptr) {
+    for (const std::string_view part :
+         {std::string_view(catalog.lang), kind_name(view.kind), std::string_view(view.site),
+          std::string_view(view.category), std::string_view(view.authority),
+          std::string_view(view.appeal), std::string_view(view.schedule_name)}) {
+      key += part;
+      key += '\0';
+    }
+    key += std::to_string(static_cast<int>(view.reason)) + (view.household ? "h" : "-") +
+           std::to_string(view.until) + "/" + std::to_string(now / 60);
+    if (std::optional<std::string> body = cache->find(key)) {
+      response.body = std::move(*body);
+      return response;
+    }
+  }
+  response.body = render_page(view, pages, catalog, settings, now);
+  if (cache != nullptr) cache->store(std::move(key), response.body);
+  return response;
+}
+
+std::string render_page(const BlockView& view, const Pages& pages, const Catalog& catalog,
+                        const config::WebConfig& settings, std::int64_t now) {
   const std::string kind(kind_name(view.kind));
   mustache::data values = values_for(view, pages, catalog, settings);
   auto text = [&](std::string_view key) { return render(pages.text(catalog, key), values); };
@@ -201,14 +248,8 @@ http::Response block_response(const http::Request& request, const BlockView& vie
   if (auto note = text(kind + ".note"); !note.empty()) page.set("note", note);
   page.set("footer", text("footer"));
 
-  http::Response response;
-  response.status = view.kind == PageKind::not_blocked ? 200 : 403;
   mustache::mustache t{pages.page_template()};
-  response.body = t.render(page);
-  response.set("Content-Security-Policy", pages.content_security_policy());
-  response.set("Content-Language", catalog.lang);
-  response.set("Vary", "Accept-Language, Sec-Fetch-Dest, Sec-Fetch-Mode, Accept");
-  return response;
+  return t.render(page);
 }
 
 }  // namespace shelter::proxy::web

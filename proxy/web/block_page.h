@@ -8,7 +8,10 @@
 // and apps get a tiny 403, so that a page with 40 blocked trackers does not render 40 pages.
 
 #include <cstdint>
+#include <mutex>
+#include <optional>
 #include <string>
+#include <unordered_map>
 
 #include "policy/decide.h"
 #include "proxy/config/config.h"
@@ -40,12 +43,33 @@ struct BlockView {
 BlockView view_of(const policy::Decision& decision, std::string site, policy::Audience audience,
                   bool household);
 
+/// Rendered pages, by what they show and the minute they show it: the same blocked site is
+/// asked for again and again (a child reloads, a page retries), and rendering costs more than
+/// serving. Bounded; the web front empties it when the pages or the configuration change.
+/// Thread-safe.
+class PageCache {
+ public:
+  static constexpr std::size_t kCapacity = 1024;
+  std::optional<std::string> find(const std::string& key) const;
+  void store(std::string key, std::string body);
+  void clear();
+
+ private:
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, std::string> pages_;
+};
+
 /// Whether `request` is a top-level navigation that should get the page.
 bool wants_page(const http::Request& request);
 
-/// The response to a request for a blocked site: the page, or the tiny 403.
+/// The page's HTML for `view` in `catalog`'s language, at `now`.
+std::string render_page(const BlockView& view, const Pages& pages, const Catalog& catalog,
+                        const config::WebConfig& settings, std::int64_t now);
+
+/// The response to a request for a blocked site: the page (from `cache` when it holds it), or
+/// the tiny 403.
 http::Response block_response(const http::Request& request, const BlockView& view,
                               const Pages& pages, const config::WebConfig& settings,
-                              std::int64_t now);
+                              std::int64_t now, PageCache* cache = nullptr);
 
 }  // namespace shelter::proxy::web

@@ -31,7 +31,8 @@ std::string lower(std::string_view s) {
 void flatten(const YAML::Node& node, const std::string& prefix, Catalog& out,
              std::vector<std::string>& errors, const std::string& where) {
   for (const auto& item : node) {
-    const std::string key = prefix.empty() ? item.first.Scalar() : prefix + "." + item.first.Scalar();
+    const std::string key =
+        prefix.empty() ? item.first.Scalar() : prefix + "." + item.first.Scalar();
     const YAML::Node& value = item.second;
     if (value.IsMap()) {
       flatten(value, key, out, errors, where);
@@ -94,8 +95,8 @@ std::optional<Catalog> parse_catalog(std::string_view tag, std::string_view yaml
 
 std::string base64(const unsigned char* bytes, std::size_t size) {
   std::string out(4 * ((size + 2) / 3) + 1, '\0');
-  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes,
-                                static_cast<int>(size));
+  const int n =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes, static_cast<int>(size));
   out.resize(static_cast<std::size_t>(n));
   return out;
 }
@@ -159,8 +160,10 @@ std::vector<std::string> preferred_languages(std::string_view header) {
     header.remove_prefix(std::min(comma + 1, header.size()));
     const std::size_t semi = std::min(item.find(';'), item.size());
     std::string_view tag = item.substr(0, semi);
-    while (!tag.empty() && tag.front() == ' ') tag.remove_prefix(1);
-    while (!tag.empty() && tag.back() == ' ') tag.remove_suffix(1);
+    while (!tag.empty() && tag.front() == ' ')
+      tag.remove_prefix(1);
+    while (!tag.empty() && tag.back() == ' ')
+      tag.remove_suffix(1);
     double q = 1.0;
     if (const std::size_t qpos = item.find("q=", semi); qpos != std::string_view::npos) {
       q = std::atof(std::string(item.substr(qpos + 2, 5)).c_str());
@@ -207,7 +210,8 @@ std::shared_ptr<const Pages> Pages::load(const std::string& directory,
 
 const Catalog& Pages::choose(std::string_view accept_language) const {
   for (const std::string& tag : preferred_languages(accept_language)) {
-    for (std::string_view want : {std::string_view(tag), std::string_view(tag).substr(0, tag.find('-'))}) {
+    for (std::string_view want :
+         {std::string_view(tag), std::string_view(tag).substr(0, tag.find('-'))}) {
       for (const Catalog& c : catalogs_) {
         if (c.lang == want) return c;
       }

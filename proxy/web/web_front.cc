@@ -46,7 +46,7 @@ Requester requester_of(const config::Address& client, const server::Runtime& run
 }  // namespace
 
 http::Response answer_block_request(const http::Request& request, const server::Runtime& runtime,
-                                    const Pages& pages, std::int64_t now) {
+                                    const Pages& pages, std::int64_t now, PageCache* cache) {
   if (request.method != "GET" && request.method != "HEAD") {
     http::Response r = http::text_response(405, "method not allowed");
     r.set("Allow", "GET, HEAD");
@@ -59,7 +59,7 @@ http::Response answer_block_request(const http::Request& request, const server::
       policy::decide({.qname = *site, .now = now}, requester.subject, runtime.environment());
   const BlockView view =
       view_of(decision, *site, requester.subject.profile->audience, requester.household);
-  return block_response(request, view, pages, runtime.config->web, now);
+  return block_response(request, view, pages, runtime.config->web, now, cache);
 }
 
 struct WebFront::Impl {
@@ -72,6 +72,13 @@ struct WebFront::Impl {
   std::vector<std::string> names;
   std::vector<std::thread> threads;
   std::uint32_t thread_count = 1;
+  mutable PageCache cache;
+  // The runtime and pages the cached pages were rendered with; either changing empties it.
+  mutable std::mutex cache_owner_mutex;
+  // Weak: the cache must not keep an old list snapshot in memory. Owner equality stays exact
+  // after expiry (the control block lives as long as a weak pointer does).
+  mutable std::weak_ptr<const server::Runtime> cache_runtime;
+  mutable std::weak_ptr<const Pages> cache_pages;
 
   Impl(const server::RuntimeHolder& r, std::shared_ptr<const Pages> p)
       : runtime(r), pages(std::move(p)) {}
@@ -87,7 +94,18 @@ struct WebFront::Impl {
     const auto now = std::chrono::duration_cast<std::chrono::seconds>(
                          std::chrono::system_clock::now().time_since_epoch())
                          .count();
-    return answer_block_request(request, *now_runtime, *now_pages, now);
+    {
+      std::lock_guard lock(cache_owner_mutex);
+      auto same = [](const auto& weak, const auto& shared) {
+        return !weak.owner_before(shared) && !shared.owner_before(weak);
+      };
+      if (!same(cache_runtime, now_runtime) || !same(cache_pages, now_pages)) {
+        cache.clear();
+        cache_runtime = now_runtime;
+        cache_pages = now_pages;
+      }
+    }
+    return answer_block_request(request, *now_runtime, *now_pages, now, &cache);
   }
 };
 
@@ -101,6 +119,7 @@ WebFront::WebFront(const server::RuntimeHolder& runtime, std::shared_ptr<const P
   limits.max_connections = web.max_connections;
   limits.max_connections_per_client = web.max_connections_per_client;
   limits.max_requests_per_connection = web.max_requests_per_connection;
+  limits.threads = web.threads;
   for (const config::Endpoint& endpoint : web.block_listen) {
     impl_->servers.push_back(std::make_unique<http::Server>(
         impl_->io, endpoint, limits,

@@ -13,6 +13,7 @@
 #include "proxy/http/message.h"
 #include "proxy/http/server.h"
 #include "proxy/server/runtime.h"
+#include "proxy/web/block_page.h"
 #include "proxy/web/pages.h"
 
 namespace shelter::proxy::web {
@@ -22,7 +23,8 @@ namespace shelter::proxy::web {
 /// identified by source address (its household's cached profile, else the default profile),
 /// then policy::decide runs on the Host. Pure given its arguments.
 http::Response answer_block_request(const http::Request& request, const server::Runtime& runtime,
-                                    const Pages& pages, std::int64_t now);
+                                    const Pages& pages, std::int64_t now,
+                                    PageCache* cache = nullptr);
 
 class WebFront {
  public:
