@@ -34,11 +34,11 @@ bool decode(std::string_view in, std::size_t max, std::string& out) {
   return true;
 }
 
-bool has_control(std::string_view text, bool allow_line_breaks) {
-  return std::any_of(text.begin(), text.end(), [allow_line_breaks](char ch) {
+// Control characters; a value (a message typed in a form) may hold tabs and line breaks.
+bool has_control(std::string_view text, bool is_value) {
+  return std::any_of(text.begin(), text.end(), [is_value](char ch) {
     const auto c = static_cast<unsigned char>(ch);
-    if (c == '\t') return false;
-    if (allow_line_breaks && (c == '\n' || c == '\r')) return false;
+    if (is_value && (c == '\t' || c == '\n' || c == '\r')) return false;
     return c < 0x20 || c == 0x7f;
   });
 }

@@ -122,10 +122,20 @@ Request from_message(const bhttp::request<bhttp::string_body>& message,
 
 // RFC 9112 9.3: HTTP/1.1 keeps the connection unless told to close; 1.0 only when asked.
 bool wants_keep_alive(const Request& request) {
-  const std::string_view connection = request.header("connection").value_or("");
+  const std::string connection = lower_ascii(request.header("connection").value_or(""));
   auto has = [&](std::string_view token) {
-    std::string lower = lower_ascii(connection);
-    return lower.find(token) != std::string::npos;
+    std::string_view rest = connection;
+    while (!rest.empty()) {
+      const std::size_t comma = std::min(rest.find(','), rest.size());
+      std::string_view item = rest.substr(0, comma);
+      rest.remove_prefix(std::min(comma + 1, rest.size()));
+      while (!item.empty() && (item.front() == ' ' || item.front() == '\t'))
+        item.remove_prefix(1);
+      while (!item.empty() && (item.back() == ' ' || item.back() == '\t'))
+        item.remove_suffix(1);
+      if (item == token) return true;
+    }
+    return false;
   };
   return request.version_minor >= 1 ? !has("close") : has("keep-alive");
 }

@@ -71,11 +71,18 @@ mustache::data values_for(const BlockView& view, const Pages& pages, const Catal
   values.set("authority", view.authority);
   values.set("schedule", view.schedule_name);
   values.set("until", format_time(view.until, pages.text(catalog, "when-format")));
-  mustache::data raw_category;
-  raw_category.set("category", view.category);
+  // The category's words are inserted (and escaped) by the text that uses them, so an unknown
+  // category's fallback is rendered here without escaping, once.
   std::string_view words = pages.text(catalog, "category." + view.category);
-  values.set("category", words.empty() ? render(pages.text(catalog, "category.other"), raw_category)
-                                       : std::string(words));
+  if (words.empty()) {
+    mustache::data raw_category;
+    raw_category.set("category", view.category);
+    mustache::mustache fallback{std::string(pages.text(catalog, "category.other"))};
+    fallback.set_custom_escape([](const std::string& s) { return s; });
+    values.set("category", fallback.render(raw_category));
+  } else {
+    values.set("category", std::string(words));
+  }
   return values;
 }
 
@@ -228,7 +235,8 @@ std::string render_page(const BlockView& view, const Pages& pages, const Catalog
   page.set("title", text(kind + ".title"));
   page.set("heading", text(kind + ".heading"));
   page.set("lead", text(kind + ".lead"));
-  if (!view.site.empty()) page.set("site", view.site);
+  // A legal list's entries are never shown, not even the host, whoever built the view.
+  if (!view.site.empty() && view.kind != PageKind::legal) page.set("site", view.site);
   for (const char* label : {"site", "who", "why", "when", "next"})
     page.set(std::string("label_") + label, text(std::string("label.") + label));
   page.set("who", text(who_key(view)));

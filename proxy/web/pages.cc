@@ -159,14 +159,16 @@ std::vector<std::string> preferred_languages(std::string_view header) {
     std::string_view item = header.substr(0, comma);
     header.remove_prefix(std::min(comma + 1, header.size()));
     const std::size_t semi = std::min(item.find(';'), item.size());
+    auto is_space = [](char c) { return c == ' ' || c == '\t'; };
     std::string_view tag = item.substr(0, semi);
-    while (!tag.empty() && tag.front() == ' ')
+    while (!tag.empty() && is_space(tag.front()))
       tag.remove_prefix(1);
-    while (!tag.empty() && tag.back() == ' ')
+    while (!tag.empty() && is_space(tag.back()))
       tag.remove_suffix(1);
     double q = 1.0;
-    if (const std::size_t qpos = item.find("q=", semi); qpos != std::string_view::npos) {
-      q = std::atof(std::string(item.substr(qpos + 2, 5)).c_str());
+    const std::string params = lower(item.substr(semi));  // "Q=0" is "q=0"
+    if (const std::size_t qpos = params.find("q="); qpos != std::string::npos) {
+      q = std::atof(params.substr(qpos + 2, 5).c_str());
     }
     if (tag.empty() || tag.size() > 35 || q <= 0 || ++order > 32) continue;
     // Stable: equal q keeps the header's order.
