@@ -333,8 +333,7 @@ TEST_CASE("a refusal's reason quotes nothing from the request") {
 // token list's only "chunked" and its last element. Where they differ, Beast reads no body at
 // all, and the chunked body is served as the next request on the connection (request
 // smuggling; seen end to end through http::Server). RFC 9112 6.1 also forbids chunked twice.
-TEST_CASE("a Transfer-Encoding that Beast would not read as chunked is refused",
-          "[regression]") {
+TEST_CASE("a Transfer-Encoding that Beast would not read as chunked is refused", "[regression]") {
   const std::string_view codings[] = {
       "chunked, chunked",  "gzip, chunked, chunked",  "x y, chunked",
       "gzi\xb2p, chunked", "gzip;q=\"a,b\", chunked",
