@@ -13,6 +13,8 @@ packages=(
   python3 redis-server dnsutils knot-dnsutils dnsperf nsd unbound dnsdist curl procps util-linux time
   redis-tools openssl  # redis-cli; test certificates for the Redis client's TLS tests
   tzdata  # /usr/share/zoneinfo: households' time zones
+  chromium  # the block pages in a real browser (tests/browser, with axe-core)
+  nginx wrk  # the web benchmark's peer and load generator (scripts/bench-web.sh)
 )
 
 missing=()
@@ -21,7 +23,21 @@ for p in "${packages[@]}"; do
   [[ "$status" == "install ok installed" ]] || missing+=("$p")
 done
 
+# Node.js for the browser tests: whatever node the machine has (18 or later), else Debian's.
+command -v node >/dev/null || missing+=(nodejs npm)
+
+install_browser_packages() {
+  # The npm packages of tests/browser, exactly as package-lock.json pins them.
+  local dir
+  dir="$(cd "$(dirname "$0")/.." && pwd)/tests/browser"
+  if [[ ! -d "$dir/node_modules" || "$dir/package-lock.json" -nt "$dir/node_modules" ]]; then
+    echo "install-deps: npm ci in tests/browser"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) && touch "$dir/node_modules"
+  fi
+}
+
 if [[ ${#missing[@]} -eq 0 ]]; then
+  install_browser_packages
   exit 0
 fi
 
@@ -33,6 +49,7 @@ $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 # Debian starts these daemons on install where an init system runs; Shelter's tests and
 # benchmarks start private instances on their own ports, so the system ones are not needed.
-for svc in redis-server nsd unbound dnsdist; do
+for svc in redis-server nsd unbound dnsdist nginx; do
   $SUDO systemctl disable --now "$svc" >/dev/null 2>&1 || true
 done
+install_browser_packages

@@ -154,6 +154,13 @@ std::optional<HeadCheck> check_field(std::string_view line, Framing& framing, Re
   if (out != nullptr) out->fields.emplace_back(name, value);
   if (iequals(name, "content-length")) return add_content_length(value, framing);
   if (iequals(name, "transfer-encoding")) add_transfer_encoding(value, framing);
+  if (iequals(name, "connection") || iequals(name, "proxy-connection")) {
+    // Whether the connection stays open is framing too: a list of tokens, as Beast reads it.
+    bool tokens = true;
+    for_each_element(
+        value, [&](std::string_view item) { tokens = tokens && (item.empty() || is_token(item)); });
+    if (!tokens) return refuse(400, "a Connection header that is not a list of tokens");
+  }
   if (iequals(name, "host")) ++framing.hosts;
   return std::nullopt;
 }

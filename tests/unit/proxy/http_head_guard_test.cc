@@ -370,3 +370,19 @@ TEST_CASE("two Hosts in HTTP/1.0 are refused", "[regression]") {
       http::check_request_head(head("GET / HTTP/1.0", {"Host: a.example", "Host: b.example"}));
   CHECK(check.status == HeadStatus::bad);
 }
+
+// Regression (found by http_head_fuzz): Beast reads Connection and Proxy-Connection as token
+// lists and refuses anything else, and whether a connection stays open is framing too.
+TEST_CASE("a Connection header that is not a list of tokens is refused", "[regression]") {
+  for (const std::string_view value : {"[lose", "close, \"x\"", "keep-alive; x"}) {
+    INFO(value);
+    const std::string head =
+        "GET / HTTP/1.1\r\nHost: a\r\nConnection: " + std::string(value) + "\r\n\r\n";
+    const auto check = shelter::proxy::http::check_request_head(head);
+    CHECK(check.status == shelter::proxy::http::HeadStatus::bad);
+    CHECK(check.status_code == 400);
+  }
+  const auto fine = shelter::proxy::http::check_request_head(
+      "GET / HTTP/1.1\r\nHost: a\r\nConnection: keep-alive, , Upgrade\r\n\r\n");
+  CHECK(fine.status == shelter::proxy::http::HeadStatus::complete);
+}
