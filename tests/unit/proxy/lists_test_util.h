@@ -17,6 +17,7 @@
 #include "proxy/config/loader.h"
 #include "proxy/lists/last_good.h"
 #include "proxy/lists/list_loader.h"
+#include "tests/unit/proxy/scratch_dir.h"
 
 namespace Catch {
 template <>
@@ -43,36 +44,7 @@ inline std::string joined(const std::vector<std::string>& lines) {
   return all;
 }
 
-// A fresh directory of its own (tests of several binaries may run at once), removed after.
-struct Scratch {
-  Scratch() {
-    std::string pattern = (fs::temp_directory_path() / "shelter-lists-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    dir = pattern;
-  }
-  ~Scratch() {
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-  }
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-
-  std::string path(std::string_view name) const { return (dir / name).string(); }
-  void write(std::string_view name, std::string_view bytes) const {
-    fs::create_directories((dir / name).parent_path());
-    std::ofstream out(dir / name, std::ios::binary | std::ios::trunc);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    REQUIRE(out.good());
-  }
-  std::string read(std::string_view name) const {
-    std::ifstream in(dir / name, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-  }
-
-  fs::path dir;
-};
+using shelter::test::Scratch;
 
 // "<prefix><i>.example", one a line, for i in [from, to).
 inline std::string domains(std::string_view prefix, int from, int to) {

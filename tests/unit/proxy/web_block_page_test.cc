@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "proxy/web/pages.h"
+#include "tests/unit/proxy/scratch_dir.h"
 
 namespace fs = std::filesystem;
 namespace policy = shelter::policy;
@@ -63,29 +64,7 @@ std::string read_source(std::string_view relative) {
   return text.str();
 }
 
-// A directory of its own for override files, removed after.
-struct Scratch {
-  Scratch() {
-    std::string pattern = (fs::temp_directory_path() / "shelter-pages-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    dir = pattern;
-  }
-  ~Scratch() {
-    std::error_code ec;
-    fs::remove_all(dir, ec);
-  }
-  Scratch(const Scratch&) = delete;
-  Scratch& operator=(const Scratch&) = delete;
-
-  void write(std::string_view name, std::string_view bytes) const {
-    fs::create_directories((dir / name).parent_path());
-    std::ofstream out(dir / name, std::ios::binary | std::ios::trunc);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    REQUIRE(out.good());
-  }
-
-  fs::path dir;
-};
+using shelter::test::Scratch;
 
 std::string sha256_base64(std::string_view text) {
   unsigned char digest[EVP_MAX_MD_SIZE];
