@@ -50,6 +50,7 @@ bench: build
 	bash scripts/bench-reload.sh $(BUILD)
 	bash scripts/bench-profiles.sh $(BUILD)
 	bash scripts/bench-list-updates.sh $(BUILD)
+	bash scripts/bench-web.sh $(BUILD)
 	$(BUILD)/tests/bench/blocklist_bench --benchmark_min_time=0.5
 	$(BUILD)/tests/bench/schedule_bench --benchmark_min_time=0.5
 	$(BUILD)/tests/bench/profiles_bench --benchmark_min_time=0.5
