@@ -57,6 +57,9 @@ struct BlockingConfig {
   std::uint32_t ttl = 60;                ///< TTL of block answers, seconds
   /// Base URL of the appeal page; the EDE EXTRA-TEXT names it.
   std::string appeal_url = "http://127.0.0.1:8080/appeal";
+  /// Who to contact about a block (mailto: and tel: URIs): the "c" of structured DNS errors.
+  /// Empty: clients that ask for structured errors get the plain text.
+  std::vector<std::string> contact;
 };
 
 /// One blocklist source.

@@ -19,6 +19,7 @@ blocking:
   mode: block-page
   block-page-ipv4: ["127.0.0.1"]
   block-page-ipv6: ["::1"]
+  contact: ["mailto:help@shelter.test"]
 lists:
   - id: demo-parental
     category: adult

@@ -87,14 +87,24 @@ void read_blocking(Ctx& c, const Val& v, BlockingConfig& b) {
     }
     b.appeal_url = *s;
   };
-  read_map(c, v,
-           {
-               {"mode", mode},
-               {"block-page-ipv4", addresses_into(c, b.block_page_ipv4, false)},
-               {"block-page-ipv6", addresses_into(c, b.block_page_ipv6, true)},
-               {"ttl", uint_into(c, b.ttl, 0, 86'400)},
-               {"appeal-url", url},
-           });
+  read_map(
+      c, v,
+      {
+          {"mode", mode},
+          {"block-page-ipv4", addresses_into(c, b.block_page_ipv4, false)},
+          {"block-page-ipv6", addresses_into(c, b.block_page_ipv6, true)},
+          {"ttl", uint_into(c, b.ttl, 0, 86'400)},
+          {"appeal-url", url},
+          {"contact", list_into(c, b.contact,
+                                [&c](const Val& item, const auto&) {
+                                  auto s = read_scalar(c, item, "a mailto: or tel: URI");
+                                  if (s && !s->starts_with("mailto:") && !s->starts_with("tel:")) {
+                                    c.error(item, in_quotes(*s) + " is not a mailto: or tel: URI");
+                                    s.reset();
+                                  }
+                                  return s;
+                                })},
+      });
 }
 
 void check_list(Ctx& c, const Val& v, const ListConfig& l, bool has_path, bool has_entries) {

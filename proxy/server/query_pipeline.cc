@@ -5,6 +5,7 @@
 #include "policy/decide.h"
 #include "proxy/dns/builder.h"
 #include "proxy/dns/edns_options.h"
+#include "proxy/dns/structured_error.h"
 
 namespace shelter::proxy::server {
 namespace {
@@ -87,18 +88,26 @@ void split_local_data(const std::vector<blocklist::LocalAddress>& local,
 
 // The EDE EXTRA-TEXT of a block: the list and its appeal route, or which of the household's
 // own settings blocked.
-std::string_view block_reason(const policy::Decision& decision, const Runtime& runtime) {
+// A client that asked for structured errors gets them as I-JSON when a contact is configured
+// (the "c" is mandatory), else the text.
+std::string_view block_reason(const policy::Decision& decision, const Runtime& runtime,
+                              bool structured) {
   switch (decision.reason) {
     case policy::Reason::paused:
-      return "Paused by your household's settings";
     case policy::Reason::schedule:
-      return "Outside the hours your household's settings allow";
     case policy::Reason::profile_deny:
-      return "Blocked by your household's settings";
-    case policy::Reason::bypass:
-      return "This network filters DNS; encrypted DNS that bypasses it is not available";
-    default:
-      return runtime.reason_for(decision.rule.list_index, decision.rule.category);
+    case policy::Reason::bypass: {
+      const auto at = static_cast<std::size_t>(decision.reason);
+      const std::string& json = runtime.reason_json[at];
+      return structured && !json.empty() ? json : runtime.reason_text[at];
+    }
+    default: {
+      const std::string& json =
+          runtime.json_reason_for(decision.rule.list_index, decision.rule.category);
+      return structured && !json.empty()
+                 ? json
+                 : runtime.reason_for(decision.rule.list_index, decision.rule.category);
+    }
   }
 }
 
@@ -127,11 +136,17 @@ void build_block_answer(dns::Bytes packet, const dns::Query& query, bool over_tc
              blocking.mode == config::BlockMode::block_page) {
     forged = append_addresses(query, ttl, runtime.block_page_v4, runtime.block_page_v6, out);
   }
+  // A client that reads structured errors is told the why, never "Forged Answer" (the draft's
+  // MUST NOT: it would keep the drawbacks the structured error is there to end).
+  const bool structured =
+      query.edns.options_length != 0 && dns::requests_structured_errors(packet.subspan(
+                                            query.edns.options_offset, query.edns.options_length));
   std::array<dns::ExtendedError, 2> errors{
-      dns::ExtendedError{static_cast<std::uint16_t>(decision.ede), block_reason(decision, runtime)},
+      dns::ExtendedError{static_cast<std::uint16_t>(decision.ede),
+                         block_reason(decision, runtime, structured)},
       dns::ExtendedError{dns::kEdeForgedAnswer, {}},
   };
-  std::span<const dns::ExtendedError> used(errors.data(), forged ? 2 : 1);
+  std::span<const dns::ExtendedError> used(errors.data(), forged && !structured ? 2 : 1);
   finish_for_client(out, query, over_tcp, config, used);
 }
 

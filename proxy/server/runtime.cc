@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "proxy/dns/structured_error.h"
+
 namespace shelter::proxy::server {
 
 dns::CacheLimits cache_limits(const config::CacheConfig& cache) {
@@ -41,13 +43,35 @@ std::shared_ptr<const Runtime> make_runtime(std::shared_ptr<const config::Config
   runtime->reason_slot[static_cast<std::size_t>(policy::Reason::profile_deny)] =
       slots.slot("profile-deny");
   runtime->reason_slot[static_cast<std::size_t>(policy::Reason::bypass)] = slots.slot("bypass");
+  auto structured = [&](std::string justification, policy::BlockEde ede) {
+    dns::StructuredError e{.contacts = config->blocking.contact,
+                           .justification = std::move(justification),
+                           .suberror = std::nullopt,
+                           .organisation = config->web.organisation,
+                           .language = "en"};
+    // Sub-error 6, DNS operator policy, is defined for Blocked; none goes with Censored.
+    if (ede == policy::BlockEde::blocked) e.suberror = 6;
+    return dns::structured_error_json(e);
+  };
   for (const blocklist::ListInfo& list : snapshot.lists()) {
     for (const std::string& category : snapshot.categories()) {
       std::string reason = "Blocked by list '" + list.id + "' (" + category;
       if (!list.authority.empty()) reason += ", " + list.authority;
       reason += "). Appeal: " + list.appeal;
+      runtime->block_reason_json.push_back(structured(reason, policy::ede_for(list, category)));
       runtime->block_reason.push_back(std::move(reason));
     }
+  }
+  for (auto [reason, text] : {
+           std::pair{policy::Reason::paused, "Paused by your household's settings"},
+           std::pair{policy::Reason::schedule, "Outside the hours your household's settings allow"},
+           std::pair{policy::Reason::profile_deny, "Blocked by your household's settings"},
+           std::pair{policy::Reason::bypass,
+                     "This network filters DNS; encrypted DNS that bypasses it is not available"},
+       }) {
+    const auto at = static_cast<std::size_t>(reason);
+    runtime->reason_text[at] = text;
+    runtime->reason_json[at] = structured(text, policy::BlockEde::filtered);
   }
   runtime->category_bits =
       policy::CategoryBits(subscribers.profiles->registry(), snapshot.categories());

@@ -42,6 +42,13 @@ struct Runtime {
   std::array<std::size_t, 9> reason_slot{};
   /// Per (list, category) pair, at list * categories + category: the EDE EXTRA-TEXT.
   std::vector<std::string> block_reason;
+  /// The same as structured DNS errors (I-JSON), for clients that ask for them; "" when no
+  /// contact is configured.
+  std::vector<std::string> block_reason_json;
+  /// Per policy::Reason of blocks that no list made ("paused", ...): the EXTRA-TEXT, and the
+  /// same as a structured error.
+  std::array<std::string, 9> reason_text{};
+  std::array<std::string, 9> reason_json{};
   std::vector<std::array<std::uint8_t, 4>> block_page_v4;
   std::vector<std::array<std::uint8_t, 16>> block_page_v6;
   /// Where names with URL-level entries only are sent (the filtering proxy); empty: no proxy.
@@ -50,6 +57,9 @@ struct Runtime {
 
   const std::string& reason_for(std::uint32_t list, std::uint32_t category) const {
     return block_reason[list * category_slot.size() + category];
+  }
+  const std::string& json_reason_for(std::uint32_t list, std::uint32_t category) const {
+    return block_reason_json[list * category_slot.size() + category];
   }
   policy::Environment environment() const {
     return {.lists = *lists->snapshot,

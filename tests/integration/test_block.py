@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Blocking: the four modes, qtypes, subdomains, near misses, list formats, and RFC 8914
 Extended DNS Errors (codes and EXTRA-TEXT) as dig and kdig show them."""
+import json
+
 from fake_upstream import FakeUpstream, Rule
 from harness import APPEAL_URL, BLOCK_V4, BLOCK_V6, Suite, base_config, dig, kdig
 
@@ -86,15 +88,43 @@ def mode_checks(mode, status):
     return check
 
 
+def check_structured_errors(t, d, up):
+    """draft-ietf-dnsop-structured-dns-error: a query with an empty EDE option (INFO-CODE 0) asks
+    for I-JSON in EXTRA-TEXT, and never gets Forged Answer."""
+    for name, list_id, code in BLOCKED:
+        r = dig(d.port, name, "A", "+ednsopt=15:0000")
+        texts = [text for _, text in r.ede]
+        t.check(r.data("A") == [BLOCK_V4] and r.ede_codes() == [code] and len(texts) == 1,
+                f"{name}: the block, EDE {code} alone (no Forged Answer)", r)
+        try:
+            data = json.loads(texts[0]) if texts else {}
+        except ValueError:
+            data = {}
+        t.check(data.get("c") == ["mailto:filter@isp.test", "tel:+441234567890"]
+                and list_id in data.get("j", "") and APPEAL_URL in data.get("j", "")
+                and data.get("o") == "Test ISP" and data.get("l") == "en"
+                and ("s" in data) == (code == 15) and len(texts[0].encode()) <= 200,
+                f"{name}: minified I-JSON with c, j, o, l (s only with Blocked), at most 200 bytes",
+                texts)
+    r = dig(d.port, "adult.test", "A", "+ednsopt=15:0001")
+    t.check(r.ede_codes() == sorted([17, FORGED]) and all("{" not in x for _, x in r.ede),
+            "an EDE option that is not the empty INFO-CODE 0: the plain text and Forged Answer", r)
+
+
 def body(t):
     with FakeUpstream(default=Rule(a=("198.51.100.99",))) as up:
         for mode, cases in (("block-page", [("block-page", check_block_page),
-                                            ("near misses", check_near_misses)]),
+                                            ("near misses", check_near_misses),
+                                            ("structured errors", check_structured_errors)]),
                             ("nxdomain", [("nxdomain", mode_checks("nxdomain", "NXDOMAIN"))]),
                             ("nodata", [("nodata", mode_checks("nodata", "NOERROR"))]),
                             ("refused", [("refused", mode_checks("refused", "REFUSED"))])):
             up.counts.clear()
-            cfg = base_config(up.addr, blocking={"mode": mode}, lists=LISTS)
+            cfg = base_config(up.addr, lists=LISTS,
+                              blocking={"mode": mode,
+                                        "contact": ["mailto:filter@isp.test",
+                                                    "tel:+441234567890"]},
+                              web={"organisation": "Test ISP"})
             with t.shelterd(cfg, FILES) as d:
                 t.run_cases(cases, d, up)
 

@@ -14,8 +14,7 @@ namespace shelter::test {
 
 struct Scratch {
   Scratch() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "shelter-test-XXXXXX").string();
+    std::string pattern = (std::filesystem::temp_directory_path() / "shelter-test-XXXXXX").string();
     REQUIRE(::mkdtemp(pattern.data()) != nullptr);
     dir = pattern;
   }
