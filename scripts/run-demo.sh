@@ -9,6 +9,7 @@ Try it from another terminal:
   dig -p 5300 @127.0.0.1 blocked.shelter.test        # blocked: block-page address + EDE 17 (Filtered)
   dig -p 5300 @127.0.0.1 legal-block.shelter.test    # legal list: EDE 16 (Censored)
   dig -p 5300 @127.0.0.1 www.example.org             # allowed: forwarded to your /etc/resolv.conf resolvers
+  dig -p 5300 @127.0.0.1 blocked.shelter.test +ednsopt=15:0000   # a structured DNS error (I-JSON)
   curl -s http://127.0.0.1:9300/metrics | grep shelter_dns   # counters
   curl -s http://127.0.0.1:9300/readyz                       # ready? (JSON: lists, upstreams)
   curl -H 'Host: blocked.shelter.test' -H 'Accept: text/html' http://127.0.0.1:8081/   # the block page
