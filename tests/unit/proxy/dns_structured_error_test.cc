@@ -12,8 +12,8 @@ namespace {
 std::vector<std::uint8_t> option(std::uint16_t code, std::vector<std::uint8_t> data) {
   std::vector<std::uint8_t> out;
   out.reserve(4 + data.size());
-  for (const std::size_t v : {std::size_t{code} >> 8, std::size_t{code} & 0xff, data.size() >> 8,
-                              data.size() & 0xff})
+  for (const std::size_t v :
+       {std::size_t{code} >> 8, std::size_t{code} & 0xff, data.size() >> 8, data.size() & 0xff})
     out.push_back(static_cast<std::uint8_t>(v));
   for (const std::uint8_t b : data)  // (a vector insert of nothing trips GCC 12's -Warray-bounds)
     out.push_back(b);
@@ -34,10 +34,10 @@ TEST_CASE("a query asks for structured errors with an empty EDE option of INFO-C
   CHECK(dns::requests_structured_errors(ask));
   CHECK(dns::requests_structured_errors(concat(option(10, {1, 2, 3, 4, 5, 6, 7, 8}), ask)));
   CHECK_FALSE(dns::requests_structured_errors({}));
-  CHECK_FALSE(dns::requests_structured_errors(option(15, {0, 1})));        // another code
-  CHECK_FALSE(dns::requests_structured_errors(option(15, {0, 0, 'x'})));   // with text
-  CHECK_FALSE(dns::requests_structured_errors(option(15, {})));            // too short
-  CHECK_FALSE(dns::requests_structured_errors(option(8, {0, 0})));         // not EDE
+  CHECK_FALSE(dns::requests_structured_errors(option(15, {0, 1})));       // another code
+  CHECK_FALSE(dns::requests_structured_errors(option(15, {0, 0, 'x'})));  // with text
+  CHECK_FALSE(dns::requests_structured_errors(option(15, {})));           // too short
+  CHECK_FALSE(dns::requests_structured_errors(option(8, {0, 0})));        // not EDE
   auto overrun = option(15, {0, 0});
   overrun[3] = 9;  // says 9 bytes, has 2
   CHECK_FALSE(dns::requests_structured_errors(overrun));
@@ -46,12 +46,12 @@ TEST_CASE("a query asks for structured errors with an empty EDE option of INFO-C
 }
 
 TEST_CASE("structured errors are minified I-JSON with c, j, s, o and l", "[structured_error]") {
-  dns::StructuredError e{.contacts = {"mailto:abuse@isp.example", "https://isp.example/",
-                                      "tel:+441234567890"},
-                         .justification = "Blocked by list \"x\"\\n",
-                         .suberror = 6,
-                         .organisation = "ISP",
-                         .language = "en"};
+  dns::StructuredError e{
+      .contacts = {"mailto:abuse@isp.example", "https://isp.example/", "tel:+441234567890"},
+      .justification = "Blocked by list \"x\"\\n",
+      .suberror = 6,
+      .organisation = "ISP",
+      .language = "en"};
   CHECK(dns::structured_error_json(e) ==
         R"({"c":["mailto:abuse@isp.example","tel:+441234567890"],"j":"Blocked by list \"x\"\\n",)"
         R"("s":6,"o":"ISP","l":"en"})");
