@@ -1,6 +1,6 @@
 #include "proxy/dns/structured_error.h"
 
-#include <cstdio>
+#include "proxy/json_text.h"
 
 namespace shelter::proxy::dns {
 namespace {
@@ -9,25 +9,6 @@ constexpr std::uint16_t kOptionExtendedError = 15;  // RFC 8914
 
 std::uint16_t u16(const std::uint8_t* p) {
   return static_cast<std::uint16_t>(p[0] << 8 | p[1]);
-}
-
-// A JSON string: quotes, backslashes and control characters escaped; UTF-8 kept as it is.
-void append_json_string(std::string& out, std::string_view text) {
-  out += '"';
-  for (char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (u < 0x20 || u == 0x7f) {
-      char escaped[8];
-      std::snprintf(escaped, sizeof escaped, "\\u%04x", u);
-      out += escaped;
-    } else {
-      out += c;
-    }
-  }
-  out += '"';
 }
 
 std::string render(const StructuredError& e, bool with_justification, bool with_organisation) {

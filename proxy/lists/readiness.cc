@@ -1,28 +1,11 @@
 #include "proxy/lists/readiness.h"
 
 #include <algorithm>
-#include <cstdio>
+
+#include "proxy/json_text.h"
 
 namespace shelter::proxy::lists {
 namespace {
-
-std::string json_string(std::string_view text) {
-  std::string out = "\"";
-  for (char c : text) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (u < 0x20 || u == 0x7f) {
-      char escaped[8];
-      std::snprintf(escaped, sizeof escaped, "\\u%04x", u);
-      out += escaped;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
 
 std::string duration_words(std::int64_t seconds) {
   if (seconds >= 2 * 86'400) return std::to_string(seconds / 86'400) + " days";
