@@ -301,13 +301,14 @@ std::string render_prometheus(const std::vector<const WorkerMetrics*>& workers,
   render_health(w, shared);
   w.help("shelter_list_memory_bytes", "gauge", "Memory held by the loaded list snapshot.");
   w.sample("shelter_list_memory_bytes", "", shared.list_memory_bytes);
+  // A metric with one sample and no labels.
+  auto one = [&](std::string_view name, std::string_view type, std::string_view help,
+                 std::uint64_t value) {
+    w.help(name, type, help);
+    w.sample(name, "", value);
+  };
   if (shared.web) {
     const WebGauges& web = *shared.web;
-    auto one = [&](std::string_view name, std::string_view type, std::string_view help,
-                   std::uint64_t value) {
-      w.help(name, type, help);
-      w.sample(name, "", value);
-    };
     one("shelter_web_connections_total", "counter", "Connections accepted by the web front.",
         web.connections);
     one("shelter_web_connections_refused_total", "counter",
@@ -320,11 +321,6 @@ std::string render_prometheus(const std::vector<const WorkerMetrics*>& workers,
   }
   if (shared.redis) {
     const RedisGauges& r = *shared.redis;
-    auto one = [&](std::string_view name, std::string_view type, std::string_view help,
-                   std::uint64_t value) {
-      w.help(name, type, help);
-      w.sample(name, "", value);
-    };
     one("shelter_redis_subscribed", "gauge",
         "1 while the changes channel is subscribed (cached households can be trusted).",
         r.subscribed ? 1 : 0);
