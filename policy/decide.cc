@@ -90,6 +90,9 @@ Decision steer_for_pages(std::string_view qname, const blocklist::LookupResult& 
   return decision;
 }
 
+// What lifts the list blocks of a name (legal lists excepted), strongest first.
+enum class Lifts : std::uint8_t { none, profile_allow, grant, operator_allow };
+
 // What the subject's time rules say now: an open allow-only window, extra categories, and
 // when any of that next changes.
 struct TimeRules {
@@ -130,9 +133,11 @@ Decision with_valid_until(Decision decision, std::int64_t valid_until) {
 
 // Stages 6 to 10 of decide(): the profile's entries, its categories, safe search, pages.
 Decision decide_by_profile(std::string_view qname, const Profile& profile,
-                           blocklist::LookupResult& found, bool allowed, const Environment& env) {
-  if (profile.deny.covers_domain(qname)) return block_by_profile(Reason::profile_deny);
-  if (profile.deny.has_pages_on(qname) && env.capabilities.proxy) {
+                           blocklist::LookupResult& found, Lifts lifts, const Environment& env) {
+  // A parent's grant answers their child's request: it lifts their own deny entries too.
+  const bool granted = lifts == Lifts::grant;
+  if (!granted && profile.deny.covers_domain(qname)) return block_by_profile(Reason::profile_deny);
+  if (!granted && profile.deny.has_pages_on(qname) && env.capabilities.proxy) {
     Decision decision;
     decision.verdict = Verdict::steer;
     decision.reason = Reason::profile_deny;
@@ -150,7 +155,19 @@ Decision decide_by_profile(std::string_view qname, const Profile& profile,
   if (found.partial) return steer_for_pages(qname, found, env.lists, env.capabilities);
   Decision decision;
   decision.legal_override = found.legal_override;
-  if (allowed) decision.reason = Reason::profile_allow;
+  switch (lifts) {
+    case Lifts::profile_allow:
+      decision.reason = Reason::profile_allow;
+      break;
+    case Lifts::grant:
+      decision.reason = Reason::granted;
+      break;
+    case Lifts::operator_allow:
+      decision.reason = Reason::operator_allow;
+      break;
+    case Lifts::none:
+      break;
+  }
   return decision;
 }
 
@@ -160,7 +177,15 @@ Decision decide(const DnsRequest& request, const Subject& subject, const Environ
   const Profile& profile = *subject.profile;
   std::string_view qname = request.qname;
   TimeRules time = evaluate_time_rules(subject, request.now, env.category_bits);
-  bool allowed = profile.allow.covers_domain(qname);
+  const std::int64_t granted_until =
+      subject.grants != nullptr ? subject.grants->until_for(qname, request.now) : 0;
+  const bool operator_allowed =
+      env.operator_allow != nullptr && env.operator_allow->covers_domain(qname);
+  const Lifts lifts = profile.allow.covers_domain(qname) ? Lifts::profile_allow
+                      : granted_until != 0               ? Lifts::grant
+                      : operator_allowed                 ? Lifts::operator_allow
+                                                         : Lifts::none;
+  const bool allowed = lifts != Lifts::none;
   std::uint64_t categories = profile.all_categories
                                  ? blocklist::kAllCategories
                                  : env.category_bits.mask(profile.blocked) | time.extra_categories;
@@ -186,7 +211,9 @@ Decision decide(const DnsRequest& request, const Subject& subject, const Environ
     decision.schedule = time.allow_only;
     return with_valid_until(std::move(decision), time.valid_until);
   }
-  return with_valid_until(decide_by_profile(qname, profile, found, allowed, env), time.valid_until);
+  Decision decision = decide_by_profile(qname, profile, found, lifts, env);
+  if (decision.reason == Reason::granted) decision.valid_until = granted_until;
+  return with_valid_until(std::move(decision), time.valid_until);
 }
 
 Decision decide(const DnsRequest& request, const blocklist::Snapshot& lists,

@@ -9,6 +9,7 @@
 #include "blocklist/snapshot.h"
 #include "policy/category.h"
 #include "policy/entry_set.h"
+#include "policy/overrides.h"
 #include "policy/profile.h"
 
 namespace shelter::policy {
@@ -29,16 +30,21 @@ enum class Verdict : std::uint8_t {
 
 /// Which stage of the precedence (docs/architecture.md, "Profiles") decided.
 enum class Reason : std::uint8_t {
-  none,           ///< nothing applied: allow
-  list,           ///< a list's rule (block, or steer for its URL entries)
-  helpline,       ///< a never-blocked helpline or support service
-  bypass,         ///< encrypted-DNS bypass prevention (answered NXDOMAIN)
-  paused,         ///< the internet is paused for this subscriber
-  schedule,       ///< an allow-only schedule window is open (bedtime)
-  profile_deny,   ///< the profile's own deny entry
-  profile_allow,  ///< the profile's own allow entry lifted category blocks
-  safe_search,    ///< rewritten to the engine's safe endpoint
+  none,            ///< nothing applied: allow
+  list,            ///< a list's rule (block, or steer for its URL entries)
+  helpline,        ///< a never-blocked helpline or support service
+  bypass,          ///< encrypted-DNS bypass prevention (answered NXDOMAIN)
+  paused,          ///< the internet is paused for this subscriber
+  schedule,        ///< an allow-only schedule window is open (bedtime)
+  profile_deny,    ///< the profile's own deny entry
+  profile_allow,   ///< the profile's own allow entry lifted category blocks
+  safe_search,     ///< rewritten to the engine's safe endpoint
+  granted,         ///< a parent's answer to "Ask my parent" allows it for now
+  operator_allow,  ///< an operator overturned an appeal: allowed for everyone
 };
+
+/// How many Reason values there are (arrays indexed by reason).
+constexpr std::size_t kReasonCount = 11;
 
 struct Decision {
   Verdict verdict = Verdict::allow;
@@ -93,6 +99,9 @@ struct Environment {
   /// Helplines and support services: never blocked by any profile, schedule or pause (the
   /// block page links to them). Legal lists still apply.
   const EntrySet* never_blocked = nullptr;
+  /// Sites an operator allowed for everyone (overturned appeals): they lift list blocks but a
+  /// legal list's; a profile's own deny still applies.
+  const EntrySet* operator_allow = nullptr;
 };
 
 /// The decision for one DNS question from `subject` (its profile, time zone and pause). Stages
@@ -102,9 +111,10 @@ struct Environment {
 ///  3. bypass prevention (profile.block_bypass)           -> block, NXDOMAIN
 ///  4. paused                                             -> block until the pause ends
 ///  5. an open allow-only schedule window, not allowed    -> block until the window closes
-///  6. the profile's deny entries                         -> block (steer for page entries)
+///  6. the profile's deny entries, unless a parent's grant
+///     covers the name                                    -> block (steer for page entries)
 ///  7. list blocks in the profile's categories (plus open block-categories windows), unless a
-///     profile allow entry lifts them                     -> block
+///     profile allow entry, a grant or an operator allow lifts them -> block
 ///  8. legal URL-level entries on the name                -> steer (no proxy: block)
 ///  9. safe search                                        -> rewrite
 /// 10. other URL-level entries in the categories          -> steer (no proxy: allow)

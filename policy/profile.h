@@ -10,6 +10,7 @@
 
 #include "policy/category.h"
 #include "policy/entry_set.h"
+#include "policy/overrides.h"
 #include "policy/safe_search.h"
 #include "policy/schedule.h"
 #include "policy/time_zone.h"
@@ -61,6 +62,8 @@ struct Subject {
   const Profile* profile = nullptr;  ///< never null for decide()
   const TimeZone* zone = nullptr;    ///< the household's; null = UTC
   std::int64_t paused_until = 0;     ///< UTC seconds; "pause internet" until then
+  /// A parent's time-limited allows for this device or household ("Ask my parent").
+  const GrantSet* grants = nullptr;
 };
 
 }  // namespace shelter::policy

@@ -4,9 +4,12 @@
 
 #include <algorithm>
 #include <array>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <csignal>
 #include <ctime>
 #include <fstream>
@@ -16,7 +19,13 @@
 #include <thread>
 #include <vector>
 
+#include "proxy/admin/admin_api.h"
 #include "proxy/admin/admin_server.h"
+#include "proxy/cases/case_metrics.h"
+#include "proxy/cases/embedded_case_store.h"
+#include "proxy/cases/redis_case_store.h"
+#include "proxy/cases/referral.h"
+#include "proxy/clock.h"
 #include "proxy/config/loader.h"
 #include "proxy/lists/list_keeper.h"
 #include "proxy/lists/list_loader.h"
@@ -50,6 +59,24 @@ void raise_descriptor_limit() {
   if (::setrlimit(RLIMIT_NOFILE, &limit) != 0) {
     log_warn("could not raise the open-file limit; many queries in flight may fail");
   }
+}
+
+// A file of keys or tokens, read and parsed: null, with the file's name and what is wrong in
+// `error`, when it cannot be read or does not parse.
+template <typename T>
+std::optional<T> read_key_file(const std::string& path,
+                               std::optional<T> (*parse)(std::string_view, std::string&),
+                               std::string& error) {
+  std::ifstream in(path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (!in.is_open()) {
+    error = path + ": cannot be read";
+    return std::nullopt;
+  }
+  std::optional<T> parsed = parse(text.str(), error);
+  if (!parsed) error = path + ": " + error;
+  return parsed;
 }
 
 // Everything a (re)load produces before it may be published.
@@ -252,10 +279,12 @@ class Daemon {
     // memory for the life of the process, through every later reload.
     loaded.lists.reset();
 
+    if (!start_cases(*loaded.config)) return 1;
     try {
       start_workers(*loaded.config);
       start_admin(*loaded.config);
-      web_ = std::make_unique<web::WebFront>(runtime_, loaded.pages);
+      web_ = std::make_unique<web::WebFront>(runtime_, loaded.pages, cases_, token_keys_,
+                                             [this](const cases::Appeal& a) { refer(a); });
     } catch (const std::system_error& e) {
       log_error(std::string("shelterd: not started: ") + e.what());
       return 1;
@@ -265,6 +294,7 @@ class Daemon {
     watch_snapshot_file();
     watch_list_files();
     watch_health();
+    keep_cases();
 
     std::vector<std::thread> threads;
     for (auto& worker : workers_)
@@ -278,6 +308,8 @@ class Daemon {
     for (auto& t : threads)
       t.join();
     web_->stop();
+    referral_pool_.join();
+    if (cases_) cases_->stop();
     log_info("shelterd: stopped");
     return 0;
   }
@@ -329,8 +361,120 @@ class Daemon {
     }
   }
 
+  // The case store (appeals, access requests) beside the profile store, and the keys that
+  // sign the pages' tokens. False, with the reason logged, when either cannot be had.
+  bool start_cases(const config::Config& config) {
+    if (config.web.token_keys_file.empty()) {
+      token_keys_ = std::make_shared<const web::TokenKeys>(web::TokenKeys::random());
+      if (config.subscribers.store == config::StoreKind::redis) {
+        log_warn(
+            "web.token-keys-file is not set: each node signs with a key of its own, so a "
+            "block page's report link works only on the node that showed it");
+      }
+    } else {
+      std::string error;
+      std::optional<std::vector<web::TokenKey>> keys =
+          read_key_file(config.web.token_keys_file, web::read_token_keys, error);
+      if (!keys) {
+        log_error("shelterd: not started: " + error);
+        return false;
+      }
+      token_keys_ = std::make_shared<const web::TokenKeys>(std::move(*keys));
+    }
+    try {
+      if (config.subscribers.store == config::StoreKind::redis) {
+        cases_ = std::make_shared<cases::RedisCaseStore>(config.redis);
+      } else {
+        std::string warning;
+        cases_ =
+            std::make_shared<cases::EmbeddedCaseStore>(lists::state_directory_of(config), warning);
+        if (!warning.empty()) log_warn("cases: " + warning);
+      }
+    } catch (const std::exception& e) {
+      log_error(std::string("shelterd: not started: the case store: ") + e.what());
+      return false;
+    }
+    cases_->start([this](std::shared_ptr<const policy::Overrides> overrides) {
+      runtime_.publish_overrides(std::move(overrides));
+    });
+    return true;
+  }
+
+  // A legal list's appeal goes to its authority: delivered on a thread of its own (a program or
+  // a webhook may take seconds), then recorded on the case.
+  void refer(const cases::Appeal& appeal) {
+    std::shared_ptr<const config::Config> config = runtime_.current()->config;
+    asio::post(referral_pool_, [this, appeal, config] {
+      cases::Referral referral =
+          cases::deliver_referral(appeal, config->cases, config->web.organisation, clock::now());
+      if (referral.delivered) {
+        log_info("appeal " + appeal.id + ": referral delivered (" + referral.detail + ")");
+      } else {
+        log_warn("appeal " + appeal.id + ": referral not delivered: " + referral.detail);
+      }
+      asio::co_spawn(referral_pool_, cases_->set_referral(appeal.id, std::move(referral)),
+                     [id = appeal.id](const std::exception_ptr& e) {
+                       if (e) log_exception{"recording a referral"}(e);
+                     });
+    });
+  }
+
+  // Every minute: retention (contacts erased, ended grants dropped, old cases deleted) and the
+  // workflow's numbers for /metrics (a reviewer's queue changes in hours, not seconds; with
+  // Redis every node reads the cases, so not more often).
+  void keep_cases() {
+    if (!cases_) return;
+    // Tests (--test-clock) see retention and metrics follow the moved clock within seconds.
+    const auto interval = first_case_refresh_ || options_.test_clock ? std::chrono::seconds(1)
+                                                                     : std::chrono::seconds(60);
+    first_case_refresh_ = false;
+    cases_timer_.expires_after(interval);
+    cases_timer_.async_wait([this](boost::system::error_code ec) {
+      if (ec) return;
+      asio::co_spawn(control_, refresh_cases(), [this](const std::exception_ptr& e) {
+        if (e) log_exception{"case housekeeping"}(e);
+        keep_cases();
+      });
+    });
+  }
+
+  asio::awaitable<void> refresh_cases() {
+    const config::CasesConfig& c = runtime_.current()->config->cases;
+    const std::int64_t now = clock::now();
+    cases::Retention retention{.contact_after_close = c.contact_after_close.count(),
+                               .closed_appeal = c.closed_appeal.count(),
+                               .request = c.request.count(),
+                               .waiting_request = c.waiting_request.count()};
+    co_await cases_->expire(now, retention);
+    cases::AppealQuery every_appeal;
+    every_appeal.which = cases::AppealQuery::Which::all;
+    every_appeal.limit = 20'000;
+    cases::RequestQuery every_request;
+    every_request.which = cases::RequestQuery::Which::all;
+    every_request.limit = 20'000;
+    std::vector<cases::Appeal> appeals = co_await cases_->appeals(every_appeal);
+    std::vector<cases::AccessRequest> requests = co_await cases_->requests(every_request);
+    case_metrics_ = cases::render_case_metrics(appeals, requests, now);
+  }
+
   void start_admin(const config::Config& config) {
     if (!config.admin.listen) return;
+    http::AsyncHandler api;
+    if (!config.admin.token_file.empty()) {
+      std::string error;
+      std::optional<std::vector<admin::ApiToken>> tokens =
+          read_key_file(config.admin.token_file, admin::read_api_tokens, error);
+      if (!tokens) {
+        throw std::system_error(std::make_error_code(std::errc::invalid_argument), error);
+      }
+      auto context = std::make_shared<admin::ApiContext>(
+          admin::ApiContext{.runtime = runtime_,
+                            .store = cases_,
+                            .tokens = std::move(*tokens),
+                            .send_referral = [this](const cases::Appeal& a) { refer(a); },
+                            .test_clock = options_.test_clock});
+      api = [context](const http::Request& r) { return admin::handle_api(r, *context); };
+    }
     admin::AdminHandlers handlers{
         .metrics = [this] { return render_metrics(); },
         .healthy = [this] { return runtime_.current() != nullptr; },
@@ -339,6 +483,7 @@ class Daemon {
               lists::Readiness r = readiness();
               return admin::ReadyAnswer{r.ready(), std::move(r.json)};
             },
+        .api = std::move(api),
     };
     admin_ =
         std::make_unique<admin::AdminServer>(control_, *config.admin.listen, std::move(handlers));
@@ -397,7 +542,8 @@ class Daemon {
                                           .bindings = c.bindings.load(),
                                           .households = c.households.load()};
     }
-    return metrics::render_prometheus(all, slots_, keeper_.gauges(*current->lists, now), shared);
+    return metrics::render_prometheus(all, slots_, keeper_.gauges(*current->lists, now), shared) +
+           case_metrics_;
   }
 
   void wait_for_signal(asio::signal_set& signals) {
@@ -412,6 +558,7 @@ class Daemon {
       snapshot_timer_.cancel();
       list_timer_.cancel();
       health_timer_.cancel();
+      cases_timer_.cancel();
       if (admin_) admin_->close();
       if (web_) web_->stop();
       if (redis_store_) redis_store_->stop();
@@ -573,6 +720,12 @@ class Daemon {
   std::unique_ptr<admin::AdminServer> admin_;
   std::unique_ptr<web::WebFront> web_;
   std::shared_ptr<profiles::RedisDirectory> redis_store_;  // with subscribers.store: redis
+  std::shared_ptr<cases::CaseStore> cases_;
+  std::shared_ptr<const web::TokenKeys> token_keys_;
+  asio::steady_timer cases_timer_{control_};
+  asio::thread_pool referral_pool_{1};
+  std::string case_metrics_;  // control thread only
+  bool first_case_refresh_ = true;
   std::string listening_;
 };
 

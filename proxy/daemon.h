@@ -9,6 +9,8 @@ namespace shelter::proxy {
 
 struct DaemonOptions {
   std::optional<std::string> config_path;  ///< none: the embedded defaults
+  /// The admin API may move the daemon's clock (POST /v1/test/clock): for tests only.
+  bool test_clock = false;
 };
 
 /// Loads configuration and lists and reports what it found; starts nothing. Exit status.

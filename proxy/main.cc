@@ -25,6 +25,7 @@ Options:
                    large shrink, or emptied on purpose): recorded with your name and the time
                    in the state directory, used once by the next reload (docs/list-updates.md)
   --reason TEXT    why, for the audit log (with --accept-list)
+  --test-clock     let the admin API move this daemon's clock (integration tests only)
   --version        print the version and exit
   --help           print this help and exit
 
@@ -52,6 +53,8 @@ int main(int argc, char** argv) {
     }
     if (arg == "--check-config") {
       check = true;
+    } else if (arg == "--test-clock") {
+      options.test_clock = true;
     } else if (arg == "--accept-list" && i + 1 < argc) {
       accept = argv[++i];
     } else if (arg == "--reason" && i + 1 < argc) {

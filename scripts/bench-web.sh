@@ -10,6 +10,7 @@ set -euo pipefail
 build=${1:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
 shelterd="$root/$build/proxy/shelterd"
+[[ $build == /* ]] && shelterd="$build/proxy/shelterd"
 run_seconds=${SECONDS_RUN:-8} conns=${CONNECTIONS:-32} rounds=${ROUNDS:-3}
 command -v wrk >/dev/null && command -v nginx >/dev/null || {
   echo "bench-web: needs wrk and nginx (apt-get install wrk nginx)"; exit 1; }

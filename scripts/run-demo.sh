@@ -1,9 +1,52 @@
 #!/usr/bin/env bash
-# `make run`: starts shelterd in the foreground with the embedded defaults and says how to try it.
+# `make run`: starts shelterd in the foreground on loopback with a demo configuration (the
+# embedded defaults, plus one demo household, a state directory and an admin API token, all in
+# build/demo/) and says how to try it.
 set -euo pipefail
 shelterd=${1:-build/proxy/shelterd}
-cat <<'TEXT'
-Shelter is starting on loopback with its embedded defaults (no configuration file, no Redis).
+demo=${DEMO_DIR:-build/demo}
+mkdir -p "$demo/state"
+demo=$(cd "$demo" && pwd)
+# A token for the admin API (shelterctl), made once, readable by its owner only.
+if [[ ! -s $demo/admin.token ]]; then
+  (umask 077 && printf 'demo %s\n' "$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')" >"$demo/admin.token")
+fi
+cat >"$demo/households.yaml" <<'YAML'
+# One demo household: a child's device at 127.0.0.2 (curl --interface 127.0.0.2).
+households:
+  demo-family:
+    profile: under-9
+    addresses: [127.0.0.2/32]
+YAML
+cat >"$demo/shelter.yaml" <<YAML
+# Written by scripts/run-demo.sh (make run): the embedded defaults and a demo household.
+dns:
+  listen: ["127.0.0.1:5300", "[::1]:5300"]
+  allow-clients: ["127.0.0.0/8", "::1/128"]
+blocking:
+  block-page-ipv4: ["127.0.0.1"]
+  block-page-ipv6: ["::1"]
+  contact: ["mailto:help@shelter.test"]
+  appeal-url: http://127.0.0.1:8080/appeal
+lists:
+  - {id: demo-parental, category: adult, entries: [blocked.shelter.test], authority: Shelter demo list}
+  - {id: demo-legal, category: csam, legal: true, entries: [legal-block.shelter.test], authority: Shelter demo authority list}
+  - {id: demo-security, category: malware, entries: [malware.shelter.test], authority: Shelter demo threat list}
+list-updates:
+  state-directory: $demo/state
+subscribers:
+  file: $demo/households.yaml
+web:
+  block-listen: ["127.0.0.1:8081"]
+  public-listen: ["127.0.0.1:8080"]
+  organisation: Shelter demo network
+  contact: "mailto:help@shelter.test"
+admin:
+  listen: "127.0.0.1:9300"
+  token-file: $demo/admin.token
+YAML
+cat <<TEXT
+Shelter is starting on loopback (demo configuration: $demo/shelter.yaml; no Redis).
 
 Try it from another terminal:
   dig -p 5300 @127.0.0.1 blocked.shelter.test        # blocked: block-page address + EDE 17 (Filtered)
@@ -12,16 +55,27 @@ Try it from another terminal:
   dig -p 5300 @127.0.0.1 blocked.shelter.test +ednsopt=15:0000   # a structured DNS error (I-JSON)
   curl -s http://127.0.0.1:9300/metrics | grep shelter_dns   # counters
   curl -s http://127.0.0.1:9300/readyz                       # ready? (JSON: lists, upstreams)
-  curl -H 'Host: blocked.shelter.test' -H 'Accept: text/html' http://127.0.0.1:8081/   # the block page
+
+The block page (docs/block-page.md), as anyone and as the demo household's child (127.0.0.2):
+  curl -H 'Host: blocked.shelter.test' -H 'Accept: text/html' http://127.0.0.1:8081/
+  curl --interface 127.0.0.2 -H 'Host: blocked.shelter.test' -H 'Accept: text/html' http://127.0.0.1:8081/
   chromium --host-resolver-rules="MAP * 127.0.0.1:8081" http://blocked.shelter.test/   # in a browser
-  (also legal-block.shelter.test and malware.shelter.test; docs/block-page.md)
+
+Report a mistake, check a site (anyone; docs/appeals.md):
+  http://127.0.0.1:8080/check?site=blocked.shelter.test      # also /check.json?site=...
+  http://127.0.0.1:8080/appeal?site=blocked.shelter.test     # the appeal form; then follow your case
+
+Decide appeals and answer "Ask my parent" as the operator (docs/appeals.md):
+  export SHELTER_ADMIN_TOKEN=\$(cut -d' ' -f2 $demo/admin.token)
+  build/tools/shelterctl appeals list
+  build/tools/shelterctl appeals decide ID overturn --reason "a school site"
+  build/tools/shelterctl requests list
+  build/tools/shelterctl requests answer ID 15m
 
 A broken list file (emptied, an HTML error page, half a download) is refused and its last good
 version kept: docs/list-updates.md shows how to try it, monitor it and accept a real shrink.
 
-Configuration: deploy/shelter.example.yaml documents every key; run with
-  build/proxy/shelterd --config deploy/shelter.example.yaml
-Stop with Ctrl-C.
+Configuration: deploy/shelter.example.yaml documents every key. Stop with Ctrl-C.
 
 TEXT
-exec "$shelterd"
+exec "$shelterd" --config "$demo/shelter.yaml"

@@ -1,13 +1,17 @@
 #pragma once
 // The admin HTTP listener: GET /metrics (Prometheus text format), GET /healthz (the process is
-// alive) and GET /readyz (it filters as configured; JSON). Loopback by default; it carries no
-// secrets, but it should not be reachable from subscriber networks.
+// alive), GET /readyz (it filters as configured; JSON), and the admin API under /v1/ (bearer
+// tokens; admin_api.h). Loopback by default: it should not be reachable from subscriber
+// networks. Served by the HTTP core (proxy/http), with its limits and framing guard.
 
 #include <functional>
 #include <memory>
 #include <string>
 
+#include <boost/asio/awaitable.hpp>
+
 #include "proxy/config/address.h"
+#include "proxy/http/server.h"
 
 namespace boost::asio {
 class io_context;
@@ -25,6 +29,7 @@ struct AdminHandlers {
   std::function<std::string()> metrics;  ///< the /metrics body
   std::function<bool()> healthy;         ///< /healthz (alive) answers 200 "ok" when true, else 503
   std::function<ReadyAnswer()> readiness;  ///< /readyz: able to filter as configured
+  http::AsyncHandler api;                  ///< /v1/...; null: the API is off
 };
 
 class AdminServer {
@@ -38,8 +43,7 @@ class AdminServer {
   void close();
 
  private:
-  struct Impl;
-  std::shared_ptr<Impl> impl_;
+  std::unique_ptr<http::Server> server_;
 };
 
 }  // namespace shelter::proxy::admin

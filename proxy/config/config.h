@@ -128,6 +128,13 @@ struct PageLink {
 };
 
 /// The web front (docs/block-page.md): the block page on the block addresses.
+/// "5/hour": at most `count` in `period`, refilled evenly.
+struct RateConfig {
+  std::uint32_t count = 0;
+  std::chrono::seconds period{0};
+  bool operator==(const RateConfig&) const = default;
+};
+
 struct WebConfig {
   /// Where browsers sent to the block address arrive: the block-page-ipv4/-ipv6 addresses,
   /// port 80, in production. Empty: no block page listener (a DNS-only node).
@@ -153,10 +160,38 @@ struct WebConfig {
   PageLink adult_help{"Stop It Now", "https://www.stopitnow.org/"};
   /// Templates and message catalogs to use instead of the built-in ones (docs/block-page.md).
   std::string pages_directory;
+  /// The public pages (check a site, appeal form, case status) for anyone, subscriber or not.
+  /// Empty: none on this node (a DNS-only node, or the pages run elsewhere).
+  std::vector<Endpoint> public_listen;
+  /// Keys that sign decision tokens and form tokens ("id secret" lines). Empty: a random key
+  /// per start (fine for one box; a fleet shares a file so any node reads another's links).
+  std::string token_keys_file;
+  /// How long a block page's "Report a mistake" link carries its facts.
+  std::chrono::milliseconds token_lifetime{std::chrono::hours(24)};
+  /// Per client address (IPv6: per /64).
+  RateConfig appeal_rate{5, std::chrono::hours(1)};
+  RateConfig ask_rate{10, std::chrono::hours(1)};
+  RateConfig check_rate{60, std::chrono::minutes(1)};
+};
+
+/// Appeals and access requests (`cases:`).
+struct CasesConfig {
+  /// How long people's words are kept (docs/appeals.md).
+  std::chrono::seconds contact_after_close{std::chrono::hours(24 * 30)};
+  std::chrono::seconds closed_appeal{std::chrono::hours(24 * 365)};
+  std::chrono::seconds request{std::chrono::hours(24 * 7)};
+  std::chrono::seconds waiting_request{std::chrono::hours(24)};
+  /// How a referral reaches a list authority: a program (argv; the referral as JSON on its
+  /// standard input) and/or a webhook (an http:// URL the referral is POSTed to as JSON).
+  std::vector<std::string> referral_command;
+  std::string referral_webhook;
 };
 
 struct AdminConfig {
   std::optional<Endpoint> listen;  ///< /metrics and /healthz; default 127.0.0.1:9300; null = off
+  /// Bearer tokens of the admin API (/v1/...), one "name token" per line. Empty: the API is off
+  /// (the metrics and health endpoints stay).
+  std::string token_file;
 };
 
 struct LoggingConfig {
@@ -174,6 +209,7 @@ struct Config {
   ListUpdatesConfig list_updates;
   ProxyConfig proxy;
   WebConfig web;
+  CasesConfig cases;
   /// Operator profiles, in file order (each may start from a preset or an earlier one).
   std::vector<ProfileConfig> profiles;
   SubscribersConfig subscribers;

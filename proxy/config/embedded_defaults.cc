@@ -36,6 +36,7 @@ lists:
     authority: Shelter demo threat list
 web:
   block-listen: ["127.0.0.1:8081"]   # in production: the block addresses, port 80
+  public-listen: ["127.0.0.1:8080"]  # check a site, appeals, case status
   organisation: Shelter demo network
   contact: "mailto:help@shelter.test"
 admin:

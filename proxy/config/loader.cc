@@ -1,5 +1,7 @@
 #include "proxy/config/loader.h"
 
+#include "proxy/config/rate.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
@@ -256,6 +258,20 @@ Handler link_into(Ctx& c, PageLink& link) {
   };
 }
 
+// "5/hour", "60/minute", "100/day", "2/second": at most N in the period.
+Handler rate_into(Ctx& c, RateConfig& out) {
+  return [&c, &out](const Val& v) {
+    const auto s = read_scalar(c, v, "a rate such as 5/hour");
+    if (!s) return;
+    std::string error;
+    if (const std::optional<RateConfig> rate = parse_rate(*s, error)) {
+      out = *rate;
+    } else {
+      c.error(v, in_quotes(*s) + " is not a rate: " + error);
+    }
+  };
+}
+
 void read_web(Ctx& c, const Val& v, WebConfig& w) {
   auto contact = [&c, &w](const Val& u) {
     const auto s = read_scalar(c, u, "a mailto: or http(s): URL");
@@ -285,7 +301,51 @@ void read_web(Ctx& c, const Val& v, WebConfig& w) {
           {"hotline", link_into(c, w.hotline)},
           {"adult-help", link_into(c, w.adult_help)},
           {"pages-directory", string_into(c, w.pages_directory)},
+          {"public-listen", endpoints_into(c, w.public_listen, 80, true)},
+          {"token-keys-file", string_into(c, w.token_keys_file)},
+          {"token-lifetime", duration_into(c, w.token_lifetime, milliseconds{60'000},
+                                           milliseconds{30LL * 86'400'000})},
+          {"appeal-rate", rate_into(c, w.appeal_rate)},
+          {"ask-rate", rate_into(c, w.ask_rate)},
+          {"check-rate", rate_into(c, w.check_rate)},
       });
+}
+
+void read_cases(Ctx& c, const Val& v, CasesConfig& k) {
+  constexpr milliseconds kHour{3'600'000};
+  auto seconds_into = [&c](std::chrono::seconds& out, milliseconds lo, milliseconds hi) {
+    return [&c, &out, lo, hi](const Val& d) {
+      milliseconds ms{0};
+      duration_into(c, ms, lo, hi)(d);
+      if (ms.count() != 0) out = std::chrono::duration_cast<std::chrono::seconds>(ms);
+    };
+  };
+  auto webhook = [&c, &k](const Val& u) {
+    const auto s = read_scalar(c, u, "an http:// URL");
+    if (!s) return;
+    if (!s->starts_with("http://")) return c.error(u, in_quotes(*s) + " is not an http:// URL");
+    k.referral_webhook = *s;
+  };
+  auto command = [&c, &k](const Val& cmd) {
+    std::vector<std::string> argv;
+    read_seq(c, cmd, [&](const Val& item) {
+      if (auto s = read_scalar(c, item, "a program or argument")) argv.push_back(*s);
+    });
+    if (argv.empty()) return c.error(cmd, "is empty; give the program and its arguments");
+    if (!argv.front().starts_with("/")) {
+      return c.error(cmd, in_quotes(argv.front()) + " is not an absolute path");
+    }
+    k.referral_command = std::move(argv);
+  };
+  read_map(c, v,
+           {
+               {"contact-retention", seconds_into(k.contact_after_close, kHour, 3650 * 24 * kHour)},
+               {"closed-appeal-retention", seconds_into(k.closed_appeal, kHour, 3650 * 24 * kHour)},
+               {"request-retention", seconds_into(k.request, kHour, 365 * 24 * kHour)},
+               {"request-expiry", seconds_into(k.waiting_request, kHour / 4, 30 * 24 * kHour)},
+               {"referral-command", command},
+               {"referral-webhook", webhook},
+           });
 }
 
 void read_proxy(Ctx& c, const Val& v, ProxyConfig& p) {
@@ -301,7 +361,7 @@ void read_admin(Ctx& c, const Val& v, AdminConfig& a) {
     a.listen.reset();  // null: no admin listener
     if (!l.node.IsNull()) a.listen = read_endpoint(c, l, 9300, true);
   };
-  read_map(c, v, {{"listen", listen}});
+  read_map(c, v, {{"listen", listen}, {"token-file", string_into(c, a.token_file)}});
 }
 
 void read_logging(Ctx& c, const Val& v, LoggingConfig& l) {
@@ -324,6 +384,7 @@ void read_root(Ctx& c, const Val& root, Config& cfg) {
                {"list-updates", [&](const Val& v) { read_list_updates(c, v, cfg.list_updates); }},
                {"proxy", [&](const Val& v) { read_proxy(c, v, cfg.proxy); }},
                {"web", [&](const Val& v) { read_web(c, v, cfg.web); }},
+               {"cases", [&](const Val& v) { read_cases(c, v, cfg.cases); }},
                {"profiles", [&](const Val& v) { read_profiles(c, v, cfg.profiles); }},
                {"subscribers", [&](const Val& v) { read_subscribers(c, v, cfg.subscribers); }},
                {"redis", [&](const Val& v) { read_redis(c, v, cfg.redis); }},
@@ -494,6 +555,8 @@ LoadResult load_config_file(const std::string& path) {
     resolve_relative(result.config->snapshot.path, base);
     resolve_relative(result.config->list_updates.state_directory, base);
     resolve_relative(result.config->web.pages_directory, base);
+    resolve_relative(result.config->web.token_keys_file, base);
+    resolve_relative(result.config->admin.token_file, base);
     resolve_relative(result.config->subscribers.file, base);
     for (std::string* file :
          {&result.config->redis.tls_ca_file, &result.config->redis.tls_cert_file,

@@ -200,16 +200,19 @@ void add_security_headers(Response& response) {
 }
 
 struct Server::Impl {
-  Impl(asio::io_context& io, ServerLimits l, Handler h, std::string n)
+  Impl(asio::io_context& io, ServerLimits l, Handler h, AsyncHandler a, std::string n)
       : acceptor(io),
         limits(l),
         handler(std::move(h)),
+        async_handler(std::move(a)),
         name(std::move(n)),
         caps(l.max_connections, l.max_connections_per_client) {}
 
   tcp::acceptor acceptor;
   ServerLimits limits;
-  Handler handler;
+  Handler handler;  // at least one of the two is set
+  AsyncHandler async_handler;
+  std::function<bool(const Request&)> awaits;  // both set: which requests go to async_handler
   std::string name;
   ConnectionCaps caps;
   std::atomic<std::uint64_t> connections{0}, refused{0}, requests{0}, bad{0};
@@ -334,7 +337,22 @@ asio::awaitable<void> Server::Impl::serve(tcp::socket socket, config::Address cl
     const bool head_only = request.method == "HEAD";
     const bool http10 = request.version_minor == 0;
     const bool keep_alive = wants_keep_alive(request) && !last;
-    Response response = handler(request);
+    Response response;
+    if (async_handler && (!handler || !awaits || awaits(request))) {
+      std::exception_ptr failure;
+      try {
+        response = co_await async_handler(request);
+      } catch (...) {
+        failure = std::current_exception();
+      }
+      if (failure) {
+        log_exception{name.c_str()}(failure);
+        response = text_response(500, "internal error");
+        response.close = true;
+      }
+    } else {
+      response = handler(request);
+    }
     const bool keep = co_await reply(stream, std::move(response), head_only, http10, keep_alive);
     if (!keep) break;
   }
@@ -344,7 +362,26 @@ asio::awaitable<void> Server::Impl::serve(tcp::socket socket, config::Address cl
 
 Server::Server(asio::io_context& io, const config::Endpoint& endpoint, ServerLimits limits,
                Handler handler, std::string name)
-    : impl_(std::make_shared<Impl>(io, limits, std::move(handler), std::move(name))) {
+    : impl_(std::make_shared<Impl>(io, limits, std::move(handler), nullptr, std::move(name))) {
+  listen(io, endpoint);
+}
+
+Server::Server(asio::io_context& io, const config::Endpoint& endpoint, ServerLimits limits,
+               AsyncHandler handler, std::string name)
+    : impl_(std::make_shared<Impl>(io, limits, nullptr, std::move(handler), std::move(name))) {
+  listen(io, endpoint);
+}
+
+Server::Server(asio::io_context& io, const config::Endpoint& endpoint, ServerLimits limits,
+               Handler handler, AsyncHandler waiting, std::function<bool(const Request&)> awaits,
+               std::string name)
+    : impl_(std::make_shared<Impl>(io, limits, std::move(handler), std::move(waiting),
+                                   std::move(name))) {
+  impl_->awaits = std::move(awaits);
+  listen(io, endpoint);
+}
+
+void Server::listen(asio::io_context& io, const config::Endpoint& endpoint) {
   try {
     auto local = net::to_asio_endpoint<tcp>(endpoint);
     impl_->acceptor.open(local.protocol());

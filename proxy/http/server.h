@@ -11,6 +11,8 @@
 #include <memory>
 #include <string>
 
+#include <boost/asio/awaitable.hpp>
+
 #include "proxy/config/address.h"
 #include "proxy/http/head_guard.h"
 #include "proxy/http/message.h"
@@ -36,6 +38,9 @@ struct ServerLimits {
 };
 
 using Handler = std::function<Response(const Request&)>;
+/// A handler that waits for something (a store): it runs on the connection's executor and may
+/// await work on others. The request outlives the wait.
+using AsyncHandler = std::function<boost::asio::awaitable<Response>(const Request&)>;
 
 /// The security headers every response gets unless its handler set them: a strict
 /// Content-Security-Policy (no script, no framing, no base, forms to self), no referrer, no
@@ -48,6 +53,15 @@ class Server {
   /// serves on `io` once it runs (any number of threads may run it).
   Server(boost::asio::io_context& io, const config::Endpoint& endpoint, ServerLimits limits,
          Handler handler, std::string name);
+  /// The same with a handler that awaits. A handler's exception is answered with a 500 (and
+  /// logged), never a dropped connection.
+  Server(boost::asio::io_context& io, const config::Endpoint& endpoint, ServerLimits limits,
+         AsyncHandler handler, std::string name);
+  /// Both: `awaits` says which requests go to `waiting` (the rest to `handler`, without a
+  /// coroutine frame of their own: the block page's hot path stays as cheap as it was).
+  Server(boost::asio::io_context& io, const config::Endpoint& endpoint, ServerLimits limits,
+         Handler handler, AsyncHandler waiting, std::function<bool(const Request&)> awaits,
+         std::string name);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
@@ -67,6 +81,7 @@ class Server {
 
  private:
   struct Impl;
+  void listen(boost::asio::io_context& io, const config::Endpoint& endpoint);
   std::shared_ptr<Impl> impl_;
 };
 

@@ -52,20 +52,6 @@ void warn_bad_binding(std::string_view field) {
 
 }  // namespace
 
-redis::Settings redis_settings(const config::RedisConfig& c) {
-  redis::Settings s;
-  s.servers = c.servers;
-  s.user = c.user;
-  s.password = c.password;
-  s.database = static_cast<int>(c.database);
-  s.tls = {c.tls, c.tls_ca_file, c.tls_cert_file, c.tls_key_file, c.tls_server_name};
-  s.sentinel = {c.sentinels, c.master_name, c.sentinel_user, c.sentinel_password};
-  s.prefer_replica = c.prefer_replica;
-  s.connect_timeout = c.connect_timeout;
-  s.command_timeout = c.command_timeout;
-  return s;
-}
-
 // The control side: one command connection for binding reads, one subscription.
 struct RedisDirectory::Control {
   std::unique_ptr<redis::Client> client;
@@ -232,6 +218,8 @@ asio::awaitable<void> RedisDirectory::reload_binding(std::string field) {
 }
 
 void RedisDirectory::handle_message(std::string_view message) {
+  // Grants and operator allows: the case store reads them (cases/), households are unchanged.
+  if (message == "overrides") return;
   counters_.invalidations.fetch_add(1, std::memory_order_relaxed);
   if (message.starts_with("household ")) {
     std::string household(message.substr(10));
@@ -250,7 +238,7 @@ void RedisDirectory::handle_message(std::string_view message) {
 void RedisDirectory::start(asio::any_io_executor control) {
   executor_ = control;
   control_ = std::make_unique<Control>();
-  redis::Settings settings = redis_settings(config_);
+  redis::Settings settings = redis::settings_from(config_);
   control_->client = std::make_unique<redis::Client>(control, settings);
   control_->subscriber = std::make_unique<redis::Subscriber>(
       control, settings, std::vector<std::string>{channel_},

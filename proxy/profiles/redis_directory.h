@@ -39,9 +39,6 @@ struct RedisStoreCounters {
   std::atomic<std::uint64_t> households{0};       ///< households cached now
 };
 
-/// redis.* configuration -> the client's settings.
-redis::Settings redis_settings(const config::RedisConfig& config);
-
 class RedisDirectory final : public Directory {
  public:
   RedisDirectory(const config::RedisConfig& config, std::shared_ptr<const ProfileBook> book);

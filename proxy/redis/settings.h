@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "proxy/config/address.h"
+#include "proxy/config/subscribers.h"
 
 namespace shelter::proxy::redis {
 
@@ -47,5 +48,8 @@ struct Settings {
   /// Subscriber only: PING this often, so a silently dead connection is noticed.
   std::chrono::milliseconds keepalive_interval{2000};
 };
+
+/// The `redis:` section of the configuration as a connection's settings.
+Settings settings_from(const config::RedisConfig& config);
 
 }  // namespace shelter::proxy::redis

@@ -1,5 +1,7 @@
 #include "proxy/server/query_pipeline.h"
 
+#include "proxy/clock.h"
+
 #include <array>
 
 #include "policy/decide.h"
@@ -217,6 +219,8 @@ bool find_subject(const policy::ClientFacts& facts, QueryContext& context, Forwa
   context.metrics.household_lookups[static_cast<std::size_t>(lookup)].add();
   household = std::move(found.keep_alive);
   if (found.household) subject = found.household->subject(identity.subscriber->device);
+  subject.grants =
+      runtime.overrides->grants_for(identity.subscriber->household, identity.subscriber->device);
   return true;
 }
 
@@ -247,9 +251,7 @@ std::vector<std::uint8_t> question_packet(const dns::Query& query, const Runtime
 }  // namespace
 
 std::int64_t unix_seconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return clock::now();
 }
 
 bool client_allowed(const std::vector<config::Cidr>& allowed, const config::Address& client) {

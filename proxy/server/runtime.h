@@ -39,7 +39,7 @@ struct Runtime {
   std::vector<std::size_t> category_slot;
   /// Per policy::Reason: the metrics slot of blocks that no list made ("paused", "schedule",
   /// "profile-deny", "bypass").
-  std::array<std::size_t, 9> reason_slot{};
+  std::array<std::size_t, policy::kReasonCount> reason_slot{};
   /// Per (list, category) pair, at list * categories + category: the EDE EXTRA-TEXT.
   std::vector<std::string> block_reason;
   /// The same as structured DNS errors (I-JSON), for clients that ask for them; "" when no
@@ -47,13 +47,15 @@ struct Runtime {
   std::vector<std::string> block_reason_json;
   /// Per policy::Reason of blocks that no list made ("paused", ...): the EXTRA-TEXT, and the
   /// same as a structured error.
-  std::array<std::string, 9> reason_text{};
-  std::array<std::string, 9> reason_json{};
+  std::array<std::string, policy::kReasonCount> reason_text{};
+  std::array<std::string, policy::kReasonCount> reason_json{};
   std::vector<std::array<std::uint8_t, 4>> block_page_v4;
   std::vector<std::array<std::uint8_t, 16>> block_page_v6;
   /// Where names with URL-level entries only are sent (the filtering proxy); empty: no proxy.
   std::vector<std::array<std::uint8_t, 4>> proxy_v4;
   std::vector<std::array<std::uint8_t, 16>> proxy_v6;
+  /// What answers to appeals and access requests put in force (never null once published).
+  std::shared_ptr<const policy::Overrides> overrides = std::make_shared<const policy::Overrides>();
 
   const std::string& reason_for(std::uint32_t list, std::uint32_t category) const {
     return block_reason[list * category_slot.size() + category];
@@ -62,10 +64,12 @@ struct Runtime {
     return block_reason_json[list * category_slot.size() + category];
   }
   policy::Environment environment() const {
-    return {.lists = *lists->snapshot,
-            .category_bits = category_bits,
-            .capabilities = {.proxy = !proxy_v4.empty() || !proxy_v6.empty()},
-            .never_blocked = &profiles->never_blocked()};
+    return {
+        .lists = *lists->snapshot,
+        .category_bits = category_bits,
+        .capabilities = {.proxy = !proxy_v4.empty() || !proxy_v6.empty()},
+        .never_blocked = &profiles->never_blocked(),
+        .operator_allow = overrides->operator_allow.empty() ? nullptr : &overrides->operator_allow};
   }
 };
 
@@ -83,9 +87,27 @@ std::shared_ptr<const Runtime> make_runtime(std::shared_ptr<const config::Config
 /// that are not on the hot path. Thread-safe.
 class RuntimeHolder {
  public:
+  /// Publishes `runtime` with the overrides in force (a reload keeps them).
   void publish(std::shared_ptr<const Runtime> runtime) {
     std::lock_guard lock(mutex_);
+    if (runtime && overrides_ && runtime->overrides != overrides_) {
+      auto copy = std::make_shared<Runtime>(*runtime);
+      copy->overrides = overrides_;
+      runtime = std::move(copy);
+    }
     current_ = std::move(runtime);
+    generation_.fetch_add(1, std::memory_order_release);
+  }
+  /// New overrides (an appeal overturned, a request answered, here or on another node): the
+  /// current runtime is published again with them. Rare (people's decisions), so a copy of the
+  /// runtime's small parts is fine; the lists and profiles are shared.
+  void publish_overrides(std::shared_ptr<const policy::Overrides> overrides) {
+    std::lock_guard lock(mutex_);
+    overrides_ = std::move(overrides);
+    if (!current_) return;
+    auto copy = std::make_shared<Runtime>(*current_);
+    copy->overrides = overrides_;
+    current_ = std::move(copy);
     generation_.fetch_add(1, std::memory_order_release);
   }
   std::shared_ptr<const Runtime> current() const {
@@ -97,6 +119,7 @@ class RuntimeHolder {
  private:
   mutable std::mutex mutex_;
   std::shared_ptr<const Runtime> current_;
+  std::shared_ptr<const policy::Overrides> overrides_;
   std::atomic<std::uint64_t> generation_{0};
 };
 

@@ -13,6 +13,7 @@
 #include "proxy/net/asio_endpoint.h"
 #include "proxy/net/socket_buffers.h"
 #include "proxy/profiles/redis_directory.h"
+#include "proxy/redis/settings.h"
 #include "proxy/server/tcp_listener.h"
 #include "proxy/server/udp_listener.h"
 #include "proxy/server/worker_core.h"
@@ -43,7 +44,7 @@ struct Worker::Impl {
     const config::Config& config = *holder.current()->config;
     if (config.subscribers.store == config::StoreKind::redis) {
       core.redis = std::make_unique<redis::Client>(core.io.get_executor(),
-                                                   profiles::redis_settings(config.redis));
+                                                   redis::settings_from(config.redis));
       core.redis->start();
     }
   }

@@ -15,15 +15,6 @@ std::string render(std::string_view text, const mustache::data& values) {
   return t.render(values);
 }
 
-std::string format_time(std::int64_t unix_time, std::string_view format) {
-  std::time_t t = unix_time;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char text[128];
-  const std::string f = format.empty() ? "%Y-%m-%d %H:%M UTC" : std::string(format);
-  return std::strftime(text, sizeof text, f.c_str(), &tm) > 0 ? std::string(text) : std::string();
-}
-
 bool is_link(std::string_view url) {
   return url.starts_with("https://") || url.starts_with("http://") || url.starts_with("mailto:") ||
          url.starts_with("tel:");
@@ -70,7 +61,7 @@ mustache::data values_for(const BlockView& view, const Pages& pages, const Catal
   values.set("response_time", settings.response_time);
   values.set("authority", view.authority);
   values.set("schedule", view.schedule_name);
-  values.set("until", format_time(view.until, pages.text(catalog, "when-format")));
+  values.set("until", format_utc(view.until, pages.text(catalog, "when-format")));
   // The category's words are inserted (and escaped) by the text that uses them, so an unknown
   // category's fallback is rendered here without escaping, once.
   std::string_view words = pages.text(catalog, "category." + view.category);
@@ -99,7 +90,11 @@ mustache::data links_for(const BlockView& view, const Pages& pages, const Catalo
   auto label = [&](std::string_view key) { return std::string(pages.text(catalog, key)); };
   switch (view.kind) {
     case PageKind::legal:
-      if (is_link(view.appeal)) links.push_back(link(view.appeal, label("label.appeal")));
+      if (!view.report_url.empty()) {
+        links.push_back(link(view.report_url, label("label.appeal")));
+      } else if (is_link(view.appeal)) {
+        links.push_back(link(view.appeal, label("label.appeal")));
+      }
       links.push_back(
           link(settings.hotline.url, label("label.hotline") + " (" + settings.hotline.name + ")"));
       links.push_back(link(settings.adult_help.url,
@@ -115,7 +110,11 @@ mustache::data links_for(const BlockView& view, const Pages& pages, const Catalo
     default:
       break;
   }
-  if (!settings.contact.empty()) links.push_back(link(settings.contact, label("label.report")));
+  if (!view.report_url.empty()) {
+    links.push_back(link(view.report_url, label("label.report")));
+  } else if (!settings.contact.empty()) {
+    links.push_back(link(settings.contact, label("label.report")));
+  }
   return links;
 }
 
@@ -139,6 +138,7 @@ BlockView view_of(const policy::Decision& decision, std::string site, policy::Au
   }
   view.category = std::string(decision.category);
   if (decision.list != nullptr) {
+    view.list = decision.list->id;
     view.authority = decision.list->authority;
     view.appeal = decision.list->appeal;
   }
@@ -157,6 +157,13 @@ BlockView view_of(const policy::Decision& decision, std::string site, policy::Au
     view.kind = kByAudience[static_cast<std::size_t>(audience)];
   }
   return view;
+}
+
+bool may_ask(const BlockView& view) {
+  const bool parental_kind = view.kind == PageKind::child || view.kind == PageKind::teen;
+  const bool parental_reason =
+      view.reason == policy::Reason::list || view.reason == policy::Reason::profile_deny;
+  return parental_kind && parental_reason && view.household;
 }
 
 bool wants_page(const http::Request& request) {
@@ -205,7 +212,8 @@ http::Response block_response(const http::Request& request, const BlockView& vie
     for (const std::string_view part :
          {std::string_view(catalog.lang), kind_name(view.kind), std::string_view(view.site),
           std::string_view(view.category), std::string_view(view.authority),
-          std::string_view(view.appeal), std::string_view(view.schedule_name)}) {
+          std::string_view(view.appeal), std::string_view(view.schedule_name),
+          std::string_view(view.report_url), std::string_view(view.ask_csrf)}) {
       key += part;
       key += '\0';
     }
@@ -242,14 +250,24 @@ std::string render_page(const BlockView& view, const Pages& pages, const Catalog
   page.set("who", text(who_key(view)));
   page.set("blocked", view.kind != PageKind::not_blocked);
   page.set("why", text(why_key(view)));
-  page.set("when", format_time(now, pages.text(catalog, "when-format")));
-  page.set("when_iso", format_time(now, "%Y-%m-%dT%H:%M:%SZ"));
+  page.set("when", format_utc(now, pages.text(catalog, "when-format")));
+  page.set("when_iso", format_utc(now, "%Y-%m-%dT%H:%M:%SZ"));
   mustache::data steps{mustache::data::type::list};
   for (const std::string& step : pages.list(catalog, kind + ".steps"))
     steps.push_back(render(step, values));
   const bool reports = view.kind != PageKind::legal && view.kind != PageKind::not_blocked;
-  if (reports && !settings.contact.empty()) steps.push_back(text(kind + ".report"));
+  if (reports && (!settings.contact.empty() || !view.report_url.empty())) {
+    steps.push_back(text(kind + ".report"));
+  }
+  page.set("has_steps", !steps.list_value().empty());
   page.set("steps", steps);
+  if (!view.ask_csrf.empty() && may_ask(view)) {
+    mustache::data ask;
+    ask.set("action", std::string(kAskPath));
+    ask.set("csrf", view.ask_csrf);
+    ask.set("button", text(view.kind == PageKind::child ? "ask.button-child" : "ask.button-teen"));
+    page.set("ask", ask);
+  }
   mustache::data links = links_for(view, pages, catalog, settings);
   page.set("has_links", !links.list_value().empty());
   page.set("links", links);

@@ -20,6 +20,10 @@
 
 namespace shelter::proxy::web {
 
+/// Where "Ask my parent" posts, on the blocked host itself (its name resolves to the block
+/// address): a path no site's page can be confused with.
+inline constexpr std::string_view kAskPath = "/.shelter/ask";
+
 /// Which page: the reason's class first (legal, security), then the reader's age band.
 enum class PageKind : std::uint8_t { child, teen, general, venue, security, legal, not_blocked };
 
@@ -37,7 +41,18 @@ struct BlockView {
   std::string schedule_name;  ///< reason == schedule
   std::int64_t until = 0;     ///< reason == paused or schedule: when it ends (UTC seconds)
   bool household = false;     ///< the requester was identified: their household's settings
+  std::string list;           ///< the deciding list's id
+  /// "Report a mistake": the appeal form with this block's decision token ("" = web.contact).
+  std::string report_url;
+  /// "Ask my parent": the form's CSRF token ("" = no button: not a parental block, or the
+  /// requester's household is unknown).
+  std::string ask_csrf;
 };
+
+/// Whether the requester may "Ask my parent" about this block: a parental block (a list
+/// category or the household's own deny entry) on a child's or teen's page, of an identified
+/// household. Never for legal, security, venue, schedule or pause blocks.
+bool may_ask(const BlockView& view);
 
 /// The page for `decision` on `site`, for a subscriber whose profile has `audience`.
 BlockView view_of(const policy::Decision& decision, std::string site, policy::Audience audience,

@@ -1,5 +1,7 @@
 #include "proxy/web/pages.h"
 
+#include <ctime>
+
 #include <openssl/evp.h>
 #include <yaml-cpp/yaml.h>
 
@@ -233,6 +235,15 @@ const std::vector<std::string>& Pages::list(const Catalog& catalog, std::string_
   if (auto it = catalog.lists.find(key); it != catalog.lists.end()) return it->second;
   if (auto it = english().lists.find(key); it != english().lists.end()) return it->second;
   return kNone;
+}
+
+std::string format_utc(std::int64_t unix_time, std::string_view format) {
+  std::time_t t = unix_time;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char text[128];
+  const std::string f = format.empty() ? "%Y-%m-%d %H:%M UTC" : std::string(format);
+  return std::strftime(text, sizeof text, f.c_str(), &tm) > 0 ? std::string(text) : std::string();
 }
 
 }  // namespace shelter::proxy::web

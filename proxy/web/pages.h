@@ -4,6 +4,7 @@
 // of them and adds languages (docs/block-page.md), so an operator rewords a page or adds a
 // language without C++. Loaded and checked once per (re)load; immutable after.
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
@@ -50,6 +51,9 @@ class Pages {
   std::string css_;
   std::string csp_;
 };
+
+/// A UTC time in strftime's `format` (a catalog's "when-format"; empty: "%Y-%m-%d %H:%M UTC").
+std::string format_utc(std::int64_t unix_time, std::string_view format);
 
 /// The language tags of an Accept-Language header, best first (q=0 dropped), lower-cased.
 std::vector<std::string> preferred_languages(std::string_view accept_language);

@@ -1,36 +1,32 @@
 #pragma once
-// shelterd's web front: the block page listener (on the block addresses) served by threads of
-// its own, so that a long list reload on the control thread never stalls a page. The handlers
-// read the published Runtime (lists, profiles, subscribers) and the pages; the HTTP core
-// (proxy/http) does the I/O.
+// shelterd's web front: the block page listener (on the block addresses) and the public pages
+// listener (check a site, appeals), served by threads of their own, so that a long list reload
+// on the control thread never stalls a page. The routes (web_routes.h) read the published
+// Runtime and the pages and await the case store; the HTTP core (proxy/http) does the I/O.
 
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
-#include "proxy/config/config.h"
+#include "proxy/cases/case_store.h"
 #include "proxy/http/message.h"
 #include "proxy/http/server.h"
 #include "proxy/server/runtime.h"
-#include "proxy/web/block_page.h"
 #include "proxy/web/pages.h"
+#include "proxy/web/signed_token.h"
+#include "proxy/web/web_routes.h"
 
 namespace shelter::proxy::web {
-
-/// Decides again, for the requester, whether the site in the Host header is blocked, and
-/// answers with the block page (or the tiny 403). The decision is the DNS one: the requester is
-/// identified by source address (its household's cached profile, else the default profile),
-/// then policy::decide runs on the Host. Pure given its arguments.
-http::Response answer_block_request(const http::Request& request, const server::Runtime& runtime,
-                                    const Pages& pages, std::int64_t now,
-                                    PageCache* cache = nullptr);
 
 class WebFront {
  public:
   /// Binds every web listener of the runtime's configuration (throws std::system_error naming
-  /// the one that failed). Serves once start() is called.
-  WebFront(const server::RuntimeHolder& runtime, std::shared_ptr<const Pages> pages);
+  /// the one that failed). Serves once start() is called. `store` null: no appeals or access
+  /// requests (the pages say where to write instead).
+  WebFront(const server::RuntimeHolder& runtime, std::shared_ptr<const Pages> pages,
+           std::shared_ptr<cases::CaseStore> store, std::shared_ptr<const TokenKeys> keys,
+           ReferralSender send_referral);
   ~WebFront();
   WebFront(const WebFront&) = delete;
   WebFront& operator=(const WebFront&) = delete;
@@ -39,7 +35,7 @@ class WebFront {
   void stop();
   /// New pages after a reload (a changed pages directory).
   void set_pages(std::shared_ptr<const Pages> pages);
-  /// "block page on 127.0.0.1:8081", ... for the ready line.
+  /// "block page on 127.0.0.1:8081, public pages on 127.0.0.1:8080", for the ready line.
   std::string describe() const;
   http::Server::Stats stats() const;
 

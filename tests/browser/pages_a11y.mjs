@@ -9,19 +9,12 @@
 //
 // Usage: node pages_a11y.mjs --shelterd PATH [--screenshots DIR]
 // Chromium: $CHROMIUM, else /usr/bin/chromium. Prints PASS/FAIL lines and "N passed, N failed".
-import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync, rmSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import net from "node:net";
-import { chromium } from "playwright-core";
-import { AxeBuilder } from "@axe-core/playwright";
+import { Checks, option, freePort, startShelterd as start, launchChromium, VIEWPORTS, LOCALES,
+         pageFacts, axeFindings, focused } from "./harness.mjs";
 
-const args = process.argv.slice(2);
-const option = (name) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : undefined;
-};
 const shelterd = option("--shelterd");
 const screenshots = option("--screenshots");
 if (!shelterd) {
@@ -29,30 +22,8 @@ if (!shelterd) {
   process.exit(2);
 }
 
-let passed = 0;
-let failed = 0;
-function check(ok, what, detail = "") {
-  if (ok) {
-    passed++;
-    console.log(`PASS ${what}`);
-  } else {
-    failed++;
-    console.log(`FAIL ${what}`);
-    if (detail) console.log(`    ${String(detail).split("\n").join("\n    ")}`);
-  }
-  return ok;
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
-}
+const checks = new Checks();
+const check = checks.check.bind(checks);
 
 // One shelterd per reader: the default profile decides whose page a request gets.
 const READERS = { general: "all-lists", child: "under-9", teen: "15-17", venue: "public-wifi" };
@@ -82,29 +53,9 @@ web:
   venue: Café Example
   contact: "mailto:help@isp.example"
 `);
-  const child = spawn(shelterd, ["--config", config], { stdio: ["ignore", "ignore", "pipe"] });
-  let log = "";
-  await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`shelterd not ready:\n${log}`)), 10000);
-    child.stderr.on("data", (chunk) => {
-      log += chunk;
-      if (log.includes("shelterd: ready")) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.on("exit", (code) => reject(new Error(`shelterd exited ${code}:\n${log}`)));
-  });
+  const child = await start(shelterd, config);
   return { child, web };
 }
-
-const VIEWPORTS = [
-  { name: "320px", viewport: { width: 320, height: 640 }, deviceScaleFactor: 1 },
-  { name: "1280px", viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 },
-  // 200 % zoom on a 1280 px screen: 640 CSS pixels, each drawn twice as large.
-  { name: "1280px at 200%", viewport: { width: 640, height: 400 }, deviceScaleFactor: 2 },
-];
-const LOCALES = { en: "ltr", fr: "ltr", es: "ltr", ar: "rtl" };
 
 // Two tabs per language and viewport (contexts cost most of a check): JavaScript off, where
 // the page must work without it (it has none), and on, which axe-core needs.
@@ -131,32 +82,18 @@ async function checkPage(tabs, port, host, kind, locale, view) {
                             fullPage: true });
   }
   await checked.goto(url);
-  const facts = await checked.evaluate(() => ({
-    lang: document.documentElement.lang,
-    dir: document.documentElement.dir,
-    h1: document.querySelectorAll("h1").length,
-    overflow: document.documentElement.scrollWidth - document.documentElement.clientWidth,
-    links: document.querySelectorAll("a[href]").length,
-  }));
+  const facts = await pageFacts(checked);
   check(facts.lang === locale && facts.dir === LOCALES[locale] && facts.h1 === 1,
         `${name}: lang=${locale}, dir=${LOCALES[locale]}, one h1`, JSON.stringify(facts));
   check(facts.overflow <= 0, `${name}: nothing overflows sideways`, JSON.stringify(facts));
-  const axe = await new AxeBuilder({ page: checked }).analyze();
-  const problems = axe.violations.map((v) => `${v.impact}: ${v.id}: ${v.help} ` +
-    v.nodes.map((n) => n.target.join(" ")).join(", "));
-  const incomplete = axe.incomplete.map((v) => `incomplete: ${v.id}: ${v.help}`);
-  check(problems.length === 0 && incomplete.length === 0,
-        `${name}: axe-core finds no violation and nothing incomplete`,
-        [...problems, ...incomplete].join("\n"));
+  const problems = await axeFindings(checked);
+  check(problems.length === 0, `${name}: axe-core finds no violation and nothing incomplete`,
+        problems.join("\n"));
   if (facts.links > 0 && view.name === "1280px") {
     // Keyboard only: Tab reaches the first link, and its focus is visible.
     await checked.keyboard.press("Tab");
-    const focus = await checked.evaluate(() => {
-      const el = document.activeElement;
-      const style = getComputedStyle(el);
-      return { tag: el.tagName, outline: style.outlineStyle, width: style.outlineWidth };
-    });
-    check(focus.tag === "A" && focus.outline !== "none" && focus.width !== "0px",
+    const focus = await focused(checked);
+    check(focus.tag === "A" && focus.visible,
           `${name}: Tab reaches a link with a visible focus`, JSON.stringify(focus));
   }
 }
@@ -168,12 +105,7 @@ async function main() {
   try {
     for (const [reader, profile] of Object.entries(READERS))
       daemons.push({ reader, ...(await startShelterd(dir, profile)) });
-    const rootUser = typeof process.getuid === "function" && process.getuid() === 0;
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-      // Chromium's sandbox cannot run as root; anyone else keeps it.
-      args: ["--host-resolver-rules=MAP *.test 127.0.0.1", ...(rootUser ? ["--no-sandbox"] : [])],
-    });
+    browser = await launchChromium(["--host-resolver-rules=MAP *.test 127.0.0.1"]);
     // Languages side by side; in each, every viewport, reader and site in turn.
     await Promise.all(Object.keys(LOCALES).map(async (locale) => {
       for (const view of VIEWPORTS) {
@@ -196,8 +128,7 @@ async function main() {
     for (const { child } of daemons) child.kill("SIGTERM");
     rmSync(dir, { recursive: true, force: true });
   }
-  console.log(`${passed} passed, ${failed} failed`);
-  process.exit(failed || !passed ? 1 : 0);
+  checks.finish();
 }
 
 main();

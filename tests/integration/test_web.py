@@ -95,12 +95,16 @@ def check_pages(t, d, port):
         t.check(status == 403 and f'<body class="{kind}">' in body
                 and all(w in body for w in words) and body.count("<h1") == 1,
                 f"{who}: the {kind} page, in words for its reader", body[:400])
+        # "Report a mistake" is the appeal form, carrying the block's signed token
+        # (blocking.appeal-url's default; test_appeals.py follows it).
+        report = "http://127.0.0.1:8080/appeal?t="
         if kind == "legal":
             t.check(host not in body and "appeal.hotline.test" in body
-                    and "ask" not in body.lower() and "mailto:help@isp.test" not in body,
+                    and "Ask my parent" not in body and "/.shelter/ask" not in body
+                    and report not in body and "mailto:help@isp.test" not in body,
                     "legal: never the site, the authority's appeal route, no report to the ISP")
         else:
-            t.check(host in body and "mailto:help@isp.test" in body,
+            t.check(host in body and report in body,
                     f"{who}: names the site and how to report a mistake")
     status, _, body = curl(port, "adult.test", *NAV)
     t.check("Test ISP &lt;&amp;&gt; &quot;quoted&quot;" in body and ORG not in body,

@@ -1,0 +1,301 @@
+#include "proxy/admin/admin_api.h"
+
+#include <openssl/crypto.h>
+
+#include <boost/json.hpp>
+#include <sstream>
+
+#include "proxy/cases/case_json.h"
+#include "proxy/cases/rules.h"
+#include "proxy/clock.h"
+#include "proxy/http/form.h"
+#include "proxy/json_text.h"
+#include "proxy/log.h"
+
+namespace shelter::proxy::admin {
+namespace {
+
+namespace json = boost::json;
+
+constexpr std::size_t kMinTokenLength = 32;
+
+http::Response json_answer(unsigned status, std::string body) {
+  http::Response r;
+  r.status = status;
+  r.content_type = "application/json";
+  r.body = std::move(body);
+  r.body += '\n';
+  return r;
+}
+
+http::Response error_answer(unsigned status, std::string_view message) {
+  return json_answer(status, "{\"error\":" + json_string(message) + "}");
+}
+
+// The token's name, when the request carries one of ours (compared in constant time, each).
+std::optional<std::string> caller(const http::Request& request, const ApiContext& context) {
+  const std::string_view header = request.header("authorization").value_or("");
+  constexpr std::string_view kBearer = "Bearer ";
+  if (!header.starts_with(kBearer)) return std::nullopt;
+  const std::string_view given = header.substr(kBearer.size());
+  std::optional<std::string> who;
+  for (const ApiToken& t : context.tokens) {
+    if (t.token.size() == given.size() &&
+        CRYPTO_memcmp(t.token.data(), given.data(), given.size()) == 0) {
+      who = t.name;
+    }
+  }
+  return who;
+}
+
+std::optional<json::object> body_object(const http::Request& request, std::string& error) {
+  json::error_code ec;
+  json::value v = json::parse(request.body, ec);
+  if (ec || !v.is_object()) {
+    error = "the body is not a JSON object";
+    return std::nullopt;
+  }
+  return std::move(v.as_object());
+}
+
+std::string string_field(const json::object& o, std::string_view key) {
+  const json::value* v = o.if_contains(key);
+  return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+std::string query_value(const http::Request& request, std::string_view name) {
+  http::FormResult parsed = http::parse_form(request.query());
+  if (!parsed.form) return {};
+  return std::string(parsed.form->get(name).value_or(""));
+}
+
+// "/v1/appeals/ABC/decision" -> {"v1", "appeals", "ABC", "decision"}
+std::vector<std::string_view> segments(std::string_view path) {
+  std::vector<std::string_view> out;
+  while (!path.empty()) {
+    if (path.front() == '/') {
+      path.remove_prefix(1);
+      continue;
+    }
+    const std::size_t slash = path.find('/');
+    out.push_back(path.substr(0, slash));
+    if (slash == std::string_view::npos) break;
+    path.remove_prefix(slash);
+  }
+  return out;
+}
+
+template <typename T, typename Write>
+std::string json_list(std::string_view key, const std::vector<T>& items, Write write) {
+  std::string body = "{\"" + std::string(key) + "\":[";
+  for (std::size_t i = 0; i < items.size(); ++i)
+    body += (i ? "," : "") + write(items[i]);
+  return body + "]}";
+}
+
+boost::asio::awaitable<http::Response> appeals(const http::Request& request,
+                                               const ApiContext& context,
+                                               const std::vector<std::string_view>& path,
+                                               const std::string& who) {
+  const std::int64_t now = clock::now();
+  if (path.size() == 2 && request.method == "GET") {
+    cases::AppealQuery query;
+    const std::string status = query_value(request, "status");
+    if (status == "all") {
+      query.which = cases::AppealQuery::Which::all;
+    } else if (status == "closed") {
+      query.which = cases::AppealQuery::Which::closed;
+    } else if (!status.empty() && status != "open") {
+      co_return error_answer(400, "status is open, closed or all");
+    }
+    const std::vector<cases::Appeal> found = co_await context.store->appeals(query);
+    co_return json_answer(200, json_list("appeals", found, [](const cases::Appeal& a) {
+                            return cases::to_json(a, cases::Detail::summary);
+                          }));
+  }
+  if (path.size() < 3) co_return error_answer(404, "no such resource");
+  const std::string id(path[2]);
+  std::optional<cases::Appeal> appeal = co_await context.store->appeal(id);
+  if (!appeal) co_return error_answer(404, "no appeal " + id);
+  if (path.size() == 3 && request.method == "GET") {
+    co_return json_answer(200, cases::to_json(*appeal, cases::Detail::full));
+  }
+  if (path.size() != 4 || path[3] != "decision" || request.method != "POST") {
+    co_return error_answer(404, "no such resource");
+  }
+  std::string error;
+  std::optional<json::object> body = body_object(request, error);
+  if (!body) co_return error_answer(400, error);
+  const std::optional<cases::Outcome> outcome =
+      cases::parse_outcome(string_field(*body, "outcome"));
+  if (!outcome) co_return error_answer(400, "outcome is uphold, overturn or refer");
+  std::string by = string_field(*body, "by");
+  if (by.empty()) by = who;
+  cases::Appeal decided;
+  try {
+    decided = cases::decide_appeal(*appeal, *outcome, string_field(*body, "reason"),
+                                   who + (by == who ? "" : " (" + by + ")"), now);
+  } catch (const cases::RuleViolation& e) {
+    error = e.what();
+  }
+  if (!error.empty()) co_return error_answer(appeal->closed() ? 409 : 400, error);
+  std::optional<cases::OperatorAllow> allow;
+  if (*outcome == cases::Outcome::overturn) {
+    allow = cases::OperatorAllow{.site = decided.site, .appeal = decided.id, .since = now};
+  }
+  bool conflict = false;
+  try {
+    co_await context.store->close_appeal(decided, allow);
+  } catch (const cases::CaseConflict& e) {
+    conflict = true;
+    error = e.what();
+  }
+  if (conflict) co_return error_answer(409, error);
+  log_info("appeal " + decided.id + ": " + std::string(cases::status_name(decided.status)) +
+           " by " + decided.decided_by);
+  if (*outcome == cases::Outcome::refer && context.send_referral) context.send_referral(decided);
+  co_return json_answer(200, cases::to_json(decided, cases::Detail::full));
+}
+
+boost::asio::awaitable<http::Response> requests(const http::Request& request,
+                                                const ApiContext& context,
+                                                const std::vector<std::string_view>& path,
+                                                const std::string& who) {
+  const std::int64_t now = clock::now();
+  if (path.size() == 2 && request.method == "GET") {
+    cases::RequestQuery query;
+    const std::string status = query_value(request, "status");
+    if (status == "all") {
+      query.which = cases::RequestQuery::Which::all;
+    } else if (status == "answered") {
+      query.which = cases::RequestQuery::Which::answered;
+    } else if (!status.empty() && status != "waiting") {
+      co_return error_answer(400, "status is waiting, answered or all");
+    }
+    query.household = query_value(request, "household");
+    std::vector<cases::AccessRequest> found = co_await context.store->requests(query);
+    for (cases::AccessRequest& r : found)
+      r.status = cases::shown_status(r, now);
+    co_return json_answer(200, json_list("requests", found, [](const cases::AccessRequest& r) {
+                            return cases::to_json(r);
+                          }));
+  }
+  if (path.size() != 4 || path[3] != "answer" || request.method != "POST") {
+    co_return error_answer(404, "no such resource");
+  }
+  const std::string id(path[2]);
+  std::optional<cases::AccessRequest> found = co_await context.store->request(id);
+  if (!found) co_return error_answer(404, "no request " + id);
+  std::string error;
+  std::optional<json::object> body = body_object(request, error);
+  if (!body) co_return error_answer(400, error);
+  const std::optional<cases::Answer> answer = cases::parse_answer(string_field(*body, "answer"));
+  if (!answer) co_return error_answer(400, "answer is 15m, 1h, today, always or keep-blocked");
+  std::string by = string_field(*body, "by");
+  // "today" ends at midnight where the household lives.
+  std::shared_ptr<const server::Runtime> runtime = context.runtime.current();
+  const policy::TimeZone* zone = runtime->profiles->default_zone().get();
+  profiles::Found household = runtime->subscribers->find(found->household);
+  if (household.household != nullptr) {
+    if (const policy::TimeZone* z = household.household->subject(found->device).zone) zone = z;
+  }
+  static const policy::TimeZone kUtc = policy::TimeZone::utc();
+  cases::AccessRequest answered;
+  try {
+    answered = cases::answer_request(*found, *answer, by.empty() ? who : who + " (" + by + ")", now,
+                                     zone != nullptr ? *zone : kUtc);
+  } catch (const cases::RuleViolation& e) {
+    error = e.what();
+  }
+  if (!error.empty()) co_return error_answer(409, error);
+  bool conflict = false;
+  try {
+    co_await context.store->answer_request(answered, cases::grant_of(answered));
+  } catch (const cases::CaseConflict& e) {
+    conflict = true;
+    error = e.what();
+  }
+  if (conflict) co_return error_answer(409, error);
+  // The id is the status page's capability: the log gets a prefix, enough to tell requests apart.
+  log_info("request " + answered.id.substr(0, 6) + "...: " +
+           std::string(cases::answer_name(*answered.answer)) + " by " + answered.answered_by);
+  co_return json_answer(200, cases::to_json(answered));
+}
+
+}  // namespace
+
+std::optional<std::vector<ApiToken>> read_api_tokens(std::string_view text, std::string& error) {
+  std::vector<ApiToken> tokens;
+  std::istringstream in{std::string(text)};
+  std::string line;
+  for (int number = 1; std::getline(in, line); ++number) {
+    if (const auto hash = line.find('#'); hash != std::string::npos) line.erase(hash);
+    std::istringstream words(line);
+    ApiToken t;
+    std::string extra;
+    if (!(words >> t.name)) continue;
+    if (!(words >> t.token) || (words >> extra)) {
+      error = "line " + std::to_string(number) + ": give a name and a token, separated by a space";
+      return std::nullopt;
+    }
+    if (t.token.size() < kMinTokenLength) {
+      error = "line " + std::to_string(number) + ": the token is shorter than " +
+              std::to_string(kMinTokenLength) + " characters";
+      return std::nullopt;
+    }
+    for (const ApiToken& other : tokens) {
+      if (other.token == t.token) {
+        error = "line " + std::to_string(number) + ": the token repeats " + other.name + "'s";
+        return std::nullopt;
+      }
+    }
+    tokens.push_back(std::move(t));
+  }
+  if (tokens.empty()) {
+    error = "no tokens";
+    return std::nullopt;
+  }
+  return tokens;
+}
+
+boost::asio::awaitable<http::Response> handle_api(const http::Request& request,
+                                                  const ApiContext& context) {
+  std::optional<std::string> who = caller(request, context);
+  if (!who) {
+    http::Response r = error_answer(401, "a bearer token of admin.token-file is required");
+    r.set("WWW-Authenticate", "Bearer realm=\"shelter\"");
+    co_return r;
+  }
+  const std::vector<std::string_view> path = segments(request.path());
+  if (path.size() < 2 || path[0] != "v1") co_return error_answer(404, "no such resource");
+  if (path[1] == "test" && path.size() == 3 && path[2] == "clock" && request.method == "POST") {
+    if (!context.test_clock)
+      co_return error_answer(403, "shelterd was not started with --test-clock");
+    std::string error;
+    std::optional<json::object> body = body_object(request, error);
+    const json::value* advance = body ? body->if_contains("advance") : nullptr;
+    if (advance == nullptr || !advance->is_int64()) {
+      co_return error_answer(400, "give {\"advance\": seconds}");
+    }
+    clock::test_offset.fetch_add(advance->as_int64());
+    co_return json_answer(200, "{\"now\":" + std::to_string(clock::now()) + "}");
+  }
+  if (!context.store) co_return error_answer(404, "no case store on this node");
+  std::string failure;
+  unsigned status = 503;
+  try {
+    if (path[1] == "appeals") co_return co_await appeals(request, context, path, *who);
+    if (path[1] == "requests") co_return co_await requests(request, context, path, *who);
+  } catch (const cases::StoreUnavailable& e) {
+    failure = e.what();
+  } catch (const cases::StoreFull& e) {
+    failure = e.what();
+  } catch (const cases::CaseConflict& e) {
+    failure = e.what();
+    status = 409;
+  }
+  if (!failure.empty()) co_return error_answer(status, failure);
+  co_return error_answer(404, "no such resource");
+}
+
+}  // namespace shelter::proxy::admin

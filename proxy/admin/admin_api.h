@@ -1,0 +1,41 @@
+#pragma once
+// The operator's admin API (JSON over HTTP on the admin listener, bearer tokens): appeals
+// (list, show, decide) and access requests (list, answer). shelterctl is its command-line
+// client; docs/admin-api.md is the contract. Step 6 adds households and profiles.
+
+#include <boost/asio/awaitable.hpp>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "proxy/cases/case_store.h"
+#include "proxy/http/message.h"
+#include "proxy/server/runtime.h"
+#include "proxy/web/web_routes.h"
+
+namespace shelter::proxy::admin {
+
+struct ApiToken {
+  std::string name;   ///< who: written in the audit log and on decisions ("by")
+  std::string token;  ///< at least 32 characters
+};
+
+/// Reads admin.token-file: one "name token" per line, '#' comments. Null, with the line and
+/// what is wrong in `error`, when a line does not read or a token is short or repeated.
+std::optional<std::vector<ApiToken>> read_api_tokens(std::string_view text, std::string& error);
+
+struct ApiContext {
+  const server::RuntimeHolder& runtime;
+  std::shared_ptr<cases::CaseStore> store;
+  std::vector<ApiToken> tokens;
+  web::ReferralSender send_referral;
+  bool test_clock = false;  ///< POST /v1/test/clock is allowed
+};
+
+/// One request to /v1/...: authenticated, checked, answered with JSON ({"error": ...} when
+/// refused).
+boost::asio::awaitable<http::Response> handle_api(const http::Request& request,
+                                                  const ApiContext& context);
+
+}  // namespace shelter::proxy::admin

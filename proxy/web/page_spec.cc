@@ -1,0 +1,151 @@
+#include "proxy/web/page_spec.h"
+
+#include <kainjow/mustache.hpp>
+
+namespace shelter::proxy::web {
+namespace {
+
+namespace mustache = kainjow::mustache;
+
+std::string_view input_type(Field::Type type) {
+  switch (type) {
+    case Field::Type::url:
+      return "url";
+    case Field::Type::email:
+      return "email";
+    default:
+      return "text";
+  }
+}
+
+mustache::data field_data(const Field& f) {
+  mustache::data d;
+  d.set("name", f.name);
+  d.set("label", f.label_html);
+  if (!f.hint_html.empty()) d.set("hint", f.hint_html);
+  if (!f.error_html.empty()) d.set("error", f.error_html);
+  std::string described;
+  if (!f.hint_html.empty()) described = f.name + "-hint";
+  if (!f.error_html.empty()) described += (described.empty() ? "" : " ") + f.name + "-error";
+  if (!described.empty()) d.set("describedby", described);
+  d.set("value", f.value);
+  d.set("maxlength", std::to_string(f.max_length));
+  if (!f.autocomplete.empty()) d.set("autocomplete", f.autocomplete);
+  if (!f.inputmode.empty()) d.set("inputmode", f.inputmode);
+  d.set("required", f.required);
+  d.set("ltr", f.left_to_right);
+  switch (f.type) {
+    case Field::Type::textarea:
+      d.set("is_textarea", true);
+      break;
+    case Field::Type::choice: {
+      d.set("is_choice", true);
+      mustache::data options{mustache::data::type::list};
+      for (const Choice& c : f.choices) {
+        mustache::data o;
+        o.set("id", f.name + "-" + c.value);
+        o.set("name", f.name);
+        o.set("value", c.value);
+        o.set("text", c.text_html);
+        o.set("checked", c.checked);
+        options.push_back(std::move(o));
+      }
+      d.set("options", std::move(options));
+      break;
+    }
+    default:
+      d.set("is_text", true);
+      d.set("type", std::string(input_type(f.type)));
+      break;
+  }
+  return d;
+}
+
+}  // namespace
+
+std::string render_spec(const PageSpec& spec, const Pages& pages, const Catalog& catalog) {
+  mustache::data page;
+  page.set("lang", catalog.lang);
+  page.set("dir", catalog.dir);
+  page.set("kind", spec.kind);
+  page.set("css", pages.css());
+  page.set("title", spec.title_html);
+  page.set("heading", spec.heading_html);
+  page.set("lead", spec.lead_html);
+  page.set("blocked", false);
+  if (!spec.errors.empty()) {
+    page.set("errors_present", true);
+    page.set("label_errors", std::string(pages.text(catalog, "label.errors")));
+    mustache::data errors{mustache::data::type::list};
+    for (const auto& [field, text] : spec.errors) {
+      mustache::data e;
+      e.set("field", field);
+      e.set("text", text);
+      errors.push_back(std::move(e));
+    }
+    page.set("errors", std::move(errors));
+  }
+  if (!spec.facts.empty()) {
+    page.set("facts_present", true);
+    mustache::data facts{mustache::data::type::list};
+    for (const Fact& f : spec.facts) {
+      mustache::data d;
+      d.set("label", f.label_html);
+      d.set("value", f.value_html);
+      d.set("bdi", f.isolate);
+      facts.push_back(std::move(d));
+    }
+    page.set("facts", std::move(facts));
+  }
+  if (!spec.steps_html.empty()) {
+    page.set("has_steps", true);
+    page.set("label_next", spec.next_label_html);
+    mustache::data steps{mustache::data::type::list};
+    for (const std::string& s : spec.steps_html)
+      steps.push_back(mustache::data(s));
+    page.set("steps", std::move(steps));
+  }
+  if (spec.ask) {
+    mustache::data ask;
+    ask.set("action", spec.ask->action);
+    ask.set("csrf", spec.ask->csrf);
+    ask.set("button", spec.ask->button_html);
+    page.set("ask", std::move(ask));
+  }
+  if (spec.form) {
+    mustache::data form;
+    form.set("method", spec.form->method);
+    form.set("action", spec.form->action);
+    mustache::data hidden{mustache::data::type::list};
+    for (const auto& [name, value] : spec.form->hidden) {
+      mustache::data h;
+      h.set("name", name);
+      h.set("value", value);
+      hidden.push_back(std::move(h));
+    }
+    form.set("hidden", std::move(hidden));
+    mustache::data fields{mustache::data::type::list};
+    for (const Field& f : spec.form->fields)
+      fields.push_back(field_data(f));
+    form.set("fields", std::move(fields));
+    form.set("submit", spec.form->submit_html);
+    page.set("form", std::move(form));
+  }
+  if (!spec.links.empty()) {
+    page.set("has_links", true);
+    mustache::data links{mustache::data::type::list};
+    for (const Link& l : spec.links) {
+      mustache::data d;
+      d.set("url", l.url);
+      d.set("text", l.text);
+      links.push_back(std::move(d));
+    }
+    page.set("links", std::move(links));
+  }
+  if (!spec.note_html.empty()) page.set("note", spec.note_html);
+  page.set("footer", spec.footer_html);
+  mustache::mustache t{pages.page_template()};
+  return t.render(page);
+}
+
+}  // namespace shelter::proxy::web

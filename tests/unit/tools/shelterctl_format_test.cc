@@ -1,0 +1,238 @@
+// shelterctl's output: terminal sanitizing of server text, ages and times, tables, details and
+// summaries.
+#include "tools/shelterctl_format.h"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+#include <catch2/catch.hpp>
+#include <string>
+#include <string_view>
+
+namespace ctl = shelter::tools::ctl;
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::int64_t kNow = 1765000000;  // 2025-12-06T05:46:40Z
+
+json::value parse(std::string_view text) {
+  json::error_code ec;
+  json::value value = json::parse(text, ec);
+  INFO(text);
+  REQUIRE_FALSE(ec);
+  return value;
+}
+
+}  // namespace
+
+TEST_CASE("terminal_safe drops what would steer the terminal") {
+  struct Case {
+    std::string_view in;
+    std::string_view out;
+  };
+  const Case cases[] = {
+      {"plain text", "plain text"},
+      {"", ""},
+      {"caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x98\x80",
+       "caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x98\x80"},
+      // CSI sequences: colour, clear screen, set the window title (OSC), hyperlink.
+      {"\x1b[31mred\x1b[0m", "[31mred[0m"},
+      {"\x1b[2J\x1b[H", "[2J[H"},
+      {"\x1b]0;pwned\x07title", "]0;pwnedtitle"},
+      {"a\x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\", "a]8;;http://x\\link]8;;\\"},
+      // Lines, tabs and carriage returns become spaces: one line stays one line.
+      {"line one\nline two\r\n\tend", "line one line two   end"},
+      {"fake\rOK", "fake OK"},
+      {"bell\x07 back\x08space nul", "bell backspace nul"},
+      {"del\x7f", "del"},
+      // C1 controls in UTF-8 (U+009B is CSI in 8-bit terminals), and a raw 0x9b byte.
+      {"a\xc2\x9b"
+       "31mb",
+       "a31mb"},
+      {"a\x9b"
+       "31m",
+       "a\xef\xbf\xbd"
+       "31m"},
+      // Bidirectional overrides and isolates (the "Trojan Source" reordering).
+      {"abc\xe2\x80\xae"
+       "fed",
+       "abcfed"},
+      {"\xe2\x81\xa6x\xe2\x81\xa9", "x"},
+      {"\xe2\x80\x8f\xd8\x9c", ""},
+      // Not UTF-8: overlong, surrogate, past U+10FFFF, truncated.
+      {"\xc0\xaf", "\xef\xbf\xbd\xef\xbf\xbd"},
+      {"\xed\xa0\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"},
+      {"\xf4\x90\x80\x80", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"},
+      {"ab\xe6\x97", "ab\xef\xbf\xbd\xef\xbf\xbd"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.in);
+    CHECK(ctl::terminal_safe(c.in) == c.out);
+  }
+  CHECK(ctl::terminal_safe(std::string_view("a\0b", 3)) == "ab");
+}
+
+TEST_CASE("json_for_terminal escapes C1 and bidi controls and keeps the value") {
+  const std::string in =
+      "{\"why\":\"x\xc2\x9b"
+      "2Jy\xe2\x80\xae"
+      "z\",\n \"n\": 1}";
+  const std::string out = ctl::json_for_terminal(in);
+  CHECK(out == "{\"why\":\"x\\u009b2Jy\\u202ez\",\n \"n\": 1}");
+  CHECK(parse(in) == parse(out));
+  CHECK(ctl::json_for_terminal(R"({"a":"\u001b[31m"})") == R"({"a":"\u001b[31m"})");
+}
+
+TEST_CASE("format_age and iso8601_utc") {
+  struct Case {
+    std::int64_t seconds;
+    std::string_view age;
+  };
+  const Case cases[] = {{-5, "0s"},
+                        {0, "0s"},
+                        {59, "59s"},
+                        {60, "1m"},
+                        {3599, "59m"},
+                        {3600, "1h"},
+                        {3 * 3600 + 59, "3h"},
+                        {47 * 3600, "47h"},
+                        {48 * 3600, "2d"},
+                        {400 * 86400, "400d"}};
+  for (const Case& c : cases)
+    CHECK(ctl::format_age(c.seconds) == c.age);
+  CHECK(ctl::iso8601_utc(0) == "1970-01-01T00:00:00Z");
+  CHECK(ctl::iso8601_utc(kNow) == "2025-12-06T05:46:40Z");
+}
+
+TEST_CASE("format_table pads columns by code points and trims line ends") {
+  CHECK(ctl::format_table(
+            {{"ID", "SITE", "X"}, {"A1", "caf\xc3\xa9.example", ""}, {"B22", "b", "y"}}) ==
+        "ID   SITE          X\n"
+        "A1   caf\xc3\xa9.example\n"
+        "B22  b             y\n");
+}
+
+TEST_CASE("appeals_table: newest first, legal sites hidden, hostile text cleaned") {
+  const json::value answer = parse(R"({"appeals":[
+    {"id":"OLD00001","created":1764900000,"route":"venue","status":"open","site":"old.example",
+     "reporter":"parent","list":"gambling","category":"gambling","legal":false},
+    {"id":"LEGAL001","created":1764996400,"route":"authority","status":"referred",
+     "site":"secret.example","reporter":"webmaster","list":"iwf","category":"abuse","legal":true},
+    {"id":"A7K3Q9M2","created":1764999970,"route":"operator","status":"open",
+     "site":"ex\u001b[2Jample.com","reporter":"child","list":"adult","category":"adult",
+     "legal":false,"why":"x"}
+  ]})");
+  CHECK(ctl::appeals_table(answer.at("appeals").as_array(), kNow) ==
+        "ID        AGE  ROUTE      STATUS    REPORTER   SITE            LIST\n"
+        "A7K3Q9M2  30s  operator   open      child      ex[2Jample.com  adult/adult\n"
+        "LEGAL001  1h   authority  referred  webmaster  (legal list)    iwf/abuse\n"
+        "OLD00001  27h  venue      open      parent     old.example     gambling/gambling\n");
+}
+
+TEST_CASE("appeals_table shows missing or odd fields as ?") {
+  const json::value answer = parse(R"({"appeals":[{"id":7}, 3]})");
+  CHECK(ctl::appeals_table(answer.at("appeals").as_array(), kNow) ==
+        "ID  AGE  ROUTE  STATUS  REPORTER  SITE  LIST\n"
+        "?   ?    ?      ?       ?         ?     ?/?\n"
+        "?   ?    ?      ?       ?         ?     ?/?\n");
+}
+
+TEST_CASE("requests_table: until as none, a time or always") {
+  const json::value answer = parse(R"({"requests":[
+    {"id":"R1","household":"smith","device":"tablet","site":"games.example","created":1764999000,
+     "status":"waiting","answer":"","until":0,"answered":0},
+    {"id":"R2","household":"smith","device":"laptop","site":"video.example","created":1764999900,
+     "status":"allowed","answer":"1h","until":1765003500,"answered":1764999950},
+    {"id":"R3","household":"jones","device":"phone","site":"maps.example","created":1764990000,
+     "status":"allowed","answer":"always","until":9223372036854775807,"answered":1764991000}
+  ]})");
+  CHECK(ctl::requests_table(answer.at("requests").as_array(), kNow) ==
+        "ID  AGE  HOUSEHOLD  DEVICE  STATUS   SITE           UNTIL\n"
+        "R2  1m   smith      laptop  allowed  video.example  2025-12-06T06:45:00Z\n"
+        "R1  16m  smith      tablet  waiting  games.example  -\n"
+        "R3  2h   jones      phone   allowed  maps.example   always\n");
+}
+
+TEST_CASE("details: every field, one a line, known ones first") {
+  const json::value appeal = parse(R"({"why":"it is a\nschool site\u001b[8m","id":"A7K3Q9M2",
+    "created":1764989200,"route":"operator","status":"referred","site":"example.com",
+    "reporter":"child","list":"adult","category":"adult","legal":false,"decided":1764999000,
+    "decision_reason":"","decided_by":"ann","contact":"a@example.org",
+    "url":"http://example.com/x","referral":{"delivered":true,"at":1764999100,"detail":"ok"},
+    "extra":[1,2],"note":null})");
+  CHECK(ctl::details(appeal.as_object(), kNow) ==
+        "id                  A7K3Q9M2\n"
+        "status              referred\n"
+        "route               operator\n"
+        "created             2025-12-06T02:46:40Z (3h ago)\n"
+        "site                example.com\n"
+        "url                 http://example.com/x\n"
+        "list                adult\n"
+        "category            adult\n"
+        "legal               no\n"
+        "reporter            child\n"
+        "contact             a@example.org\n"
+        "why                 it is a school site[8m\n"
+        "decided             2025-12-06T05:30:00Z (16m ago)\n"
+        "decided_by          ann\n"
+        "decision_reason     -\n"
+        "referral.delivered  yes\n"
+        "referral.at         2025-12-06T05:31:40Z (15m ago)\n"
+        "referral.detail     ok\n"
+        "extra               [1,2]\n"
+        "note                -\n");
+}
+
+TEST_CASE("decision_summary says the new status, and what overturn means") {
+  struct Case {
+    std::string_view appeal;
+    std::string_view summary;
+  };
+  const Case cases[] = {
+      {R"({"id":"A1","status":"overturned"})",
+       "appeal A1 is now overturned: the site is allowed on every node within seconds\n"},
+      {R"({"id":"A1","status":"upheld"})", "appeal A1 is now upheld: the site stays blocked\n"},
+      {R"({"id":"A1","status":"referred","referral":{"delivered":true,"at":1764999000,"detail":"to the IWF"}})",
+       "appeal A1 is now referred\nreferral delivered 2025-12-06T05:30:00Z (16m ago): to the "
+       "IWF\n"},
+      {R"({"id":"A1","status":"referred","referral":{"delivered":false,"at":0,"detail":""}})",
+       "appeal A1 is now referred\nreferral not delivered yet\n"},
+      {R"({"id":"A1","status":"open\u001b[1A"})", "appeal A1 is now open[1A\n"},
+  };
+  for (const Case& c : cases)
+    CHECK(ctl::decision_summary(parse(c.appeal).as_object(), kNow) == c.summary);
+}
+
+TEST_CASE("answer_summary says the new status and until when") {
+  struct Case {
+    std::string_view request;
+    std::string_view summary;
+  };
+  const Case cases[] = {
+      {R"({"id":"R1","site":"g.example","household":"smith","device":"tablet","status":"allowed","until":1765000900})",
+       "request R1 (g.example for smith/tablet) is now allowed until 2025-12-06T06:01:40Z (in "
+       "15m)\n"},
+      {R"({"id":"R1","site":"g.example","household":"smith","device":"tablet","status":"allowed","until":9223372036854775807})",
+       "request R1 (g.example for smith/tablet) is now allowed always\n"},
+      {R"({"id":"R1","site":"g.example","household":"smith","device":"tablet","status":"kept-blocked","until":0})",
+       "request R1 (g.example for smith/tablet) is now kept-blocked\n"},
+  };
+  for (const Case& c : cases)
+    CHECK(ctl::answer_summary(parse(c.request).as_object(), kNow) == c.summary);
+}
+
+TEST_CASE("server_error_text: the server's text, the status and a hint") {
+  CHECK(ctl::server_error_text(404, "Not Found", R"({"error":"no appeal A1"})") ==
+        "the server answered 404 Not Found: no appeal A1");
+  CHECK(ctl::server_error_text(409, "Conflict", R"({"error":"already decided\u001b[2J"})") ==
+        "the server answered 409 Conflict: already decided[2J");
+  CHECK(ctl::server_error_text(401, "Unauthorized", R"({"error":"bad token"})") ==
+        "the server answered 401 Unauthorized: bad token\n"
+        "(check the token: SHELTER_ADMIN_TOKEN or --token-file, against shelterd's)");
+  CHECK(ctl::server_error_text(502, "", "<html>\x1b[31mbad gateway</html>") ==
+        "the server answered 502: <html>[31mbad gateway</html>");
+  CHECK(ctl::server_error_text(500, "Internal", "") ==
+        "the server answered 500 Internal: (no text)");
+  CHECK(ctl::server_error_text(500, "", std::string(300, 'x')) ==
+        "the server answered 500: " + std::string(200, 'x') + "...");
+}

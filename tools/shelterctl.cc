@@ -1,0 +1,235 @@
+// shelterctl: the operator's command line over shelterd's admin API (appeals against blocks and
+// households' access requests). Parsing and formatting are in shelterctl_args and
+// shelterctl_format (unit-tested); this file reads the environment and the token file, makes
+// the one HTTP exchange and maps the outcome to an exit status.
+#include <pwd.h>
+#include <unistd.h>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+#include <exception>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "proxy/version.h"
+#include "tools/shelterctl_args.h"
+#include "tools/shelterctl_client.h"
+#include "tools/shelterctl_format.h"
+
+namespace {
+
+namespace ctl = shelter::tools::ctl;
+namespace json = boost::json;
+
+constexpr int kOk = 0;
+constexpr int kServerError = 1;
+constexpr int kUsage = 2;
+constexpr int kUnreachable = 3;
+constexpr std::size_t kTokenFileLimit = 64 * 1024;
+
+std::string env(const char* name) {
+  const char* value = std::getenv(name);
+  return value != nullptr ? value : "";
+}
+
+void print(std::string_view text, std::FILE* to) {
+  std::fwrite(text.data(), 1, text.size(), to);
+}
+
+int fail(int status, const std::string& message) {
+  std::fprintf(stderr, "shelterctl: %s\n", message.c_str());
+  return status;
+}
+
+int usage_error(const ctl::ParseResult& parsed) {
+  std::fprintf(stderr, "shelterctl: %s\nTry 'shelterctl help%s%s'.\n",
+               ctl::terminal_safe(parsed.error).c_str(), parsed.topic.empty() ? "" : " ",
+               ctl::terminal_safe(parsed.topic).c_str());
+  return kUsage;
+}
+
+// Reads at most kTokenFileLimit bytes of `path`; false with the reason in `error`.
+bool read_small_file(const std::string& path, std::string& text, std::string& error) {
+  std::FILE* file = std::fopen(path.c_str(), "rb");
+  if (file == nullptr) {
+    error = std::strerror(errno);
+    return false;
+  }
+  text.resize(kTokenFileLimit);
+  text.resize(std::fread(text.data(), 1, text.size(), file));
+  const bool failed = std::ferror(file) != 0;
+  std::fclose(file);
+  if (failed) error = "read error";
+  return !failed;
+}
+
+// An explicit --token-file wins over SHELTER_ADMIN_TOKEN, which wins over the default file.
+bool find_token(const ctl::Invocation& invocation, std::string& token, std::string& error) {
+  std::string path = invocation.token_file;
+  if (path.empty()) {
+    token = ctl::token_from_text(env("SHELTER_ADMIN_TOKEN"));
+    if (!token.empty()) {
+      if (ctl::token_is_valid(token)) return true;
+      error = "SHELTER_ADMIN_TOKEN has spaces or control characters in it";
+      return false;
+    }
+    path = ctl::kDefaultTokenFile;
+  }
+  std::string text;
+  std::string why;
+  if (!read_small_file(path, text, why)) {
+    error =
+        "no admin token: " +
+        std::string(invocation.token_file.empty() ? "SHELTER_ADMIN_TOKEN is not set and " : "") +
+        "cannot read " + path + " (" + why + ")";
+    return false;
+  }
+  token = ctl::token_from_text(text);
+  if (token.empty())
+    error = "no admin token in " + path + " (only empty or # comment lines)";
+  else if (!ctl::token_is_valid(token))
+    error = "the token in " + path + " has spaces or control characters in it";
+  return error.empty();
+}
+
+std::string login_name() {
+  const passwd* pw = ::getpwuid(::getuid());
+  return ctl::default_by(env("SUDO_USER"), env("USER"), pw != nullptr ? pw->pw_name : "");
+}
+
+std::string nothing_listed(const ctl::Invocation& invocation) {
+  const bool appeals = invocation.action == ctl::Action::kAppealsList;
+  std::string out = "no ";
+  if (invocation.status != "all") out += invocation.status + " ";
+  out += appeals ? "appeals" : "requests";
+  if (!invocation.household.empty())
+    out += " for household " + ctl::terminal_safe(invocation.household);
+  return out + "\n";
+}
+
+// The human form of a 2xx answer; false when it is not the shape the contract promises.
+bool render(const ctl::Invocation& invocation, const json::value& answer, std::string& out) {
+  const std::int64_t now = std::time(nullptr);
+  const json::object* object = answer.if_object();
+  if (object == nullptr) return false;
+  switch (invocation.action) {
+    case ctl::Action::kAppealsList:
+    case ctl::Action::kRequestsList: {
+      const bool appeals = invocation.action == ctl::Action::kAppealsList;
+      const json::value* items = object->if_contains(appeals ? "appeals" : "requests");
+      if (items == nullptr || !items->is_array()) return false;
+      const json::array& list = items->get_array();
+      out = list.empty() ? nothing_listed(invocation)
+            : appeals    ? ctl::appeals_table(list, now)
+                         : ctl::requests_table(list, now);
+      return true;
+    }
+    case ctl::Action::kAppealsShow:
+      out = ctl::details(*object, now);
+      return true;
+    case ctl::Action::kAppealsDecide:
+      out = ctl::decision_summary(*object, now);
+      return true;
+    case ctl::Action::kRequestsAnswer:
+      out = ctl::answer_summary(*object, now);
+      return true;
+    default:
+      return false;
+  }
+}
+
+int print_answer(const ctl::Invocation& invocation, const ctl::AdminAddress& address,
+                 const ctl::HttpAnswer& answer) {
+  if (answer.status < 200 || answer.status > 299)
+    return fail(kServerError, ctl::server_error_text(answer.status, answer.reason, answer.body));
+  json::error_code ec;
+  json::value parsed = json::parse(answer.body, ec);
+  if (ec)
+    return fail(kServerError,
+                "the answer from " + address.url + " is not JSON (" + ec.message() + ")");
+  if (invocation.json) {
+    std::string text = ctl::json_for_terminal(answer.body);
+    if (text.empty() || text.back() != '\n') text += '\n';
+    std::fputs(text.c_str(), stdout);
+    return kOk;
+  }
+  std::string out;
+  if (!render(invocation, parsed, out))
+    return fail(kServerError, "the answer from " + address.url +
+                                  " is not what this shelterctl expects; try --json");
+  std::fputs(out.c_str(), stdout);
+  return kOk;
+}
+
+int run(ctl::Invocation invocation) {
+  std::string url = invocation.admin;
+  std::string source = "--admin";
+  if (url.empty()) {
+    url = env("SHELTER_ADMIN");
+    source = "SHELTER_ADMIN";
+  }
+  if (url.empty()) url = ctl::kDefaultAdminUrl;
+  ctl::AdminAddressResult address = ctl::parse_admin_url(url);
+  if (!address.address)
+    return fail(kUsage, source + " '" + ctl::terminal_safe(url) + "': " + address.error);
+  std::string token;
+  std::string error;
+  if (!find_token(invocation, token, error)) return fail(kUsage, error);
+  if (invocation.by.empty() && (invocation.action == ctl::Action::kAppealsDecide ||
+                                invocation.action == ctl::Action::kRequestsAnswer)) {
+    invocation.by = login_name();
+    if (invocation.by.empty()) return fail(kUsage, "cannot tell who you are; give --by NAME");
+  }
+  const ctl::AdminAddress& admin = *address.address;
+  ctl::Exchange exchange = ctl::http_exchange(admin, ctl::api_call(invocation), token,
+                                              std::string("shelterctl/") + shelter::kVersion);
+  switch (exchange.failure) {
+    case ctl::Failure::kNone:
+      return print_answer(invocation, admin, *exchange.answer);
+    case ctl::Failure::kConnect:
+      return fail(kUnreachable,
+                  "cannot connect to the admin API at " + admin.url + ": " + exchange.error +
+                      "\nIs shelterd running, and is that its admin.listen (in its "
+                      "configuration)? Give another address with --admin or SHELTER_ADMIN.");
+    case ctl::Failure::kTransport:
+      return fail(kUnreachable,
+                  "no answer from the admin API at " + admin.url + ": " + exchange.error);
+    case ctl::Failure::kTooLarge:
+      return fail(kServerError,
+                  "the answer from " + admin.url + " is too large: " + exchange.error);
+  }
+  return kServerError;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    print(ctl::help_text(""), stderr);
+    return kUsage;
+  }
+  std::vector<std::string_view> args(argv + 1, argv + argc);
+  ctl::ParseResult parsed = ctl::parse_args(args);
+  if (!parsed.invocation) return usage_error(parsed);
+  switch (parsed.invocation->action) {
+    case ctl::Action::kHelp:
+      print(ctl::help_text(parsed.invocation->help_topic), stdout);
+      return kOk;
+    case ctl::Action::kVersion:
+      std::printf("shelterctl %s\n", shelter::kVersion);
+      return kOk;
+    default:
+      break;
+  }
+  try {
+    return run(std::move(*parsed.invocation));
+  } catch (const std::exception& e) {
+    return fail(kServerError, std::string("internal error: ") + e.what());
+  }
+}
