@@ -201,8 +201,8 @@ http::Response WebRoutes::block_page(const http::Request& request, std::int64_t 
                           .reason = std::string(reason_token_name(view.reason)),
                           .site = view.kind == PageKind::legal ? std::string() : view.site,
                           .legal = view.kind == PageKind::legal};
-      const std::string key = facts.kind + '\x1f' + facts.list + '\x1f' + facts.category + '\x1f' +
-                              facts.reason + '\x1f' + facts.site;
+      const std::string key = appeal_url + '\x1f' + facts.kind + '\x1f' + facts.list + '\x1f' +
+                              facts.category + '\x1f' + facts.reason + '\x1f' + facts.site;
       view.report_url = signed_once(key, [&] {
         try {
           return appeal_url + "?t=" + encode_decision(*context_.keys, facts);
