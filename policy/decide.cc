@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
 
 namespace shelter::policy {
 namespace {
@@ -131,13 +132,21 @@ Decision with_valid_until(Decision decision, std::int64_t valid_until) {
   return decision;
 }
 
+// Whether `set` covers the request: the name (DNS), or the URL (a page request).
+bool covers(const EntrySet& set, const DnsRequest& request) {
+  return request.path.empty() ? set.covers_domain(request.qname)
+                              : set.covers_url(request.qname, request.path);
+}
+
 // Stages 6 to 10 of decide(): the profile's entries, its categories, safe search, pages.
-Decision decide_by_profile(std::string_view qname, const Profile& profile,
+Decision decide_by_profile(const DnsRequest& request, const Profile& profile,
                            blocklist::LookupResult& found, Lifts lifts, const Environment& env) {
+  const std::string_view qname = request.qname;
+  const bool dns = request.path.empty();
   // A parent's grant answers their child's request: it lifts their own deny entries too.
   const bool granted = lifts == Lifts::grant;
-  if (!granted && profile.deny.covers_domain(qname)) return block_by_profile(Reason::profile_deny);
-  if (!granted && profile.deny.has_pages_on(qname) && env.capabilities.proxy) {
+  if (!granted && covers(profile.deny, request)) return block_by_profile(Reason::profile_deny);
+  if (dns && !granted && profile.deny.has_pages_on(qname) && env.capabilities.proxy) {
     Decision decision;
     decision.verdict = Verdict::steer;
     decision.reason = Reason::profile_deny;
@@ -145,7 +154,7 @@ Decision decide_by_profile(std::string_view qname, const Profile& profile,
   }
   if (found.blocked()) return block_by_list(env.lists, found);
   if (found.partial_legal) return steer_for_pages(qname, found, env.lists, env.capabilities);
-  if (auto target = safe_search_target(qname, profile.safe_search)) {
+  if (auto target = dns ? safe_search_target(qname, profile.safe_search) : std::nullopt) {
     Decision decision;
     decision.verdict = Verdict::rewrite;
     decision.reason = Reason::safe_search;
@@ -180,22 +189,27 @@ Decision decide(const DnsRequest& request, const Subject& subject, const Environ
   const std::int64_t granted_until =
       subject.grants != nullptr ? subject.grants->until_for(qname, request.now) : 0;
   const bool operator_allowed =
-      env.operator_allow != nullptr && env.operator_allow->covers_domain(qname);
-  const Lifts lifts = profile.allow.covers_domain(qname) ? Lifts::profile_allow
-                      : granted_until != 0               ? Lifts::grant
-                      : operator_allowed                 ? Lifts::operator_allow
-                                                         : Lifts::none;
+      env.operator_allow != nullptr && covers(*env.operator_allow, request);
+  const Lifts lifts = covers(profile.allow, request) ? Lifts::profile_allow
+                      : granted_until != 0           ? Lifts::grant
+                      : operator_allowed             ? Lifts::operator_allow
+                                                     : Lifts::none;
   const bool allowed = lifts != Lifts::none;
   std::uint64_t categories = profile.all_categories
                                  ? blocklist::kAllCategories
                                  : env.category_bits.mask(profile.blocked) | time.extra_categories;
   // One lookup serves every stage: legal lists always count, the others only in the
   // profile's categories, and none when an allow entry covers the name.
-  blocklist::LookupResult found = env.lists.lookup(qname, allowed ? 0 : categories);
+  // A page request looks up its URL: domain and URL entries decide, nothing is partial.
+  auto lookup = [&](std::uint64_t enabled) {
+    return request.path.empty() ? env.lists.lookup(qname, enabled)
+                                : env.lists.lookup_url(qname, request.path, enabled);
+  };
+  blocklist::LookupResult found = lookup(allowed ? 0 : categories);
 
   if (found.legal) return block_by_list(env.lists, found);
   if (env.never_blocked != nullptr && env.never_blocked->covers_domain(qname)) {
-    if (found.blocked()) found = env.lists.lookup(qname, 0);  // only legal entries count here
+    if (found.blocked()) found = lookup(0);  // only legal entries count here
     if (found.partial_legal) return steer_for_pages(qname, found, env.lists, env.capabilities);
     Decision decision;
     decision.reason = Reason::helpline;
@@ -206,12 +220,12 @@ Decision decide(const DnsRequest& request, const Subject& subject, const Environ
   if (request.now < subject.paused_until) {
     return with_valid_until(block_by_profile(Reason::paused), subject.paused_until);
   }
-  if (time.allow_only != nullptr && !time.allow_only->allow.covers_domain(qname)) {
+  if (time.allow_only != nullptr && !covers(time.allow_only->allow, request)) {
     Decision decision = block_by_profile(Reason::schedule);
     decision.schedule = time.allow_only;
     return with_valid_until(std::move(decision), time.valid_until);
   }
-  Decision decision = decide_by_profile(qname, profile, found, lifts, env);
+  Decision decision = decide_by_profile(request, profile, found, lifts, env);
   if (decision.reason == Reason::granted) decision.valid_until = granted_until;
   return with_valid_until(std::move(decision), time.valid_until);
 }

@@ -71,10 +71,15 @@ struct Decision {
   std::int64_t valid_until = kNever;
 };
 
-/// Facts about one DNS question, already gathered by the listener.
+/// Facts about one request, already gathered by the listener: a DNS question, or (with a
+/// path) an HTTP request the filtering proxy checks page by page.
 struct DnsRequest {
-  std::string_view qname;  ///< normalised (lower case, no trailing dot)
+  std::string_view qname;  ///< normalised (lower case, no trailing dot): the name or the host
   std::int64_t now = 0;    ///< UTC seconds since the epoch
+  /// Empty: a DNS question. Set: the canonical path (and query) of a URL on `qname`
+  /// (blocklist::canonicalise_url), decided with the same precedence: URL-level entries decide
+  /// instead of steering, and safe search does not apply.
+  std::string_view path{};
 };
 
 /// What the deployment can do, from its configuration.
@@ -104,8 +109,11 @@ struct Environment {
   const EntrySet* operator_allow = nullptr;
 };
 
-/// The decision for one DNS question from `subject` (its profile, time zone and pause). Stages
-/// in order, each deciding or passing on (the table in docs/profiles.md):
+/// The decision for one DNS question, or one page (request.path set: the filtering proxy),
+/// from `subject` (its profile, time zone and pause). A page request looks up its URL, so
+/// URL-level entries block or allow it instead of steering, and the profile's page entries
+/// apply to it; safe search is for DNS only. Stages in order, each deciding or passing on (the
+/// table in docs/profiles.md):
 ///  1. a legal list's block                              -> block
 ///  2. a helpline                                         -> allow (steer on legal URL entries)
 ///  3. bypass prevention (profile.block_bypass)           -> block, NXDOMAIN

@@ -309,3 +309,47 @@ TEST_CASE("CategoryBits maps interned ids to one snapshot's bits", "[policy][pro
   CHECK(bits.mask(set) == 0b01);
   CHECK(registry.name(early) == "gambling");
 }
+
+TEST_CASE("decide: a page request, with the same precedence as its name", "[policy][urls]") {
+  World w;
+  policy::Profile child = child_profile(w);
+  using V = policy::Verdict;
+  using R = policy::Reason;
+  auto page = [&](std::string_view host, std::string_view path,
+                  const policy::GrantSet* grants = nullptr) {
+    policy::Subject subject{
+        .profile = &child, .zone = nullptr, .paused_until = 0, .grants = grants};
+    policy::Environment env{.lists = *w.lists,
+                            .category_bits = w.bits,
+                            .capabilities = {.proxy = true},
+                            .never_blocked = &w.helplines};
+    return policy::decide({.qname = host, .now = kTuesday, .path = path}, subject, env);
+  };
+  // The name is steered; the proxy then decides each page.
+  CHECK(w.decide("forum.example", child).verdict == V::steer);
+  const policy::Decision listed = page("forum.example", "/thread");  // an exact-page entry
+  CHECK(listed.verdict == V::block);
+  CHECK(listed.reason == R::list);
+  CHECK(listed.category == "adult");
+  CHECK(page("forum.example", "/other").verdict == V::allow);
+  // A legal page is blocked for everyone; the rest of its shared host is open.
+  const policy::Decision legal = page("shared.example", "/bad");
+  CHECK(legal.verdict == V::block);
+  CHECK(legal.ede == policy::BlockEde::censored);
+  CHECK(page("shared.example", "/fine").verdict == V::allow);
+  // A helpline's own pages stay open; a legal page on it does not.
+  CHECK(page("helpline.example", "/contact").verdict == V::allow);
+  CHECK(page("helpline.example", "/abuse").verdict == V::block);
+  // The profile's page deny blocks that page only.
+  CHECK(page("video.example", "/channel/x/live").reason == R::profile_deny);
+  CHECK(page("video.example", "/channel/y").verdict == V::allow);
+  // A whole site blocked by name is blocked on every page.
+  CHECK(page("casino.example", "/").verdict == V::block);
+  CHECK(page("games.example", "/play").reason == R::profile_deny);
+  // Safe search is a DNS answer: a page request is not rewritten.
+  CHECK(page("www.google.com", "/search?q=x").verdict == V::allow);
+  // A parent's grant of the site covers its pages.
+  policy::GrantSet grants;
+  grants.add("forum.example", kTuesday + 900);
+  CHECK(page("forum.example", "/thread", &grants).reason == R::granted);
+}
