@@ -81,12 +81,14 @@ TEST_CASE("Subscriber: a server that stops answering PINGs is left") {
   subscriber.start();
   REQUIRE(run_until(rig.io, [&] { return subscriber.subscribed(); }));
 
-  // DEBUG SLEEP blocks the whole server, as a hung or unreachable one would look.
-  std::thread sleeper([&] { admin(rig.port, {"DEBUG", "SLEEP", "0.5"}); });
+  // DEBUG SLEEP blocks the whole server, as a hung or unreachable one would look. Long enough
+  // for several PING rounds even on a loaded machine; the wait ends as soon as one times out.
+  std::thread sleeper([&] { admin(rig.port, {"DEBUG", "SLEEP", "1.5"}); });
+  const bool timed_out = run_until(
+      rig.io, [&] { return subscriber.counters().timeouts >= 1; }, 10s);
+  sleeper.join();  // before any REQUIRE: a joinable thread must not be destroyed
+  REQUIRE(timed_out);
   REQUIRE(run_until(
-      rig.io, [&] { return subscriber.counters().timeouts >= 1; }, 2s));
-  sleeper.join();
-  REQUIRE(run_until(
-      rig.io, [&] { return rig.subscribed_events == 2; }, 5s));
+      rig.io, [&] { return rig.subscribed_events == 2; }, 10s));
   CHECK(subscriber.subscribed());
 }
