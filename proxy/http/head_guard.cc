@@ -219,6 +219,8 @@ HeadCheck check_request_head(std::string_view bytes, const HeadLimits& limits, R
   check.head_bytes = end + 4;
   check.has_body =
       framing.transfer_encoding || (framing.content_length && *framing.content_length > 0);
+  check.chunked = framing.transfer_encoding;
+  check.content_length = framing.content_length.value_or(0);
   return check;
 }
 
