@@ -57,6 +57,7 @@ bench: build
 	$(BUILD)/tests/bench/forwarder_bench
 	$(BUILD)/tests/bench/list_updates_bench --benchmark_repetitions=3 --benchmark_min_time=0.5
 	$(BUILD)/tests/bench/health_board_bench --benchmark_repetitions=3 --benchmark_min_time=0.3
+	$(BUILD)/tests/bench/client_hello_bench --benchmark_repetitions=3 --benchmark_min_time=0.5
 
 format:
 	git ls-files '*.cc' '*.h' | xargs clang-format -i
