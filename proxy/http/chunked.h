@@ -42,18 +42,37 @@ class ChunkedDecoder {
   static constexpr std::size_t kMaxTrailers = 8192;
 
  private:
-  enum class Phase : std::uint8_t { size, data, data_crlf, trailers };
+  enum class Phase : std::uint8_t {
+    size,       // the chunk size line: digits, white space, extensions, CRLF
+    data,       // `remaining_` bytes of chunk data
+    data_crlf,  // the CRLF after the data
+    trailers,   // trailer field lines, up to the empty line
+  };
+  // Where in the current line: which bytes may come next.
+  enum class Part : std::uint8_t {
+    start,      // size: nothing yet; trailers: a line's first byte (or the final CRLF)
+    digits,     // size: hex digits
+    blank,      // size: white space after the digits (BWS before ';')
+    extension,  // size: after ';', up to the CR
+    name,       // trailers: the field name, up to the colon
+    value,      // trailers: the field value, up to the CR
+  };
+
+  bool take(char c);  // one byte of a size, CRLF or trailer line; false: malformed (error_ set)
+  bool take_size(char c);
+  bool take_trailer(char c);
+  bool end_line();  // the LF of a CRLF
+  bool fail(const char* why);
+
   Phase phase_ = Phase::size;
   State state_ = State::more;
+  Part part_ = Part::start;
+  bool cr_ = false;              // the line's CR has been read: only LF may follow
+  std::uint8_t digits_ = 0;      // hex digits of the size read so far
   std::uint64_t remaining_ = 0;  // of the current chunk
   std::uint64_t body_bytes_ = 0;
-  std::size_t line_bytes_ = 0;  // of the size line or trailer section read so far
+  std::size_t line_bytes_ = 0;  // of the size line, or of the whole trailer section, so far
   std::string error_;
-  // parsing state of the current line (size digits seen, in extension, CR seen, ...)
-  std::uint8_t digits_ = 0;
-  bool in_extension_ = false;
-  bool cr_ = false;
-  bool line_empty_ = true;  // trailers: the current line has no byte yet
 };
 
 /// The framing of one chunk of `size` bytes: "<hex>\r\n" (the data and "\r\n" follow).

@@ -4,10 +4,13 @@
 // a response ends (response splitting, cache poisoning), so the proxy decides the framing
 // itself from the origin's head and writes its own framing fields. Refused (the client gets
 // 502 and the origin connection is closed):
-//   - a status line that is not "HTTP/1.0" or "HTTP/1.1", three digits, a reason;
+//   - a status line that is not "HTTP/1.0" or "HTTP/1.1", a status code 100 to 599, a reason
+//     (which may be empty; "HTTP/1.1 200" without the space before it is accepted);
 //   - Content-Length together with Transfer-Encoding (RFC 9112 6.3 allows "TE wins", but a
 //     sender of both is either broken or smuggling);
 //   - Content-Length values that differ, or are not digits;
+//   - Transfer-Encoding in HTTP/1.0 (RFC 9112 6.1: faulty framing), or naming chunked more
+//     than once, or with an element that is not a token;
 //   - obs-fold, white space before a colon, bare CR or LF, NUL or other control bytes;
 //   - a head over the size limit or with too many fields.
 // Pure and I/O-free: bytes in, a verdict out (fuzzed by http_response_fuzz).
@@ -43,9 +46,12 @@ struct ResponseCheck {
   std::size_t head_bytes = 0;  ///< complete: bytes of the head, the blank line included
   std::string reason;          ///< bad: one line for the log; quotes nothing from the response
   BodyFraming framing = BodyFraming::none;
-  std::uint64_t content_length = 0;  ///< framing == length
+  /// framing == length: the body's length. framing == none: the Content-Length the origin
+  /// sent, if any (what an answer to HEAD or a 304 stands for), else 0.
+  std::uint64_t content_length = 0;
   /// The origin lets the connection be reused after this response: HTTP/1.1 without
-  /// "Connection: close", or HTTP/1.0 with "keep-alive"; never with until_close framing.
+  /// "Connection: close", or HTTP/1.0 with "keep-alive"; never with until_close framing, after
+  /// 101 (another protocol follows), or with a Connection element that is not a token.
   bool reusable = false;
 };
 
