@@ -34,6 +34,7 @@
 #include "proxy/log.h"
 #include "proxy/metrics/metrics.h"
 #include "proxy/profiles/redis_directory.h"
+#include "proxy/relay/relay_front.h"
 #include "proxy/server/runtime.h"
 #include "proxy/server/worker.h"
 #include "proxy/upstream/health_board.h"
@@ -285,6 +286,7 @@ class Daemon {
       start_admin(*loaded.config);
       web_ = std::make_unique<web::WebFront>(runtime_, loaded.pages, cases_, token_keys_,
                                              [this](const cases::Appeal& a) { refer(a); });
+      start_relay(*loaded.config, runtime_.current()->upstreams);
     } catch (const std::system_error& e) {
       log_error(std::string("shelterd: not started: ") + e.what());
       return 1;
@@ -300,14 +302,17 @@ class Daemon {
     for (auto& worker : workers_)
       threads.emplace_back([&w = *worker] { w.run(); });
     web_->start();
+    if (relay_) relay_->start();
     const std::string web = web_->describe();
+    const std::string relay = relay_ ? relay_->describe() : std::string();
     log_info("shelterd: ready: dns on " + listening_ + "; " + description +
-             (web.empty() ? "" : "; " + web) +
+             (web.empty() ? "" : "; " + web) + (relay.empty() ? "" : "; " + relay) +
              (admin_ ? "; admin on " + admin_->local_endpoint().to_string() : ""));
     control_.run();
     for (auto& t : threads)
       t.join();
     web_->stop();
+    if (relay_) relay_->stop();
     referral_pool_.join();
     if (cases_) cases_->stop();
     log_info("shelterd: stopped");
@@ -315,6 +320,24 @@ class Daemon {
   }
 
  private:
+  // The filtering proxy, when proxy.http-listen or proxy.tls-listen is set. Its listeners and
+  // origin resolvers are read at start (like the web front's).
+  void start_relay(const config::Config& config, const std::vector<config::Endpoint>& upstreams) {
+    const config::ProxyConfig& p = config.proxy;
+    if (p.http_listen.empty() && p.tls_listen.empty()) return;
+    web::WebFront* web = web_.get();
+    relay::PageGate gate{
+        .verdict = [web](const config::Address& client, std::string_view host,
+                         std::string_view path,
+                         std::int64_t now) { return web->page_verdict(client, host, path, now); },
+        .block_page =
+            [web](const http::Request& request, std::string_view host, std::string_view path,
+                  std::int64_t now) { return web->proxy_block_page(request, host, path, now); },
+        .own_path = [web](const http::Request& request) { return web->shelter_path(request); }};
+    relay_ = std::make_unique<relay::RelayFront>(runtime_, std::move(gate),
+                                                 p.resolvers.empty() ? upstreams : p.resolvers);
+  }
+
   // A Redis store is made once and kept across reloads (its connections stay up); a reload
   // hands it the new profiles.
   void adopt_redis_store(profiles::Subscribers& subscribers) {
@@ -543,7 +566,8 @@ class Daemon {
                                           .households = c.households.load()};
     }
     return metrics::render_prometheus(all, slots_, keeper_.gauges(*current->lists, now), shared) +
-           case_metrics_;
+           case_metrics_ +
+           (relay_ ? relay::render_relay_metrics(relay_->metrics()) : std::string());
   }
 
   void wait_for_signal(asio::signal_set& signals) {
@@ -561,6 +585,7 @@ class Daemon {
       cases_timer_.cancel();
       if (admin_) admin_->close();
       if (web_) web_->stop();
+      if (relay_) relay_->stop();
       if (redis_store_) redis_store_->stop();
       for (auto& worker : workers_)
         worker->stop(kDrainGrace);
@@ -719,6 +744,7 @@ class Daemon {
   std::vector<std::unique_ptr<server::Worker>> workers_;
   std::unique_ptr<admin::AdminServer> admin_;
   std::unique_ptr<web::WebFront> web_;
+  std::unique_ptr<relay::RelayFront> relay_;
   std::shared_ptr<profiles::RedisDirectory> redis_store_;  // with subscribers.store: redis
   std::shared_ptr<cases::CaseStore> cases_;
   std::shared_ptr<const web::TokenKeys> token_keys_;

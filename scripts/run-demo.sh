@@ -32,6 +32,13 @@ lists:
   - {id: demo-parental, category: adult, entries: [blocked.shelter.test], authority: Shelter demo list}
   - {id: demo-legal, category: csam, legal: true, entries: [legal-block.shelter.test], authority: Shelter demo authority list}
   - {id: demo-security, category: malware, entries: [malware.shelter.test], authority: Shelter demo threat list}
+  # One page, not its host: example.com is steered to the proxy, which blocks only this page.
+  - {id: demo-pages, format: urls, category: adult, entries: ["example.com/shelter-demo/blocked.html"], authority: Shelter demo page list}
+proxy:
+  address-ipv4: ["127.0.0.1"]        # steered names are answered with this (port 80 in production)
+  address-ipv6: ["::1"]
+  http-listen: ["127.0.0.1:8082"]    # the HTTP proxy: steered (Host) and explicit (curl -x)
+  tls-listen: ["127.0.0.1:8443"]     # the TLS-SNI proxy
 list-updates:
   state-directory: $demo/state
 subscribers:
@@ -71,6 +78,15 @@ Decide appeals and answer "Ask my parent" as the operator (docs/appeals.md):
   build/tools/shelterctl appeals decide ID overturn --reason "a school site"
   build/tools/shelterctl requests list
   build/tools/shelterctl requests answer ID 15m
+
+Block the page, not the host (docs/proxy.md): example.com has one listed page, so DNS steers it
+to the proxy, which checks each URL; the rest of example.com keeps working.
+  dig -p 5300 @127.0.0.1 example.com                  # the proxy's address (steered), the real TTL
+  curl -x http://127.0.0.1:8082 -H 'Accept: text/html' http://example.com/shelter-demo/blocked.html  # the block page
+  curl -x http://127.0.0.1:8082 http://example.com/    # the real page, forwarded
+  curl --connect-to example.com:80:127.0.0.1:8082 http://example.com/       # as a steered client
+  curl --connect-to example.com:443:127.0.0.1:8443 https://example.com/     # TLS, spliced by SNI
+  curl --connect-to blocked.shelter.test:443:127.0.0.1:8443 https://blocked.shelter.test/  # a TLS alert
 
 A broken list file (emptied, an HTML error page, half a download) is refused and its last good
 version kept: docs/list-updates.md shows how to try it, monitor it and accept a real shrink.

@@ -95,6 +95,40 @@ struct ProxyConfig {
   std::vector<Address> address_ipv4;
   std::vector<Address> address_ipv6;
   bool enabled() const { return !address_ipv4.empty() || !address_ipv6.empty(); }
+
+  /// The HTTP proxy (docs/proxy.md): steered (origin-form with Host), explicit (absolute-form
+  /// and CONNECT) and transparent (REDIRECT/TPROXY) requests. Port 80 on the proxy addresses in
+  /// production. Empty: no HTTP proxy on this node.
+  std::vector<Endpoint> http_listen;
+  /// The TLS-SNI proxy: reads the ClientHello's server name, splices allowed hosts to the
+  /// origin, answers blocked ones with a TLS alert. Port 443 in production.
+  std::vector<Endpoint> tls_listen;
+  /// The origin port a steered TLS connection goes to (the port clients meant: 443).
+  std::uint16_t tls_origin_port = 443;
+  /// Who may use the proxy. Empty in the file means dns.allow-clients: never an open proxy.
+  std::vector<Cidr> clients;
+  /// Origin ports requests may go to; others are refused (403) and counted.
+  std::vector<std::uint16_t> ports{80, 443};
+  /// Origins in ranges the SSRF guard refuses (loopback, private, link-local, ...) that are
+  /// allowed anyway: a test network, an intranet the operator means to filter.
+  std::vector<Cidr> private_origins;
+  /// DNS servers that resolve origin names (never shelterd's own, filtered, answers). Empty:
+  /// upstream.servers.
+  std::vector<Endpoint> resolvers;
+  /// Threads that run the proxy's connections (each with its own listeners and resolver).
+  std::uint32_t threads = 1;
+  std::chrono::milliseconds connect_timeout{10'000};  ///< to an origin
+  std::chrono::milliseconds idle_timeout{60'000};     ///< no byte either way on a relay
+  std::chrono::milliseconds hello_timeout{5'000};     ///< a TLS client's first bytes to its SNI
+  std::uint32_t max_connections = 20'000;             ///< per thread, every client
+  std::uint32_t max_connections_per_client = 512;     ///< per client address, per thread
+  /// HTTPS to a host that has listed pages cannot be checked page by page without decrypting:
+  /// "pass" splices it (under-block), "block" refuses the host (over-block). docs/proxy.md.
+  std::string https_pages = "pass";
+  /// Transparent (inline) interception with TPROXY: the listeners take IP_TRANSPARENT (needs
+  /// CAP_NET_ADMIN), and a connection's local address is the origin it was meant for.
+  /// REDIRECT needs nothing here: the original destination is read from conntrack.
+  bool tproxy = false;
 };
 
 /// A compiled snapshot (`shelter-compile`) to load instead of reading the lists.

@@ -35,10 +35,10 @@ struct HeadLimits {
 struct HeadCheck {
   HeadStatus status = HeadStatus::need_more;
   std::size_t head_bytes = 0;
-  unsigned status_code = 400;  ///< bad: 400, 431 (too large) or 505 (HTTP version)
-  std::string reason;          ///< bad: one line for the log; quotes nothing from the request
-  bool has_body = false;       ///< complete: Content-Length > 0 or chunked
-  bool chunked = false;        ///< complete: the body is chunked
+  unsigned status_code = 400;        ///< bad: 400, 431 (too large) or 505 (HTTP version)
+  std::string reason;                ///< bad: one line for the log; quotes nothing from the request
+  bool has_body = false;             ///< complete: Content-Length > 0 or chunked
+  bool chunked = false;              ///< complete: the body is chunked
   std::uint64_t content_length = 0;  ///< complete, not chunked: the body's length (0: none)
 };
 

@@ -152,8 +152,11 @@ const std::string& http_date_now() {
   return text;
 }
 
+}  // namespace
+
 // The whole response in one buffer: one write, one system call, no scatter list to walk.
-void serialize(Response response, bool head_only, bool keep_alive, bool http10, std::string& out) {
+void serialize_response(Response response, bool head_only, bool keep_alive, bool http10,
+                        std::string& out) {
   add_security_headers(response);
   out.clear();
   out += http10 ? "HTTP/1.0 " : "HTTP/1.1 ";
@@ -180,8 +183,6 @@ void serialize(Response response, bool head_only, bool keep_alive, bool http10, 
   out += "\r\n\r\n";
   if (!head_only) out += response.body;
 }
-
-}  // namespace
 
 void add_security_headers(Response& response) {
   auto has = [&](std::string_view name) {
@@ -275,7 +276,7 @@ asio::awaitable<bool> Server::Impl::reply(beast::tcp_stream& stream, Response re
                                           bool head_only, bool http10, bool keep_alive) {
   const bool keep = keep_alive && !response.close;
   std::string out;
-  serialize(std::move(response), head_only, keep, http10, out);
+  serialize_response(std::move(response), head_only, keep, http10, out);
   stream.expires_after(limits.write_timeout);
   auto [ec, n] = co_await asio::async_write(stream, asio::buffer(out), kUseTuple);
   co_return !ec && keep;

@@ -47,6 +47,12 @@ using AsyncHandler = std::function<boost::asio::awaitable<Response>(const Reques
 /// sniffing, no framing.
 void add_security_headers(Response& response);
 
+/// The whole response in one buffer (one write, one system call): status line, Server, Date,
+/// the handler's fields, the security headers, Content-Length and Connection. `head_only`: the
+/// body is left out (an answer to HEAD).
+void serialize_response(Response response, bool head_only, bool keep_alive, bool http10,
+                        std::string& out);
+
 class Server {
  public:
   /// Binds and listens on `endpoint` (throws std::system_error naming it and `name`), then

@@ -149,4 +149,19 @@ http::Server::Stats WebFront::stats() const {
   return total;
 }
 
+policy::Verdict WebFront::page_verdict(const config::Address& client, std::string_view host,
+                                       std::string_view path, std::int64_t now) const {
+  return impl_->routes->page_verdict(client, host, path, now);
+}
+
+http::Response WebFront::proxy_block_page(const http::Request& request, std::string_view host,
+                                          std::string_view path, std::int64_t now) const {
+  impl_->check_cache();
+  return impl_->routes->proxy_block_page(request, host, path, now);
+}
+
+asio::awaitable<http::Response> WebFront::shelter_path(const http::Request& request) const {
+  return impl_->routes->block_listener(request);
+}
+
 }  // namespace shelter::proxy::web

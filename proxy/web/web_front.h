@@ -39,6 +39,14 @@ class WebFront {
   std::string describe() const;
   http::Server::Stats stats() const;
 
+  /// For the filtering proxy (proxy/relay): the page decision, the block page, and the block
+  /// listener's own paths (/.shelter/..., "Ask my parent") on a steered host.
+  policy::Verdict page_verdict(const config::Address& client, std::string_view host,
+                               std::string_view path, std::int64_t now) const;
+  http::Response proxy_block_page(const http::Request& request, std::string_view host,
+                                  std::string_view path, std::int64_t now) const;
+  boost::asio::awaitable<http::Response> shelter_path(const http::Request& request) const;
+
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;

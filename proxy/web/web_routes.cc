@@ -181,15 +181,35 @@ http::Response WebRoutes::block_page(const http::Request& request, std::int64_t 
     r.set("Allow", "GET, HEAD");
     return r;
   }
-  std::shared_ptr<const server::Runtime> runtime = context_.runtime.current();
-  std::shared_ptr<const Pages> pages = context_.pages();
   const std::optional<std::string> site = blocklist::normalise_domain(request.host());
   if (!site) return http::text_response(400, "the Host header does not name a site");
+  return page_for(request, *site, {}, now);
+}
+
+policy::Verdict WebRoutes::page_verdict(const config::Address& client, std::string_view host,
+                                        std::string_view path, std::int64_t now) const {
+  std::shared_ptr<const server::Runtime> runtime = context_.runtime.current();
+  const Requester requester = requester_of(client, *runtime);
+  return policy::decide({.qname = host, .now = now, .path = path}, requester.subject,
+                        runtime->environment())
+      .verdict;
+}
+
+http::Response WebRoutes::proxy_block_page(const http::Request& request, std::string_view host,
+                                           std::string_view path, std::int64_t now) const {
+  return page_for(request, host, path, now);
+}
+
+// The block page for a site (path empty) or a page of it, decided again for the requester.
+http::Response WebRoutes::page_for(const http::Request& request, std::string_view site,
+                                   std::string_view path, std::int64_t now) const {
+  std::shared_ptr<const server::Runtime> runtime = context_.runtime.current();
+  std::shared_ptr<const Pages> pages = context_.pages();
   const Requester requester = requester_of(request.client, *runtime);
-  const policy::Decision decision =
-      policy::decide({.qname = *site, .now = now}, requester.subject, runtime->environment());
-  BlockView view =
-      view_of(decision, *site, requester.subject.profile->audience, requester.household);
+  const policy::Decision decision = policy::decide({.qname = site, .now = now, .path = path},
+                                                   requester.subject, runtime->environment());
+  BlockView view = view_of(decision, std::string(site), requester.subject.profile->audience,
+                           requester.household);
   if (view.kind != PageKind::not_blocked && wants_page(request) && context_.keys) {
     const std::string& appeal_url = runtime->config->blocking.appeal_url;
     const bool our_route = view.kind != PageKind::legal || view.appeal == appeal_url;

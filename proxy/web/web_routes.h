@@ -13,6 +13,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "policy/decide.h"
 #include "proxy/cases/case_store.h"
 #include "proxy/http/message.h"
 #include "proxy/http/rate_limiter.h"
@@ -52,6 +53,15 @@ class WebRoutes {
   /// parent" button. Synchronous: the block page never waits for the store.
   http::Response block_page(const http::Request& request, std::int64_t now) const;
 
+  /// The filtering proxy's question: the verdict for `client` on this page (a canonical host
+  /// and path, blocklist::canonicalise_url; empty path: the host) at `now`. The same decision
+  /// the block page shows.
+  policy::Verdict page_verdict(const config::Address& client, std::string_view host,
+                               std::string_view path, std::int64_t now) const;
+  /// The block page (navigation) or a short 403 (sub-resource) for a page the proxy refused.
+  http::Response proxy_block_page(const http::Request& request, std::string_view host,
+                                  std::string_view path, std::int64_t now) const;
+
  private:
   boost::asio::awaitable<http::Response> ask(const http::Request& request);
   boost::asio::awaitable<http::Response> ask_status(const http::Request& request);
@@ -60,6 +70,8 @@ class WebRoutes {
   boost::asio::awaitable<http::Response> appeal_submit(const http::Request& request);
   boost::asio::awaitable<http::Response> appeal_status(const http::Request& request);
   http::Response explained_block(const http::Request& request);
+  http::Response page_for(const http::Request& request, std::string_view site,
+                          std::string_view path, std::int64_t now) const;
   http::Response limited(const http::Request& request, std::int64_t retry_after) const;
   http::Response unavailable(const http::Request& request) const;
   http::Response not_found(const http::Request& request, std::string_view lead_key) const;

@@ -1,0 +1,577 @@
+#include "proxy/relay/http_relay.h"
+
+#include <array>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <string>
+
+#include "blocklist/url.h"
+#include "proxy/clock.h"
+#include "proxy/http/chunked.h"
+#include "proxy/http/head_guard.h"
+#include "proxy/http/response_head.h"
+#include "proxy/http/server.h"
+#include "proxy/log.h"
+#include "proxy/relay/authority.h"
+#include "proxy/relay/tunnel.h"
+
+namespace shelter::proxy::relay {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using asio::ip::tcp;
+constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+constexpr std::size_t kReadChunk = 64 * 1024;
+constexpr std::string_view kOwnPathPrefix = "/.shelter/";
+constexpr std::uint64_t kMaxOwnBody = 64 * 1024;  // the web front's form limit
+
+std::string_view as_view(const beast::flat_buffer& buffer) {
+  const auto data = buffer.data();
+  return {static_cast<const char*>(data.data()), data.size()};
+}
+
+char ascii_lower(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c | 0x20) : c;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return ascii_lower(x) == ascii_lower(y);
+         });
+}
+
+// Whether a comma-separated token list (Connection, Upgrade) names `token`.
+bool list_has(std::string_view value, std::string_view token) {
+  while (!value.empty()) {
+    const std::size_t comma = std::min(value.find(','), value.size());
+    std::string_view item = value.substr(0, comma);
+    value.remove_prefix(std::min(comma + 1, value.size()));
+    while (!item.empty() && (item.front() == ' ' || item.front() == '\t'))
+      item.remove_prefix(1);
+    while (!item.empty() && (item.back() == ' ' || item.back() == '\t'))
+      item.remove_suffix(1);
+    if (iequals(item, token)) return true;
+  }
+  return false;
+}
+
+using Fields = std::vector<std::pair<std::string_view, std::string_view>>;
+
+std::string_view field(const Fields& fields, std::string_view name) {
+  for (const auto& [n, v] : fields) {
+    if (iequals(n, name)) return v;
+  }
+  return {};
+}
+
+// Hop-by-hop fields (RFC 9110 7.6.1) and the framing ones: never forwarded, since each hop
+// (and our re-framing) sets its own; with the fields a Connection header names.
+bool hop_by_hop(std::string_view name, const Fields& fields) {
+  static constexpr std::array<std::string_view, 10> kFields{
+      "connection", "keep-alive", "proxy-connection",  "proxy-authorization",
+      "te",         "trailer",    "transfer-encoding", "content-length",
+      "upgrade",    "expect"};
+  for (std::string_view f : kFields) {
+    if (iequals(name, f)) return true;
+  }
+  for (const auto& [n, v] : fields) {
+    if (iequals(n, "connection") && list_has(v, name)) return true;
+  }
+  return false;
+}
+
+// RFC 9112 9.3: HTTP/1.1 keeps the connection unless told to close; 1.0 only when asked.
+bool keeps_alive(int minor, std::string_view connection) {
+  return minor >= 1 ? !list_has(connection, "close") : list_has(connection, "keep-alive");
+}
+
+// A request as the web pages see it, for the block page and /.shelter/ paths (only then: the
+// forwarding path never copies a head into one).
+http::Request page_request(const http::RequestHead& head, std::string_view path,
+                           const ClientConnection& connection) {
+  http::Request request;
+  request.method = std::string(head.method);
+  request.target = std::string(path);
+  request.version_minor = head.version_minor;
+  for (const auto& [name, value] : head.fields) {
+    std::string lower(name);
+    for (char& c : lower)
+      c = ascii_lower(c);
+    request.headers.emplace_back(std::move(lower), std::string(value));
+  }
+  request.client = connection.client;
+  request.local = connection.local;
+  return request;
+}
+
+// The framing of a body as the relay reads it.
+struct InFraming {
+  http::BodyFraming kind = http::BodyFraming::none;
+  std::uint64_t length = 0;
+};
+
+struct Side {
+  beast::tcp_stream& stream;
+  beast::flat_buffer& buffer;
+};
+
+// Copies one body from `from` to `to`: re-chunked when `chunk_out`, else as it comes (length
+// or until-close). Returns false when either side failed or the body was malformed: the
+// connections cannot be trusted to be at a message boundary.
+asio::awaitable<bool> relay_body(Side from, beast::tcp_stream& to, InFraming in, bool chunk_out,
+                                 std::chrono::milliseconds idle,
+                                 std::atomic<std::uint64_t>& bytes) {
+  std::uint64_t remaining = in.length;
+  http::ChunkedDecoder decoder;
+  std::string framing;
+  for (;;) {
+    if (in.kind == http::BodyFraming::length && remaining == 0) break;
+    if (from.buffer.size() == 0) {
+      from.stream.expires_after(idle);
+      auto [ec, n] =
+          co_await from.stream.async_read_some(from.buffer.prepare(kReadChunk), kUseTuple);
+      if (ec == asio::error::eof && in.kind == http::BodyFraming::until_close) break;
+      if (ec) co_return false;
+      from.buffer.commit(n);
+    }
+    std::string_view data = as_view(from.buffer);
+    std::size_t consumed = data.size();
+    if (in.kind == http::BodyFraming::length) {
+      consumed = static_cast<std::size_t>(std::min<std::uint64_t>(remaining, data.size()));
+      data = data.substr(0, consumed);
+      remaining -= consumed;
+    } else if (in.kind == http::BodyFraming::chunked) {
+      const http::ChunkedDecoder::Step step = decoder.feed(data);
+      if (step.state == http::ChunkedDecoder::State::bad) co_return false;
+      consumed = step.consumed;
+      data = step.data;
+    }
+    to.expires_after(idle);
+    if (!data.empty()) {
+      if (chunk_out) {
+        framing = http::chunk_header(data.size());
+        std::array<asio::const_buffer, 3> parts{asio::buffer(framing), asio::buffer(data),
+                                                asio::buffer("\r\n", 2)};
+        auto [ec, n] = co_await asio::async_write(to, parts, kUseTuple);
+        if (ec) co_return false;
+      } else {
+        auto [ec, n] = co_await asio::async_write(to, asio::buffer(data), kUseTuple);
+        if (ec) co_return false;
+      }
+      bytes.fetch_add(data.size(), std::memory_order_relaxed);
+    }
+    from.buffer.consume(consumed);
+    if (in.kind == http::BodyFraming::chunked &&
+        decoder.state() == http::ChunkedDecoder::State::done)
+      break;
+  }
+  if (chunk_out) {
+    to.expires_after(idle);
+    auto [ec, n] = co_await asio::async_write(to, asio::buffer(http::kLastChunk), kUseTuple);
+    if (ec) co_return false;
+  }
+  co_return true;
+}
+
+class HttpSession {
+ public:
+  HttpSession(RelayThreadContext& context, tcp::socket socket, ClientConnection connection)
+      : context_(context),
+        shared_(context.shared),
+        client_(std::move(socket)),
+        origin_(client_.get_executor()),
+        connection_(std::move(connection)) {}
+
+  asio::awaitable<void> run();
+
+ private:
+  enum class Next : std::uint8_t { keep, close };
+
+  asio::awaitable<bool> read_request_head(bool first);
+  asio::awaitable<Next> handle_request();
+  asio::awaitable<Next> forward(const RequestTarget& target, std::string_view host,
+                                std::uint16_t port, std::string_view origin_path);
+  asio::awaitable<Next> tunnel(std::string_view host, std::uint16_t port);
+  asio::awaitable<Next> answer(http::Response response);
+  asio::awaitable<Next> refuse(ClientRefusal why, unsigned status, std::string_view text);
+  asio::awaitable<Next> refuse_origin(const OriginConnection& origin);
+  asio::awaitable<bool> write_client(std::string_view bytes);
+  void drop_origin();
+
+  RelayThreadContext& context_;
+  RelayShared& shared_;
+  beast::tcp_stream client_;
+  beast::tcp_stream origin_;
+  ClientConnection connection_;
+  beast::flat_buffer client_buffer_;
+  beast::flat_buffer origin_buffer_;
+  http::RequestHead head_;
+  http::HeadCheck check_;
+  std::string origin_key_;  // "host:port" of the origin connection, empty when none
+  std::string scratch_;
+};
+
+asio::awaitable<void> HttpSession::run() {
+  count(shared_.metrics.connections);
+  for (std::uint32_t served = 0; served < shared_.settings.max_requests_per_connection; ++served) {
+    if (!co_await read_request_head(served == 0)) break;
+    count(shared_.metrics.http_requests);
+    if (co_await handle_request() == Next::close) break;
+  }
+  // A finished origin connection serves the next client of this thread.
+  if (!origin_key_.empty() && origin_.socket().is_open() && origin_buffer_.size() == 0) {
+    context_.pool.put(origin_key_, std::move(origin_.socket()));
+  }
+  beast::error_code ignored;
+  client_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+// Reads until a whole head is in the buffer and the guard passed it. False: closed, timed out
+// or refused (the refusal is written).
+asio::awaitable<bool> HttpSession::read_request_head(bool first) {
+  const RelaySettings& s = shared_.settings;
+  client_.expires_after(client_buffer_.size() == 0 && !first ? s.idle_timeout : s.header_timeout);
+  for (;;) {
+    check_ = http::check_request_head(as_view(client_buffer_), {}, &head_);
+    if (check_.status == http::HeadStatus::complete) co_return true;
+    if (check_.status == http::HeadStatus::bad) {
+      count(shared_.metrics.refused[static_cast<std::size_t>(ClientRefusal::bad_request)]);
+      http::Response r = http::text_response(check_.status_code, "bad request: " + check_.reason);
+      http::serialize_response(std::move(r), false, false, false, scratch_);
+      co_await write_client(scratch_);
+      co_return false;
+    }
+    const bool empty = client_buffer_.size() == 0;
+    auto [ec, n] = co_await client_.async_read_some(client_buffer_.prepare(8192), kUseTuple);
+    if (ec) co_return false;
+    client_buffer_.commit(n);
+    if (empty) client_.expires_after(s.header_timeout);
+  }
+}
+
+asio::awaitable<HttpSession::Next> HttpSession::handle_request() {
+  std::optional<RequestTarget> target = parse_target(head_.method, head_.target);
+  if (!target || target->form == RequestTarget::Form::asterisk) {
+    co_return co_await refuse(ClientRefusal::bad_request, 400, "bad request target");
+  }
+  // The authority: the target's (explicit proxying), else the Host header.
+  Authority authority;
+  if (target->form == RequestTarget::Form::origin) {
+    auto from_host = parse_authority(field(head_.fields, "host"));
+    if (!from_host) co_return co_await refuse(ClientRefusal::bad_request, 400, "bad Host header");
+    authority = std::move(*from_host);
+  } else {
+    authority = target->authority;
+  }
+  const std::uint16_t port = connection_.original_destination
+                                 ? connection_.original_destination->port
+                                 : authority.port.value_or(connection_.default_port);
+  if (target->form == RequestTarget::Form::authority)
+    co_return co_await tunnel(authority.host, port);
+
+  std::string_view path = target->path;
+  std::string fixed_path;
+  if (path.empty() || path.front() != '/') {
+    fixed_path = "/" + std::string(path);
+    path = fixed_path;
+  }
+  std::string error;
+  std::string url = "http://";
+  url += authority.host;
+  url += path;
+  std::optional<blocklist::CanonicalUrl> canonical = blocklist::canonicalise_url(url, error);
+  if (!canonical) co_return co_await refuse(ClientRefusal::bad_request, 400, "bad URL: " + error);
+
+  const std::int64_t now = clock::now();
+  if (path.starts_with(kOwnPathPrefix) && shared_.gate.own_path) {
+    http::Request request = page_request(head_, path, connection_);
+    if (check_.has_body) {
+      if (check_.chunked || check_.content_length > kMaxOwnBody) {
+        co_return co_await refuse(ClientRefusal::bad_request, 413, "request body too large");
+      }
+      client_buffer_.consume(check_.head_bytes);
+      check_.head_bytes = 0;
+      while (client_buffer_.size() < check_.content_length) {
+        client_.expires_after(shared_.settings.header_timeout);
+        auto [ec, n] = co_await client_.async_read_some(client_buffer_.prepare(8192), kUseTuple);
+        if (ec) co_return Next::close;
+        client_buffer_.commit(n);
+      }
+      request.body = std::string(as_view(client_buffer_).substr(0, check_.content_length));
+      client_buffer_.consume(check_.content_length);
+      check_.has_body = false;  // read: the connection may go on
+    }
+    co_return co_await answer(co_await shared_.gate.own_path(request));
+  }
+  if (shared_.gate.verdict(connection_.client, canonical->host, canonical->path, now) ==
+      policy::Verdict::block) {
+    count(shared_.metrics.http_blocked);
+    http::Response page = shared_.gate.block_page(page_request(head_, path, connection_),
+                                                  canonical->host, canonical->path, now);
+    // A request body is not read: the connection cannot go on after the answer.
+    if (check_.has_body) page.close = true;
+    co_return co_await answer(std::move(page));
+  }
+  co_return co_await forward(*target, canonical->host, port, path);
+}
+
+asio::awaitable<bool> HttpSession::write_client(std::string_view bytes) {
+  client_.expires_after(shared_.settings.idle_timeout);
+  auto [ec, n] = co_await asio::async_write(client_, asio::buffer(bytes), kUseTuple);
+  if (!ec) shared_.metrics.bytes_to_client.fetch_add(n, std::memory_order_relaxed);
+  co_return !ec;
+}
+
+// Our own answer (block page, refusal, /.shelter/ page).
+asio::awaitable<HttpSession::Next> HttpSession::answer(http::Response response) {
+  const bool keep = keeps_alive(head_.version_minor, field(head_.fields, "connection")) &&
+                    !response.close && !check_.has_body;
+  client_buffer_.consume(check_.head_bytes);
+  http::serialize_response(std::move(response), head_.method == "HEAD", keep,
+                           head_.version_minor == 0, scratch_);
+  if (!co_await write_client(scratch_)) co_return Next::close;
+  co_return keep ? Next::keep : Next::close;
+}
+
+asio::awaitable<HttpSession::Next> HttpSession::refuse(ClientRefusal why, unsigned status,
+                                                       std::string_view text) {
+  count(shared_.metrics.refused[static_cast<std::size_t>(why)]);
+  http::Response response = http::text_response(status, text);
+  response.close = true;
+  co_return co_await answer(std::move(response));
+}
+
+// No origin: 403 when the guard refused it, 502 when it does not resolve or answer.
+asio::awaitable<HttpSession::Next> HttpSession::refuse_origin(const OriginConnection& origin) {
+  if (origin.refusal != OriginRefusal::none) {
+    count(shared_.metrics.origin_refused[static_cast<std::size_t>(origin.refusal)]);
+  }
+  if (origin.refusal == OriginRefusal::none || origin.refusal == OriginRefusal::not_resolving) {
+    co_return co_await refuse(ClientRefusal::unreachable, 502, origin.error);
+  }
+  co_return co_await refuse(ClientRefusal::origin, 403, origin.error);
+}
+
+void HttpSession::drop_origin() {
+  beast::error_code ignored;
+  origin_.socket().close(ignored);
+  origin_key_.clear();
+  origin_buffer_.clear();
+}
+
+asio::awaitable<HttpSession::Next> HttpSession::tunnel(std::string_view host, std::uint16_t port) {
+  const std::int64_t now = clock::now();
+  std::string error;
+  auto canonical = blocklist::canonicalise_url("http://" + std::string(host) + "/", error);
+  if (!canonical) co_return co_await refuse(ClientRefusal::bad_request, 400, "bad CONNECT target");
+  if (!host_allowed(shared_, connection_.client, canonical->host, now)) {
+    count(shared_.metrics.http_blocked);
+    http::Response r = http::text_response(403, "blocked by this network's filter");
+    r.close = true;
+    co_return co_await answer(std::move(r));
+  }
+  const config::Address* fixed =
+      connection_.original_destination ? &connection_.original_destination->address : nullptr;
+  OriginConnection origin = co_await connect_origin(context_, canonical->host, port, fixed);
+  if (!origin.error.empty()) co_return co_await refuse_origin(origin);
+  count(shared_.metrics.connect_tunnels);
+  client_buffer_.consume(check_.head_bytes);
+  if (!co_await write_client("HTTP/1.1 200 Connection established\r\n\r\n")) co_return Next::close;
+  const std::string early(as_view(client_buffer_));
+  client_.expires_never();
+  const TunnelBytes bytes =
+      co_await run_tunnel(client_.socket(), origin.socket, shared_.settings.idle_timeout, early);
+  count(shared_.metrics.bytes_to_origin, bytes.to_origin);
+  count(shared_.metrics.bytes_to_client, bytes.to_client);
+  co_return Next::close;
+}
+
+// Forwards one allowed request and relays its response.
+asio::awaitable<HttpSession::Next> HttpSession::forward(const RequestTarget& target,
+                                                        std::string_view host, std::uint16_t port,
+                                                        std::string_view origin_path) {
+  const RelaySettings& s = shared_.settings;
+  const Fields& fields = head_.fields;
+  const bool upgrade =
+      !field(fields, "upgrade").empty() && list_has(field(fields, "connection"), "upgrade");
+  const bool expect_continue = iequals(field(fields, "expect"), "100-continue");
+  const bool client_keep = keeps_alive(head_.version_minor, field(fields, "connection"));
+
+  // The origin: the connection kept from the last request to the same one, a pooled one, or
+  // a new one.
+  std::string key = std::string(host) + ':' + std::to_string(port);
+  if (origin_key_ != key || !origin_.socket().is_open()) {
+    if (!origin_key_.empty() && origin_.socket().is_open() && origin_buffer_.size() == 0) {
+      context_.pool.put(origin_key_, std::move(origin_.socket()));
+    }
+    drop_origin();
+    tcp::socket pooled(client_.get_executor());
+    if (!connection_.original_destination && context_.pool.take(key, pooled)) {
+      count(shared_.metrics.origin_reused);
+      origin_.socket() = std::move(pooled);
+    } else {
+      const config::Address* fixed =
+          connection_.original_destination ? &connection_.original_destination->address : nullptr;
+      OriginConnection origin = co_await connect_origin(context_, host, port, fixed);
+      if (!origin.error.empty()) co_return co_await refuse_origin(origin);
+      origin_.socket() = std::move(origin.socket);
+    }
+    origin_key_ = std::move(key);
+  }
+
+  // The head, as we frame it.
+  std::string& out = scratch_;
+  out.clear();
+  out.append(head_.method).append(" ").append(origin_path).append(" HTTP/1.1\r\n");
+  for (const auto& [name, value] : fields) {
+    if (hop_by_hop(name, fields)) continue;
+    if (target.form == RequestTarget::Form::absolute && iequals(name, "host")) continue;
+    out.append(name).append(": ").append(value).append("\r\n");
+  }
+  if (target.form == RequestTarget::Form::absolute) {
+    out.append("Host: ").append(target.authority.host);
+    if (target.authority.port) out.append(":").append(std::to_string(*target.authority.port));
+    out.append("\r\n");
+  }
+  if (check_.chunked) {
+    out.append("Transfer-Encoding: chunked\r\n");
+  } else if (check_.content_length > 0 || head_.method == "POST" || head_.method == "PUT") {
+    out.append("Content-Length: ").append(std::to_string(check_.content_length)).append("\r\n");
+  }
+  if (upgrade) {
+    out.append("Connection: upgrade\r\nUpgrade: ").append(field(fields, "upgrade")).append("\r\n");
+  }
+  out.append("\r\n");
+  const bool head_request = head_.method == "HEAD";
+  client_buffer_.consume(check_.head_bytes);
+  origin_.expires_after(s.idle_timeout);
+  if (auto [ec, n] = co_await asio::async_write(origin_, asio::buffer(out), kUseTuple); ec) {
+    drop_origin();
+    co_return co_await refuse(ClientRefusal::unreachable, 502, "the origin closed the connection");
+  }
+  count(shared_.metrics.http_forwarded);
+  if (check_.has_body) {
+    // We answer "100 Continue" ourselves: the body then flows without waiting on the origin.
+    if (expect_continue && head_.version_minor == 1 &&
+        !co_await write_client("HTTP/1.1 100 Continue\r\n\r\n")) {
+      co_return Next::close;
+    }
+    InFraming in{check_.chunked ? http::BodyFraming::chunked : http::BodyFraming::length,
+                 check_.content_length};
+    if (!co_await relay_body({client_, client_buffer_}, origin_, in, check_.chunked, s.idle_timeout,
+                             shared_.metrics.bytes_to_origin)) {
+      drop_origin();
+      co_return Next::close;
+    }
+  }
+
+  // The response head; interim 1xx answers are passed on and the final one awaited.
+  http::ResponseHead response;
+  http::ResponseCheck rc;
+  for (;;) {
+    origin_.expires_after(s.idle_timeout);
+    rc = http::check_response_head(as_view(origin_buffer_), head_request, {}, &response);
+    if (rc.status == http::HeadStatus::bad) {
+      drop_origin();
+      co_return co_await refuse(ClientRefusal::unreachable, 502,
+                                "the origin's answer was malformed");
+    }
+    if (rc.status == http::HeadStatus::need_more) {
+      auto [ec, n] =
+          co_await origin_.async_read_some(origin_buffer_.prepare(kReadChunk), kUseTuple);
+      if (ec) {
+        drop_origin();
+        co_return co_await refuse(ClientRefusal::unreachable, 502, "the origin sent no answer");
+      }
+      origin_buffer_.commit(n);
+      continue;
+    }
+    if (response.status >= 100 && response.status < 200 && response.status != 101) {
+      origin_buffer_.consume(rc.head_bytes);
+      if (response.status == 100 && expect_continue) continue;  // answered already
+      if (head_.version_minor == 1) {
+        std::string interim = "HTTP/1.1 " + std::to_string(response.status) + " " +
+                              std::string(response.reason) + "\r\n\r\n";
+        if (!co_await write_client(interim)) co_return Next::close;
+      }
+      continue;
+    }
+    break;
+  }
+
+  const bool switching = response.status == 101 && upgrade;
+  // How the client gets the body: the origin's length, or chunks (HTTP/1.1 clients) for a
+  // chunked or until-close body, or until we close (HTTP/1.0 clients).
+  const bool chunk_out = head_.version_minor == 1 && (rc.framing == http::BodyFraming::chunked ||
+                                                      rc.framing == http::BodyFraming::until_close);
+  const bool close_after =
+      !switching &&
+      (!client_keep || (!chunk_out && (rc.framing == http::BodyFraming::chunked ||
+                                       rc.framing == http::BodyFraming::until_close)));
+  out.clear();
+  out.append("HTTP/1.1 ").append(std::to_string(response.status)).append(" ");
+  out.append(response.reason).append("\r\n");
+  for (const auto& [name, value] : response.fields) {
+    // An answer to HEAD and a 304 keep the origin's Content-Length: it describes the body
+    // they leave out.
+    if (iequals(name, "content-length") && rc.framing == http::BodyFraming::none) {
+      out.append(name).append(": ").append(value).append("\r\n");
+      continue;
+    }
+    if (hop_by_hop(name, response.fields)) continue;
+    out.append(name).append(": ").append(value).append("\r\n");
+  }
+  if (switching) {
+    out.append("Connection: upgrade\r\nUpgrade: ").append(field(response.fields, "upgrade"));
+    out.append("\r\n");
+  } else if (rc.framing == http::BodyFraming::length) {
+    out.append("Content-Length: ").append(std::to_string(rc.content_length)).append("\r\n");
+  } else if (chunk_out) {
+    out.append("Transfer-Encoding: chunked\r\n");
+  }
+  if (close_after) out.append("Connection: close\r\n");
+  out.append("\r\n");
+  origin_buffer_.consume(rc.head_bytes);
+  if (!co_await write_client(out)) {
+    drop_origin();
+    co_return Next::close;
+  }
+  if (switching) {
+    count(shared_.metrics.upgrades);
+    const std::string to_origin(as_view(client_buffer_));
+    const std::string to_client(as_view(origin_buffer_));
+    client_.expires_never();
+    origin_.expires_never();
+    const TunnelBytes bytes = co_await run_tunnel(client_.socket(), origin_.socket(),
+                                                  s.idle_timeout, to_origin, to_client);
+    count(shared_.metrics.bytes_to_origin, bytes.to_origin);
+    count(shared_.metrics.bytes_to_client, bytes.to_client);
+    origin_key_.clear();
+    co_return Next::close;
+  }
+  if (rc.framing != http::BodyFraming::none) {
+    const InFraming in{rc.framing, rc.content_length};
+    if (!co_await relay_body({origin_, origin_buffer_}, client_, in, chunk_out, s.idle_timeout,
+                             shared_.metrics.bytes_to_client)) {
+      drop_origin();
+      co_return Next::close;
+    }
+  }
+  if (!rc.reusable || origin_buffer_.size() != 0) drop_origin();
+  co_return close_after ? Next::close : Next::keep;
+}
+
+}  // namespace
+
+asio::awaitable<void> serve_http(RelayThreadContext& context, tcp::socket socket,
+                                 ClientConnection connection) {
+  socket.set_option(tcp::no_delay(true));
+  HttpSession session(context, std::move(socket), std::move(connection));
+  co_await session.run();
+}
+
+}  // namespace shelter::proxy::relay

@@ -1,0 +1,32 @@
+#pragma once
+// The HTTP proxy's connection: per request on a keep-alive connection, rebuild the URL from
+// the target and Host, canonicalise it as the lists are, ask the decision core, and either
+// answer with the block page (or 403) or forward: the head re-serialised by us (hop-by-hop
+// fields dropped, our own framing), bodies streamed both ways without holding them, origin
+// connections kept alive. CONNECT and upgrades (websockets) become tunnels. docs/proxy.md.
+
+#include <optional>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include "proxy/config/address.h"
+#include "proxy/relay/relay_context.h"
+
+namespace shelter::proxy::relay {
+
+struct ClientConnection {
+  config::Address client;  ///< the TCP peer
+  config::Address local;   ///< the address it came to
+  /// A transparent connection's original destination (REDIRECT's SO_ORIGINAL_DST, or the
+  /// local address under TPROXY): the origin to connect to. Null: steered or explicit.
+  std::optional<config::Endpoint> original_destination;
+  std::uint16_t default_port = 80;  ///< the origin port when Host names none
+};
+
+/// Serves one client connection until it closes, errs, idles out or asks to close.
+boost::asio::awaitable<void> serve_http(RelayThreadContext& context,
+                                        boost::asio::ip::tcp::socket socket,
+                                        ClientConnection connection);
+
+}  // namespace shelter::proxy::relay
