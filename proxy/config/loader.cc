@@ -364,27 +364,27 @@ Handler ports_into(Ctx& c, std::vector<std::uint16_t>& out) {
 
 void read_proxy(Ctx& c, const Val& v, ProxyConfig& p) {
   constexpr milliseconds kShortest{100}, kLongest{3'600'000};
-  read_map(c, v,
-           {
-               {"address-ipv4", addresses_into(c, p.address_ipv4, false)},
-               {"address-ipv6", addresses_into(c, p.address_ipv6, true)},
-               {"http-listen", endpoints_into(c, p.http_listen, 80, true)},
-               {"tls-listen", endpoints_into(c, p.tls_listen, 443, true)},
-               {"tls-origin-port", uint_into(c, p.tls_origin_port, 1, 65535)},
-               {"clients", cidrs_into(c, p.clients)},
-               {"ports", ports_into(c, p.ports)},
-               {"private-origins", cidrs_into(c, p.private_origins)},
-               {"resolvers", endpoints_into(c, p.resolvers, 53, false)},
-               {"threads", uint_into(c, p.threads, 1, 64)},
-               {"connect-timeout", duration_into(c, p.connect_timeout, kShortest, kLongest)},
-               {"idle-timeout", duration_into(c, p.idle_timeout, kShortest, kLongest)},
-               {"hello-timeout", duration_into(c, p.hello_timeout, kShortest, milliseconds{60'000})},
-               {"max-connections", uint_into(c, p.max_connections, 1, 1'000'000)},
-               {"max-connections-per-client",
-                uint_into(c, p.max_connections_per_client, 1, 1'000'000)},
-               {"https-pages", choice_into(c, p.https_pages, {"pass", "block"})},
-               {"tproxy", bool_into(c, p.tproxy)},
-           });
+  read_map(
+      c, v,
+      {
+          {"address-ipv4", addresses_into(c, p.address_ipv4, false)},
+          {"address-ipv6", addresses_into(c, p.address_ipv6, true)},
+          {"http-listen", endpoints_into(c, p.http_listen, 80, true)},
+          {"tls-listen", endpoints_into(c, p.tls_listen, 443, true)},
+          {"tls-origin-port", uint_into(c, p.tls_origin_port, 1, 65535)},
+          {"clients", cidrs_into(c, p.clients)},
+          {"ports", ports_into(c, p.ports)},
+          {"private-origins", cidrs_into(c, p.private_origins)},
+          {"resolvers", endpoints_into(c, p.resolvers, 53, false)},
+          {"threads", uint_into(c, p.threads, 1, 64)},
+          {"connect-timeout", duration_into(c, p.connect_timeout, kShortest, kLongest)},
+          {"idle-timeout", duration_into(c, p.idle_timeout, kShortest, kLongest)},
+          {"hello-timeout", duration_into(c, p.hello_timeout, kShortest, milliseconds{60'000})},
+          {"max-connections", uint_into(c, p.max_connections, 1, 1'000'000)},
+          {"max-connections-per-client", uint_into(c, p.max_connections_per_client, 1, 1'000'000)},
+          {"https-pages", choice_into(c, p.https_pages, {"pass", "block"})},
+          {"tproxy", bool_into(c, p.tproxy)},
+      });
 }
 
 void read_admin(Ctx& c, const Val& v, AdminConfig& a) {
