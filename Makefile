@@ -5,7 +5,7 @@ JOBS       ?= $(shell nproc)
 WERROR     ?= OFF
 CMAKE_ARGS ?=
 
-.PHONY: all deps build run test test-unit test-integration test-asan fuzz bench format format-check tidy clean
+.PHONY: all deps build run test test-unit test-integration test-asan fuzz bench bench-proxy format format-check tidy clean
 
 all: build
 
@@ -58,6 +58,11 @@ bench: build
 	$(BUILD)/tests/bench/list_updates_bench --benchmark_repetitions=3 --benchmark_min_time=0.5
 	$(BUILD)/tests/bench/health_board_bench --benchmark_repetitions=3 --benchmark_min_time=0.3
 	$(BUILD)/tests/bench/client_hello_bench --benchmark_repetitions=3 --benchmark_min_time=0.5
+
+# The filtering proxy against squid (+ squidGuard) and e2guardian (not part of `make bench` yet);
+# `make bench-proxy PEERS_ONLY=1` runs the peers alone.
+bench-proxy: build
+	bash scripts/bench-proxy.sh $(BUILD)/proxy/shelterd
 
 format:
 	git ls-files '*.cc' '*.h' | xargs clang-format -i

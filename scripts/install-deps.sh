@@ -15,6 +15,9 @@ packages=(
   tzdata  # /usr/share/zoneinfo: households' time zones
   chromium  # the block pages in a real browser (tests/browser, with axe-core)
   nginx wrk  # the web benchmark's peer and load generator (scripts/bench-web.sh)
+  # the proxy benchmark's peers (scripts/bench-proxy.sh): squid-openssl is Debian's squid built
+  # with SslBump (peek at the SNI and splice); it replaces the plain `squid` package
+  squid-openssl squidguard e2guardian
 )
 
 missing=()
@@ -49,7 +52,7 @@ $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 # Debian starts these daemons on install where an init system runs; Shelter's tests and
 # benchmarks start private instances on their own ports, so the system ones are not needed.
-for svc in redis-server nsd unbound dnsdist nginx; do
+for svc in redis-server nsd unbound dnsdist nginx squid e2guardian; do
   $SUDO systemctl disable --now "$svc" >/dev/null 2>&1 || true
 done
 install_browser_packages
