@@ -261,6 +261,8 @@ LookupResult evaluate(const Snapshot::Layout& l, const Candidates& all, std::uin
     if ((c.membership & m::kAllow) || !counts(c.membership, enabled)) continue;
     int cls = (c.membership & m::kLegal) ? 1 : 0;
     if (dns_view && c.url != nullptr) {
+      // Only a steering list's URL blocks make a name partial (ListInfo::steer).
+      if (!(c.membership & m::kSteer)) continue;
       // A URL block makes the name partial unless the domain-level exceptions of its class
       // already lift it.
       bool lifted =

@@ -26,6 +26,14 @@ struct ListInfo {
   std::string authority;    ///< who maintains the list, shown on the block page
   std::string appeal;       ///< where to appeal an entry of this list (URL or mail address)
   std::uint64_t rules = 0;  ///< rules taken from the list (set by the builder)
+  /// Its URL-level blocks steer names to the filtering proxy (DNS answers the proxy's address)
+  /// and so make a DNS lookup `partial`. The configuration turns it off for browser-side
+  /// filters (adblock, RPZ), whose URL rules are mostly ad and tracker paths on popular sites;
+  /// always on for legal lists (the builder sees to it).
+  bool steer = true;
+  /// Distinct hosts on which this list has URL-level blocks that steer (set by the builder;
+  /// 0 when `steer` is off). A domain entry or an exception may still decide such a host.
+  std::uint64_t steered_names = 0;
 };
 
 /// Every category bit set: what a lookup uses when no profile narrows it.
@@ -104,17 +112,20 @@ class Snapshot {
   /// Distinct (host, list) domain-level pairs.
   std::size_t domain_rule_count() const;
   std::size_t url_rule_count() const;
+  /// Distinct hosts with URL-level blocks from a steering list (ListInfo::steer).
+  std::size_t steered_name_count() const { return steered_names_; }
   /// Bytes of the image (the file size of a compiled snapshot).
   std::size_t image_bytes() const { return size_; }
   /// Unix time the image was built.
   std::int64_t built_unix() const;
 
   /// Looks up a normalised name (normalise_domain) for DNS: domain-level rules decide, and
-  /// `partial` reports URL-level blocks below. `enabled` restricts which categories of the
-  /// non-legal lists count; legal lists always count.
+  /// `partial` reports URL-level blocks of steering lists (ListInfo::steer) on the name. `enabled`
+  /// restricts which categories of the non-legal lists count; legal lists always count.
   LookupResult lookup(std::string_view name, std::uint64_t enabled = kAllCategories) const;
 
-  /// Looks up a canonical URL (url.h) for the proxy: domain- and URL-level rules decide.
+  /// Looks up a canonical URL (url.h) for the proxy: domain- and URL-level rules decide, those
+  /// of every list, steering or not.
   LookupResult lookup_url(std::string_view host, std::string_view path,
                           std::uint64_t enabled = kAllCategories) const;
 
@@ -133,6 +144,7 @@ class Snapshot {
   std::size_t size_ = 0;
   std::vector<ListInfo> lists_;
   std::vector<std::string> categories_;
+  std::size_t steered_names_ = 0;
   std::shared_ptr<const Layout> layout_;
 };
 

@@ -116,6 +116,8 @@ SnapshotBuilder::~SnapshotBuilder() = default;
 std::uint32_t SnapshotBuilder::add_list(ListInfo info) {
   if (state_->lists.size() >= kMaxLists) throw std::length_error("too many blocklists");
   info.rules = 0;
+  info.steered_names = 0;
+  info.steer = info.steer || info.legal;  // a legal list's URL entries must reach the proxy
   state_->lists.push_back(std::move(info));
   return static_cast<std::uint32_t>(state_->lists.size() - 1);
 }
@@ -143,6 +145,7 @@ bool SnapshotBuilder::add(std::uint32_t list_index, const Rule& rule) {
   if (rule.action == RuleAction::allow) membership |= fmt::member::kAllow;
   if (rule.important) membership |= fmt::member::kImportant;
   if (list.legal) membership |= fmt::member::kLegal;
+  if (list.steer) membership |= fmt::member::kSteer;
   ++list.rules;
   HostRef host = s.intern(rule.host);
   if (!rule.path.empty()) {
@@ -380,6 +383,7 @@ class ImageCompiler {
       last = &p;
     }
     url_rule_count_ += host.url_count;
+    count_steered(host);
     if (host.urls.size() > fmt::kMaxInlineUrlBytes) {
       host.spilled_at = static_cast<std::uint32_t>(spilled_.size());
       spilled_.insert(spilled_.end(), host.urls.begin(), host.urls.end());
@@ -388,6 +392,27 @@ class ImageCompiler {
         throw std::length_error("blocklist snapshot: URL rules over 4 GiB");
       }
     }
+  }
+
+  // Counts the host once for each list whose URL blocks on it steer, and once in the total.
+  void count_steered(const HostPlan& host) {
+    namespace m = fmt::member;
+    std::vector<std::uint32_t> steering;
+    const std::uint8_t* p = host.spilled_at ? spilled_.data() + *host.spilled_at : host.urls.data();
+    const std::uint8_t* end =
+        host.spilled_at ? spilled_.data() + spilled_.size() : host.urls.data() + host.urls.size();
+    for (std::uint32_t i = 0; i < host.url_count; ++i) {
+      fmt::UrlView rule;
+      fmt::decode_url(p, end, rule);
+      if ((rule.membership & m::kSteer) && !(rule.membership & m::kAllow))
+        steering.push_back(m::list(rule.membership));
+    }
+    if (steering.empty()) return;
+    std::sort(steering.begin(), steering.end());
+    steering.erase(std::unique(steering.begin(), steering.end()), steering.end());
+    for (std::uint32_t list : steering)
+      ++s_.lists[list].steered_names;
+    ++steered_names_;
   }
 
   void add_local_data(HostPlan& host, std::size_t& l) {
@@ -432,11 +457,13 @@ class ImageCompiler {
     std::uint8_t count[4];
     fmt::store32(count, static_cast<std::uint32_t>(s_.lists.size()));
     image.insert(image.end(), count, count + 4);
+    std::uint8_t word[8];
     for (const ListInfo& list : s_.lists) {
-      image.push_back(list.legal ? 1 : 0);
-      std::uint8_t rules[8];
-      fmt::store64(rules, list.rules);
-      image.insert(image.end(), rules, rules + 8);
+      image.push_back((list.legal ? fmt::kListLegal : 0) | (list.steer ? fmt::kListSteer : 0));
+      for (std::uint64_t n : {list.rules, list.steered_names}) {
+        fmt::store64(word, n);
+        image.insert(image.end(), word, word + 8);
+      }
       for (std::string_view field :
            {std::string_view(list.id), std::string_view(list.category),
             std::string_view(list.authority), std::string_view(list.appeal)})
@@ -446,6 +473,8 @@ class ImageCompiler {
     image.insert(image.end(), count, count + 4);
     for (const std::string& category : s_.categories)
       put_string(image, category);
+    fmt::store64(word, steered_names_);
+    image.insert(image.end(), word, word + 8);
     writer.end(fmt::meta);
   }
 
@@ -548,6 +577,7 @@ class ImageCompiler {
   std::unordered_map<std::string, std::uint32_t> combo_at_;
   std::vector<std::uint8_t> spilled_;  // the urls section
   std::uint64_t url_rule_count_ = 0;
+  std::uint64_t steered_names_ = 0;
   std::uint64_t domain_pairs_ = 0;
   std::uint64_t home_groups_ = 0;
   std::size_t group_count_ = 0;

@@ -4,7 +4,7 @@
 // boundary of the image.
 //
 //   header   (kHeaderBytes)  magic, version, sizes, checksum, hash seed, section table
-//   meta     lists and category names (length-prefixed strings)
+//   meta     lists and category names (length-prefixed strings), steered-name counts
 //   groups   the hash table: kGroupBytes a group
 //   records  one record per host, in group order
 //   combos   runs of memberships: [count][membership x count], shared between hosts
@@ -38,7 +38,8 @@
 namespace shelter::blocklist::format {
 
 constexpr std::array<char, 8> kMagic = {'S', 'H', 'L', 'T', 'S', 'N', 'A', 'P'};
-constexpr std::uint32_t kVersion = 2;
+// 3: per-list steer flag and steered-name counts in meta, kSteer in memberships.
+constexpr std::uint32_t kVersion = 3;
 constexpr std::size_t kHeaderBytes = 192;
 constexpr std::size_t kAlign = 64;
 constexpr std::size_t kGroupBytes = 64;
@@ -53,6 +54,13 @@ constexpr std::size_t kGroupOffsetsAt = kGroupTagsAt + 2 * kGroupSlots;   // 32
 constexpr std::size_t kGroupFlagsAt = kGroupOffsetsAt + 2 * kGroupSlots;  // 60
 
 enum Section : std::size_t { meta, groups, records, combos, urls, kSectionCount };
+
+// Meta: u32 list count, then per list
+//   u8 flags (kListLegal, kListSteer) | u64 rules | u64 steered names | id | category |
+//   authority | appeal      (strings: u32 size, then the bytes)
+// then u32 category count, the category names, and u64 distinct steered names.
+constexpr std::uint8_t kListLegal = 1;
+constexpr std::uint8_t kListSteer = 2;
 
 // Header layout (offsets in bytes).
 constexpr std::size_t kVersionAt = 8;
@@ -81,6 +89,8 @@ constexpr std::uint32_t kSelf = 1u << 24;   // applies to the host itself
 constexpr std::uint32_t kBelow = 1u << 25;  // applies to names below the host
 constexpr int kAnswerShift = 26;            // 2 bits: DnsAnswer
 constexpr std::uint32_t kLegal = 1u << 28;  // from a legal list (copied for speed)
+constexpr std::uint32_t kSteer = 1u << 29;  // from a steering list (copied for speed)
+constexpr int kUnusedShift = 30;            // bits from here on are always 0
 
 inline std::uint32_t list(std::uint32_t m) {
   return m & kListMask;

@@ -52,34 +52,43 @@ class MetaReader {
 };
 
 bool read_meta(Span span, std::vector<ListInfo>& lists, std::vector<std::string>& categories,
-               std::string& error) {
+               std::size_t& steered_names, std::string& error) {
   MetaReader in(span);
   std::uint32_t count;
   if (!in.u32(count) || count > kMaxLists) return (error = "bad list table", false);
   lists.resize(count);
   for (ListInfo& list : lists) {
-    std::uint8_t legal;
-    if (!in.u8(legal) || legal > 1 || !in.u64(list.rules) || !in.string(list.id) ||
+    std::uint8_t flags;
+    // A legal list always steers: its URL entries must reach the proxy.
+    if (!in.u8(flags) || flags > (fmt::kListLegal | fmt::kListSteer) || flags == fmt::kListLegal ||
+        !in.u64(list.rules) || !in.u64(list.steered_names) || !in.string(list.id) ||
         !in.string(list.category) || !in.string(list.authority) || !in.string(list.appeal)) {
       return (error = "bad list table", false);
     }
-    list.legal = legal == 1;
+    list.legal = (flags & fmt::kListLegal) != 0;
+    list.steer = (flags & fmt::kListSteer) != 0;
+    if (!list.steer && list.steered_names != 0) return (error = "bad list table", false);
   }
   if (!in.u32(count) || count > kMaxCategories) return (error = "bad category table", false);
   categories.resize(count);
   for (std::string& category : categories) {
     if (!in.string(category)) return (error = "bad category table", false);
   }
+  std::uint64_t total;
+  if (!in.u64(total)) return (error = "bad category table", false);
+  steered_names = static_cast<std::size_t>(total);
   return true;
 }
 
-// A membership whose list and category exist, and whose legal bit agrees with its list.
+// A membership whose list and category exist, and whose legal and steer bits agree with its
+// list.
 bool valid_membership(std::uint32_t m, const std::vector<ListInfo>& lists, std::size_t categories) {
   namespace mb = fmt::member;
   std::uint32_t list = mb::list(m);
   return list < lists.size() && mb::category(m) < categories &&
-         ((m & mb::kLegal) != 0) == lists[list].legal && (m & (mb::kSelf | mb::kBelow)) != 0 &&
-         (m >> 29) == 0;
+         ((m & mb::kLegal) != 0) == lists[list].legal &&
+         ((m & mb::kSteer) != 0) == lists[list].steer && (m & (mb::kSelf | mb::kBelow)) != 0 &&
+         (m >> mb::kUnusedShift) == 0;
 }
 
 }  // namespace
@@ -95,7 +104,9 @@ std::shared_ptr<const Snapshot> Snapshot::open(std::shared_ptr<const void> image
   if (std::memcmp(data, fmt::kMagic.data(), fmt::kMagic.size()) != 0)
     return fail("not a Shelter list snapshot (bad magic)");
   if (std::uint32_t version = fmt::load32(data + fmt::kVersionAt); version != fmt::kVersion)
-    return fail("unsupported snapshot version " + std::to_string(version));
+    return fail("unsupported snapshot version " + std::to_string(version) +
+                " (this shelterd reads version " + std::to_string(fmt::kVersion) +
+                "): compile it again with this version's shelter-compile");
   if (fmt::load64(data + fmt::kImageSizeAt) != size)
     return fail("truncated or extended: size " + std::to_string(size) + ", header says " +
                 std::to_string(fmt::load64(data + fmt::kImageSizeAt)));
@@ -115,7 +126,8 @@ std::shared_ptr<const Snapshot> Snapshot::open(std::shared_ptr<const void> image
   }
 
   std::shared_ptr<Snapshot> snapshot(new Snapshot());
-  if (!read_meta(sections[fmt::meta], snapshot->lists_, snapshot->categories_, error))
+  if (!read_meta(sections[fmt::meta], snapshot->lists_, snapshot->categories_,
+                 snapshot->steered_names_, error))
     return nullptr;
   auto layout = std::make_shared<Layout>();
   Layout& l = *layout;

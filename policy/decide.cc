@@ -164,6 +164,12 @@ Decision decide_by_profile(const DnsRequest& request, const Profile& profile,
   if (found.partial) return steer_for_pages(qname, found, env.lists, env.capabilities);
   Decision decision;
   decision.legal_override = found.legal_override;
+  if (dns && env.cover_names != nullptr && env.capabilities.proxy &&
+      env.cover_names->find(qname) != env.cover_names->end()) {
+    decision.verdict = Verdict::steer;
+    decision.reason = Reason::cover_name;
+    return decision;
+  }
   switch (lifts) {
     case Lifts::profile_allow:
       decision.reason = Reason::profile_allow;

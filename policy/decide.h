@@ -3,7 +3,10 @@
 // No I/O, no clocks, no globals: everything it needs is a parameter.
 
 #include <cstdint>
+#include <functional>
+#include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "blocklist/snapshot.h"
@@ -11,6 +14,7 @@
 #include "policy/entry_set.h"
 #include "policy/overrides.h"
 #include "policy/profile.h"
+#include "policy/string_hash.h"
 
 namespace shelter::policy {
 
@@ -41,10 +45,14 @@ enum class Reason : std::uint8_t {
   safe_search,     ///< rewritten to the engine's safe endpoint
   granted,         ///< a parent's answer to "Ask my parent" allows it for now
   operator_allow,  ///< an operator overturned an appeal: allowed for everyone
+  cover_name,      ///< steered because it is a cover name (Environment::cover_names)
 };
 
 /// How many Reason values there are (arrays indexed by reason).
-constexpr std::size_t kReasonCount = 11;
+constexpr std::size_t kReasonCount = 12;
+
+/// A set of exact, normalised names, looked up by string_view.
+using NameSet = std::unordered_set<std::string, StringHash, std::equal_to<>>;
 
 struct Decision {
   Verdict verdict = Verdict::allow;
@@ -107,6 +115,10 @@ struct Environment {
   /// Sites an operator allowed for everyone (overturned appeals): they lift list blocks but a
   /// legal list's; a profile's own deny still applies.
   const EntrySet* operator_allow = nullptr;
+  /// Names steered to the proxy whenever nothing else decides them (stage 11), so that an
+  /// observer of DNS answers learns less from a steered name (docs/lists.md, "Steering").
+  /// Exact names; null or ignored without a proxy.
+  const NameSet* cover_names = nullptr;
 };
 
 /// The decision for one DNS question, or one page (request.path set: the filtering proxy),
@@ -126,7 +138,8 @@ struct Environment {
 ///  8. legal URL-level entries on the name                -> steer (no proxy: block)
 ///  9. safe search                                        -> rewrite
 /// 10. other URL-level entries in the categories          -> steer (no proxy: allow)
-/// 11.                                                    -> allow
+/// 11. a cover name (DNS, with a proxy)                   -> steer
+/// 12.                                                    -> allow
 Decision decide(const DnsRequest& request, const Subject& subject, const Environment& env);
 
 /// The decision with no profile: every category of every list counts. For tools and for

@@ -783,7 +783,8 @@ int check_config(const DaemonOptions& options) {
                  describe(*outcome.loaded).c_str());
     return status;
   }
-  std::printf("configuration ok: %s\n", describe(*outcome.loaded).c_str());
+  std::printf("configuration ok: %s\n%s", describe(*outcome.loaded).c_str(),
+              lists::describe_steering(*outcome.loaded->lists->snapshot).c_str());
   return 0;
 }
 

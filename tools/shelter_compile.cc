@@ -75,7 +75,7 @@ void print_summary(const bl::Snapshot& snapshot, double seconds) {
               snapshot.image_bytes());
   if (hosts > 0)
     std::printf(" (%.1f bytes a host)", static_cast<double>(snapshot.image_bytes()) / hosts);
-  std::printf("\n");
+  std::printf("\n%s", lists::describe_steering(snapshot).c_str());
 }
 
 int explain_all(const Options& options, const bl::Snapshot& snapshot,

@@ -76,6 +76,10 @@ struct ListConfig {
   std::vector<std::string> entries;  ///< inline entries (used by the embedded demo list)
   std::string category;              ///< e.g. "csam", "adult", "malware"
   bool legal = false;                ///< authority list: always enforced
+  /// Its URL-level entries steer their hosts to the proxy (blocklist::ListInfo::steer). The
+  /// loader resolves the default: off for adblock and RPZ (browser-side filters), on for the
+  /// other formats (`urls`, `squidguard` pages) and always for a legal list.
+  bool steer = true;
   std::string authority;
   std::string appeal;  ///< appeal route for this list; defaults to blocking.appeal_url
   /// This list's own limits (list-updates gives the defaults): the share of malformed lines
@@ -94,6 +98,9 @@ struct ListConfig {
 struct ProxyConfig {
   std::vector<Address> address_ipv4;
   std::vector<Address> address_ipv6;
+  /// Names always steered (exactly, not their subdomains), so that being steered says little
+  /// about a name being listed (docs/lists.md, "Steering"). Normalised.
+  std::vector<std::string> cover_names;
   bool enabled() const { return !address_ipv4.empty() || !address_ipv6.empty(); }
 
   /// The HTTP proxy (docs/proxy.md): steered (origin-form with Host), explicit (absolute-form

@@ -138,6 +138,18 @@ void check_list(Ctx& c, const Val& v, const ListConfig& l, bool has_path, bool h
   }
 }
 
+// Page lists steer by default; browser-side filters (adblock, RPZ) do not: their URL rules are
+// ad and tracker paths on popular sites, and steering them sends much of the web through the
+// proxy. A legal list always steers.
+void resolve_steer(Ctx& c, const Val& v, ListConfig& l, std::optional<bool> given) {
+  if (l.legal && given == false) {
+    c.error_key(v.path + ".steer",
+                "a legal list cannot turn steering off: its URL entries must reach the proxy "
+                "(without a proxy they block the whole host)");
+  }
+  l.steer = l.legal || given.value_or(l.format != "adblock" && l.format != "rpz");
+}
+
 // squidguard folder -> Shelter category, in file order.
 void read_category_map(Ctx& c, const Val& v,
                        std::vector<std::pair<std::string, std::string>>& out) {
@@ -165,6 +177,7 @@ ListConfig read_list(Ctx& c, const Val& v) {
   }
   bool has_path = false;
   bool has_entries = false;
+  std::optional<bool> steer;
   auto entries = [&c, &l, &has_entries](const Val& e) {
     has_entries = true;
     read_seq(c, e, [&](const Val& item) {
@@ -190,6 +203,7 @@ ListConfig read_list(Ctx& c, const Val& v) {
           {"entries", entries},
           {"category", string_into(c, l.category)},
           {"legal", bool_into(c, l.legal)},
+          {"steer", [&](const Val& s) { steer = read_bool(c, s); }},
           {"authority", string_into(c, l.authority)},
           {"appeal", string_into(c, l.appeal)},
           {"max-malformed", optional_percent_into(c, l.max_malformed, 0, 100)},
@@ -201,6 +215,7 @@ ListConfig read_list(Ctx& c, const Val& v) {
            }},
       });
   check_list(c, v, l, has_path, has_entries);
+  resolve_steer(c, v, l, steer);
   return l;
 }
 
@@ -369,6 +384,7 @@ void read_proxy(Ctx& c, const Val& v, ProxyConfig& p) {
       {
           {"address-ipv4", addresses_into(c, p.address_ipv4, false)},
           {"address-ipv6", addresses_into(c, p.address_ipv6, true)},
+          {"cover-names", [&](const Val& n) { read_domains(c, n, p.cover_names); }},
           {"http-listen", endpoints_into(c, p.http_listen, 80, true)},
           {"tls-listen", endpoints_into(c, p.tls_listen, 443, true)},
           {"tls-origin-port", uint_into(c, p.tls_origin_port, 1, 65535)},

@@ -20,6 +20,7 @@ blocklist::ListInfo info_of(const config::ListConfig& list) {
       .legal = list.legal,
       .authority = list.authority,
       .appeal = list.appeal,
+      .steer = list.steer,
   };
 }
 
@@ -288,6 +289,19 @@ std::string_view result_name(ListResult result) {
       "refused-snapshot",
   };
   return kNames[static_cast<std::size_t>(result)];
+}
+
+std::string describe_steering(const blocklist::Snapshot& snapshot) {
+  std::string text = "names steered to the proxy for a page check:\n";
+  for (const blocklist::ListInfo& list : snapshot.lists()) {
+    text.append("  ").append(list.id).append(": ");
+    text.append(std::to_string(list.steered_names)).append(" names");
+    text.append(list.steer ? "\n" : " (steer: false)\n");
+  }
+  text.append("  total: ")
+      .append(std::to_string(snapshot.steered_name_count()))
+      .append(" distinct names\n");
+  return text;
 }
 
 bool is_refusal(ListResult result) {

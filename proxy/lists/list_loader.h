@@ -36,6 +36,10 @@ enum class ListResult : std::uint8_t {
 std::string_view result_name(ListResult result);
 bool is_refusal(ListResult result);
 
+/// How many names each list steers to the proxy, one line a list, and the distinct total:
+/// what `shelter-compile` and `shelterd --check-config` print (docs/lists.md, "Steering").
+std::string describe_steering(const blocklist::Snapshot& snapshot);
+
 /// One list after a load, in configuration (or snapshot) order.
 struct ListStatus {
   std::string id{};

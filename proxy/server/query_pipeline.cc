@@ -7,6 +7,7 @@
 #include "policy/decide.h"
 #include "proxy/dns/builder.h"
 #include "proxy/dns/edns_options.h"
+#include "proxy/dns/steering.h"
 #include "proxy/dns/structured_error.h"
 
 namespace shelter::proxy::server {
@@ -152,18 +153,23 @@ void build_block_answer(dns::Bytes packet, const dns::Query& query, bool over_tc
   finish_for_client(out, query, over_tcp, config, used);
 }
 
-// A name with URL-level entries only: the proxy's address, so it can check each URL. Other
-// query types resolve normally (the proxy only sees what A/AAAA send to it).
-bool build_steer_answer(dns::Bytes packet, const dns::Query& query, bool over_tcp,
-                        std::vector<std::uint8_t>& out, const Runtime& runtime) {
-  if (query.qclass != dns::kClassIn ||
-      (query.qtype != dns::qtype::kA && query.qtype != dns::qtype::kAaaa)) {
-    return false;
-  }
-  dns::begin_answer(packet, query, Rcode::noerror, out);
-  append_addresses(query, runtime.config->blocking.ttl, runtime.proxy_v4, runtime.proxy_v6, out);
-  finish_for_client(out, query, over_tcp, *runtime.config);
-  return true;
+// Whether a steered name's answer to this question is rewritten: its addresses become the
+// proxy's, its HTTPS/SVCB records lose ECH and address hints. Other types resolve as they are
+// (the proxy only sees connections that A/AAAA send to it).
+bool steers(const dns::Query& query) {
+  return query.qclass == dns::kClassIn &&
+         (query.qtype == dns::qtype::kA || query.qtype == dns::qtype::kAaaa ||
+          query.qtype == dns::qtype::kSvcb || query.qtype == dns::qtype::kHttps);
+}
+
+// A steered name's real answer (cached or from upstream) made the answer the client gets, in
+// place. False when it does not parse: then it must not be relayed either.
+bool apply_steering(std::vector<std::uint8_t>& message, const Runtime& runtime) {
+  std::vector<std::uint8_t> rewritten;
+  dns::RewriteStatus status = dns::rewrite_for_steering(
+      message, {.v4 = runtime.proxy_v4, .v6 = runtime.proxy_v6}, rewritten);
+  if (status == dns::RewriteStatus::rewritten) message.swap(rewritten);
+  return status != dns::RewriteStatus::bad;
 }
 
 // What the query says about its sender: the source address, and the EDNS claims (MAC,
@@ -311,11 +317,9 @@ Step answer_locally(dns::Bytes packet, const config::Address& client, bool over_
     return Step::reply;
   }
   plan.max_ttl = ttl_until(plan.max_ttl, decision.valid_until, context.unix_now);
-  if (decision.verdict == policy::Verdict::steer &&
-      build_steer_answer(packet, query, over_tcp, out, runtime)) {
-    context.metrics.response(Outcome::steered);
-    return Step::reply;
-  }
+  // A steered answer is the real one with the proxy's addresses: the same rcode, CNAME chain
+  // and TTL as any other name's, so it does not stand out (docs/lists.md, "Steering").
+  plan.steer = decision.verdict == policy::Verdict::steer && steers(query);
 
   if (decision.verdict == policy::Verdict::rewrite) {
     plan.rewrite.emplace();
@@ -335,9 +339,14 @@ Step answer_locally(dns::Bytes packet, const config::Address& client, bool over_
     context.metrics.cache_hits.add();
     bool failure = (dns::read_u16(&out[dns::kOffFlags]) & dns::kRcodeMask) ==
                    static_cast<std::uint16_t>(Rcode::servfail);
+    if (plan.steer && !apply_steering(out, runtime)) {
+      return reply_error(packet, query, Rcode::servfail, Outcome::servfail, out, context);
+    }
     if (plan.max_ttl != ForwardPlan::kNoCap) dns::cap_ttls(out, plan.max_ttl);
     finish_for_client(out, query, over_tcp, config);
-    context.metrics.response(failure ? Outcome::servfail : Outcome::cache_hit);
+    context.metrics.response(failure      ? Outcome::servfail
+                             : plan.steer ? Outcome::steered
+                                          : Outcome::cache_hit);
     return Step::reply;
   }
   context.metrics.cache_misses.add();
@@ -369,9 +378,13 @@ void answer_from_upstream(dns::Bytes packet, const dns::Query& query, bool over_
     return;
   }
   context.cache.insert(query, out, upstream.parsed, context.now);
+  if (plan.steer && !apply_steering(out, context.runtime)) {
+    reply_error(packet, query, Rcode::servfail, Outcome::servfail, out, context);
+    return;
+  }
   if (plan.max_ttl != ForwardPlan::kNoCap) dns::cap_ttls(out, plan.max_ttl);
   finish_for_client(out, query, over_tcp, config);
-  context.metrics.response(Outcome::forwarded);
+  context.metrics.response(plan.steer ? Outcome::steered : Outcome::forwarded);
 }
 
 }  // namespace shelter::proxy::server

@@ -38,6 +38,9 @@ struct ForwardPlan {
   /// Safe search: the question to ask upstream instead (the engine's safe endpoint); the
   /// client gets a CNAME to it and its records.
   std::optional<dns::Query> rewrite;
+  /// A steered name (A, AAAA, SVCB, HTTPS): the real answer is rewritten before it leaves
+  /// (dns/steering.h), from the cache or from upstream.
+  bool steer = false;
   /// Step::fetch: the household to read from the store before asking again.
   std::string fetch_household;
 };

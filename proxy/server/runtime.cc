@@ -35,6 +35,10 @@ std::shared_ptr<const Runtime> make_runtime(std::shared_ptr<const config::Config
   v6(config->blocking.block_page_ipv6, runtime->block_page_v6);
   v4(config->proxy.address_ipv4, runtime->proxy_v4);
   v6(config->proxy.address_ipv6, runtime->proxy_v6);
+  if (!config->proxy.cover_names.empty()) {
+    runtime->cover_names = std::make_shared<const policy::NameSet>(
+        config->proxy.cover_names.begin(), config->proxy.cover_names.end());
+  }
   const blocklist::Snapshot& snapshot = *lists->snapshot;
   for (const std::string& category : snapshot.categories())
     runtime->category_slot.push_back(slots.slot(category));

@@ -54,6 +54,8 @@ struct Runtime {
   /// Where names with URL-level entries only are sent (the filtering proxy); empty: no proxy.
   std::vector<std::array<std::uint8_t, 4>> proxy_v4;
   std::vector<std::array<std::uint8_t, 16>> proxy_v6;
+  /// proxy.cover-names: always steered (null when there are none).
+  std::shared_ptr<const policy::NameSet> cover_names;
   /// What answers to appeals and access requests put in force (never null once published).
   std::shared_ptr<const policy::Overrides> overrides = std::make_shared<const policy::Overrides>();
 
@@ -69,7 +71,8 @@ struct Runtime {
         .category_bits = category_bits,
         .capabilities = {.proxy = !proxy_v4.empty() || !proxy_v6.empty()},
         .never_blocked = &profiles->never_blocked(),
-        .operator_allow = overrides->operator_allow.empty() ? nullptr : &overrides->operator_allow};
+        .operator_allow = overrides->operator_allow.empty() ? nullptr : &overrides->operator_allow,
+        .cover_names = cover_names.get()};
   }
 };
 

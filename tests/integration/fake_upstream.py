@@ -26,6 +26,7 @@ class Rule:
     a: tuple = ()
     aaaa: tuple = ()
     txt: tuple = ()          # one TXT record per string
+    https: tuple = ()        # HTTPS (type 65) records: raw RDATA bytes, one record each
     cname: str = None        # answer with a CNAME (and the target's records, if it is in the zone)
     ttl: int = 300
     rcode: str = "NOERROR"   # NXDOMAIN (or a missing qtype: NODATA) gets a SOA in authority
@@ -101,6 +102,8 @@ class FakeUpstream:
             out += [w.rr_aaaa(name, a, ttl) for a in rule.aaaa]
         elif qtype == w.TYPES["TXT"]:
             out += [w.rr_txt(name, [t], ttl) for t in rule.txt]
+        elif qtype == w.TYPES["HTTPS"]:
+            out += [w.RR(name, w.TYPES["HTTPS"], ttl, rdata) for rdata in rule.https]
         return out
 
     def respond(self, q, rule):

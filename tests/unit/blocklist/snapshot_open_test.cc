@@ -67,7 +67,9 @@ TEST_CASE("open rejects a wrong magic or version", "[snapshot]") {
     recompute_checksum(bad);
     CAPTURE(version);
     CHECK_FALSE(open_bytes(bad, error));
-    CHECK(error == "unsupported snapshot version " + std::to_string(version));
+    CHECK(error == "unsupported snapshot version " + std::to_string(version) +
+                       " (this shelterd reads version " + std::to_string(fmt::kVersion) +
+                       "): compile it again with this version's shelter-compile");
   }
 }
 
@@ -170,6 +172,7 @@ TEST_CASE("open rejects hostile images whose checksum was recomputed", "[snapsho
       {"membership category out of range",
        membership([](std::uint32_t v) { return v | (63u << m::kCategoryShift); })},
       {"membership legal bit wrong", membership([](std::uint32_t v) { return v ^ m::kLegal; })},
+      {"membership steer bit wrong", membership([](std::uint32_t v) { return v ^ m::kSteer; })},
       {"membership without a scope",
        membership([](std::uint32_t v) { return v & ~(m::kSelf | m::kBelow); })},
       {"membership high bits", membership([](std::uint32_t v) { return v | (1u << 30); })},
@@ -188,7 +191,14 @@ TEST_CASE("open rejects hostile images whose checksum was recomputed", "[snapsho
       {"empty membership run nonzero", at32(base.combos, 5)},
       {"list count too large", at32(base.meta, 70000)},
       {"list count past the section", at32(base.meta, 1000)},
-      {"list legal flag not 0 or 1", at8(base.meta + 4, 2)},
+      {"list flags unknown", at8(base.meta + 4, 4)},
+      {"list steer flag off, its memberships steer", at8(base.meta + 4, 0)},
+      {"list legal without steer", at8(base.meta + 4, fmt::kListLegal)},
+      {"list steered names without steer",
+       [&](Bytes& b) {
+         b[base.meta + 4] = 0;
+         fmt::store64(b.data() + base.meta + 13, 1);
+       }},
       {"list id past the section", at32(base.list_id, 100000)},
   };
   std::string error;

@@ -365,6 +365,54 @@ TEST_CASE("partial: URL blocks below a name that is not blocked", "[snapshot]") 
   CHECK(e.partial_categories == 0);
 }
 
+TEST_CASE("steering: only steering lists make a name partial; the proxy sees every list",
+          "[snapshot]") {
+  bl::ListInfo ads = ordinary("ads", "ads");
+  ads.steer = false;
+  bl::ListInfo pages = ordinary("pages", "adult");
+  bl::ListInfo iwf = legal("iwf");
+  iwf.steer = false;  // ignored: a legal list always steers
+  auto s =
+      make({ads, pages, iwf},
+           {block(0, "news.example").prefixed("/ads/"), block(0, "shop.example").prefixed("/track"),
+            block(1, "shop.example").exact("/x"), block(1, "blog.example").exact("/p/1"),
+            block(1, "www.blog.example").exact("/p"),
+            block(2, "host.example").exact("/abuse/1.jpg"), block(0, "both.example").exact("/a"),
+            block(2, "both.example").exact("/b"), allow(1, "blog.example").exact("/p/1")});
+  check(*s, {
+                {"news.example", "-"},  // the adblock list does not steer
+                {"news.example/ads/banner.js", "L0@news.example/ads/"},  // the proxy still blocks
+                {"shop.example", "- partial"},
+                {"blog.example", "- partial"},
+                {"host.example", "- partial"},
+                {"both.example", "- partial"},
+            });
+  CHECK_FALSE(s->lists()[0].steer);
+  CHECK(s->lists()[1].steer);
+  CHECK(s->lists()[2].steer);
+  // Hosts with steering URL blocks, per list; URL exceptions steer nothing.
+  CHECK(s->lists()[0].steered_names == 0);
+  CHECK(s->lists()[1].steered_names == 3);  // shop, blog, www.blog
+  CHECK(s->lists()[2].steered_names == 2);  // host, both
+  CHECK(s->steered_name_count() == 5);
+}
+
+TEST_CASE("steering: the flag and the counts survive the image", "[snapshot]") {
+  bl::ListInfo ads = ordinary("ads", "ads");
+  ads.steer = false;
+  auto image = image_of({ads, ordinary("pages")},
+                        {block(0, "a.example").exact("/x"), block(1, "b.example").exact("/y")});
+  std::string error;
+  auto s = open_bytes(image, error);
+  REQUIRE(s);
+  CHECK_FALSE(s->lists()[0].steer);
+  CHECK(s->lists()[1].steer);
+  CHECK(s->lists()[1].steered_names == 1);
+  CHECK(s->steered_name_count() == 1);
+  CHECK_FALSE(s->lookup("a.example").partial);
+  CHECK(s->lookup("b.example").partial);
+}
+
 TEST_CASE("enabled categories: disabled blocks are ignored unless legal", "[snapshot]") {
   auto s = make({ordinary("adult", "adult"), ordinary("gambling", "gambling"), legal("iwf"),
                  ordinary("mixed", "adult")},

@@ -26,9 +26,13 @@ struct World {
     auto gambling = b.add_list(info("gambling", "gambling"));
     auto social = b.add_list(info("social", "social-media"));
     auto csam = b.add_list(info("iwf", "csam", true));
+    bl::ListInfo ads_info = info("ads", "ads");
+    ads_info.steer = false;  // a browser-side filter: its URL rules do not steer
+    auto ads = b.add_list(ads_info);
     b.add_domain(adult, "adult.example");
     b.add_domain(adult, "helpline.example");  // wrongly listed: helplines must still load
     b.add_domain(gambling, "casino.example");
+    b.add_domain(gambling, "poker.example");
     b.add_domain(social, "www.youtube.com");
     b.add_domain(csam, "illegal.example");
     bl::Rule page;
@@ -42,9 +46,14 @@ struct World {
     page.host = "helpline.example";
     page.path = "/abuse";
     b.add(csam, page);
+    page.host = "news.example";
+    page.path = "/ads/";
+    page.path_prefix = true;
+    b.add(ads, page);
     lists = b.build();
     bits = policy::CategoryBits(registry, lists->categories());
     helplines.add_domain("helpline.example");
+    covers = {"cover.example", "poker.example", "games.example", "illegal.example", "google.co.uk"};
   }
 
   policy::CategoryId id(const char* name) { return registry.intern(name); }
@@ -56,7 +65,8 @@ struct World {
     policy::Environment env{.lists = *lists,
                             .category_bits = bits,
                             .capabilities = {.proxy = proxy},
-                            .never_blocked = &helplines};
+                            .never_blocked = &helplines,
+                            .cover_names = &covers};
     return policy::decide({.qname = qname, .now = now}, subject, env);
   }
 
@@ -64,6 +74,7 @@ struct World {
   std::shared_ptr<const bl::Snapshot> lists;
   policy::CategoryBits bits;
   policy::EntrySet helplines;
+  policy::NameSet covers;  // cover names: steered unless something else decides
 };
 
 // A child's profile: adult and gambling blocked, safe search, bypass prevention, one allow
@@ -122,7 +133,14 @@ TEST_CASE("decide: every stage of the precedence", "[policy][profiles]") {
       {"8 not Google", "google.evil.example", V::allow, R::none},
       {"9 legal pages on a shared host", "shared.example", V::steer, R::list},
       {"9 ordinary pages in a blocked category", "forum.example", V::steer, R::list},
-      {"10 nothing applies", "example.org", V::allow, R::none},
+      {"11 a cover name", "cover.example", V::steer, R::cover_name},
+      {"11 cover names are exact", "www.cover.example", V::allow, R::none},
+      {"7 a blocked cover name stays blocked", "poker.example", V::block, R::list},
+      {"1 a legal block on a cover name stays", "illegal.example", V::block, R::list},
+      {"6 a denied cover name stays blocked", "games.example", V::block, R::profile_deny},
+      {"8 safe search before a cover name", "google.co.uk", V::rewrite, R::safe_search},
+      {"10 a non-steering list's pages", "news.example", V::allow, R::none},
+      {"12 nothing applies", "example.org", V::allow, R::none},
   };
   for (const Case& c : cases) {
     CAPTURE(c.what, c.qname);
@@ -160,6 +178,8 @@ TEST_CASE("decide: a profile's categories and switches", "[policy][profiles]") {
   everything.all_categories = true;
   CHECK(w.decide("www.youtube.com", everything).verdict == policy::Verdict::block);
   CHECK(w.decide("casino.example", everything).category == "gambling");
+  // An adblock-style list's URL rules do not steer, even with its category blocked.
+  CHECK(w.decide("news.example", everything).verdict == policy::Verdict::allow);
 
   // A category no list has blocks nothing, and is interned after the table was built.
   policy::Profile unknown;
@@ -174,6 +194,8 @@ TEST_CASE("decide: no proxy, page entries", "[policy][profiles]") {
   CHECK(w.decide("shared.example", child, kTuesday, 0, false).verdict == policy::Verdict::block);
   CHECK(w.decide("forum.example", child, kTuesday, 0, false).verdict == policy::Verdict::allow);
   CHECK(w.decide("video.example", child, kTuesday, 0, false).verdict == policy::Verdict::allow);
+  // Cover names need somewhere to steer to.
+  CHECK(w.decide("cover.example", child, kTuesday, 0, false).verdict == policy::Verdict::allow);
 }
 
 TEST_CASE("decide: pause", "[policy][profiles]") {

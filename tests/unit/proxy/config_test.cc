@@ -197,6 +197,34 @@ lists:
   CHECK(ads.appeal == "https://appeal.example/");  // from blocking.appeal-url
 }
 
+TEST_CASE("lists: steer defaults by format, legal lists always steer") {
+  const auto c = valid(R"(
+lists:
+  - {id: iwf, format: urls, path: iwf.csv, category: csam, legal: true, authority: IWF}
+  - {id: pages, format: urls, path: pages.csv, category: adult}
+  - {id: ut1, format: squidguard, path: ut1, categories: {adult: adult}}
+  - {id: ads, format: adblock, path: ads.txt, category: ads}
+  - {id: rpz, format: rpz, path: zone.rpz, category: malware}
+  - {id: ads-steered, format: adblock, path: ads.txt, category: ads, steer: true}
+  - {id: pages-not, format: urls, path: pages.csv, category: adult, steer: false}
+  - {id: iwf-yes, format: urls, path: iwf.csv, category: csam, legal: true, authority: IWF,
+     steer: true}
+)");
+  std::vector<bool> steer;
+  for (const auto& l : c.lists)
+    steer.push_back(l.steer);
+  CHECK(steer == std::vector<bool>{true, true, true, false, false, true, false, true});
+}
+
+TEST_CASE("proxy: cover names are normalised") {
+  const auto c = valid(R"(
+proxy:
+  address-ipv4: [192.0.2.44]
+  cover-names: [Example.COM., www.wikipedia.org]
+)");
+  CHECK(c.proxy.cover_names == Strings{"example.com", "www.wikipedia.org"});
+}
+
 TEST_CASE("each kind of error names the key path and the line") {
   struct Case {
     const char* yaml;
@@ -297,6 +325,13 @@ TEST_CASE("each kind of error names the key path and the line") {
        "lists[0].category: missing; every list needs one (line 2)"},
       {"lists:\n  - id: a\n    category: csam\n    legal: true\n    entries: [a.test]\n",
        "lists[0].authority: missing; a legal list must name its authority (line 2)"},
+      {"lists:\n  - id: a\n    category: csam\n    legal: true\n    authority: X\n    format: "
+       "urls\n"
+       "    path: a.csv\n    steer: false\n",
+       "lists[0].steer: a legal list cannot turn steering off: its URL entries must reach the "
+       "proxy (without a proxy they block the whole host) (line 8)"},
+      {"proxy:\n  cover-names: [ok.example, 'bad..name']\n",
+       "proxy.cover-names[1]: 'bad..name' is not a domain name (line 2)"},
       {"lists:\n  - id: a\n    category: adult\n    format: csv\n    path: a.csv\n",
        "lists[0].format: 'csv' is not one of domains, hosts, adblock, rpz, urls, squidguard "
        "(line 4)"},
