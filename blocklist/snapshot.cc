@@ -105,24 +105,29 @@ bool applies(std::uint32_t membership, std::uint32_t depth) {
 }
 
 // Does `path` (canonical, maybe with a query) match a URL rule's path?
-bool path_matches(std::string_view rule, std::uint16_t flags, std::string_view path) {
+// A request path, with its part before the query worked out once: a host may carry thousands
+// of URL rules (a big shared host on an authority list), each compared against it.
+struct RequestPath {
+  std::string_view full;
+  std::string_view without_query;  // == full when there is no query
+  explicit RequestPath(std::string_view path)
+      : full(path), without_query(path.substr(0, path.find('?'))) {}
+};
+
+bool path_matches(std::string_view rule, std::uint16_t flags, const RequestPath& path) {
   if (flags & fmt::kUrlPrefix) {
-    if (!path.starts_with(rule)) return false;
-    if (!(flags & fmt::kUrlSeparator) || path.size() == rule.size()) return true;
+    if (!path.full.starts_with(rule)) return false;
+    if (!(flags & fmt::kUrlSeparator) || path.full.size() == rule.size()) return true;
     // adblock `^`: anything but a letter, a digit or one of "_-.%".
-    char next = path[rule.size()];
+    char next = path.full[rule.size()];
     bool word = (next >= 'a' && next <= 'z') || (next >= 'A' && next <= 'Z') ||
                 (next >= '0' && next <= '9') || next == '_' || next == '-' || next == '.' ||
                 next == '%';
     return !word;
   }
-  if (path == rule) return true;
-  // A page listed without a query is that page whatever the query.
-  if (rule.find('?') == std::string_view::npos) {
-    std::size_t query = path.find('?');
-    return query != std::string_view::npos && path.substr(0, query) == rule;
-  }
-  return false;
+  // A page listed without a query is that page whatever the query. (A rule equal to the path
+  // without its query has no query itself.)
+  return rule == path.full || rule == path.without_query;
 }
 
 // Gathers the candidates for `name`: domain-level rules always; URL rules either all of them
@@ -135,6 +140,7 @@ void gather(const Snapshot::Layout& l, std::string_view name, const std::string_
   if (name.size() > SuffixHashes::kMaxBytes)
     name.remove_prefix(name.size() - SuffixHashes::kMaxBytes);
   SuffixHashes suffixes(name, l.seed);
+  const RequestPath request_path(path != nullptr ? *path : std::string_view());
   // Prefetch every home group first, so that the cache misses of a large table overlap.
   // Suffix k has k + 1 labels; suffixes of a label count no host has are never probed.
   for (std::size_t k = 0; k < suffixes.size(); ++k) {
@@ -162,7 +168,7 @@ void gather(const Snapshot::Layout& l, std::string_view name, const std::string_
       fmt::UrlView rule;
       fmt::decode_url(p, r.urls_end, rule);
       if (!applies(rule.membership, depth)) continue;
-      if (path != nullptr && !path_matches(rule.path, rule.flags, *path)) continue;
+      if (path != nullptr && !path_matches(rule.path, rule.flags, request_path)) continue;
       out.push({rule.membership, depth, rec, rule_at});
     }
   }

@@ -2,11 +2,14 @@
 
 #include <array>
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
+#include <limits>
+#include <optional>
 #include <string>
+#include <system_error>
 
 #include "blocklist/url.h"
 #include "proxy/clock.h"
@@ -16,6 +19,8 @@
 #include "proxy/http/server.h"
 #include "proxy/log.h"
 #include "proxy/relay/authority.h"
+#include "proxy/relay/deadline.h"
+#include "proxy/relay/splice.h"
 #include "proxy/relay/tunnel.h"
 
 namespace shelter::proxy::relay {
@@ -24,6 +29,7 @@ namespace {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
 using asio::ip::tcp;
+using namespace asio::experimental::awaitable_operators;
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kReadChunk = 64 * 1024;
 constexpr std::string_view kOwnPathPrefix = "/.shelter/";
@@ -115,25 +121,58 @@ struct InFraming {
 };
 
 struct Side {
-  beast::tcp_stream& stream;
+  tcp::socket& socket;
   beast::flat_buffer& buffer;
 };
 
+// Bodies at least this long that the proxy passes on unchanged go through splice(2); shorter
+// ones cost fewer system calls through the buffer.
+constexpr std::uint64_t kSpliceFrom = 64 * 1024;
+
+// A pipe for splicing long bodies, made on first use; false when none can be made (out of
+// descriptors): the body is then copied.
+bool ensure_pipe(std::optional<SplicePipe>& pipe) {
+  if (!pipe) {
+    try {
+      pipe.emplace();
+    } catch (const std::system_error&) {
+      return false;
+    }
+  }
+  return true;
+}
+
 // Copies one body from `from` to `to`: re-chunked when `chunk_out`, else as it comes (length
-// or until-close). Returns false when either side failed or the body was malformed: the
-// connections cannot be trusted to be at a message boundary.
-asio::awaitable<bool> relay_body(Side from, beast::tcp_stream& to, InFraming in, bool chunk_out,
-                                 std::chrono::milliseconds idle,
-                                 std::atomic<std::uint64_t>& bytes) {
+// or until-close; spliced when long and `pipe` is given). Returns false when either side
+// failed or the body was malformed: the connections cannot be trusted to be at a message
+// boundary.
+asio::awaitable<bool> relay_body(Side from, tcp::socket& to, InFraming in, bool chunk_out,
+                                 Deadline& deadline, std::chrono::milliseconds idle,
+                                 std::atomic<std::uint64_t>& bytes,
+                                 std::optional<SplicePipe>& pipe) {
   std::uint64_t remaining = in.length;
   http::ChunkedDecoder decoder;
   std::string framing;
+  const bool unchanged = !chunk_out && in.kind != http::BodyFraming::chunked;
   for (;;) {
     if (in.kind == http::BodyFraming::length && remaining == 0) break;
     if (from.buffer.size() == 0) {
-      from.stream.expires_after(idle);
+      if (unchanged && (in.kind == http::BodyFraming::until_close || remaining >= kSpliceFrom) &&
+          ensure_pipe(pipe)) {
+        deadline.set(idle);
+        const Spliced moved = co_await splice_bytes(
+            from.socket, to, *pipe, [&deadline, idle] { deadline.set(idle); },
+            in.kind == http::BodyFraming::length ? remaining
+                                                 : std::numeric_limits<std::uint64_t>::max());
+        bytes.fetch_add(moved.bytes, std::memory_order_relaxed);
+        if (moved.error) co_return false;
+        if (in.kind == http::BodyFraming::until_close) co_return moved.end_of_stream;
+        if (moved.bytes != remaining) co_return false;  // the sender closed early
+        co_return true;
+      }
+      deadline.set(idle);
       auto [ec, n] =
-          co_await from.stream.async_read_some(from.buffer.prepare(kReadChunk), kUseTuple);
+          co_await from.socket.async_read_some(from.buffer.prepare(kReadChunk), kUseTuple);
       if (ec == asio::error::eof && in.kind == http::BodyFraming::until_close) break;
       if (ec) co_return false;
       from.buffer.commit(n);
@@ -150,7 +189,7 @@ asio::awaitable<bool> relay_body(Side from, beast::tcp_stream& to, InFraming in,
       consumed = step.consumed;
       data = step.data;
     }
-    to.expires_after(idle);
+    deadline.set(idle);
     if (!data.empty()) {
       if (chunk_out) {
         framing = http::chunk_header(data.size());
@@ -170,7 +209,7 @@ asio::awaitable<bool> relay_body(Side from, beast::tcp_stream& to, InFraming in,
       break;
   }
   if (chunk_out) {
-    to.expires_after(idle);
+    deadline.set(idle);
     auto [ec, n] = co_await asio::async_write(to, asio::buffer(http::kLastChunk), kUseTuple);
     if (ec) co_return false;
   }
@@ -184,9 +223,18 @@ class HttpSession {
         shared_(context.shared),
         client_(std::move(socket)),
         origin_(client_.get_executor()),
+        deadline_(client_.get_executor()),
         connection_(std::move(connection)) {}
 
   asio::awaitable<void> run();
+  /// Closes both connections when the deadline passes (beside run()).
+  asio::awaitable<void> watch() {
+    return deadline_.watch([this] {
+      boost::system::error_code ignored;
+      client_.close(ignored);
+      origin_.close(ignored);
+    });
+  }
 
  private:
   enum class Next : std::uint8_t { keep, close };
@@ -204,9 +252,11 @@ class HttpSession {
 
   RelayThreadContext& context_;
   RelayShared& shared_;
-  beast::tcp_stream client_;
-  beast::tcp_stream origin_;
+  tcp::socket client_;
+  tcp::socket origin_;
+  Deadline deadline_;
   ClientConnection connection_;
+  std::optional<SplicePipe> up_pipe_, down_pipe_;  // made for the first long body
   beast::flat_buffer client_buffer_;
   beast::flat_buffer origin_buffer_;
   http::RequestHead head_;
@@ -223,18 +273,18 @@ asio::awaitable<void> HttpSession::run() {
     if (co_await handle_request() == Next::close) break;
   }
   // A finished origin connection serves the next client of this thread.
-  if (!origin_key_.empty() && origin_.socket().is_open() && origin_buffer_.size() == 0) {
-    context_.pool.put(origin_key_, std::move(origin_.socket()));
+  if (!origin_key_.empty() && origin_.is_open() && origin_buffer_.size() == 0) {
+    context_.pool.put(origin_key_, std::move(origin_));
   }
-  beast::error_code ignored;
-  client_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  boost::system::error_code ignored;
+  client_.shutdown(tcp::socket::shutdown_send, ignored);
 }
 
 // Reads until a whole head is in the buffer and the guard passed it. False: closed, timed out
 // or refused (the refusal is written).
 asio::awaitable<bool> HttpSession::read_request_head(bool first) {
   const RelaySettings& s = shared_.settings;
-  client_.expires_after(client_buffer_.size() == 0 && !first ? s.idle_timeout : s.header_timeout);
+  deadline_.set(client_buffer_.size() == 0 && !first ? s.idle_timeout : s.header_timeout);
   for (;;) {
     check_ = http::check_request_head(as_view(client_buffer_), {}, &head_);
     if (check_.status == http::HeadStatus::complete) co_return true;
@@ -249,7 +299,9 @@ asio::awaitable<bool> HttpSession::read_request_head(bool first) {
     auto [ec, n] = co_await client_.async_read_some(client_buffer_.prepare(8192), kUseTuple);
     if (ec) co_return false;
     client_buffer_.commit(n);
-    if (empty) client_.expires_after(s.header_timeout);
+    // The head's first bytes are in: the rest must come within the header deadline. (Most
+    // heads arrive whole in one read and never get here.)
+    if (empty && check_.status == http::HeadStatus::need_more) deadline_.set(s.header_timeout);
   }
 }
 
@@ -296,7 +348,7 @@ asio::awaitable<HttpSession::Next> HttpSession::handle_request() {
       client_buffer_.consume(check_.head_bytes);
       check_.head_bytes = 0;
       while (client_buffer_.size() < check_.content_length) {
-        client_.expires_after(shared_.settings.header_timeout);
+        deadline_.set(shared_.settings.header_timeout);
         auto [ec, n] = co_await client_.async_read_some(client_buffer_.prepare(8192), kUseTuple);
         if (ec) co_return Next::close;
         client_buffer_.commit(n);
@@ -320,7 +372,7 @@ asio::awaitable<HttpSession::Next> HttpSession::handle_request() {
 }
 
 asio::awaitable<bool> HttpSession::write_client(std::string_view bytes) {
-  client_.expires_after(shared_.settings.idle_timeout);
+  deadline_.set(shared_.settings.idle_timeout);
   auto [ec, n] = co_await asio::async_write(client_, asio::buffer(bytes), kUseTuple);
   if (!ec) shared_.metrics.bytes_to_client.fetch_add(n, std::memory_order_relaxed);
   co_return !ec;
@@ -357,8 +409,8 @@ asio::awaitable<HttpSession::Next> HttpSession::refuse_origin(const OriginConnec
 }
 
 void HttpSession::drop_origin() {
-  beast::error_code ignored;
-  origin_.socket().close(ignored);
+  boost::system::error_code ignored;
+  origin_.close(ignored);
   origin_key_.clear();
   origin_buffer_.clear();
 }
@@ -382,9 +434,9 @@ asio::awaitable<HttpSession::Next> HttpSession::tunnel(std::string_view host, st
   client_buffer_.consume(check_.head_bytes);
   if (!co_await write_client("HTTP/1.1 200 Connection established\r\n\r\n")) co_return Next::close;
   const std::string early(as_view(client_buffer_));
-  client_.expires_never();
+  deadline_.never();
   const TunnelBytes bytes =
-      co_await run_tunnel(client_.socket(), origin.socket, shared_.settings.idle_timeout, early);
+      co_await run_tunnel(client_, origin.socket, shared_.settings.idle_timeout, early);
   count(shared_.metrics.bytes_to_origin, bytes.to_origin);
   count(shared_.metrics.bytes_to_client, bytes.to_client);
   co_return Next::close;
@@ -404,21 +456,21 @@ asio::awaitable<HttpSession::Next> HttpSession::forward(const RequestTarget& tar
   // The origin: the connection kept from the last request to the same one, a pooled one, or
   // a new one.
   std::string key = std::string(host) + ':' + std::to_string(port);
-  if (origin_key_ != key || !origin_.socket().is_open()) {
-    if (!origin_key_.empty() && origin_.socket().is_open() && origin_buffer_.size() == 0) {
-      context_.pool.put(origin_key_, std::move(origin_.socket()));
+  if (origin_key_ != key || !origin_.is_open()) {
+    if (!origin_key_.empty() && origin_.is_open() && origin_buffer_.size() == 0) {
+      context_.pool.put(origin_key_, std::move(origin_));
     }
     drop_origin();
     tcp::socket pooled(client_.get_executor());
     if (!connection_.original_destination && context_.pool.take(key, pooled)) {
       count(shared_.metrics.origin_reused);
-      origin_.socket() = std::move(pooled);
+      origin_ = std::move(pooled);
     } else {
       const config::Address* fixed =
           connection_.original_destination ? &connection_.original_destination->address : nullptr;
       OriginConnection origin = co_await connect_origin(context_, host, port, fixed);
       if (!origin.error.empty()) co_return co_await refuse_origin(origin);
-      origin_.socket() = std::move(origin.socket);
+      origin_ = std::move(origin.socket);
     }
     origin_key_ = std::move(key);
   }
@@ -448,7 +500,7 @@ asio::awaitable<HttpSession::Next> HttpSession::forward(const RequestTarget& tar
   out.append("\r\n");
   const bool head_request = head_.method == "HEAD";
   client_buffer_.consume(check_.head_bytes);
-  origin_.expires_after(s.idle_timeout);
+  deadline_.set(s.idle_timeout);
   if (auto [ec, n] = co_await asio::async_write(origin_, asio::buffer(out), kUseTuple); ec) {
     drop_origin();
     co_return co_await refuse(ClientRefusal::unreachable, 502, "the origin closed the connection");
@@ -462,8 +514,8 @@ asio::awaitable<HttpSession::Next> HttpSession::forward(const RequestTarget& tar
     }
     InFraming in{check_.chunked ? http::BodyFraming::chunked : http::BodyFraming::length,
                  check_.content_length};
-    if (!co_await relay_body({client_, client_buffer_}, origin_, in, check_.chunked, s.idle_timeout,
-                             shared_.metrics.bytes_to_origin)) {
+    if (!co_await relay_body({client_, client_buffer_}, origin_, in, check_.chunked, deadline_,
+                             s.idle_timeout, shared_.metrics.bytes_to_origin, up_pipe_)) {
       drop_origin();
       co_return Next::close;
     }
@@ -473,7 +525,7 @@ asio::awaitable<HttpSession::Next> HttpSession::forward(const RequestTarget& tar
   http::ResponseHead response;
   http::ResponseCheck rc;
   for (;;) {
-    origin_.expires_after(s.idle_timeout);
+    deadline_.set(s.idle_timeout);
     rc = http::check_response_head(as_view(origin_buffer_), head_request, {}, &response);
     if (rc.status == http::HeadStatus::bad) {
       drop_origin();
@@ -544,10 +596,9 @@ asio::awaitable<HttpSession::Next> HttpSession::forward(const RequestTarget& tar
     count(shared_.metrics.upgrades);
     const std::string to_origin(as_view(client_buffer_));
     const std::string to_client(as_view(origin_buffer_));
-    client_.expires_never();
-    origin_.expires_never();
-    const TunnelBytes bytes = co_await run_tunnel(client_.socket(), origin_.socket(),
-                                                  s.idle_timeout, to_origin, to_client);
+    deadline_.never();
+    const TunnelBytes bytes =
+        co_await run_tunnel(client_, origin_, s.idle_timeout, to_origin, to_client);
     count(shared_.metrics.bytes_to_origin, bytes.to_origin);
     count(shared_.metrics.bytes_to_client, bytes.to_client);
     origin_key_.clear();
@@ -555,8 +606,8 @@ asio::awaitable<HttpSession::Next> HttpSession::forward(const RequestTarget& tar
   }
   if (rc.framing != http::BodyFraming::none) {
     const InFraming in{rc.framing, rc.content_length};
-    if (!co_await relay_body({origin_, origin_buffer_}, client_, in, chunk_out, s.idle_timeout,
-                             shared_.metrics.bytes_to_client)) {
+    if (!co_await relay_body({origin_, origin_buffer_}, client_, in, chunk_out, deadline_,
+                             s.idle_timeout, shared_.metrics.bytes_to_client, down_pipe_)) {
       drop_origin();
       co_return Next::close;
     }
@@ -571,7 +622,7 @@ asio::awaitable<void> serve_http(RelayThreadContext& context, tcp::socket socket
                                  ClientConnection connection) {
   socket.set_option(tcp::no_delay(true));
   HttpSession session(context, std::move(socket), std::move(connection));
-  co_await session.run();
+  co_await (session.run() || session.watch());
 }
 
 }  // namespace shelter::proxy::relay

@@ -1,9 +1,10 @@
 #include "proxy/relay/tls_relay.h"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <string>
 
 #include "proxy/clock.h"
@@ -14,8 +15,8 @@ namespace shelter::proxy::relay {
 namespace {
 
 namespace asio = boost::asio;
-namespace beast = boost::beast;
 using asio::ip::tcp;
+using namespace asio::experimental::awaitable_operators;
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 
 // The failure classes of tls::ClientHelloReader, in the order of RelayMetrics::hello_failures.
@@ -45,6 +46,20 @@ void count_hello(RelayMetrics& metrics, const tls::ClientHello& hello) {
   if (hello.ech) count(metrics.tls_ech_outer);
 }
 
+// Reads until the reader has a verdict (need_more: the client closed first).
+asio::awaitable<tls::HelloStatus> read_hello(tcp::socket& client, tls::ClientHelloReader& reader,
+                                             std::string& seen) {
+  std::array<char, 4096> chunk;
+  tls::HelloStatus status = tls::HelloStatus::need_more;
+  while (status == tls::HelloStatus::need_more) {
+    auto [ec, n] = co_await client.async_read_some(asio::buffer(chunk), kUseTuple);
+    if (ec) break;
+    seen.append(chunk.data(), n);
+    status = reader.feed(std::string_view(chunk.data(), n));
+  }
+  co_return status;
+}
+
 }  // namespace
 
 std::span<const std::string_view> hello_failure_classes() {
@@ -57,20 +72,20 @@ asio::awaitable<void> serve_tls(RelayThreadContext& context, tcp::socket socket,
   RelayMetrics& metrics = shared.metrics;
   count(metrics.tls_connections);
   socket.set_option(tcp::no_delay(true));
-  beast::tcp_stream client(std::move(socket));
-  client.expires_after(shared.settings.hello_timeout);
+  tcp::socket client(std::move(socket));
   tls::ClientHelloReader reader;
   std::string seen;  // every byte read: the origin gets them all, the hello first
-  std::array<char, 4096> chunk;
-  tls::HelloStatus status = tls::HelloStatus::need_more;
-  while (status == tls::HelloStatus::need_more) {
-    auto [ec, n] = co_await client.async_read_some(asio::buffer(chunk), kUseTuple);
-    if (ec) {
-      if (!seen.empty()) count_failure(metrics, "truncated");
-      co_return;  // closed, or the hello deadline passed
-    }
-    seen.append(chunk.data(), n);
-    status = reader.feed(std::string_view(chunk.data(), n));
+  asio::steady_timer timer(client.get_executor());
+  timer.expires_after(shared.settings.hello_timeout);
+  auto first = co_await (read_hello(client, reader, seen) || timer.async_wait(kUseTuple));
+  if (first.index() == 1) {
+    if (!seen.empty()) count_failure(metrics, "truncated");
+    co_return;  // the hello deadline passed
+  }
+  const tls::HelloStatus status = std::get<0>(first);
+  if (status == tls::HelloStatus::need_more) {
+    if (!seen.empty()) count_failure(metrics, "truncated");
+    co_return;  // closed before a whole hello
   }
   if (status != tls::HelloStatus::complete) {
     count_failure(metrics, reader.failure());
@@ -92,11 +107,11 @@ asio::awaitable<void> serve_tls(RelayThreadContext& context, tcp::socket socket,
   }
   if (!host_allowed(shared, connection.client, host, clock::now())) {
     count(metrics.tls_blocked);
+    // One small write into an empty send buffer: it does not block, so no deadline.
     const auto alert = tls::alert_record();
-    client.expires_after(shared.settings.hello_timeout);
     co_await asio::async_write(client, asio::buffer(alert), kUseTuple);
-    beast::error_code ignored;
-    client.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    boost::system::error_code ignored;
+    client.shutdown(tcp::socket::shutdown_send, ignored);
     co_return;
   }
   const std::uint16_t port = connection.original_destination ? connection.original_destination->port
@@ -117,9 +132,8 @@ asio::awaitable<void> serve_tls(RelayThreadContext& context, tcp::socket socket,
     co_return;
   }
   count(metrics.tls_spliced);
-  client.expires_never();
   const TunnelBytes bytes =
-      co_await run_tunnel(client.socket(), origin.socket, shared.settings.idle_timeout, seen);
+      co_await run_tunnel(client, origin.socket, shared.settings.idle_timeout, seen);
   count(metrics.tls_spliced_bytes, bytes.to_origin + bytes.to_client);
   count(metrics.bytes_to_origin, bytes.to_origin);
   count(metrics.bytes_to_client, bytes.to_client);

@@ -8,6 +8,10 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <memory>
+#include <optional>
+#include <system_error>
+
+#include "proxy/relay/splice.h"
 
 namespace shelter::proxy::relay {
 namespace {
@@ -55,6 +59,27 @@ asio::awaitable<void> pump(tcp::socket& from, tcp::socket& to, std::string_view 
   }
 }
 
+// One direction with splice(2): the same contract as pump(), without copying the bytes.
+asio::awaitable<void> splice_pump(tcp::socket& from, tcp::socket& to, std::string_view first,
+                                  std::uint64_t& bytes, Clock::time_point& last_activity,
+                                  SplicePipe& pipe) {
+  if (!first.empty()) {
+    auto [ec, n] = co_await asio::async_write(to, asio::buffer(first), kUseTuple);
+    if (ec) co_return;
+    bytes += n;
+  }
+  const Spliced result =
+      co_await splice_bytes(from, to, pipe, [&last_activity] { last_activity = Clock::now(); });
+  bytes += result.bytes;
+  boost::system::error_code ignored;
+  if (result.end_of_stream) {
+    to.shutdown(tcp::socket::shutdown_send, ignored);  // pass the half-close on
+  } else {
+    from.close(ignored);
+    to.close(ignored);
+  }
+}
+
 asio::awaitable<void> watchdog(std::chrono::milliseconds idle, Clock::time_point& last_activity) {
   asio::steady_timer timer(co_await asio::this_coro::executor);
   for (;;) {
@@ -74,9 +99,24 @@ asio::awaitable<TunnelBytes> run_tunnel(tcp::socket& client, tcp::socket& origin
                                         std::string_view to_client_first) {
   TunnelBytes bytes;
   Clock::time_point last_activity = Clock::now();
-  co_await ((pump(client, origin, to_origin_first, bytes.to_origin, last_activity) &&
-             pump(origin, client, to_client_first, bytes.to_client, last_activity)) ||
-            watchdog(idle, last_activity));
+  std::optional<SplicePipe> up, down;
+  try {
+    up.emplace();
+    down.emplace();
+  } catch (const std::system_error&) {
+    up.reset();  // out of descriptors: copy through user space instead
+    down.reset();
+  }
+  if (up && down) {
+    co_await (
+        (splice_pump(client, origin, to_origin_first, bytes.to_origin, last_activity, *up) &&
+         splice_pump(origin, client, to_client_first, bytes.to_client, last_activity, *down)) ||
+        watchdog(idle, last_activity));
+  } else {
+    co_await ((pump(client, origin, to_origin_first, bytes.to_origin, last_activity) &&
+               pump(origin, client, to_client_first, bytes.to_client, last_activity)) ||
+              watchdog(idle, last_activity));
+  }
   boost::system::error_code ignored;
   client.close(ignored);
   origin.close(ignored);

@@ -190,9 +190,11 @@ policy::Verdict WebRoutes::page_verdict(const config::Address& client, std::stri
                                         std::string_view path, std::int64_t now) const {
   std::shared_ptr<const server::Runtime> runtime = context_.runtime.current();
   const Requester requester = requester_of(client, *runtime);
-  return policy::decide({.qname = host, .now = now, .path = path}, requester.subject,
-                        runtime->environment())
-      .verdict;
+  const policy::Decision decision = policy::decide({.qname = host, .now = now, .path = path},
+                                                   requester.subject, runtime->environment());
+  // A cover name is steered to hide which names are listed; to the proxy it is an open host.
+  if (decision.reason == policy::Reason::cover_name) return policy::Verdict::allow;
+  return decision.verdict;
 }
 
 http::Response WebRoutes::proxy_block_page(const http::Request& request, std::string_view host,
