@@ -277,6 +277,7 @@ LookupResult evaluate(const Snapshot::Layout& l, const Candidates& all, std::uin
         result.partial = true;
         result.partial_categories |= std::uint64_t{1} << m::category(c.membership);
         result.partial_legal |= cls == 1;
+        result.partial_https_block |= l.https_block[m::list(c.membership)];
       }
       continue;
     }
@@ -301,6 +302,7 @@ LookupResult evaluate(const Snapshot::Layout& l, const Candidates& all, std::uin
     result.partial = false;
     result.partial_categories = 0;
     result.partial_legal = false;
+    result.partial_https_block = false;
   }
   return result;
 }

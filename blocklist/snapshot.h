@@ -34,6 +34,9 @@ struct ListInfo {
   /// Distinct hosts on which this list has URL-level blocks that steer (set by the builder;
   /// 0 when `steer` is off). A domain entry or an exception may still decide such a host.
   std::uint64_t steered_names = 0;
+  /// HTTPS to a host with this list's steering URL blocks is refused by the SNI proxy, which
+  /// cannot check pages inside TLS (over-block), instead of passed (under-block).
+  bool https_block = false;
 };
 
 /// Every category bit set: what a lookup uses when no profile narrows it.
@@ -87,6 +90,7 @@ struct LookupResult {
   bool partial = false;
   std::uint64_t partial_categories = 0;  ///< categories of those URL rules
   bool partial_legal = false;            ///< one of them is from a legal list
+  bool partial_https_block = false;      ///< one of them is from a list with https_block
   /// RPZ local data of the deciding rule's host, when its answer is local_data.
   std::vector<LocalAddress> local_data;
 

@@ -459,7 +459,8 @@ class ImageCompiler {
     image.insert(image.end(), count, count + 4);
     std::uint8_t word[8];
     for (const ListInfo& list : s_.lists) {
-      image.push_back((list.legal ? fmt::kListLegal : 0) | (list.steer ? fmt::kListSteer : 0));
+      image.push_back((list.legal ? fmt::kListLegal : 0) | (list.steer ? fmt::kListSteer : 0) |
+                      (list.https_block ? fmt::kListHttpsBlock : 0));
       for (std::uint64_t n : {list.rules, list.steered_names}) {
         fmt::store64(word, n);
         image.insert(image.end(), word, word + 8);

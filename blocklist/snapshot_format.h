@@ -56,11 +56,12 @@ constexpr std::size_t kGroupFlagsAt = kGroupOffsetsAt + 2 * kGroupSlots;  // 60
 enum Section : std::size_t { meta, groups, records, combos, urls, kSectionCount };
 
 // Meta: u32 list count, then per list
-//   u8 flags (kListLegal, kListSteer) | u64 rules | u64 steered names | id | category |
-//   authority | appeal      (strings: u32 size, then the bytes)
+//   u8 flags (kListLegal, kListSteer, kListHttpsBlock) | u64 rules | u64 steered names | id |
+//   category | authority | appeal      (strings: u32 size, then the bytes)
 // then u32 category count, the category names, and u64 distinct steered names.
 constexpr std::uint8_t kListLegal = 1;
 constexpr std::uint8_t kListSteer = 2;
+constexpr std::uint8_t kListHttpsBlock = 4;  // ListInfo::https_block
 
 // Header layout (offsets in bytes).
 constexpr std::size_t kVersionAt = 8;

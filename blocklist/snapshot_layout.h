@@ -28,6 +28,7 @@ struct Snapshot::Layout {
   std::uint64_t host_count = 0;
   std::uint64_t domain_rules = 0;
   std::int64_t built_unix = 0;
+  std::vector<bool> https_block;  // by list: ListInfo::https_block
 };
 
 namespace format {

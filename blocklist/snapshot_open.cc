@@ -60,13 +60,16 @@ bool read_meta(Span span, std::vector<ListInfo>& lists, std::vector<std::string>
   for (ListInfo& list : lists) {
     std::uint8_t flags;
     // A legal list always steers: its URL entries must reach the proxy.
-    if (!in.u8(flags) || flags > (fmt::kListLegal | fmt::kListSteer) || flags == fmt::kListLegal ||
-        !in.u64(list.rules) || !in.u64(list.steered_names) || !in.string(list.id) ||
-        !in.string(list.category) || !in.string(list.authority) || !in.string(list.appeal)) {
+    constexpr std::uint8_t kAll = fmt::kListLegal | fmt::kListSteer | fmt::kListHttpsBlock;
+    if (!in.u8(flags) || flags > kAll ||
+        (flags & (fmt::kListLegal | fmt::kListSteer)) == fmt::kListLegal || !in.u64(list.rules) ||
+        !in.u64(list.steered_names) || !in.string(list.id) || !in.string(list.category) ||
+        !in.string(list.authority) || !in.string(list.appeal)) {
       return (error = "bad list table", false);
     }
     list.legal = (flags & fmt::kListLegal) != 0;
     list.steer = (flags & fmt::kListSteer) != 0;
+    list.https_block = (flags & fmt::kListHttpsBlock) != 0;
     if (!list.steer && list.steered_names != 0) return (error = "bad list table", false);
   }
   if (!in.u32(count) || count > kMaxCategories) return (error = "bad category table", false);
@@ -138,6 +141,9 @@ std::shared_ptr<const Snapshot> Snapshot::open(std::shared_ptr<const void> image
   l.home_groups = fmt::load64(data + fmt::kHomeGroupsAt);
   l.host_count = fmt::load64(data + fmt::kHostCountAt);
   l.domain_rules = fmt::load64(data + fmt::kDomainRulesAt);
+  l.https_block.reserve(snapshot->lists_.size());
+  for (const ListInfo& list : snapshot->lists_)
+    l.https_block.push_back(list.https_block);
   l.url_count = fmt::load64(data + fmt::kUrlRulesAt);
   l.groups = sections[fmt::groups].data;
   l.records = sections[fmt::records].data;

@@ -68,6 +68,7 @@ Decision steer_for_pages(std::string_view qname, const blocklist::LookupResult& 
   Decision decision;
   decision.reason = Reason::list;
   decision.steer_legal = found.partial_legal;
+  decision.steer_https_block = found.partial_https_block;
   decision.legal_override = found.legal_override;
   if (capabilities.proxy) {
     decision.verdict = Verdict::steer;

@@ -69,6 +69,9 @@ struct Decision {
   bool legal_override = false;
   /// verdict == steer, or a block for the reason below: some of the URL rules are legal.
   bool steer_legal = false;
+  /// verdict == steer: a list of those URL rules refuses the host over HTTPS, where its pages
+  /// cannot be checked (ListInfo::https_block).
+  bool steer_https_block = false;
   Reason reason = Reason::none;
   /// verdict == rewrite: the safe endpoint to answer a CNAME to.
   std::string_view rewrite_to;

@@ -248,6 +248,10 @@ class Daemon {
   explicit Daemon(DaemonOptions options) : options_(std::move(options)) {}
 
   int run() {
+    // A write to a connection its peer has closed must be an error (EPIPE), not the end of the
+    // process: send() is told so per call (MSG_NOSIGNAL), but splice(2) into a socket (the
+    // proxy's tunnels) has no such flag.
+    std::signal(SIGPIPE, SIG_IGN);
     LoadOutcome outcome = load_everything(options_, categories_, keeper_, nullptr);
     if (!outcome.loaded) {
       for (const std::string& e : outcome.errors)

@@ -80,6 +80,10 @@ struct ListConfig {
   /// loader resolves the default: off for adblock and RPZ (browser-side filters), on for the
   /// other formats (`urls`, `squidguard` pages) and always for a legal list.
   bool steer = true;
+  /// HTTPS to a host with this list's pages, which the proxy cannot check page by page: refused
+  /// (true) or passed (false). `lists[N].https-pages`, else `proxy.https-pages`.
+  bool https_block = false;
+  std::string https_pages;  ///< as given: "pass", "block" or "" (proxy.https-pages)
   std::string authority;
   std::string appeal;  ///< appeal route for this list; defaults to blocking.appeal_url
   /// This list's own limits (list-updates gives the defaults): the share of malformed lines
@@ -130,7 +134,8 @@ struct ProxyConfig {
   std::uint32_t max_connections = 20'000;             ///< per thread, every client
   std::uint32_t max_connections_per_client = 512;     ///< per client address, per thread
   /// HTTPS to a host that has listed pages cannot be checked page by page without decrypting:
-  /// "pass" splices it (under-block), "block" refuses the host (over-block). docs/proxy.md.
+  /// "pass" splices it (under-block), "block" refuses the host (over-block). The default of
+  /// every list's own `https-pages`. docs/proxy.md.
   std::string https_pages = "pass";
   /// Transparent (inline) interception with TPROXY: the listeners take IP_TRANSPARENT (needs
   /// CAP_NET_ADMIN), and a connection's local address is the origin it was meant for.

@@ -204,6 +204,7 @@ ListConfig read_list(Ctx& c, const Val& v) {
           {"category", string_into(c, l.category)},
           {"legal", bool_into(c, l.legal)},
           {"steer", [&](const Val& s) { steer = read_bool(c, s); }},
+          {"https-pages", choice_into(c, l.https_pages, {"pass", "block"})},
           {"authority", string_into(c, l.authority)},
           {"appeal", string_into(c, l.appeal)},
           {"max-malformed", optional_percent_into(c, l.max_malformed, 0, 100)},
@@ -464,6 +465,8 @@ void check_across_keys(Ctx& c, Config& cfg) {
   for (auto& l : cfg.lists) {
     if (l.appeal.empty()) l.appeal = b.appeal_url;
   }
+  for (auto& l : cfg.lists)
+    l.https_block = (l.https_pages.empty() ? cfg.proxy.https_pages : l.https_pages) == "block";
   if (cfg.proxy.clients.empty()) cfg.proxy.clients = cfg.dns.allow_clients;
   if (cfg.proxy.resolvers.empty()) cfg.proxy.resolvers = cfg.upstream.servers;
   check_profiles(c, cfg.profiles, cfg.subscribers);

@@ -21,6 +21,7 @@ blocklist::ListInfo info_of(const config::ListConfig& list) {
       .authority = list.authority,
       .appeal = list.appeal,
       .steer = list.steer,
+      .https_block = list.https_block,
   };
 }
 

@@ -262,6 +262,7 @@ class HttpSession {
   http::RequestHead head_;
   http::HeadCheck check_;
   std::string origin_key_;  // "host:port" of the origin connection, empty when none
+  bool last_request_ = false;
   std::string scratch_;
 };
 
@@ -270,6 +271,9 @@ asio::awaitable<void> HttpSession::run() {
   for (std::uint32_t served = 0; served < shared_.settings.max_requests_per_connection; ++served) {
     if (!co_await read_request_head(served == 0)) break;
     count(shared_.metrics.http_requests);
+    // The last request a connection may carry is answered with "Connection: close", so the
+    // client does not send another into a closing connection.
+    last_request_ = served + 1 == shared_.settings.max_requests_per_connection;
     if (co_await handle_request() == Next::close) break;
   }
   // A finished origin connection serves the next client of this thread.
@@ -381,7 +385,7 @@ asio::awaitable<bool> HttpSession::write_client(std::string_view bytes) {
 // Our own answer (block page, refusal, /.shelter/ page).
 asio::awaitable<HttpSession::Next> HttpSession::answer(http::Response response) {
   const bool keep = keeps_alive(head_.version_minor, field(head_.fields, "connection")) &&
-                    !response.close && !check_.has_body;
+                    !response.close && !check_.has_body && !last_request_;
   client_buffer_.consume(check_.head_bytes);
   http::serialize_response(std::move(response), head_.method == "HEAD", keep,
                            head_.version_minor == 0, scratch_);
@@ -451,7 +455,8 @@ asio::awaitable<HttpSession::Next> HttpSession::forward(const RequestTarget& tar
   const bool upgrade =
       !field(fields, "upgrade").empty() && list_has(field(fields, "connection"), "upgrade");
   const bool expect_continue = iequals(field(fields, "expect"), "100-continue");
-  const bool client_keep = keeps_alive(head_.version_minor, field(fields, "connection"));
+  const bool client_keep =
+      keeps_alive(head_.version_minor, field(fields, "connection")) && !last_request_;
 
   // The origin: the connection kept from the last request to the same one, a pooled one, or
   // a new one.

@@ -46,9 +46,7 @@ asio::awaitable<boost::system::error_code> connect_within(tcp::socket& socket,
 
 bool host_allowed(const RelayShared& shared, const config::Address& client, std::string_view host,
                   std::int64_t now) {
-  const policy::Verdict verdict = shared.gate.verdict(client, host, {}, now);
-  if (verdict == policy::Verdict::block) return false;
-  return !(verdict == policy::Verdict::steer && shared.settings.https_pages_block);
+  return shared.gate.verdict(client, host, {}, now) != policy::Verdict::block;
 }
 
 bool OriginPool::take(const std::string& key, tcp::socket& out) {

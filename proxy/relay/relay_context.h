@@ -47,7 +47,6 @@ struct RelaySettings {
   std::chrono::milliseconds header_timeout{10'000};
   std::chrono::milliseconds hello_timeout{5'000};
   std::uint16_t tls_origin_port = 443;
-  bool https_pages_block = false;  ///< a host with listed pages is refused over HTTPS
   std::uint32_t max_requests_per_connection = 1000;
 };
 
@@ -89,7 +88,7 @@ struct RelayThreadContext {
 };
 
 /// Whether a connection to `host` may go on when only the host is known (TLS, CONNECT): not
-/// when the host is blocked, nor when it has listed pages and proxy.https-pages is "block".
+/// when the host is blocked, nor when it has pages of a list whose https-pages is "block".
 bool host_allowed(const RelayShared& shared, const config::Address& client, std::string_view host,
                   std::int64_t now);
 

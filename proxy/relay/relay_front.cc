@@ -167,7 +167,6 @@ RelayFront::RelayFront(const server::RuntimeHolder& runtime, PageGate gate,
   s.header_timeout = config.web.header_timeout;
   s.hello_timeout = p.hello_timeout;
   s.tls_origin_port = p.tls_origin_port;
-  s.https_pages_block = p.https_pages == "block";
   OriginPolicy& origins = impl.shared.origins;
   origins.ports = p.ports;
   origins.private_origins = p.private_origins;

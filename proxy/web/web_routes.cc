@@ -194,6 +194,10 @@ policy::Verdict WebRoutes::page_verdict(const config::Address& client, std::stri
                                                    requester.subject, runtime->environment());
   // A cover name is steered to hide which names are listed; to the proxy it is an open host.
   if (decision.reason == policy::Reason::cover_name) return policy::Verdict::allow;
+  // Only the host is known (TLS, CONNECT): a list may refuse its hosts' HTTPS whole.
+  if (decision.verdict == policy::Verdict::steer && decision.steer_https_block) {
+    return policy::Verdict::block;
+  }
   return decision.verdict;
 }
 

@@ -11,6 +11,7 @@ import hashlib
 import os
 import shutil
 import socket
+import struct
 import subprocess
 import tempfile
 import time
@@ -24,6 +25,7 @@ OTHER = "www.other.test"       # a host with no entry at all
 BLOCKED = "blocked.test"       # a whole-host block
 TLS_OK = "www.tls.test"
 TLS_PAGES = "pages.tls.test"   # a host with a listed page, reached over HTTPS
+TLS_STRICT = "strict.tls.test"  # a host with a page of a list whose HTTPS is refused whole
 PAGES_CSV = f"""url,category
 {SHARED}/bad/page.html,adult
 {TLS_PAGES}/bad.html,adult
@@ -40,6 +42,8 @@ def lists():
          "legal": True, "authority": "Test Hotline", "appeal": "https://hotline.test/appeal"},
         {"id": "parental", "format": "domains", "entries": [BLOCKED, "tls-blocked.test"],
          "category": "adult"},
+        {"id": "strict-pages", "format": "urls", "entries": [f"{TLS_STRICT}/bad.html"],
+         "category": "adult", "https-pages": "block"},
     ]
 
 
@@ -187,6 +191,28 @@ def check_bodies(t, d, ports, origin):
             "five requests on one keep-alive connection")
     t.check(origin.connections - before <= 1, "... over at most one origin connection",
             f"{origin.connections - before} new origin connections")
+    # Clients that go away (a close or a reset) in the middle of a long, spliced body: the proxy
+    # gets EPIPE, not a SIGPIPE that would end it.
+    for reset in (False, True, False, True, False, False):
+        s = socket.create_connection(("127.0.0.1", http_port), timeout=5)
+        s.sendall(f"GET /bytes/{100 * MB} HTTP/1.1\r\nHost: {SHARED}:{o}\r\n\r\n".encode())
+        s.recv(65536)
+        if reset:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        s.close()
+    time.sleep(0.3)
+    _, status, _, body, _ = steered(http_port, SHARED, o, "/after-resets")
+    t.equal((status, body), (200, b"page /after-resets"),
+            "clients resetting in the middle of spliced bodies do not take the proxy down")
+    # The 1,000th request on one connection is answered with "Connection: close".
+    got = raw_exchange(http_port, b"".join(
+        f"GET /p{i} HTTP/1.1\r\nHost: {SHARED}:{o}\r\n\r\n".encode() for i in range(1000)),
+        read_timeout=10)
+    heads = [h for h in got.split(b"HTTP/1.1 ")[1:]]
+    t.check(len(heads) == 1000 and b"connection: close" in heads[-1].lower()
+            and all(b"connection: close" not in h.lower() for h in heads[:-1]),
+            "1,000 pipelined requests are answered, the last one with Connection: close",
+            f"{len(heads)} answers; last: {heads[-1][:200] if heads else b''!r}")
     # A websocket upgrade becomes a tunnel.
     s = socket.create_connection(("127.0.0.1", http_port), timeout=5)
     s.sendall(f"GET /ws HTTP/1.1\r\nHost: {SHARED}:{o}\r\nConnection: Upgrade\r\n"
@@ -303,6 +329,10 @@ def check_tls(t, d, ports, origin, tls_origin):
                                        f"https://{TLS_PAGES}/bad.html"])
     t.check(code == 0 and status == 200, "TLS: a host with listed pages is passed by default",
             err)
+    code, _, _, _, err = curl(["-k", "--connect-to", f"{TLS_STRICT}:443:127.0.0.1:{tls_port}",
+                               f"https://{TLS_STRICT}/"])
+    t.check(code == 35, "TLS: a host with pages of a list with https-pages: block gets the alert",
+            f"{code} {err}")
     # No SNI: nothing to decide on: closed.
     out = raw_exchange(tls_port, b"\x16\x03\x01\x00\x2f\x01\x00\x00\x2b\x03\x03" + b"\x00" * 32
                        + b"\x00\x00\x02\x13\x01\x01\x00\x00\x00", read_timeout=2)
@@ -371,7 +401,7 @@ def check_not_open(t, up, origin, tls_origin):
 
 def main(t):
     up = FakeUpstream()
-    for name in (SHARED, OTHER, BLOCKED, TLS_OK, TLS_PAGES, "tls-blocked.test"):
+    for name in (SHARED, OTHER, BLOCKED, TLS_OK, TLS_PAGES, TLS_STRICT, "tls-blocked.test"):
         up.add(name, a=["127.0.0.1"], ttl=300)
     with up, Origin() as origin, TlsOrigin([TLS_OK, TLS_PAGES, BLOCKED]) as tls_origin:
         ports = {"http": free_port(("127.0.0.1",)), "tls": free_port(("127.0.0.1",)),

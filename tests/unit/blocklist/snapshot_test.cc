@@ -413,6 +413,27 @@ TEST_CASE("steering: the flag and the counts survive the image", "[snapshot]") {
   CHECK(s->lookup("b.example").partial);
 }
 
+TEST_CASE("steering: a list's https_block marks the hosts it steers, in the image too",
+          "[snapshot]") {
+  bl::ListInfo strict = ordinary("strict");
+  strict.https_block = true;
+  auto image = image_of({ordinary("pages"), strict},
+                        {block(0, "a.example").exact("/x"), block(1, "b.example").exact("/y"),
+                         block(0, "c.example").exact("/z"), block(1, "c.example").exact("/w"),
+                         block(1, "d.example"), block(1, "d.example").exact("/v")});
+  std::string error;
+  auto s = open_bytes(image, error);
+  REQUIRE(s);
+  CHECK_FALSE(s->lists()[0].https_block);
+  CHECK(s->lists()[1].https_block);
+  CHECK_FALSE(s->lookup("a.example").partial_https_block);
+  CHECK(s->lookup("b.example").partial_https_block);
+  CHECK(s->lookup("c.example").partial_https_block);  // any of the steering lists
+  // A whole-host block decides: nothing is partial.
+  CHECK_FALSE(s->lookup("d.example").partial_https_block);
+  CHECK(s->lookup("d.example").blocked());
+}
+
 TEST_CASE("enabled categories: disabled blocks are ignored unless legal", "[snapshot]") {
   auto s = make({ordinary("adult", "adult"), ordinary("gambling", "gambling"), legal("iwf"),
                  ordinary("mixed", "adult")},

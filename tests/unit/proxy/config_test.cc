@@ -216,6 +216,52 @@ lists:
   CHECK(steer == std::vector<bool>{true, true, true, false, false, true, false, true});
 }
 
+TEST_CASE("lists: https-pages per list, defaulting to proxy.https-pages") {
+  const char* lists = R"(
+lists:
+  - {id: a, format: urls, path: a.csv, category: adult}
+  - {id: b, format: urls, path: b.csv, category: adult, https-pages: block}
+  - {id: c, format: urls, path: c.csv, category: adult, https-pages: pass}
+)";
+  auto blocks = [](const auto& c) {
+    std::vector<bool> out;
+    for (const auto& l : c.lists)
+      out.push_back(l.https_block);
+    return out;
+  };
+  CHECK(blocks(valid(lists)) == std::vector<bool>{false, true, false});
+  const std::string strict = std::string("proxy:\n  https-pages: block\n") + lists;
+  CHECK(blocks(valid(strict.c_str())) == std::vector<bool>{true, true, false});
+}
+
+TEST_CASE("proxy: listeners, clients and the SSRF guard's settings") {
+  const auto c = valid(R"(
+dns:
+  allow-clients: [10.0.0.0/8]
+proxy:
+  http-listen: ["192.0.2.80:80", "[2001:db8::80]"]
+  tls-listen: ["192.0.2.80"]
+  ports: [80, 443, 8080]
+  private-origins: [10.1.0.0/16]
+  idle-timeout: 30s
+)");
+  REQUIRE(c.proxy.http_listen.size() == 2);
+  CHECK(c.proxy.http_listen[1].port == 80);
+  CHECK(c.proxy.tls_listen[0].port == 443);
+  CHECK(c.proxy.ports == std::vector<std::uint16_t>{80, 443, 8080});
+  CHECK(c.proxy.clients == c.dns.allow_clients);  // never an open proxy by default
+  CHECK(c.proxy.idle_timeout == std::chrono::seconds(30));
+  CHECK(c.proxy.https_pages == "pass");
+  for (const auto& [yaml, message] :
+       {std::pair{"proxy:\n  ports: [80, 80]\n", "repeats port 80"},
+        std::pair{"proxy:\n  https-pages: maybe\n", "proxy.https-pages"}}) {
+    const auto r = parse(yaml);
+    INFO(joined(r.errors));
+    CHECK_FALSE(r.config);
+    CHECK(joined(r.errors).find(message) != std::string::npos);
+  }
+}
+
 TEST_CASE("proxy: cover names are normalised") {
   const auto c = valid(R"(
 proxy:
