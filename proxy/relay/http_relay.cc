@@ -13,13 +13,15 @@
 
 #include "blocklist/url.h"
 #include "proxy/clock.h"
-#include "proxy/http/chunked.h"
+#include "proxy/http/field_syntax.h"
 #include "proxy/http/head_guard.h"
 #include "proxy/http/response_head.h"
 #include "proxy/http/server.h"
 #include "proxy/log.h"
 #include "proxy/relay/authority.h"
 #include "proxy/relay/deadline.h"
+#include "proxy/relay/hop_fields.h"
+#include "proxy/relay/http_body.h"
 #include "proxy/relay/splice.h"
 #include "proxy/relay/tunnel.h"
 
@@ -32,68 +34,9 @@ using asio::ip::tcp;
 using namespace asio::experimental::awaitable_operators;
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kReadChunk = 64 * 1024;
+using http::syntax::iequals;
 constexpr std::string_view kOwnPathPrefix = "/.shelter/";
 constexpr std::uint64_t kMaxOwnBody = 64 * 1024;  // the web front's form limit
-
-std::string_view as_view(const beast::flat_buffer& buffer) {
-  const auto data = buffer.data();
-  return {static_cast<const char*>(data.data()), data.size()};
-}
-
-char ascii_lower(char c) {
-  return c >= 'A' && c <= 'Z' ? static_cast<char>(c | 0x20) : c;
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return ascii_lower(x) == ascii_lower(y);
-         });
-}
-
-// Whether a comma-separated token list (Connection, Upgrade) names `token`.
-bool list_has(std::string_view value, std::string_view token) {
-  while (!value.empty()) {
-    const std::size_t comma = std::min(value.find(','), value.size());
-    std::string_view item = value.substr(0, comma);
-    value.remove_prefix(std::min(comma + 1, value.size()));
-    while (!item.empty() && (item.front() == ' ' || item.front() == '\t'))
-      item.remove_prefix(1);
-    while (!item.empty() && (item.back() == ' ' || item.back() == '\t'))
-      item.remove_suffix(1);
-    if (iequals(item, token)) return true;
-  }
-  return false;
-}
-
-using Fields = std::vector<std::pair<std::string_view, std::string_view>>;
-
-std::string_view field(const Fields& fields, std::string_view name) {
-  for (const auto& [n, v] : fields) {
-    if (iequals(n, name)) return v;
-  }
-  return {};
-}
-
-// Hop-by-hop fields (RFC 9110 7.6.1) and the framing ones: never forwarded, since each hop
-// (and our re-framing) sets its own; with the fields a Connection header names.
-bool hop_by_hop(std::string_view name, const Fields& fields) {
-  static constexpr std::array<std::string_view, 10> kFields{
-      "connection", "keep-alive", "proxy-connection",  "proxy-authorization",
-      "te",         "trailer",    "transfer-encoding", "content-length",
-      "upgrade",    "expect"};
-  for (std::string_view f : kFields) {
-    if (iequals(name, f)) return true;
-  }
-  for (const auto& [n, v] : fields) {
-    if (iequals(n, "connection") && list_has(v, name)) return true;
-  }
-  return false;
-}
-
-// RFC 9112 9.3: HTTP/1.1 keeps the connection unless told to close; 1.0 only when asked.
-bool keeps_alive(int minor, std::string_view connection) {
-  return minor >= 1 ? !list_has(connection, "close") : list_has(connection, "keep-alive");
-}
 
 // A request as the web pages see it, for the block page and /.shelter/ paths (only then: the
 // forwarding path never copies a head into one).
@@ -106,114 +49,12 @@ http::Request page_request(const http::RequestHead& head, std::string_view path,
   for (const auto& [name, value] : head.fields) {
     std::string lower(name);
     for (char& c : lower)
-      c = ascii_lower(c);
+      c = http::syntax::ascii_lower(c);
     request.headers.emplace_back(std::move(lower), std::string(value));
   }
   request.client = connection.client;
   request.local = connection.local;
   return request;
-}
-
-// The framing of a body as the relay reads it.
-struct InFraming {
-  http::BodyFraming kind = http::BodyFraming::none;
-  std::uint64_t length = 0;
-};
-
-struct Side {
-  tcp::socket& socket;
-  beast::flat_buffer& buffer;
-};
-
-// Bodies at least this long that the proxy passes on unchanged go through splice(2); shorter
-// ones cost fewer system calls through the buffer.
-constexpr std::uint64_t kSpliceFrom = 64 * 1024;
-
-// A pipe for splicing long bodies, made on first use; false when none can be made (out of
-// descriptors): the body is then copied.
-bool ensure_pipe(std::optional<SplicePipe>& pipe) {
-  if (!pipe) {
-    try {
-      pipe.emplace();
-    } catch (const std::system_error&) {
-      return false;
-    }
-  }
-  return true;
-}
-
-// Copies one body from `from` to `to`: re-chunked when `chunk_out`, else as it comes (length
-// or until-close; spliced when long and `pipe` is given). Returns false when either side
-// failed or the body was malformed: the connections cannot be trusted to be at a message
-// boundary.
-asio::awaitable<bool> relay_body(Side from, tcp::socket& to, InFraming in, bool chunk_out,
-                                 Deadline& deadline, std::chrono::milliseconds idle,
-                                 std::atomic<std::uint64_t>& bytes,
-                                 std::optional<SplicePipe>& pipe) {
-  std::uint64_t remaining = in.length;
-  http::ChunkedDecoder decoder;
-  std::string framing;
-  const bool unchanged = !chunk_out && in.kind != http::BodyFraming::chunked;
-  for (;;) {
-    if (in.kind == http::BodyFraming::length && remaining == 0) break;
-    if (from.buffer.size() == 0) {
-      if (unchanged && (in.kind == http::BodyFraming::until_close || remaining >= kSpliceFrom) &&
-          ensure_pipe(pipe)) {
-        deadline.set(idle);
-        const Spliced moved = co_await splice_bytes(
-            from.socket, to, *pipe, [&deadline, idle] { deadline.set(idle); },
-            in.kind == http::BodyFraming::length ? remaining
-                                                 : std::numeric_limits<std::uint64_t>::max());
-        bytes.fetch_add(moved.bytes, std::memory_order_relaxed);
-        if (moved.error) co_return false;
-        if (in.kind == http::BodyFraming::until_close) co_return moved.end_of_stream;
-        if (moved.bytes != remaining) co_return false;  // the sender closed early
-        co_return true;
-      }
-      deadline.set(idle);
-      auto [ec, n] =
-          co_await from.socket.async_read_some(from.buffer.prepare(kReadChunk), kUseTuple);
-      if (ec == asio::error::eof && in.kind == http::BodyFraming::until_close) break;
-      if (ec) co_return false;
-      from.buffer.commit(n);
-    }
-    std::string_view data = as_view(from.buffer);
-    std::size_t consumed = data.size();
-    if (in.kind == http::BodyFraming::length) {
-      consumed = static_cast<std::size_t>(std::min<std::uint64_t>(remaining, data.size()));
-      data = data.substr(0, consumed);
-      remaining -= consumed;
-    } else if (in.kind == http::BodyFraming::chunked) {
-      const http::ChunkedDecoder::Step step = decoder.feed(data);
-      if (step.state == http::ChunkedDecoder::State::bad) co_return false;
-      consumed = step.consumed;
-      data = step.data;
-    }
-    deadline.set(idle);
-    if (!data.empty()) {
-      if (chunk_out) {
-        framing = http::chunk_header(data.size());
-        std::array<asio::const_buffer, 3> parts{asio::buffer(framing), asio::buffer(data),
-                                                asio::buffer("\r\n", 2)};
-        auto [ec, n] = co_await asio::async_write(to, parts, kUseTuple);
-        if (ec) co_return false;
-      } else {
-        auto [ec, n] = co_await asio::async_write(to, asio::buffer(data), kUseTuple);
-        if (ec) co_return false;
-      }
-      bytes.fetch_add(data.size(), std::memory_order_relaxed);
-    }
-    from.buffer.consume(consumed);
-    if (in.kind == http::BodyFraming::chunked &&
-        decoder.state() == http::ChunkedDecoder::State::done)
-      break;
-  }
-  if (chunk_out) {
-    deadline.set(idle);
-    auto [ec, n] = co_await asio::async_write(to, asio::buffer(http::kLastChunk), kUseTuple);
-    if (ec) co_return false;
-  }
-  co_return true;
 }
 
 class HttpSession {
@@ -241,8 +82,18 @@ class HttpSession {
 
   asio::awaitable<bool> read_request_head(bool first);
   asio::awaitable<Next> handle_request();
+  /// How reading an origin's answer ended.
+  enum class HeadRead : std::uint8_t { ok, malformed, nothing, cut_short, client_gone };
+
   asio::awaitable<Next> forward(const RequestTarget& target, std::string_view host,
                                 std::uint16_t port, std::string_view origin_path);
+  asio::awaitable<std::optional<Next>> open_origin(std::string_view host, std::uint16_t port,
+                                                   bool& reused);
+  void build_request_head(const RequestTarget& target, std::string_view origin_path, bool upgrade);
+  asio::awaitable<HeadRead> read_response_head(http::ResponseHead& response,
+                                               http::ResponseCheck& rc, bool expect_continue);
+  void build_response_head(const http::ResponseHead& response, const http::ResponseCheck& rc,
+                           bool switching, bool chunk_out, bool close_after);
   asio::awaitable<Next> tunnel(std::string_view host, std::uint16_t port);
   asio::awaitable<Next> answer(http::Response response);
   asio::awaitable<Next> refuse(ClientRefusal why, unsigned status, std::string_view text);
@@ -446,41 +297,39 @@ asio::awaitable<HttpSession::Next> HttpSession::tunnel(std::string_view host, st
   co_return Next::close;
 }
 
-// Forwards one allowed request and relays its response.
-asio::awaitable<HttpSession::Next> HttpSession::forward(const RequestTarget& target,
-                                                        std::string_view host, std::uint16_t port,
-                                                        std::string_view origin_path) {
-  const RelaySettings& s = shared_.settings;
-  const Fields& fields = head_.fields;
-  const bool upgrade =
-      !field(fields, "upgrade").empty() && list_has(field(fields, "connection"), "upgrade");
-  const bool expect_continue = iequals(field(fields, "expect"), "100-continue");
-  const bool client_keep =
-      keeps_alive(head_.version_minor, field(fields, "connection")) && !last_request_;
-
-  // The origin: the connection kept from the last request to the same one, a pooled one, or
-  // a new one.
+// The origin connection for `key`: the one kept from the last request, a pooled one
+// (`reused`), or a new one. nullopt when there is one; else the refusal already answered.
+asio::awaitable<std::optional<HttpSession::Next>> HttpSession::open_origin(std::string_view host,
+                                                                           std::uint16_t port,
+                                                                           bool& reused) {
   std::string key = std::string(host) + ':' + std::to_string(port);
-  if (origin_key_ != key || !origin_.is_open()) {
-    if (!origin_key_.empty() && origin_.is_open() && origin_buffer_.size() == 0) {
-      context_.pool.put(origin_key_, std::move(origin_));
-    }
-    drop_origin();
-    tcp::socket pooled(client_.get_executor());
-    if (!connection_.original_destination && context_.pool.take(key, pooled)) {
-      count(shared_.metrics.origin_reused);
-      origin_ = std::move(pooled);
-    } else {
-      const config::Address* fixed =
-          connection_.original_destination ? &connection_.original_destination->address : nullptr;
-      OriginConnection origin = co_await connect_origin(context_, host, port, fixed);
-      if (!origin.error.empty()) co_return co_await refuse_origin(origin);
-      origin_ = std::move(origin.socket);
-    }
-    origin_key_ = std::move(key);
+  reused = origin_key_ == key && origin_.is_open();
+  if (reused) co_return std::nullopt;
+  if (!origin_key_.empty() && origin_.is_open() && origin_buffer_.size() == 0) {
+    context_.pool.put(origin_key_, std::move(origin_));
   }
+  drop_origin();
+  tcp::socket pooled(client_.get_executor());
+  if (!connection_.original_destination && context_.pool.take(key, pooled)) {
+    count(shared_.metrics.origin_reused);
+    origin_ = std::move(pooled);
+    reused = true;
+  } else {
+    const config::Address* fixed =
+        connection_.original_destination ? &connection_.original_destination->address : nullptr;
+    OriginConnection origin = co_await connect_origin(context_, host, port, fixed);
+    if (!origin.error.empty()) co_return co_await refuse_origin(origin);
+    origin_ = std::move(origin.socket);
+  }
+  origin_key_ = std::move(key);
+  co_return std::nullopt;
+}
 
-  // The head, as we frame it.
+// The request head as we frame it, into scratch_: hop-by-hop fields dropped, Host from an
+// absolute-form target, our own framing field.
+void HttpSession::build_request_head(const RequestTarget& target, std::string_view origin_path,
+                                     bool upgrade) {
+  const Fields& fields = head_.fields;
   std::string& out = scratch_;
   out.clear();
   out.append(head_.method).append(" ").append(origin_path).append(" HTTP/1.1\r\n");
@@ -503,83 +352,54 @@ asio::awaitable<HttpSession::Next> HttpSession::forward(const RequestTarget& tar
     out.append("Connection: upgrade\r\nUpgrade: ").append(field(fields, "upgrade")).append("\r\n");
   }
   out.append("\r\n");
-  const bool head_request = head_.method == "HEAD";
-  client_buffer_.consume(check_.head_bytes);
-  deadline_.set(s.idle_timeout);
-  if (auto [ec, n] = co_await asio::async_write(origin_, asio::buffer(out), kUseTuple); ec) {
-    drop_origin();
-    co_return co_await refuse(ClientRefusal::unreachable, 502, "the origin closed the connection");
-  }
-  count(shared_.metrics.http_forwarded);
-  if (check_.has_body) {
-    // We answer "100 Continue" ourselves: the body then flows without waiting on the origin.
-    if (expect_continue && head_.version_minor == 1 &&
-        !co_await write_client("HTTP/1.1 100 Continue\r\n\r\n")) {
-      co_return Next::close;
-    }
-    InFraming in{check_.chunked ? http::BodyFraming::chunked : http::BodyFraming::length,
-                 check_.content_length};
-    if (!co_await relay_body({client_, client_buffer_}, origin_, in, check_.chunked, deadline_,
-                             s.idle_timeout, shared_.metrics.bytes_to_origin, up_pipe_)) {
-      drop_origin();
-      co_return Next::close;
-    }
-  }
+}
 
-  // The response head; interim 1xx answers are passed on and the final one awaited.
-  http::ResponseHead response;
-  http::ResponseCheck rc;
+// Reads the origin's final response head; interim 1xx answers are passed on (a 100 that we
+// answered ourselves is dropped).
+asio::awaitable<HttpSession::HeadRead> HttpSession::read_response_head(http::ResponseHead& response,
+                                                                       http::ResponseCheck& rc,
+                                                                       bool expect_continue) {
+  const bool head_request = head_.method == "HEAD";
   for (;;) {
-    deadline_.set(s.idle_timeout);
+    deadline_.set(shared_.settings.idle_timeout);
     rc = http::check_response_head(as_view(origin_buffer_), head_request, {}, &response);
-    if (rc.status == http::HeadStatus::bad) {
-      drop_origin();
-      co_return co_await refuse(ClientRefusal::unreachable, 502,
-                                "the origin's answer was malformed");
-    }
+    if (rc.status == http::HeadStatus::bad) co_return HeadRead::malformed;
     if (rc.status == http::HeadStatus::need_more) {
+      const bool nothing_yet = origin_buffer_.size() == 0;
       auto [ec, n] =
           co_await origin_.async_read_some(origin_buffer_.prepare(kReadChunk), kUseTuple);
-      if (ec) {
-        drop_origin();
-        co_return co_await refuse(ClientRefusal::unreachable, 502, "the origin sent no answer");
-      }
+      if (ec) co_return nothing_yet ? HeadRead::nothing : HeadRead::cut_short;
       origin_buffer_.commit(n);
       continue;
     }
-    if (response.status >= 100 && response.status < 200 && response.status != 101) {
-      origin_buffer_.consume(rc.head_bytes);
-      if (response.status == 100 && expect_continue) continue;  // answered already
-      if (head_.version_minor == 1) {
-        std::string interim = "HTTP/1.1 " + std::to_string(response.status) + " " +
-                              std::string(response.reason) + "\r\n\r\n";
-        if (!co_await write_client(interim)) co_return Next::close;
-      }
-      continue;
+    if (response.status < 100 || response.status >= 200 || response.status == 101) {
+      co_return HeadRead::ok;
     }
-    break;
+    origin_buffer_.consume(rc.head_bytes);
+    if (response.status == 100 && expect_continue) continue;  // answered already
+    if (head_.version_minor == 1) {
+      std::string interim = "HTTP/1.1 " + std::to_string(response.status) + " " +
+                            std::string(response.reason) + "\r\n\r\n";
+      if (!co_await write_client(interim)) co_return HeadRead::client_gone;
+    }
   }
+}
 
-  const bool switching = response.status == 101 && upgrade;
-  // How the client gets the body: the origin's length, or chunks (HTTP/1.1 clients) for a
-  // chunked or until-close body, or until we close (HTTP/1.0 clients).
-  const bool chunk_out = head_.version_minor == 1 && (rc.framing == http::BodyFraming::chunked ||
-                                                      rc.framing == http::BodyFraming::until_close);
-  const bool close_after =
-      !switching &&
-      (!client_keep || (!chunk_out && (rc.framing == http::BodyFraming::chunked ||
-                                       rc.framing == http::BodyFraming::until_close)));
+// The response head for the client, into scratch_: the origin's fields but the hop-by-hop
+// ones, and our framing.
+void HttpSession::build_response_head(const http::ResponseHead& response,
+                                      const http::ResponseCheck& rc, bool switching, bool chunk_out,
+                                      bool close_after) {
+  std::string& out = scratch_;
   out.clear();
   out.append("HTTP/1.1 ").append(std::to_string(response.status)).append(" ");
   out.append(response.reason).append("\r\n");
   for (const auto& [name, value] : response.fields) {
     // An answer to HEAD and a 304 keep the origin's Content-Length: it describes the body
     // they leave out.
-    if (iequals(name, "content-length") && rc.framing == http::BodyFraming::none) {
-      out.append(name).append(": ").append(value).append("\r\n");
-      continue;
-    }
-    if (hop_by_hop(name, response.fields)) continue;
+    const bool kept_length =
+        iequals(name, "content-length") && rc.framing == http::BodyFraming::none;
+    if (!kept_length && hop_by_hop(name, response.fields)) continue;
     out.append(name).append(": ").append(value).append("\r\n");
   }
   if (switching) {
@@ -592,8 +412,73 @@ asio::awaitable<HttpSession::Next> HttpSession::forward(const RequestTarget& tar
   }
   if (close_after) out.append("Connection: close\r\n");
   out.append("\r\n");
+}
+
+// Forwards one allowed request and relays its response. A kept-alive origin connection the
+// origin closed meanwhile is replaced once, when nothing of the request or the answer can
+// have been used: no request body, no byte of an answer.
+asio::awaitable<HttpSession::Next> HttpSession::forward(const RequestTarget& target,
+                                                        std::string_view host, std::uint16_t port,
+                                                        std::string_view origin_path) {
+  const RelaySettings& s = shared_.settings;
+  const Fields& fields = head_.fields;
+  const bool upgrade =
+      !field(fields, "upgrade").empty() && list_has(field(fields, "connection"), "upgrade");
+  const bool expect_continue = iequals(field(fields, "expect"), "100-continue");
+  const bool client_keep =
+      keeps_alive(head_.version_minor, field(fields, "connection")) && !last_request_;
+  client_buffer_.consume(check_.head_bytes);
+  check_.head_bytes = 0;
+
+  http::ResponseHead response;
+  http::ResponseCheck rc;
+  for (int attempt = 0;; ++attempt) {
+    bool reused = false;
+    if (auto refused = co_await open_origin(host, port, reused)) co_return *refused;
+    const bool may_retry = reused && attempt == 0 && !check_.has_body;
+    build_request_head(target, origin_path, upgrade);
+    deadline_.set(s.idle_timeout);
+    if (auto [ec, n] = co_await asio::async_write(origin_, asio::buffer(scratch_), kUseTuple); ec) {
+      drop_origin();
+      if (may_retry) continue;
+      co_return co_await refuse(ClientRefusal::unreachable, 502,
+                                "the origin closed the connection");
+    }
+    if (attempt == 0) count(shared_.metrics.http_forwarded);
+    if (check_.has_body) {
+      // We answer "100 Continue" ourselves: the body then flows without waiting on the origin.
+      if (expect_continue && head_.version_minor == 1 &&
+          !co_await write_client("HTTP/1.1 100 Continue\r\n\r\n")) {
+        co_return Next::close;
+      }
+      const InFraming in{check_.chunked ? http::BodyFraming::chunked : http::BodyFraming::length,
+                         check_.content_length};
+      if (!co_await relay_body({client_, client_buffer_}, origin_, in, check_.chunked, deadline_,
+                               s.idle_timeout, shared_.metrics.bytes_to_origin, up_pipe_)) {
+        drop_origin();
+        co_return Next::close;
+      }
+    }
+    const HeadRead read = co_await read_response_head(response, rc, expect_continue);
+    if (read == HeadRead::ok) break;
+    drop_origin();
+    if (read == HeadRead::client_gone) co_return Next::close;
+    if (read == HeadRead::nothing && may_retry) continue;
+    co_return co_await refuse(ClientRefusal::unreachable, 502,
+                              read == HeadRead::malformed ? "the origin's answer was malformed"
+                                                          : "the origin sent no answer");
+  }
+
+  const bool switching = response.status == 101 && upgrade;
+  // How the client gets the body: the origin's length, or chunks (HTTP/1.1 clients) for a
+  // chunked or until-close body, or until we close (HTTP/1.0 clients).
+  const bool unframed =
+      rc.framing == http::BodyFraming::chunked || rc.framing == http::BodyFraming::until_close;
+  const bool chunk_out = head_.version_minor == 1 && unframed;
+  const bool close_after = !switching && (!client_keep || (!chunk_out && unframed));
+  build_response_head(response, rc, switching, chunk_out, close_after);
   origin_buffer_.consume(rc.head_bytes);
-  if (!co_await write_client(out)) {
+  if (!co_await write_client(scratch_)) {
     drop_origin();
     co_return Next::close;
   }

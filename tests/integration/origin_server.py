@@ -8,6 +8,7 @@ Paths (HTTP):
   /close/N          the same N bytes, no length: the body ends when the connection closes
   /echo             the request body's SHA-256 and length ("<hex> <n>"), any method
   /headers          the request head as received
+  /drop-after       an answer that promises keep-alive, then the connection closed
   /ws               101 Switching Protocols, then every byte sent back
   /bad/cl-te        a response with both Content-Length and Transfer-Encoding (smuggling)
   /bad/two-cl       a response with two different Content-Length values
@@ -112,6 +113,13 @@ class _Handler(socketserver.BaseRequestHandler):
                 if not data:
                     return False
                 sock.sendall(data)
+        elif path == "/drop-after":
+            # Answers as if the connection stays open, then closes it: an origin ending an idle
+            # keep-alive connection just as the next request comes.
+            text = b"dropped after this"
+            self._send_head(sock, 200, {"Content-Length": str(len(text))}, True)
+            sock.sendall(text)
+            return False
         elif path == "/bad/cl-te":
             sock.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n"
                          b"\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\n\r\n")

@@ -213,6 +213,13 @@ def check_bodies(t, d, ports, origin):
             and all(b"connection: close" not in h.lower() for h in heads[:-1]),
             "1,000 pipelined requests are answered, the last one with Connection: close",
             f"{len(heads)} answers; last: {heads[-1][:200] if heads else b''!r}")
+    # An origin that closes a kept-alive connection: the next request goes on a new one.
+    p = subprocess.run(["curl", "-sS", "--noproxy", "*", "--connect-to",
+                        f"{SHARED}:{o}:127.0.0.1:{http_port}", f"http://{SHARED}:{o}/drop-after",
+                        f"http://{SHARED}:{o}/after-drop"], capture_output=True, timeout=20)
+    t.equal(p.stdout, b"dropped after thispage /after-drop",
+            "a request after the origin closed its kept-alive connection is sent again on a new one",
+            p.stderr)
     # A websocket upgrade becomes a tunnel.
     s = socket.create_connection(("127.0.0.1", http_port), timeout=5)
     s.sendall(f"GET /ws HTTP/1.1\r\nHost: {SHARED}:{o}\r\nConnection: Upgrade\r\n"

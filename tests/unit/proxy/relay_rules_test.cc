@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "proxy/relay/authority.h"
+#include "proxy/relay/hop_fields.h"
 #include "proxy/relay/origin_guard.h"
 
 using namespace shelter::proxy::relay;
@@ -133,4 +134,27 @@ TEST_CASE("check_origin applies ports, own listeners and allowed private ranges"
   CHECK(check_origin(*Address::parse("127.0.0.1"), 80, policy) == OriginRefusal::own_address);
   CHECK(check_origin(*Address::parse("127.0.0.1"), 443, policy) == OriginRefusal::none);
   CHECK(refusal_name(OriginRefusal::own_address) == "own_address");
+}
+
+TEST_CASE("hop-by-hop fields: the fixed set, and what Connection names") {
+  const Fields fields{{"Host", "a.example"},
+                      {"Connection", "keep-alive, X-Secret-Hop"},
+                      {"X-Secret-Hop", "1"},
+                      {"X-Kept", "2"}};
+  for (const char* name :
+       {"Connection", "keep-alive", "Proxy-Connection", "Proxy-Authorization", "TE", "Trailer",
+        "Transfer-Encoding", "Content-Length", "Upgrade", "Expect", "x-secret-hop"}) {
+    INFO(name);
+    CHECK(hop_by_hop(name, fields));
+  }
+  CHECK_FALSE(hop_by_hop("X-Kept", fields));
+  CHECK_FALSE(hop_by_hop("Host", fields));
+  CHECK(field(fields, "host") == "a.example");
+  CHECK(field(fields, "missing").empty());
+  CHECK(list_has("keep-alive, Upgrade", "upgrade"));
+  CHECK_FALSE(list_has("keep-alive,upgraded", "upgrade"));
+  CHECK(keeps_alive(1, ""));
+  CHECK_FALSE(keeps_alive(1, "Close"));
+  CHECK_FALSE(keeps_alive(0, ""));
+  CHECK(keeps_alive(0, "Keep-Alive"));
 }
