@@ -150,4 +150,22 @@ Decision decide(const DnsRequest& request, const Subject& subject, const Environ
 Decision decide(const DnsRequest& request, const blocklist::Snapshot& lists,
                 const Capabilities& capabilities);
 
+/// What a proxy that sees only the host (a TLS server name, a CONNECT target) does with it.
+enum class HostVerdict : std::uint8_t {
+  pass,               ///< splice or tunnel it (the host is allowed, or only its pages are listed)
+  block,              ///< the host is blocked whole
+  block_https_pages,  ///< only pages are listed, by a list whose https-pages is "block"
+};
+
+/// The host-only verdict of a host's decision (a request with an empty path). A cover name is
+/// steered only to hide which names are listed: to the proxy it is an open host.
+inline HostVerdict host_verdict(const Decision& decision) {
+  if (decision.verdict == Verdict::block) return HostVerdict::block;
+  if (decision.verdict == Verdict::steer && decision.steer_https_block &&
+      decision.reason != Reason::cover_name) {
+    return HostVerdict::block_https_pages;
+  }
+  return HostVerdict::pass;
+}
+
 }  // namespace shelter::policy

@@ -35,6 +35,7 @@
 #include "proxy/metrics/metrics.h"
 #include "proxy/profiles/redis_directory.h"
 #include "proxy/relay/relay_front.h"
+#include "proxy/relay/tls_terminate.h"
 #include "proxy/server/runtime.h"
 #include "proxy/server/worker.h"
 #include "proxy/upstream/health_board.h"
@@ -294,6 +295,9 @@ class Daemon {
     } catch (const std::system_error& e) {
       log_error(std::string("shelterd: not started: ") + e.what());
       return 1;
+    } catch (const std::runtime_error& e) {  // proxy.managed-tls: the CA's files
+      log_error(std::string("shelterd: not started: ") + e.what());
+      return 1;
     }
     asio::signal_set signals(control_, SIGHUP, SIGTERM, SIGINT);
     wait_for_signal(signals);
@@ -334,6 +338,8 @@ class Daemon {
         .verdict = [web](const config::Address& client, std::string_view host,
                          std::string_view path,
                          std::int64_t now) { return web->page_verdict(client, host, path, now); },
+        .host_verdict = [web](const config::Address& client, std::string_view host,
+                              std::int64_t now) { return web->host_verdict(client, host, now); },
         .block_page =
             [web](const http::Request& request, std::string_view host, std::string_view path,
                   std::int64_t now) { return web->proxy_block_page(request, host, path, now); },
@@ -781,6 +787,14 @@ int check_config(const DaemonOptions& options) {
                  std::string(lists::result_name(list.result)).c_str(), list.reason.c_str(),
                  list.serving_last_good ? " (shelterd would keep its last good version)" : "");
     status = 1;
+  }
+  if (outcome.loaded->config->proxy.managed_tls.enabled()) {
+    try {
+      relay::make_managed_tls(outcome.loaded->config->proxy.managed_tls);
+    } catch (const std::runtime_error& e) {
+      std::fprintf(stderr, "%s\nconfiguration has errors\n", e.what());
+      return 1;
+    }
   }
   if (status != 0) {
     std::fprintf(stderr, "configuration ok, but lists were refused: %s\n",

@@ -11,6 +11,18 @@ demo=$(cd "$demo" && pwd)
 if [[ ! -s $demo/admin.token ]]; then
   (umask 077 && printf 'demo %s\n' "$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')" >"$demo/admin.token")
 fi
+# Managed networks (docs/proxy.md): with DEMO_MANAGED_TLS=1, a demo CA (made once) lets the
+# TLS-SNI proxy show blocked HTTPS hosts the block page instead of a TLS alert.
+managed_tls=""
+if [[ ${DEMO_MANAGED_TLS:-0} == 1 ]]; then
+  if [[ ! -s $demo/managed-ca.pem ]]; then
+    (umask 077 && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 365 \
+      -subj "/CN=Shelter demo managed-network CA" \
+      -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign \
+      -keyout "$demo/managed-ca.key" -out "$demo/managed-ca.pem" 2>/dev/null)
+  fi
+  managed_tls="  managed-tls: {ca-certificate: $demo/managed-ca.pem, ca-key: $demo/managed-ca.key}"
+fi
 cat >"$demo/households.yaml" <<'YAML'
 # One demo household: a child's device at 127.0.0.2 (curl --interface 127.0.0.2).
 households:
@@ -39,6 +51,7 @@ proxy:
   address-ipv6: ["::1"]
   http-listen: ["127.0.0.1:8082"]    # the HTTP proxy: steered (Host) and explicit (curl -x)
   tls-listen: ["127.0.0.1:8443"]     # the TLS-SNI proxy
+$managed_tls
 list-updates:
   state-directory: $demo/state
 subscribers:
@@ -87,6 +100,13 @@ to the proxy, which checks each URL; the rest of example.com keeps working.
   curl --connect-to example.com:80:127.0.0.1:8082 http://example.com/       # as a steered client
   curl --connect-to example.com:443:127.0.0.1:8443 https://example.com/     # TLS, spliced by SNI
   curl --connect-to blocked.shelter.test:443:127.0.0.1:8443 https://blocked.shelter.test/  # a TLS alert
+$(if [[ -n $managed_tls ]]; then cat <<MANAGED
+Managed network (DEMO_MANAGED_TLS=1): a device that trusts the demo CA gets the block page over HTTPS
+  curl --cacert $demo/managed-ca.pem --connect-to blocked.shelter.test:443:127.0.0.1:8443 -H 'Accept: text/html' https://blocked.shelter.test/
+MANAGED
+else
+  echo "  (DEMO_MANAGED_TLS=1 make run: the block page over HTTPS for devices that trust a demo CA)"
+fi)
 
 A broken list file (emptied, an HTML error page, half a download) is refused and its last good
 version kept: docs/list-updates.md shows how to try it, monitor it and accept a real shrink.

@@ -137,6 +137,17 @@ struct ProxyConfig {
   /// "pass" splices it (under-block), "block" refuses the host (over-block). The default of
   /// every list's own `https-pages`. docs/proxy.md.
   std::string https_pages = "pass";
+  /// Managed networks only (schools, venues whose devices trust the operator's CA): a blocked
+  /// HTTPS host is answered with the real block page over TLS, with a short-lived certificate
+  /// minted for the name and signed by this CA, instead of a TLS alert. Forwarded connections
+  /// are never decrypted. Both paths empty: off (the default).
+  struct ManagedTls {
+    std::string ca_certificate;  ///< PEM
+    std::string ca_key;          ///< PEM, unencrypted, readable only by shelterd
+    std::chrono::milliseconds certificate_lifetime{std::chrono::hours(24)};
+    bool enabled() const { return !ca_certificate.empty(); }
+  };
+  ManagedTls managed_tls;
   /// Transparent (inline) interception with TPROXY: the listeners take IP_TRANSPARENT (needs
   /// CAP_NET_ADMIN), and a connection's local address is the origin it was meant for.
   /// REDIRECT needs nothing here: the original destination is read from conntrack.

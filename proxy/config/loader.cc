@@ -378,6 +378,21 @@ Handler ports_into(Ctx& c, std::vector<std::uint16_t>& out) {
   });
 }
 
+void read_managed_tls(Ctx& c, const Val& v, ProxyConfig::ManagedTls& m) {
+  read_map(c, v,
+           {
+               {"ca-certificate", string_into(c, m.ca_certificate)},
+               {"ca-key", string_into(c, m.ca_key)},
+               // Short-lived by design: an hour at least (clock skew), a week at most.
+               {"certificate-lifetime", duration_into(c, m.certificate_lifetime,
+                                                      std::chrono::hours(1),
+                                                      std::chrono::hours(24 * 7))},
+           });
+  if (m.ca_certificate.empty() != m.ca_key.empty()) {
+    c.error(v, "needs both ca-certificate and ca-key");
+  }
+}
+
 void read_proxy(Ctx& c, const Val& v, ProxyConfig& p) {
   constexpr milliseconds kShortest{100}, kLongest{3'600'000};
   read_map(
@@ -401,6 +416,7 @@ void read_proxy(Ctx& c, const Val& v, ProxyConfig& p) {
           {"max-connections-per-client", uint_into(c, p.max_connections_per_client, 1, 1'000'000)},
           {"https-pages", choice_into(c, p.https_pages, {"pass", "block"})},
           {"tproxy", bool_into(c, p.tproxy)},
+          {"managed-tls", [&](const Val& m) { read_managed_tls(c, m, p.managed_tls); }},
       });
 }
 

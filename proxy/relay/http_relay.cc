@@ -23,6 +23,7 @@
 #include "proxy/relay/hop_fields.h"
 #include "proxy/relay/http_body.h"
 #include "proxy/relay/splice.h"
+#include "proxy/relay/tls_terminate.h"
 #include "proxy/relay/tunnel.h"
 
 namespace shelter::proxy::relay {
@@ -35,27 +36,6 @@ using namespace asio::experimental::awaitable_operators;
 constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kReadChunk = 64 * 1024;
 using http::syntax::iequals;
-constexpr std::string_view kOwnPathPrefix = "/.shelter/";
-constexpr std::uint64_t kMaxOwnBody = 64 * 1024;  // the web front's form limit
-
-// A request as the web pages see it, for the block page and /.shelter/ paths (only then: the
-// forwarding path never copies a head into one).
-http::Request page_request(const http::RequestHead& head, std::string_view path,
-                           const ClientConnection& connection) {
-  http::Request request;
-  request.method = std::string(head.method);
-  request.target = std::string(path);
-  request.version_minor = head.version_minor;
-  for (const auto& [name, value] : head.fields) {
-    std::string lower(name);
-    for (char& c : lower)
-      c = http::syntax::ascii_lower(c);
-    request.headers.emplace_back(std::move(lower), std::string(value));
-  }
-  request.client = connection.client;
-  request.local = connection.local;
-  return request;
-}
 
 class HttpSession {
  public:
@@ -275,8 +255,22 @@ asio::awaitable<HttpSession::Next> HttpSession::tunnel(std::string_view host, st
   std::string error;
   auto canonical = blocklist::canonicalise_url("http://" + std::string(host) + "/", error);
   if (!canonical) co_return co_await refuse(ClientRefusal::bad_request, 400, "bad CONNECT target");
-  if (!host_allowed(shared_, connection_.client, canonical->host, now)) {
+  const policy::HostVerdict verdict =
+      shared_.gate.host_verdict(connection_.client, canonical->host, now);
+  if (verdict != policy::HostVerdict::pass) {
     count(shared_.metrics.http_blocked);
+    // A managed network's explicit proxy: the device trusts the operator's CA, so it gets the
+    // block page inside the tunnel it asked for.
+    if (verdict == policy::HostVerdict::block && shared_.managed_tls &&
+        port == shared_.settings.tls_origin_port) {
+      client_buffer_.consume(check_.head_bytes);
+      if (!co_await write_client("HTTP/1.1 200 Connection established\r\n\r\n"))
+        co_return Next::close;
+      const std::string early(as_view(client_buffer_));
+      deadline_.never();  // the terminated session keeps its own
+      co_await serve_block_page_over_tls(context_, client_, early, canonical->host, connection_);
+      co_return Next::close;
+    }
     http::Response r = http::text_response(403, "blocked by this network's filter");
     r.close = true;
     co_return co_await answer(std::move(r));
@@ -507,6 +501,23 @@ asio::awaitable<HttpSession::Next> HttpSession::forward(const RequestTarget& tar
 }
 
 }  // namespace
+
+http::Request page_request(const http::RequestHead& head, std::string_view path,
+                           const ClientConnection& connection) {
+  http::Request request;
+  request.method = std::string(head.method);
+  request.target = std::string(path);
+  request.version_minor = head.version_minor;
+  for (const auto& [name, value] : head.fields) {
+    std::string lower(name);
+    for (char& c : lower)
+      c = http::syntax::ascii_lower(c);
+    request.headers.emplace_back(std::move(lower), std::string(value));
+  }
+  request.client = connection.client;
+  request.local = connection.local;
+  return request;
+}
 
 asio::awaitable<void> serve_http(RelayThreadContext& context, tcp::socket socket,
                                  ClientConnection connection) {

@@ -44,11 +44,6 @@ asio::awaitable<boost::system::error_code> connect_within(tcp::socket& socket,
 
 }  // namespace
 
-bool host_allowed(const RelayShared& shared, const config::Address& client, std::string_view host,
-                  std::int64_t now) {
-  return shared.gate.verdict(client, host, {}, now) != policy::Verdict::block;
-}
-
 bool OriginPool::take(const std::string& key, tcp::socket& out) {
   auto it = idle_.find(key);
   if (it == idle_.end()) return false;

@@ -33,6 +33,10 @@ struct PageGate {
   std::function<policy::Verdict(const config::Address& client, std::string_view host,
                                 std::string_view path, std::int64_t now)>
       verdict;
+  /// The decision on a host alone (TLS, CONNECT): pass, blocked whole, or its HTTPS refused.
+  std::function<policy::HostVerdict(const config::Address& client, std::string_view host,
+                                    std::int64_t now)>
+      host_verdict;
   /// The block page (navigation) or the short 403 (sub-resource) for a refused page.
   std::function<http::Response(const http::Request& request, std::string_view host,
                                std::string_view path, std::int64_t now)>
@@ -40,6 +44,8 @@ struct PageGate {
   /// The block listener's own paths (/.shelter/...: "Ask my parent") on a steered host.
   std::function<boost::asio::awaitable<http::Response>(const http::Request& request)> own_path;
 };
+
+struct ManagedTls;  // tls_terminate.h
 
 struct RelaySettings {
   std::chrono::milliseconds connect_timeout{10'000};
@@ -57,6 +63,9 @@ struct RelayShared {
   OriginPolicy origins;
   RelaySettings settings;
   RelayMetrics metrics;
+  /// Managed networks: the operator's CA, to show blocked HTTPS hosts the block page. Null:
+  /// off (the default), a blocked host gets a TLS alert.
+  std::shared_ptr<ManagedTls> managed_tls;
 };
 
 /// Idle keep-alive connections to origins, by "host:port" as the request named it (the
@@ -86,11 +95,6 @@ struct RelayThreadContext {
   OriginResolver& resolver;
   OriginPool& pool;
 };
-
-/// Whether a connection to `host` may go on when only the host is known (TLS, CONNECT): not
-/// when the host is blocked, nor when it has pages of a list whose https-pages is "block".
-bool host_allowed(const RelayShared& shared, const config::Address& client, std::string_view host,
-                  std::int64_t now);
 
 /// An origin connection, or why there is none.
 struct OriginConnection {

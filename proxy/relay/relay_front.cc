@@ -22,6 +22,7 @@
 #include "proxy/net/asio_endpoint.h"
 #include "proxy/relay/http_relay.h"
 #include "proxy/relay/tls_relay.h"
+#include "proxy/relay/tls_terminate.h"
 
 namespace shelter::proxy::relay {
 namespace {
@@ -93,7 +94,8 @@ struct RelayFront::Impl {
                .gate = std::move(gate),
                .origins = {},
                .settings = {},
-               .metrics = {}} {}
+               .metrics = {},
+               .managed_tls = nullptr} {}
 
   bool is_client(const config::Address& a) const {
     return std::any_of(clients.begin(), clients.end(),
@@ -167,6 +169,7 @@ RelayFront::RelayFront(const server::RuntimeHolder& runtime, PageGate gate,
   s.header_timeout = config.web.header_timeout;
   s.hello_timeout = p.hello_timeout;
   s.tls_origin_port = p.tls_origin_port;
+  if (p.managed_tls.enabled()) impl.shared.managed_tls = make_managed_tls(p.managed_tls);
   OriginPolicy& origins = impl.shared.origins;
   origins.ports = p.ports;
   origins.private_origins = p.private_origins;

@@ -60,6 +60,15 @@ std::string render_relay_metrics(const RelayMetrics& m) {
       load(m.tls_spliced));
   one("shelter_tls_blocked_total", "counter", "TLS handshakes answered with an alert (blocked).",
       load(m.tls_blocked));
+  one("shelter_tls_terminated_total", "counter",
+      "Blocked TLS connections answered with the block page over TLS (proxy.managed-tls).",
+      load(m.tls_terminated));
+  one("shelter_tls_terminate_failed_total", "counter",
+      "Terminated TLS handshakes that failed: most often a device without the operator's CA.",
+      load(m.tls_terminate_failed));
+  one("shelter_tls_certificates_minted_total", "counter",
+      "Certificates minted for blocked names (proxy.managed-tls).",
+      load(m.tls_certificates_minted));
   one("shelter_tls_no_sni_total", "counter", "ClientHellos without a valid server name.",
       load(m.tls_no_sni));
   one("shelter_tls_ech_outer_total", "counter",

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "proxy/clock.h"
+#include "proxy/relay/tls_terminate.h"
 #include "proxy/relay/tunnel.h"
 #include "proxy/tls/client_hello.h"
 
@@ -105,8 +106,16 @@ asio::awaitable<void> serve_tls(RelayThreadContext& context, tcp::socket socket,
                ? "[" + connection.original_destination->address.to_string() + "]"
                : connection.original_destination->address.to_string();
   }
-  if (!host_allowed(shared, connection.client, host, clock::now())) {
+  const policy::HostVerdict verdict = shared.gate.host_verdict(connection.client, host, clock::now());
+  if (verdict != policy::HostVerdict::pass) {
     count(metrics.tls_blocked);
+    // Managed networks: the real block page, under a certificate of the operator's CA. Only
+    // for hosts blocked whole: a host refused for its listed pages has pages that are not
+    // blocked, and a terminated connection is never forwarded.
+    if (verdict == policy::HostVerdict::block && shared.managed_tls) {
+      co_await serve_block_page_over_tls(context, client, seen, host, connection);
+      co_return;
+    }
     // One small write into an empty send buffer: it does not block, so no deadline.
     const auto alert = tls::alert_record();
     co_await asio::async_write(client, asio::buffer(alert), kUseTuple);

@@ -154,6 +154,11 @@ policy::Verdict WebFront::page_verdict(const config::Address& client, std::strin
   return impl_->routes->page_verdict(client, host, path, now);
 }
 
+policy::HostVerdict WebFront::host_verdict(const config::Address& client, std::string_view host,
+                                   std::int64_t now) const {
+  return impl_->routes->host_verdict(client, host, now);
+}
+
 http::Response WebFront::proxy_block_page(const http::Request& request, std::string_view host,
                                           std::string_view path, std::int64_t now) const {
   impl_->check_cache();

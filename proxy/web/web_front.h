@@ -43,6 +43,8 @@ class WebFront {
   /// listener's own paths (/.shelter/..., "Ask my parent") on a steered host.
   policy::Verdict page_verdict(const config::Address& client, std::string_view host,
                                std::string_view path, std::int64_t now) const;
+  policy::HostVerdict host_verdict(const config::Address& client, std::string_view host,
+                           std::int64_t now) const;
   http::Response proxy_block_page(const http::Request& request, std::string_view host,
                                   std::string_view path, std::int64_t now) const;
   boost::asio::awaitable<http::Response> shelter_path(const http::Request& request) const;

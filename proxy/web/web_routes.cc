@@ -201,6 +201,15 @@ policy::Verdict WebRoutes::page_verdict(const config::Address& client, std::stri
   return decision.verdict;
 }
 
+policy::HostVerdict WebRoutes::host_verdict(const config::Address& client, std::string_view host,
+                                    std::int64_t now) const {
+  std::shared_ptr<const server::Runtime> runtime = context_.runtime.current();
+  const Requester requester = requester_of(client, *runtime);
+  const policy::Decision decision =
+      policy::decide({.qname = host, .now = now}, requester.subject, runtime->environment());
+  return policy::host_verdict(decision);
+}
+
 http::Response WebRoutes::proxy_block_page(const http::Request& request, std::string_view host,
                                            std::string_view path, std::int64_t now) const {
   return page_for(request, host, path, now);

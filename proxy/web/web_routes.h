@@ -58,6 +58,10 @@ class WebRoutes {
   /// the block page shows.
   policy::Verdict page_verdict(const config::Address& client, std::string_view host,
                                std::string_view path, std::int64_t now) const;
+  /// The same for a host alone (TLS, CONNECT), saying why a refused host is refused: blocked
+  /// whole, or only its HTTPS, for a list whose https-pages is "block".
+  policy::HostVerdict host_verdict(const config::Address& client, std::string_view host,
+                           std::int64_t now) const;
   /// The block page (navigation) or a short 403 (sub-resource) for a page the proxy refused.
   http::Response proxy_block_page(const http::Request& request, std::string_view host,
                                   std::string_view path, std::int64_t now) const;

@@ -151,3 +151,21 @@ TEST_CASE("decide against an empty snapshot allows", "[policy]") {
   CHECK(d.verdict == policy::Verdict::allow);
   CHECK(d.list == nullptr);
 }
+
+TEST_CASE("host_verdict: what a proxy that sees only the host does", "[policy]") {
+  using policy::HostVerdict;
+  policy::Decision d;
+  CHECK(policy::host_verdict(d) == HostVerdict::pass);  // allow
+  d.verdict = policy::Verdict::block;
+  CHECK(policy::host_verdict(d) == HostVerdict::block);
+  d.verdict = policy::Verdict::steer;
+  d.reason = policy::Reason::list;
+  CHECK(policy::host_verdict(d) == HostVerdict::pass);  // listed pages, https-pages: pass
+  d.steer_https_block = true;
+  CHECK(policy::host_verdict(d) == HostVerdict::block_https_pages);
+  d.reason = policy::Reason::cover_name;  // steered only to hide which names are listed
+  CHECK(policy::host_verdict(d) == HostVerdict::pass);
+  d.verdict = policy::Verdict::rewrite;  // safe search: the proxy never sees it as a block
+  d.reason = policy::Reason::safe_search;
+  CHECK(policy::host_verdict(d) == HostVerdict::pass);
+}

@@ -262,6 +262,29 @@ proxy:
   }
 }
 
+TEST_CASE("proxy: managed-tls is off by default, and needs both files") {
+  CHECK_FALSE(valid("proxy:\n  https-pages: pass\n").proxy.managed_tls.enabled());
+  const auto c = valid(R"(
+proxy:
+  managed-tls: {ca-certificate: /etc/shelter/ca.pem, ca-key: /etc/shelter/ca.key, certificate-lifetime: 6h}
+)");
+  CHECK(c.proxy.managed_tls.enabled());
+  CHECK(c.proxy.managed_tls.ca_key == "/etc/shelter/ca.key");
+  CHECK(c.proxy.managed_tls.certificate_lifetime == std::chrono::hours(6));
+  for (const auto& [yaml, message] :
+       {std::pair{"proxy:\n  managed-tls: {ca-certificate: /ca.pem}\n", "needs both"},
+        std::pair{"proxy:\n  managed-tls: {ca-key: /ca.key}\n", "needs both"},
+        std::pair{"proxy:\n  managed-tls: {ca-certificate: /a, ca-key: /b, "
+                  "certificate-lifetime: 30d}\n",
+                  "proxy.managed-tls.certificate-lifetime"},
+        std::pair{"proxy:\n  managed-tls: {ca-cert: /a}\n", "proxy.managed-tls.ca-cert"}}) {
+    const auto r = parse(yaml);
+    INFO(joined(r.errors));
+    CHECK_FALSE(r.config);
+    CHECK(joined(r.errors).find(message) != std::string::npos);
+  }
+}
+
 TEST_CASE("proxy: cover names are normalised") {
   const auto c = valid(R"(
 proxy:
