@@ -335,14 +335,13 @@ class Daemon {
     if (p.http_listen.empty() && p.tls_listen.empty()) return;
     web::WebFront* web = web_.get();
     relay::PageGate gate{
-        .verdict = [web](const config::Address& client, std::string_view host,
-                         std::string_view path,
-                         std::int64_t now) { return web->page_verdict(client, host, path, now); },
+        .page =
+            [web](const config::Address& client, std::string_view host, std::string_view path,
+                  std::int64_t now, const std::function<http::Request()>& request) {
+              return web->proxy_page(client, host, path, now, request);
+            },
         .host_verdict = [web](const config::Address& client, std::string_view host,
                               std::int64_t now) { return web->host_verdict(client, host, now); },
-        .block_page =
-            [web](const http::Request& request, std::string_view host, std::string_view path,
-                  std::int64_t now) { return web->proxy_block_page(request, host, path, now); },
         .own_path = [web](const http::Request& request) { return web->shelter_path(request); }};
     relay_ = std::make_unique<relay::RelayFront>(runtime_, std::move(gate),
                                                  p.resolvers.empty() ? upstreams : p.resolvers);

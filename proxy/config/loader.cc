@@ -379,15 +379,15 @@ Handler ports_into(Ctx& c, std::vector<std::uint16_t>& out) {
 }
 
 void read_managed_tls(Ctx& c, const Val& v, ProxyConfig::ManagedTls& m) {
-  read_map(c, v,
-           {
-               {"ca-certificate", string_into(c, m.ca_certificate)},
-               {"ca-key", string_into(c, m.ca_key)},
-               // Short-lived by design: an hour at least (clock skew), a week at most.
-               {"certificate-lifetime", duration_into(c, m.certificate_lifetime,
-                                                      std::chrono::hours(1),
-                                                      std::chrono::hours(24 * 7))},
-           });
+  read_map(
+      c, v,
+      {
+          {"ca-certificate", string_into(c, m.ca_certificate)},
+          {"ca-key", string_into(c, m.ca_key)},
+          // Short-lived by design: an hour at least (clock skew), a week at most.
+          {"certificate-lifetime", duration_into(c, m.certificate_lifetime, std::chrono::hours(1),
+                                                 std::chrono::hours(24 * 7))},
+      });
   if (m.ca_certificate.empty() != m.ca_key.empty()) {
     c.error(v, "needs both ca-certificate and ca-key");
   }

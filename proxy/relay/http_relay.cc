@@ -194,14 +194,14 @@ asio::awaitable<HttpSession::Next> HttpSession::handle_request() {
     }
     co_return co_await answer(co_await shared_.gate.own_path(request));
   }
-  if (shared_.gate.verdict(connection_.client, canonical->host, canonical->path, now) ==
-      policy::Verdict::block) {
+  std::optional<http::Response> page =
+      shared_.gate.page(connection_.client, canonical->host, canonical->path, now,
+                        [&] { return page_request(head_, path, connection_); });
+  if (page) {
     count(shared_.metrics.http_blocked);
-    http::Response page = shared_.gate.block_page(page_request(head_, path, connection_),
-                                                  canonical->host, canonical->path, now);
     // A request body is not read: the connection cannot go on after the answer.
-    if (check_.has_body) page.close = true;
-    co_return co_await answer(std::move(page));
+    if (check_.has_body) page->close = true;
+    co_return co_await answer(std::move(*page));
   }
   co_return co_await forward(*target, canonical->host, port, path);
 }

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -28,19 +29,17 @@ namespace shelter::proxy::relay {
 
 /// The web front's side of a page check (web::WebFront implements it).
 struct PageGate {
-  /// The decision for `client` on this canonical host and path (empty path: the host, as DNS
-  /// decides it: `steer` then means the host has listed pages) now.
-  std::function<policy::Verdict(const config::Address& client, std::string_view host,
-                                std::string_view path, std::int64_t now)>
-      verdict;
+  /// One decision for `client` on this canonical host and path at `now`: the block page
+  /// (navigation) or the short 403 (sub-resource), built for `request()` (called only then),
+  /// when the page is blocked; nullopt: forward it.
+  std::function<std::optional<http::Response>(const config::Address& client, std::string_view host,
+                                              std::string_view path, std::int64_t now,
+                                              const std::function<http::Request()>& request)>
+      page;
   /// The decision on a host alone (TLS, CONNECT): pass, blocked whole, or its HTTPS refused.
   std::function<policy::HostVerdict(const config::Address& client, std::string_view host,
                                     std::int64_t now)>
       host_verdict;
-  /// The block page (navigation) or the short 403 (sub-resource) for a refused page.
-  std::function<http::Response(const http::Request& request, std::string_view host,
-                               std::string_view path, std::int64_t now)>
-      block_page;
   /// The block listener's own paths (/.shelter/...: "Ask my parent") on a steered host.
   std::function<boost::asio::awaitable<http::Response>(const http::Request& request)> own_path;
 };

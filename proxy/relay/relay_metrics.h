@@ -41,8 +41,8 @@ struct RelayMetrics {
   Counter tls_connections{0};
   Counter tls_spliced{0};
   Counter tls_blocked{0};
-  Counter tls_terminated{0};         ///< managed-tls: block page served over TLS
-  Counter tls_terminate_failed{0};   ///< managed-tls: the client refused our certificate
+  Counter tls_terminated{0};        ///< managed-tls: block page served over TLS
+  Counter tls_terminate_failed{0};  ///< managed-tls: the client refused our certificate
   Counter tls_certificates_minted{0};
   Counter tls_no_sni{0};
   Counter tls_ech_outer{0};

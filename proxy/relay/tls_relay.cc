@@ -106,7 +106,8 @@ asio::awaitable<void> serve_tls(RelayThreadContext& context, tcp::socket socket,
                ? "[" + connection.original_destination->address.to_string() + "]"
                : connection.original_destination->address.to_string();
   }
-  const policy::HostVerdict verdict = shared.gate.host_verdict(connection.client, host, clock::now());
+  const policy::HostVerdict verdict =
+      shared.gate.host_verdict(connection.client, host, clock::now());
   if (verdict != policy::HostVerdict::pass) {
     count(metrics.tls_blocked);
     // Managed networks: the real block page, under a certificate of the operator's CA. Only

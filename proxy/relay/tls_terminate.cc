@@ -133,7 +133,13 @@ class TerminatedSession {
                            : http::text_response(413, "request body too large");
     } else {
       // Every page of a host blocked whole is blocked: the page says why, for this requester.
-      response = shared_.gate.block_page(request, canonical->host, canonical->path, clock::now());
+      std::optional<http::Response> page =
+          shared_.gate.page(connection_.client, canonical->host, canonical->path, clock::now(),
+                            [&request] { return request; });
+      // Unblocked since the handshake (a reload): this connection cannot reach the origin;
+      // 421 makes the browser retry on a new one, which is spliced.
+      response = page ? std::move(*page) : http::text_response(421, "retry on a new connection");
+      if (!page) response.close = true;
     }
     const bool keep = body_read && !last && !response.close &&
                       keeps_alive(head.version_minor, field(head.fields, "connection"));

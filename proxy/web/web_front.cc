@@ -149,20 +149,19 @@ http::Server::Stats WebFront::stats() const {
   return total;
 }
 
-policy::Verdict WebFront::page_verdict(const config::Address& client, std::string_view host,
-                                       std::string_view path, std::int64_t now) const {
-  return impl_->routes->page_verdict(client, host, path, now);
+std::optional<http::Response> WebFront::proxy_page(
+    const config::Address& client, std::string_view host, std::string_view path, std::int64_t now,
+    const std::function<http::Request()>& request) const {
+  // The page cache is checked only for a page to render: forwarded requests take no lock.
+  return impl_->routes->proxy_page(client, host, path, now, [this, &request] {
+    impl_->check_cache();
+    return request();
+  });
 }
 
 policy::HostVerdict WebFront::host_verdict(const config::Address& client, std::string_view host,
-                                   std::int64_t now) const {
+                                           std::int64_t now) const {
   return impl_->routes->host_verdict(client, host, now);
-}
-
-http::Response WebFront::proxy_block_page(const http::Request& request, std::string_view host,
-                                          std::string_view path, std::int64_t now) const {
-  impl_->check_cache();
-  return impl_->routes->proxy_block_page(request, host, path, now);
 }
 
 asio::awaitable<http::Response> WebFront::shelter_path(const http::Request& request) const {

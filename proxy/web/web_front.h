@@ -5,7 +5,9 @@
 // Runtime and the pages and await the case store; the HTTP core (proxy/http) does the I/O.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,14 +41,14 @@ class WebFront {
   std::string describe() const;
   http::Server::Stats stats() const;
 
-  /// For the filtering proxy (proxy/relay): the page decision, the block page, and the block
-  /// listener's own paths (/.shelter/..., "Ask my parent") on a steered host.
-  policy::Verdict page_verdict(const config::Address& client, std::string_view host,
-                               std::string_view path, std::int64_t now) const;
+  /// For the filtering proxy (proxy/relay): the page decision and its block page, the host
+  /// decision, and the block listener's own paths (/.shelter/..., "Ask my parent") on a steered
+  /// host.
+  std::optional<http::Response> proxy_page(const config::Address& client, std::string_view host,
+                                           std::string_view path, std::int64_t now,
+                                           const std::function<http::Request()>& request) const;
   policy::HostVerdict host_verdict(const config::Address& client, std::string_view host,
-                           std::int64_t now) const;
-  http::Response proxy_block_page(const http::Request& request, std::string_view host,
-                                  std::string_view path, std::int64_t now) const;
+                                   std::int64_t now) const;
   boost::asio::awaitable<http::Response> shelter_path(const http::Request& request) const;
 
  private:

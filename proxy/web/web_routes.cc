@@ -186,23 +186,21 @@ http::Response WebRoutes::block_page(const http::Request& request, std::int64_t 
   return page_for(request, *site, {}, now);
 }
 
-policy::Verdict WebRoutes::page_verdict(const config::Address& client, std::string_view host,
-                                        std::string_view path, std::int64_t now) const {
+std::optional<http::Response> WebRoutes::proxy_page(
+    const config::Address& client, std::string_view host, std::string_view path, std::int64_t now,
+    const std::function<http::Request()>& request) const {
   std::shared_ptr<const server::Runtime> runtime = context_.runtime.current();
   const Requester requester = requester_of(client, *runtime);
   const policy::Decision decision = policy::decide({.qname = host, .now = now, .path = path},
                                                    requester.subject, runtime->environment());
-  // A cover name is steered to hide which names are listed; to the proxy it is an open host.
-  if (decision.reason == policy::Reason::cover_name) return policy::Verdict::allow;
-  // Only the host is known (TLS, CONNECT): a list may refuse its hosts' HTTPS whole.
-  if (decision.verdict == policy::Verdict::steer && decision.steer_https_block) {
-    return policy::Verdict::block;
-  }
-  return decision.verdict;
+  // A page request is never steered (its URL decided); a cover name is an open host.
+  if (decision.verdict != policy::Verdict::block) return std::nullopt;
+  return render_page(request(), host, decision, *runtime, requester.subject.profile->audience,
+                     requester.household, now);
 }
 
 policy::HostVerdict WebRoutes::host_verdict(const config::Address& client, std::string_view host,
-                                    std::int64_t now) const {
+                                            std::int64_t now) const {
   std::shared_ptr<const server::Runtime> runtime = context_.runtime.current();
   const Requester requester = requester_of(client, *runtime);
   const policy::Decision decision =
@@ -210,23 +208,26 @@ policy::HostVerdict WebRoutes::host_verdict(const config::Address& client, std::
   return policy::host_verdict(decision);
 }
 
-http::Response WebRoutes::proxy_block_page(const http::Request& request, std::string_view host,
-                                           std::string_view path, std::int64_t now) const {
-  return page_for(request, host, path, now);
-}
-
 // The block page for a site (path empty) or a page of it, decided again for the requester.
 http::Response WebRoutes::page_for(const http::Request& request, std::string_view site,
                                    std::string_view path, std::int64_t now) const {
   std::shared_ptr<const server::Runtime> runtime = context_.runtime.current();
-  std::shared_ptr<const Pages> pages = context_.pages();
   const Requester requester = requester_of(request.client, *runtime);
   const policy::Decision decision = policy::decide({.qname = site, .now = now, .path = path},
                                                    requester.subject, runtime->environment());
-  BlockView view = view_of(decision, std::string(site), requester.subject.profile->audience,
-                           requester.household);
+  return render_page(request, site, decision, *runtime, requester.subject.profile->audience,
+                     requester.household, now);
+}
+
+// The page for a decision made for this requester: why, and the links to appeal or ask.
+http::Response WebRoutes::render_page(const http::Request& request, std::string_view site,
+                                      const policy::Decision& decision,
+                                      const server::Runtime& runtime, policy::Audience audience,
+                                      bool household, std::int64_t now) const {
+  std::shared_ptr<const Pages> pages = context_.pages();
+  BlockView view = view_of(decision, std::string(site), audience, household);
   if (view.kind != PageKind::not_blocked && wants_page(request) && context_.keys) {
-    const std::string& appeal_url = runtime->config->blocking.appeal_url;
+    const std::string& appeal_url = runtime.config->blocking.appeal_url;
     const bool our_route = view.kind != PageKind::legal || view.appeal == appeal_url;
     if (!appeal_url.empty() && our_route) {
       DecisionFacts facts{.issued = to_minute(now),
@@ -253,7 +254,7 @@ http::Response WebRoutes::page_for(const http::Request& request, std::string_vie
       });
     }
   }
-  return block_response(request, view, *pages, runtime->config->web, now, context_.cache);
+  return block_response(request, view, *pages, runtime.config->web, now, context_.cache);
 }
 
 std::string WebRoutes::signed_once(std::string key,

@@ -10,6 +10,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -53,18 +54,17 @@ class WebRoutes {
   /// parent" button. Synchronous: the block page never waits for the store.
   http::Response block_page(const http::Request& request, std::int64_t now) const;
 
-  /// The filtering proxy's question: the verdict for `client` on this page (a canonical host
-  /// and path, blocklist::canonicalise_url; empty path: the host) at `now`. The same decision
-  /// the block page shows.
-  policy::Verdict page_verdict(const config::Address& client, std::string_view host,
-                               std::string_view path, std::int64_t now) const;
-  /// The same for a host alone (TLS, CONNECT), saying why a refused host is refused: blocked
-  /// whole, or only its HTTPS, for a list whose https-pages is "block".
+  /// The filtering proxy's question, answered with one decision: for `client` on this page (a
+  /// canonical host and path, blocklist::canonicalise_url) at `now`, the block page
+  /// (navigation) or a short 403 (sub-resource) when it is blocked, built from `request()`
+  /// (called only then); nullopt: forward it. The same decision the block page shows.
+  std::optional<http::Response> proxy_page(const config::Address& client, std::string_view host,
+                                           std::string_view path, std::int64_t now,
+                                           const std::function<http::Request()>& request) const;
+  /// The decision on a host alone (TLS, CONNECT): pass it, or refuse it, and why (a host
+  /// blocked whole, or only its HTTPS, for a list whose https-pages is "block").
   policy::HostVerdict host_verdict(const config::Address& client, std::string_view host,
-                           std::int64_t now) const;
-  /// The block page (navigation) or a short 403 (sub-resource) for a page the proxy refused.
-  http::Response proxy_block_page(const http::Request& request, std::string_view host,
-                                  std::string_view path, std::int64_t now) const;
+                                   std::int64_t now) const;
 
  private:
   boost::asio::awaitable<http::Response> ask(const http::Request& request);
@@ -76,6 +76,9 @@ class WebRoutes {
   http::Response explained_block(const http::Request& request);
   http::Response page_for(const http::Request& request, std::string_view site,
                           std::string_view path, std::int64_t now) const;
+  http::Response render_page(const http::Request& request, std::string_view site,
+                             const policy::Decision& decision, const server::Runtime& runtime,
+                             policy::Audience audience, bool household, std::int64_t now) const;
   http::Response limited(const http::Request& request, std::int64_t retry_after) const;
   http::Response unavailable(const http::Request& request) const;
   http::Response not_found(const http::Request& request, std::string_view lead_key) const;
