@@ -16,15 +16,15 @@
 #include "blocklist/url.h"
 #include "proxy/clock.h"
 #include "proxy/http/server.h"
-#include "proxy/relay/cert_minter.h"
 #include "proxy/relay/deadline.h"
 #include "proxy/relay/hop_fields.h"
+#include "proxy/tls/cert_minter.h"
 #include "proxy/tls/client_hello.h"
 
 namespace shelter::proxy::relay {
 
 struct ManagedTls {
-  std::unique_ptr<CertMinter> minter;
+  std::unique_ptr<tls::CertMinter> minter;
   boost::asio::ssl::context context{boost::asio::ssl::context::tls_server};
 };
 
@@ -182,7 +182,7 @@ class TerminatedSession {
 
 std::shared_ptr<ManagedTls> make_managed_tls(const config::ProxyConfig::ManagedTls& config) {
   auto managed = std::make_shared<ManagedTls>();
-  managed->minter = CertMinter::load(
+  managed->minter = tls::CertMinter::load(
       config.ca_certificate, config.ca_key,
       std::chrono::duration_cast<std::chrono::seconds>(config.certificate_lifetime));
   SSL_CTX* ctx = managed->context.native_handle();

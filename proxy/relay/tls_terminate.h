@@ -1,8 +1,8 @@
 #pragma once
 // Managed networks only (proxy.managed-tls): a TLS connection to a host blocked whole is
 // answered with the block page over TLS, under a certificate minted for the name
-// (cert_minter.h), instead of a TLS alert. Every request on such a connection gets the block
-// page (or the 403 of a sub-resource), or the block listener's own /.shelter/ paths ("Ask my
+// (proxy/tls/cert_minter.h), instead of a TLS alert. Every request on such a connection gets the
+// block page (or the 403 of a sub-resource), or the block listener's own /.shelter/ paths ("Ask my
 // parent"); nothing is ever forwarded from a terminated connection. docs/proxy.md.
 
 #include <memory>

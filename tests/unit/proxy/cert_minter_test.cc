@@ -1,7 +1,7 @@
 // The certificates of proxy.managed-tls: made here with a CA made here, checked with OpenSSL's
 // own verifier (chain, name, purpose, dates), and the CA files refused with clear errors.
 
-#include "proxy/relay/cert_minter.h"
+#include "proxy/tls/cert_minter.h"
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -16,9 +16,9 @@
 
 #include "scratch_dir.h"
 
-using shelter::proxy::relay::CertMinter;
-using shelter::proxy::relay::KeyPtr;
-using shelter::proxy::relay::X509Ptr;
+using shelter::proxy::tls::CertMinter;
+using shelter::proxy::tls::KeyPtr;
+using shelter::proxy::tls::X509Ptr;
 
 namespace {
 

@@ -1,4 +1,4 @@
-#include "proxy/relay/cert_minter.h"
+#include "proxy/tls/cert_minter.h"
 
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
@@ -15,7 +15,7 @@
 #include <ctime>
 #include <stdexcept>
 
-namespace shelter::proxy::relay {
+namespace shelter::proxy::tls {
 
 void X509Free::operator()(X509* x) const {
   X509_free(x);
@@ -247,4 +247,4 @@ std::shared_ptr<X509> CertMinter::mint(std::string_view host, std::int64_t now) 
   return std::shared_ptr<X509>(x.release(), X509Free{});
 }
 
-}  // namespace shelter::proxy::relay
+}  // namespace shelter::proxy::tls

@@ -20,7 +20,7 @@
 
 #include <openssl/types.h>
 
-namespace shelter::proxy::relay {
+namespace shelter::proxy::tls {
 
 struct X509Free {
   void operator()(X509* x) const;
@@ -78,4 +78,4 @@ class CertMinter {
   std::uint64_t minted_ = 0;
 };
 
-}  // namespace shelter::proxy::relay
+}  // namespace shelter::proxy::tls
