@@ -195,10 +195,6 @@ std::shared_ptr<ManagedTls> make_managed_tls(const config::ProxyConfig::ManagedT
   return managed;
 }
 
-std::uint64_t minted_certificates(const ManagedTls& managed) {
-  return managed.minter->minted();
-}
-
 asio::awaitable<void> serve_block_page_over_tls(RelayThreadContext& context, tcp::socket& client,
                                                 std::string_view hello_bytes, std::string_view host,
                                                 const ClientConnection& connection) {

@@ -21,9 +21,6 @@ namespace shelter::proxy::relay {
 /// std::runtime_error with a message naming the file and the fault.
 std::shared_ptr<ManagedTls> make_managed_tls(const config::ProxyConfig::ManagedTls& config);
 
-/// Certificates minted so far (for the metrics).
-std::uint64_t minted_certificates(const ManagedTls& managed);
-
 /// Serves the block page on `client`, whose first bytes (`hello_bytes`, the ClientHello and
 /// whatever followed it) were already read, for the blocked `host` (the SNI, or the original
 /// destination's address). Bounded by the header timeout per request.
