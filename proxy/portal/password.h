@@ -13,7 +13,7 @@
 namespace shelter::proxy::portal {
 
 struct ScryptCost {
-  std::uint8_t log2_n = 15;  ///< N = 2^15: 32 MiB with r = 8, about 0.1 s on one core
+  std::uint8_t log2_n = 15;  ///< N = 2^15: 32 MiB with r = 8, 0.1-0.2 s on one core
   std::uint32_t r = 8;
   std::uint32_t p = 1;
   bool operator==(const ScryptCost&) const = default;
