@@ -135,7 +135,7 @@ class TerminatedSession {
       // Every page of a host blocked whole is blocked: the page says why, for this requester.
       std::optional<http::Response> page =
           shared_.gate.page(connection_.client, canonical->host, canonical->path, clock::now(),
-                            [&request] { return request; });
+                            [&request] { return std::move(request); });
       // Unblocked since the handshake (a reload): this connection cannot reach the origin;
       // 421 makes the browser retry on a new one, which is spliced.
       response = page ? std::move(*page) : http::text_response(421, "retry on a new connection");
