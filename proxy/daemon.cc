@@ -33,7 +33,9 @@
 #include "proxy/lists/snapshot_file.h"
 #include "proxy/log.h"
 #include "proxy/metrics/metrics.h"
+#include "proxy/profiles/embedded_household_store.h"
 #include "proxy/profiles/redis_directory.h"
+#include "proxy/profiles/redis_household_store.h"
 #include "proxy/relay/relay_front.h"
 #include "proxy/relay/tls_terminate.h"
 #include "proxy/server/runtime.h"
@@ -355,14 +357,44 @@ class Daemon {
     if (!redis_store_) {
       redis_store_ = std::const_pointer_cast<profiles::RedisDirectory>(fresh);
       redis_store_->start(control_.get_executor());
+      redis_households_ = std::make_shared<profiles::RedisHouseholdStore>(control_.get_executor(),
+                                                                          redis_store_->config());
     } else if (fresh != redis_store_) {
       redis_store_->set_book(subscribers.profiles);
       subscribers.directory = redis_store_;
     }
   }
 
+  // The embedded store's editor follows the households file as (re)loaded: edits start from
+  // what the file holds now.
+  void adopt_households(const Loaded& loaded) {
+    const profiles::Subscribers& s = loaded.subscribers;
+    if (!s.households) return;
+    auto file =
+        std::make_unique<profiles::HouseholdsFile>(loaded.config->subscribers.file, *s.households);
+    if (embedded_households_) {
+      embedded_households_->reset(std::move(file));
+      return;
+    }
+    embedded_households_ = std::make_shared<profiles::EmbeddedHouseholdStore>(
+        std::move(file), [this](std::shared_ptr<const profiles::EmbeddedDirectory> directory) {
+          // An edit: the runtime in force with the new directory (on the control thread, like
+          // reloads, so the two never interleave).
+          auto next = std::make_shared<server::Runtime>(*runtime_.current());
+          next->subscribers = std::move(directory);
+          runtime_.publish(std::move(next));
+        });
+  }
+
+  // Where the admin API (and the portal) change households: the store in use.
+  std::shared_ptr<profiles::HouseholdStore> household_store() const {
+    if (redis_households_) return redis_households_;
+    return embedded_households_;
+  }
+
   void publish(Loaded& loaded) {
     adopt_redis_store(loaded.subscribers);
+    adopt_households(loaded);
     list_memory_ = loaded.lists->snapshot->image_bytes();
     runtime_.publish(server::make_runtime(loaded.config, loaded.lists, loaded.upstreams,
                                           loaded.subscribers, slots_));
@@ -489,6 +521,13 @@ class Daemon {
     case_metrics_ = cases::render_case_metrics(appeals, requests, now);
   }
 
+  // Where changes are audited: the state directory's audit.jsonl (none: the log only).
+  static std::shared_ptr<admin::AuditTrail> audit_trail(const config::Config& config) {
+    const std::string directory = lists::state_directory_of(config);
+    if (directory.empty()) return nullptr;
+    return admin::make_file_audit_trail(directory + "/audit.jsonl");
+  }
+
   void start_admin(const config::Config& config) {
     if (!config.admin.listen) return;
     http::AsyncHandler api;
@@ -504,7 +543,9 @@ class Daemon {
                             .store = cases_,
                             .tokens = std::move(*tokens),
                             .send_referral = [this](const cases::Appeal& a) { refer(a); },
-                            .test_clock = options_.test_clock});
+                            .test_clock = options_.test_clock,
+                            .households = household_store(),
+                            .audit = audit_trail(config)});
       api = [context](const http::Request& r) { return admin::handle_api(r, *context); };
     }
     admin::AdminHandlers handlers{
@@ -596,6 +637,7 @@ class Daemon {
       if (web_) web_->stop();
       if (relay_) relay_->stop();
       if (redis_store_) redis_store_->stop();
+      if (redis_households_) redis_households_->stop();
       for (auto& worker : workers_)
         worker->stop(kDrainGrace);
     });
@@ -752,6 +794,8 @@ class Daemon {
   std::unique_ptr<dns::SharedResponseCache> cache_;  // before the workers that use it
   std::vector<std::unique_ptr<server::Worker>> workers_;
   std::unique_ptr<admin::AdminServer> admin_;
+  std::shared_ptr<profiles::EmbeddedHouseholdStore> embedded_households_;
+  std::shared_ptr<profiles::RedisHouseholdStore> redis_households_;
   std::unique_ptr<web::WebFront> web_;
   std::unique_ptr<relay::RelayFront> relay_;
   std::shared_ptr<profiles::RedisDirectory> redis_store_;  // with subscribers.store: redis

@@ -5,6 +5,8 @@
 #include <boost/json.hpp>
 #include <sstream>
 
+#include "proxy/admin/api_reply.h"
+#include "proxy/admin/households_api.h"
 #include "proxy/cases/case_json.h"
 #include "proxy/cases/rules.h"
 #include "proxy/clock.h"
@@ -18,19 +20,6 @@ namespace {
 namespace json = boost::json;
 
 constexpr std::size_t kMinTokenLength = 32;
-
-http::Response json_answer(unsigned status, std::string body) {
-  http::Response r;
-  r.status = status;
-  r.content_type = "application/json";
-  r.body = std::move(body);
-  r.body += '\n';
-  return r;
-}
-
-http::Response error_answer(unsigned status, std::string_view message) {
-  return json_answer(status, "{\"error\":" + json_string(message) + "}");
-}
 
 // The token's name, when the request carries one of ours (compared in constant time, each).
 std::optional<std::string> caller(const http::Request& request, const ApiContext& context) {
@@ -48,49 +37,24 @@ std::optional<std::string> caller(const http::Request& request, const ApiContext
   return who;
 }
 
-std::optional<json::object> body_object(const http::Request& request, std::string& error) {
-  json::error_code ec;
-  json::value v = json::parse(request.body, ec);
-  if (ec || !v.is_object()) {
-    error = "the body is not a JSON object";
-    return std::nullopt;
-  }
-  return std::move(v.as_object());
-}
-
-std::string string_field(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-
-std::string query_value(const http::Request& request, std::string_view name) {
-  http::FormResult parsed = http::parse_form(request.query());
-  if (!parsed.form) return {};
-  return std::string(parsed.form->get(name).value_or(""));
-}
-
-// "/v1/appeals/ABC/decision" -> {"v1", "appeals", "ABC", "decision"}
-std::vector<std::string_view> segments(std::string_view path) {
-  std::vector<std::string_view> out;
-  while (!path.empty()) {
-    if (path.front() == '/') {
-      path.remove_prefix(1);
-      continue;
-    }
-    const std::size_t slash = path.find('/');
-    out.push_back(path.substr(0, slash));
-    if (slash == std::string_view::npos) break;
-    path.remove_prefix(slash);
-  }
-  return out;
-}
-
 template <typename T, typename Write>
 std::string json_list(std::string_view key, const std::vector<T>& items, Write write) {
   std::string body = "{\"" + std::string(key) + "\":[";
   for (std::size_t i = 0; i < items.size(); ++i)
     body += (i ? "," : "") + write(items[i]);
   return body + "]}";
+}
+
+// Records a case decision in the audit trail (who decided which case; never the site).
+boost::asio::awaitable<void> audit_case(const ApiContext& context, const char* action,
+                                        std::string target, std::string who, std::string detail) {
+  if (!context.audit) co_return;
+  AuditEntry entry{.at = clock::now(),
+                   .who = std::move(who),
+                   .action = action,
+                   .target = std::move(target),
+                   .detail = std::move(detail)};
+  co_await context.audit->record(std::move(entry));
 }
 
 boost::asio::awaitable<http::Response> appeals(const http::Request& request,
@@ -154,6 +118,8 @@ boost::asio::awaitable<http::Response> appeals(const http::Request& request,
   log_info("appeal " + decided.id + ": " + std::string(cases::status_name(decided.status)) +
            " by " + decided.decided_by);
   if (*outcome == cases::Outcome::refer && context.send_referral) context.send_referral(decided);
+  std::string status_text(cases::status_name(decided.status));
+  co_await audit_case(context, "appeal.decide", decided.id, who, std::move(status_text));
   co_return json_answer(200, cases::to_json(decided, cases::Detail::full));
 }
 
@@ -219,7 +185,25 @@ boost::asio::awaitable<http::Response> requests(const http::Request& request,
   // The id is the status page's capability: the log gets a prefix, enough to tell requests apart.
   log_info("request " + answered.id.substr(0, 6) + "...: " +
            std::string(cases::answer_name(*answered.answer)) + " by " + answered.answered_by);
+  std::string target = answered.id.substr(0, 6) + "...";
+  std::string answer_text(cases::answer_name(*answered.answer));
+  co_await audit_case(context, "request.answer", std::move(target), who, std::move(answer_text));
   co_return json_answer(200, cases::to_json(answered));
+}
+
+boost::asio::awaitable<http::Response> audit_route(const http::Request& request,
+                                                   const ApiContext& context) {
+  if (!context.audit) co_return error_answer(404, "no audit trail on this node");
+  std::size_t limit = 100;
+  if (const std::string text = query_value(request, "limit"); !text.empty()) {
+    limit = std::strtoul(text.c_str(), nullptr, 10);
+    if (limit == 0 || limit > AuditTrail::kMaxRead) {
+      co_return error_answer(400, "limit is 1 to " + std::to_string(AuditTrail::kMaxRead));
+    }
+  }
+  const std::vector<AuditEntry> entries = co_await context.audit->recent(limit);
+  co_return json_answer(
+      200, json_list("entries", entries, [](const AuditEntry& e) { return to_json(e); }));
 }
 
 }  // namespace
@@ -279,6 +263,13 @@ boost::asio::awaitable<http::Response> handle_api(const http::Request& request,
     }
     clock::test_offset.fetch_add(advance->as_int64());
     co_return json_answer(200, "{\"now\":" + std::to_string(clock::now()) + "}");
+  }
+  if (path[1] == "households") {
+    HouseholdsApi api{context.runtime, context.households, context.audit};
+    co_return co_await handle_households(request, api, path, *who);
+  }
+  if (path[1] == "audit" && path.size() == 2 && request.method == "GET") {
+    co_return co_await audit_route(request, context);
   }
   if (!context.store) co_return error_answer(404, "no case store on this node");
   std::string failure;

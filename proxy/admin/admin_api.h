@@ -1,7 +1,8 @@
 #pragma once
 // The operator's admin API (JSON over HTTP on the admin listener, bearer tokens): appeals
-// (list, show, decide) and access requests (list, answer). shelterctl is its command-line
-// client; docs/admin-api.md is the contract. Step 6 adds households and profiles.
+// (list, show, decide), access requests (list, answer), households and their devices
+// (households_api.h) and the audit trail. shelterctl is its command-line client;
+// docs/admin-api.md is the contract.
 
 #include <boost/asio/awaitable.hpp>
 #include <memory>
@@ -9,8 +10,10 @@
 #include <string>
 #include <vector>
 
+#include "proxy/admin/audit.h"
 #include "proxy/cases/case_store.h"
 #include "proxy/http/message.h"
+#include "proxy/profiles/household_store.h"
 #include "proxy/server/runtime.h"
 #include "proxy/web/web_routes.h"
 
@@ -30,7 +33,9 @@ struct ApiContext {
   std::shared_ptr<cases::CaseStore> store;
   std::vector<ApiToken> tokens;
   web::ReferralSender send_referral;
-  bool test_clock = false;  ///< POST /v1/test/clock is allowed
+  bool test_clock = false;                                 ///< POST /v1/test/clock is allowed
+  std::shared_ptr<profiles::HouseholdStore> households{};  ///< null: /v1/households is off
+  std::shared_ptr<AuditTrail> audit{};                     ///< null: changes are not audited
 };
 
 /// One request to /v1/...: authenticated, checked, answered with JSON ({"error": ...} when

@@ -69,6 +69,8 @@ Subscribers load_subscribers(const config::Config& config, policy::CategoryRegis
   if (!directory) return out;
   out.profiles = std::move(book);
   out.directory = std::move(directory);
+  out.households =
+      std::make_shared<const std::vector<config::HouseholdConfig>>(std::move(households));
   return out;
 }
 

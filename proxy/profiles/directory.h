@@ -67,6 +67,9 @@ class EmbeddedDirectory final : public Directory {
 struct Subscribers {
   std::shared_ptr<const ProfileBook> profiles;
   std::shared_ptr<const Directory> directory;
+  /// The embedded store's households as read from its file (null: the Redis store, or a
+  /// publish that did not read them again), which run-time edits start from.
+  std::shared_ptr<const std::vector<config::HouseholdConfig>> households{};
 };
 
 /// Builds both from the configuration; for the embedded store, reads `subscribers.file`.

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,10 @@ class HouseholdsFile {
   Edit remove(const std::string& id, const std::shared_ptr<const ProfileBook>& book);
 
   std::vector<config::HouseholdConfig> households() const;
+  /// The household with `id`, if any. Thread-safe.
+  std::optional<config::HouseholdConfig> find(const std::string& id) const;
+  /// At most `limit` households with ids after `after`, in id order. Thread-safe.
+  std::vector<config::HouseholdConfig> page(const std::string& after, std::size_t limit) const;
   const std::string& path() const { return path_; }
 
  private:
@@ -39,7 +44,7 @@ class HouseholdsFile {
 
   mutable std::mutex mutex_;  // one edit at a time, so no edit is lost to another
   std::string path_;
-  std::vector<config::HouseholdConfig> households_;
+  std::vector<config::HouseholdConfig> households_;  // in id order
 };
 
 }  // namespace shelter::proxy::profiles

@@ -1,0 +1,63 @@
+#include "proxy/profiles/household_json.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <boost/json.hpp>
+#include <charconv>
+
+namespace shelter::proxy::profiles {
+namespace {
+
+namespace json = boost::json;
+
+// A plain YAML scalar as JSON: integers and booleans as themselves, the rest as strings.
+// (Quoted scalars, tag "!", stay strings: "from": "07:00" is never a number.)
+json::value scalar_to_json(const YAML::Node& node) {
+  const std::string& text = node.Scalar();
+  if (node.Tag() == "?") {
+    if (text == "true") return true;
+    if (text == "false") return false;
+    std::int64_t number = 0;
+    const char* end = text.data() + text.size();
+    if (!text.empty() && std::from_chars(text.data(), end, number).ptr == end) return number;
+  }
+  return json::string(text);
+}
+
+json::value yaml_to_json(const YAML::Node& node) {
+  switch (node.Type()) {
+    case YAML::NodeType::Map: {
+      json::object out;
+      for (const auto& entry : node)
+        out[entry.first.Scalar()] = yaml_to_json(entry.second);
+      return out;
+    }
+    case YAML::NodeType::Sequence: {
+      json::array out;
+      for (const auto& item : node)
+        out.push_back(yaml_to_json(item));
+      return out;
+    }
+    case YAML::NodeType::Scalar:
+      return scalar_to_json(node);
+    default:
+      return nullptr;
+  }
+}
+
+}  // namespace
+
+std::string household_to_json(const config::HouseholdConfig& household) {
+  const YAML::Node file = YAML::Load(config::render_households({household}));
+  const YAML::Node entry = file["households"][household.id];
+  // An empty household renders as an empty mapping, which YAML reads as null.
+  if (!entry.IsMap()) return "{}";
+  return json::serialize(yaml_to_json(entry));
+}
+
+config::HouseholdsResult household_from_json(std::string_view json_text, const std::string& id) {
+  // JSON is YAML: the households reader checks the document and names every bad key.
+  return config::parse_household_document(json_text, id);
+}
+
+}  // namespace shelter::proxy::profiles

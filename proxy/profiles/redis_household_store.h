@@ -1,0 +1,47 @@
+#pragma once
+// The Redis store's HouseholdStore (docs/redis-schema.md, "Written by shelterd"): a household's
+// document (bindings included), its fields of the bindings hash, the index of ids and the change
+// counter are written by one Lua script, which also publishes what changed, so every node drops
+// it at once. The script writes only when the document is still the one the edit was computed
+// from (compare-and-set); otherwise the edit runs again on the newer document.
+//
+// Threads: one connection, owned by `executor` (the daemon's control thread, where the admin
+// API runs). The coroutines must be awaited on that executor.
+
+#include <boost/asio/any_io_executor.hpp>
+#include <memory>
+#include <string>
+
+#include "proxy/profiles/household_store.h"
+
+namespace shelter::proxy::config {
+struct RedisConfig;
+}
+namespace shelter::proxy::redis {
+class Client;
+}
+
+namespace shelter::proxy::profiles {
+
+class RedisHouseholdStore final : public HouseholdStore {
+ public:
+  /// Connects (in the background) to the primary of `config`.
+  RedisHouseholdStore(boost::asio::any_io_executor executor, const config::RedisConfig& config);
+  ~RedisHouseholdStore() override;
+  /// Closes the connection (edits in flight fail with HouseholdStoreUnavailable). Final.
+  void stop();
+
+  boost::asio::awaitable<std::optional<config::HouseholdConfig>> get(std::string id) override;
+  boost::asio::awaitable<HouseholdPage> list(std::string after, std::size_t limit) override;
+  boost::asio::awaitable<EditOutcome> edit(std::string id, HouseholdEdit edit,
+                                           std::shared_ptr<const ProfileBook> book) override;
+  std::string describe() const override { return "redis store"; }
+
+ private:
+  boost::asio::awaitable<std::optional<std::string>> document(const std::string& id);
+
+  std::unique_ptr<redis::Client> client_;
+  std::string household_key_, bindings_key_, index_key_, version_key_, channel_;
+};
+
+}  // namespace shelter::proxy::profiles

@@ -1,0 +1,246 @@
+#!/usr/bin/env python3
+"""The admin API's households, devices and bindings with the embedded store, through real HTTP
+and real dig queries: create, show, list with paging, replace, delete; a device added, changed
+and removed; every change in force for the next query (a dig from the household's address) and
+written to the households file (it survives a restart); refusals with clear bodies (malformed
+JSON, unknown profile or time zone, a bad id, a binding that is another household's, a
+duplicate, an unknown household, no token); the audit trail (who, what, when; no browsing);
+shelterctl's household and device verbs. The Redis store runs the same checks in
+test_households_redis.py."""
+import json
+import os
+import stat
+
+from clients import ADMIN_TOKEN, api, ctl, ctl_json, http
+from fake_upstream import FakeUpstream, Rule
+from harness import BLOCK_V4, Suite, base_config, dig, wait_until
+
+FORWARDED = "198.51.100.44"
+SMITH, JONES, NEW = "127.0.0.2", "127.0.0.3", "127.0.0.4"
+LISTS = [
+    {"id": "parental", "format": "domains", "category": "social-media",
+     "entries": ["social.test"]},
+    {"id": "adult-sites", "format": "domains", "category": "adult", "entries": ["adult.test"]},
+]
+HOUSEHOLDS = f"""households:
+  jones:
+    profile: 15-17
+    addresses: ["{JONES}/32"]
+"""
+
+
+def config(up, households_file="{dir}/households.yaml", **over):
+    subscribers = {"default-profile": "adult"}
+    if households_file:
+        subscribers["file"] = households_file
+    return base_config(up.addr, lists=LISTS, subscribers=subscribers,
+                       admin={"token-file": "{dir}/admin.tokens"},
+                       **{"list-updates": {"state-directory": "{dir}/state"}}, **over)
+
+
+FILES = {"households.yaml": HOUSEHOLDS, "admin.tokens": f"operator {ADMIN_TOKEN}\n"}
+
+
+def answer(d, name, source):
+    r = dig(d.port, name, "A", "-b", source)
+    return r.data("A") or [r.status]
+
+
+def in_force(t, d, name, source, want, what, timeout=1.0):
+    """The answer becomes `want` within `timeout` (a change applies within a second)."""
+    ok = wait_until(lambda: answer(d, name, source) == want, timeout)
+    t.check(ok, what, dig(d.port, name, "A", "-b", source))
+
+
+def check_create(t, d):
+    in_force(t, d, "social.test", SMITH, [FORWARDED], "before: smith's address gets the default")
+    body = {"id": "smith", "profile": "9-12", "time-zone": "Europe/London",
+            "addresses": [f"{SMITH}/32"],
+            "devices": {"tablet": {"profile": "under-9", "macs": ["02:00:5E:10:00:01"]}}}
+    status, r, resp = api(d, "POST", "/v1/households", body)
+    t.check(status == 201 and r["household"]["id"] == "smith" and r["changed"],
+            "POST /v1/households -> 201 with the household", resp)
+    t.check(r["household"]["devices"]["tablet"]["macs"] == ["02:00:5e:10:00:01"],
+            "the MAC is shown in canonical form", resp)
+    in_force(t, d, "social.test", SMITH, [BLOCK_V4], "smith's 9-12 blocks social media at once")
+    status, r, resp = api(d, "GET", "/v1/households/smith")
+    t.check(status == 200 and r["profile"] == "9-12" and r["addresses"] == [f"{SMITH}/32"]
+            and r["time-zone"] == "Europe/London", "GET /v1/households/smith", resp)
+    status, r, resp = api(d, "POST", "/v1/households", body)
+    t.check(status == 409 and "exists" in r["error"], "a second POST of smith -> 409", resp)
+    if os.path.exists(d.path("households.yaml")):  # the embedded store
+        text = open(d.path("households.yaml")).read()
+        t.check("smith:" in text and "9-12" in text and "jones:" in text,
+                "the households file holds smith and still jones", text)
+        mode = stat.S_IMODE(os.stat(d.path("households.yaml")).st_mode)
+        t.equal(mode, 0o640, "the households file is 0640 (addresses are personal data)")
+
+
+def check_refusals(t, d):
+    cases = [
+        ("malformed JSON", "POST", "/v1/households", "{not json", 400, "not a JSON object"),
+        ("a bad id", "POST", "/v1/households", {"id": "a b"}, 400, "id"),
+        ("no id", "POST", "/v1/households", {"profile": "9-12"}, 400, "id"),
+        ("an unknown profile", "POST", "/v1/households", {"id": "x1", "profile": "nine"}, 400,
+         "'nine' is not a preset or profile"),
+        ("an unknown time zone", "POST", "/v1/households",
+         {"id": "x2", "time-zone": "Mars/Olympus"}, 400, "time-zone"),
+        ("an unknown field", "POST", "/v1/households", {"id": "x3", "colour": "red"}, 400,
+         "colour"),
+        ("a bad address", "POST", "/v1/households", {"id": "x4", "addresses": ["300.1.1.1"]},
+         400, "300.1.1.1"),
+        ("a MAC bound twice in one household", "POST", "/v1/households",
+         {"id": "x5", "devices": {"a": {"macs": ["02:00:00:00:00:09"]},
+                                  "b": {"macs": ["02:00:00:00:00:09"]}}}, 400, "bound twice"),
+        ("jones's address for another household", "POST", "/v1/households",
+         {"id": "x6", "addresses": [f"{JONES}/32"]}, 409, "household 'jones'"),
+        ("an unknown household", "GET", "/v1/households/nobody", None, 404, "no household"),
+        ("a device of an unknown household", "PUT", "/v1/households/nobody/devices/tv", {}, 404,
+         "no household"),
+        ("the body's id against the path's", "PUT", "/v1/households/smith", {"id": "jones"}, 400,
+         "the path's"),
+        ("a page limit of 0", "GET", "/v1/households?limit=0", None, 400, "limit"),
+    ]
+    for what, method, path, body, want, says in cases:
+        if isinstance(body, str):
+            resp = http(d.admin_port, path, method, data=body,
+                        headers=[f"Authorization: Bearer {ADMIN_TOKEN}"])
+            status, r = resp.status, json.loads(resp.body)
+        else:
+            status, r, resp = api(d, method, path, body)
+        text = json.dumps(r)
+        t.check(status == want and says in text, f"refused: {what} -> {want}", resp)
+    status, r, resp = api(d, "GET", "/v1/households/x1")
+    t.equal(status, 404, "nothing of a refused household was kept")
+    status, _, resp = api(d, "GET", "/v1/households", token=None)
+    t.equal(status, 401, "no token -> 401")
+    in_force(t, d, "adult.test", JONES, [BLOCK_V4], "jones is as it was")
+
+
+def check_devices(t, d):
+    status, r, resp = api(d, "PUT", "/v1/households/smith/devices/laptop",
+                          {"profile": "13-14", "addresses": ["127.0.0.9/32"]})
+    t.check(status == 200 and "laptop" in r["household"]["devices"], "PUT a device -> 200", resp)
+    in_force(t, d, "social.test", "127.0.0.9", [FORWARDED],
+             "the laptop's own address gets 13-14 (social media allowed)")
+    status, r, resp = api(d, "PUT", "/v1/households/smith/devices/laptop",
+                          {"profile": "nope"})
+    t.check(status == 400 and "nope" in json.dumps(r), "a device with an unknown profile -> 400",
+            resp)
+    status, r, resp = api(d, "DELETE", "/v1/households/smith/devices/laptop")
+    t.check(status == 200 and "laptop" not in r["household"].get("devices", {}),
+            "DELETE the device -> 200", resp)
+    in_force(t, d, "social.test", "127.0.0.9", [FORWARDED],
+             "the laptop's address is nobody's again (the default)")
+    status, r, resp = api(d, "DELETE", "/v1/households/smith/devices/laptop")
+    t.check(status == 404, "DELETE it again -> 404", resp)
+
+
+def check_paging(t, d):
+    for i in range(5):
+        status, _, resp = api(d, "POST", "/v1/households", {"id": f"page-{i}", "profile": "adult"})
+        t.check(status == 201, f"created page-{i}", resp)
+    seen, after, pages = [], "", 0
+    while True:
+        status, r, resp = api(d, "GET", f"/v1/households?limit=3&after={after}")
+        t.check(status == 200, "GET a page", resp)
+        seen += [h["id"] for h in r["households"]]
+        pages += 1
+        if r["next"] is None or pages > 5:
+            break
+        after = r["next"]
+    t.equal(seen, sorted(seen), "pages come in id order")
+    t.check(len(seen) == len(set(seen)) and {"jones", "smith", "page-0", "page-4"} <= set(seen),
+            "every household once across the pages", seen)
+    t.equal(pages, 3, "7 households in pages of 3 -> 3 pages")
+
+
+def check_replace_delete(t, d):
+    status, r, resp = api(d, "PUT", "/v1/households/smith",
+                          {"profile": "adult", "addresses": [f"{SMITH}/32"]})
+    t.check(status == 200 and r["household"]["profile"] == "adult"
+            and "devices" not in r["household"], "PUT replaces the whole household", resp)
+    in_force(t, d, "social.test", SMITH, [FORWARDED], "smith's 'adult' allows social media")
+    status, r, resp = api(d, "DELETE", "/v1/households/page-0")
+    t.check(status == 200 and r["household"] is None, "DELETE a household -> 200", resp)
+    status, _, _ = api(d, "GET", "/v1/households/page-0")
+    t.equal(status, 404, "it is gone")
+
+
+def check_audit(t, d):
+    status, r, resp = api(d, "GET", "/v1/audit?limit=50")
+    t.check(status == 200 and r["entries"], "GET /v1/audit", resp)
+    actions = [(e["action"], e["target"]) for e in r["entries"]]
+    for want in [("household.create", "smith"), ("device.put", "smith/laptop"),
+                 ("device.delete", "smith/laptop"), ("household.replace", "smith"),
+                 ("household.delete", "page-0")]:
+        t.check(want in actions, f"audited: {want}", actions)
+    t.check(all(e["who"] == "operator" and e["at"] > 1.7e9 for e in r["entries"]),
+            "each entry names the token and the time", r["entries"][:3])
+    t.equal(r["entries"][0]["action"], "household.delete", "newest first")
+    t.check("social.test" not in resp.body and "adult.test" not in resp.body,
+            "no browsing in the audit trail", resp)
+    t.check(not any(a == "household.create" and tgt.startswith("x") for a, tgt in actions),
+            "refused changes are not audited as done", actions)
+
+
+def check_shelterctl(t, d):
+    p = ctl(t, d, "household", "add", "walker", "--profile", "13-14", "--address", "127.0.0.11")
+    t.check(p.returncode == 0, "shelterctl household add", p.shown)
+    in_force(t, d, "social.test", "127.0.0.11", [FORWARDED], "walker's 13-14 allows social media")
+    p = ctl(t, d, "device", "bind", "walker", "phone", "--mac", "02:00:00:00:00:42",
+            "--profile", "under-9")
+    t.check(p.returncode == 0, "shelterctl device bind", p.shown)
+    p = ctl(t, d, "profile", "set", "walker", "9-12")
+    t.check(p.returncode == 0, "shelterctl profile set (the household)", p.shown)
+    in_force(t, d, "social.test", "127.0.0.11", [BLOCK_V4], "walker is 9-12 now")
+    p = ctl(t, d, "profile", "set", "walker", "15-17", "--device", "phone")
+    t.check(p.returncode == 0, "shelterctl profile set --device", p.shown)
+    shown, p = ctl_json(t, d, "household", "show", "walker")
+    t.check(shown and shown["profile"] == "9-12"
+            and shown["devices"]["phone"] == {"profile": "15-17", "macs": ["02:00:00:00:00:42"]},
+            "shelterctl household show --json", p.shown)
+    p = ctl(t, d, "household", "list")
+    t.check(p.returncode == 0 and "walker" in p.stdout and "smith" in p.stdout,
+            "shelterctl household list", p.shown)
+    p = ctl(t, d, "household", "add", "walker2", "--address", "127.0.0.11")
+    t.check(p.returncode == 1 and "walker" in p.stderr, "a taken address: exit 1, says whose",
+            p.shown)
+    p = ctl(t, d, "profile", "set", "walker", "bogus")
+    t.check(p.returncode == 1 and "bogus" in p.stderr, "an unknown profile: exit 1, says which",
+            p.shown)
+    p = ctl(t, d, "device", "unbind", "walker", "phone")
+    t.check(p.returncode == 0, "shelterctl device unbind", p.shown)
+    p = ctl(t, d, "household", "remove", "walker")
+    t.check(p.returncode == 0, "shelterctl household remove", p.shown)
+    in_force(t, d, "social.test", "127.0.0.11", [FORWARDED], "walker's address: the default")
+    for verb in (["household", "--help"], ["device", "bind", "--help"], ["profile", "--help"]):
+        p = ctl(t, d, *verb)
+        t.check(p.returncode == 0 and "usage" in p.stdout.lower(), f"shelterctl {' '.join(verb)}",
+                p.shown)
+
+
+CASES = [("create", check_create), ("refusals", check_refusals), ("devices", check_devices),
+         ("paging", check_paging), ("replace and delete", check_replace_delete),
+         ("audit", check_audit), ("shelterctl", check_shelterctl)]
+
+
+def main(t):
+    with FakeUpstream(default=Rule(a=(FORWARDED,))) as up:
+        with t.shelterd(config(up), files=FILES) as d:
+            t.run_cases(CASES, d)
+            kept = api(d, "GET", "/v1/households/smith")[1]
+            written = open(d.path("households.yaml")).read()
+        with t.case("restart"), t.shelterd(config(up), files={**FILES,
+                                                                "households.yaml": written}) as d:
+            status, r, resp = api(d, "GET", "/v1/households/smith")
+            t.check(status == 200 and r == kept, "after a restart smith is as edited", resp)
+            in_force(t, d, "social.test", SMITH, [FORWARDED], "and in force")
+        with t.case("no file"), t.shelterd(config(up, households_file=None), files=FILES) as d:
+            status, r, resp = api(d, "POST", "/v1/households", {"id": "z"})
+            t.check(status == 503 and "subscribers.file" in r["error"],
+                    "no households file: 503 saying what to set", resp)
+
+
+if __name__ == "__main__":
+    Suite("households").main(main)
