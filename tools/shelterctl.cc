@@ -1,7 +1,8 @@
-// shelterctl: the operator's command line over shelterd's admin API (appeals against blocks and
-// households' access requests). Parsing and formatting are in shelterctl_args and
-// shelterctl_format (unit-tested); this file reads the environment and the token file, makes
-// the one HTTP exchange and maps the outcome to an exit status.
+// shelterctl: the operator's command line over shelterd's admin API (appeals against blocks,
+// households' access requests, households, devices and profiles, the audit trail). Parsing,
+// requests and formatting are in shelterctl_args, shelterctl_households and shelterctl_format
+// (unit-tested); this file reads the environment and the token file, makes the HTTP exchange
+// (two for a change that reads the household first) and maps the outcome to an exit status.
 #include <pwd.h>
 #include <unistd.h>
 
@@ -13,6 +14,7 @@
 #include <cstring>
 #include <ctime>
 #include <exception>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -21,6 +23,7 @@
 #include "tools/shelterctl_args.h"
 #include "tools/shelterctl_client.h"
 #include "tools/shelterctl_format.h"
+#include "tools/shelterctl_households.h"
 
 namespace {
 
@@ -104,6 +107,10 @@ std::string login_name() {
 }
 
 std::string nothing_listed(const ctl::Invocation& invocation) {
+  if (invocation.action == ctl::Action::kHouseholdList)
+    return invocation.after.empty() ? "no households\n"
+                                    : "no households after " + invocation.after + "\n";
+  if (invocation.action == ctl::Action::kAudit) return "no audit entries\n";
   const bool appeals = invocation.action == ctl::Action::kAppealsList;
   std::string out = "no ";
   if (invocation.status != "all") out += invocation.status + " ";
@@ -111,6 +118,12 @@ std::string nothing_listed(const ctl::Invocation& invocation) {
   if (!invocation.household.empty())
     out += " for household " + ctl::terminal_safe(invocation.household);
   return out + "\n";
+}
+
+// The array at `key` of a list answer; null when it is not there.
+const json::array* list_of(const json::object& answer, std::string_view key) {
+  const json::value* items = answer.if_contains(key);
+  return items != nullptr ? items->if_array() : nullptr;
 }
 
 // The human form of a 2xx answer; false when it is not the shape the contract promises.
@@ -122,12 +135,11 @@ bool render(const ctl::Invocation& invocation, const json::value& answer, std::s
     case ctl::Action::kAppealsList:
     case ctl::Action::kRequestsList: {
       const bool appeals = invocation.action == ctl::Action::kAppealsList;
-      const json::value* items = object->if_contains(appeals ? "appeals" : "requests");
-      if (items == nullptr || !items->is_array()) return false;
-      const json::array& list = items->get_array();
-      out = list.empty() ? nothing_listed(invocation)
-            : appeals    ? ctl::appeals_table(list, now)
-                         : ctl::requests_table(list, now);
+      const json::array* list = list_of(*object, appeals ? "appeals" : "requests");
+      if (list == nullptr) return false;
+      out = list->empty() ? nothing_listed(invocation)
+            : appeals     ? ctl::appeals_table(*list, now)
+                          : ctl::requests_table(*list, now);
       return true;
     }
     case ctl::Action::kAppealsShow:
@@ -139,20 +151,53 @@ bool render(const ctl::Invocation& invocation, const json::value& answer, std::s
     case ctl::Action::kRequestsAnswer:
       out = ctl::answer_summary(*object, now);
       return true;
-    default:
+    case ctl::Action::kHouseholdList: {
+      const json::array* list = list_of(*object, "households");
+      if (list == nullptr) return false;
+      out = list->empty() ? nothing_listed(invocation) : ctl::households_table(*list);
+      const json::value* next = object->if_contains("next");
+      if (next != nullptr && next->is_string() && !next->get_string().empty())
+        out += ctl::next_page_hint(next->get_string(), invocation.limit);
+      return true;
+    }
+    case ctl::Action::kHouseholdShow:
+      out = ctl::household_summary(*object, now);
+      return true;
+    case ctl::Action::kAudit: {
+      const json::array* list = list_of(*object, "entries");
+      if (list == nullptr) return false;
+      out = list->empty() ? nothing_listed(invocation) : ctl::audit_table(*list);
+      return true;
+    }
+    case ctl::Action::kHelp:
+    case ctl::Action::kVersion:
       return false;
+    default:  // a change: what the household or device is now
+      out = ctl::edit_summary(*object, invocation.id, invocation.device, now);
+      return true;
   }
+}
+
+// The JSON of a 2xx answer; nullopt, with the message printed, otherwise (exit kServerError).
+std::optional<json::value> parse_answer(const ctl::AdminAddress& address,
+                                        const ctl::HttpAnswer& answer) {
+  if (answer.status < 200 || answer.status > 299) {
+    fail(kServerError, ctl::server_error_text(answer.status, answer.reason, answer.body));
+    return std::nullopt;
+  }
+  json::error_code ec;
+  json::value parsed = json::parse(answer.body, ec);
+  if (ec) {
+    fail(kServerError, "the answer from " + address.url + " is not JSON (" + ec.message() + ")");
+    return std::nullopt;
+  }
+  return parsed;
 }
 
 int print_answer(const ctl::Invocation& invocation, const ctl::AdminAddress& address,
                  const ctl::HttpAnswer& answer) {
-  if (answer.status < 200 || answer.status > 299)
-    return fail(kServerError, ctl::server_error_text(answer.status, answer.reason, answer.body));
-  json::error_code ec;
-  json::value parsed = json::parse(answer.body, ec);
-  if (ec)
-    return fail(kServerError,
-                "the answer from " + address.url + " is not JSON (" + ec.message() + ")");
+  std::optional<json::value> parsed = parse_answer(address, answer);
+  if (!parsed) return kServerError;
   if (invocation.json) {
     std::string text = ctl::json_for_terminal(answer.body);
     if (text.empty() || text.back() != '\n') text += '\n';
@@ -160,11 +205,38 @@ int print_answer(const ctl::Invocation& invocation, const ctl::AdminAddress& add
     return kOk;
   }
   std::string out;
-  if (!render(invocation, parsed, out))
+  if (!render(invocation, *parsed, out))
     return fail(kServerError, "the answer from " + address.url +
                                   " is not what this shelterctl expects; try --json");
   std::fputs(out.c_str(), stdout);
   return kOk;
+}
+
+// One exchange; nullopt, with the message printed and `status` set, when there is no answer.
+std::optional<ctl::HttpAnswer> exchange(const ctl::AdminAddress& admin, const ctl::ApiCall& call,
+                                        const std::string& token, int& status) {
+  ctl::Exchange exchange =
+      ctl::http_exchange(admin, call, token, std::string("shelterctl/") + shelter::kVersion);
+  switch (exchange.failure) {
+    case ctl::Failure::kNone:
+      status = kOk;
+      return std::move(exchange.answer);
+    case ctl::Failure::kConnect:
+      status = fail(kUnreachable,
+                    "cannot connect to the admin API at " + admin.url + ": " + exchange.error +
+                        "\nIs shelterd running, and is that its admin.listen (in its "
+                        "configuration)? Give another address with --admin or SHELTER_ADMIN.");
+      break;
+    case ctl::Failure::kTransport:
+      status = fail(kUnreachable,
+                    "no answer from the admin API at " + admin.url + ": " + exchange.error);
+      break;
+    case ctl::Failure::kTooLarge:
+      status =
+          fail(kServerError, "the answer from " + admin.url + " is too large: " + exchange.error);
+      break;
+  }
+  return std::nullopt;
 }
 
 int run(ctl::Invocation invocation) {
@@ -187,24 +259,21 @@ int run(ctl::Invocation invocation) {
     if (invocation.by.empty()) return fail(kUsage, "cannot tell who you are; give --by NAME");
   }
   const ctl::AdminAddress& admin = *address.address;
-  ctl::Exchange exchange = ctl::http_exchange(admin, ctl::api_call(invocation), token,
-                                              std::string("shelterctl/") + shelter::kVersion);
-  switch (exchange.failure) {
-    case ctl::Failure::kNone:
-      return print_answer(invocation, admin, *exchange.answer);
-    case ctl::Failure::kConnect:
-      return fail(kUnreachable,
-                  "cannot connect to the admin API at " + admin.url + ": " + exchange.error +
-                      "\nIs shelterd running, and is that its admin.listen (in its "
-                      "configuration)? Give another address with --admin or SHELTER_ADMIN.");
-    case ctl::Failure::kTransport:
-      return fail(kUnreachable,
-                  "no answer from the admin API at " + admin.url + ": " + exchange.error);
-    case ctl::Failure::kTooLarge:
-      return fail(kServerError,
-                  "the answer from " + admin.url + " is too large: " + exchange.error);
+  ctl::ApiCall call = ctl::api_call(invocation);
+  int status = kOk;
+  if (ctl::reads_household_first(invocation)) {
+    // The change depends on what the device has now: read the household, then send it.
+    std::optional<ctl::HttpAnswer> household = exchange(admin, call, token, status);
+    if (!household) return status;
+    std::optional<json::value> parsed = parse_answer(admin, *household);
+    if (!parsed) return kServerError;
+    ctl::ChangeCall change = ctl::change_call(invocation, *parsed);
+    if (!change.call) return fail(kServerError, ctl::terminal_safe(change.error));
+    call = std::move(*change.call);
   }
-  return kServerError;
+  std::optional<ctl::HttpAnswer> answer = exchange(admin, call, token, status);
+  if (!answer) return status;
+  return print_answer(invocation, admin, *answer);
 }
 
 }  // namespace

@@ -11,83 +11,35 @@
 #include <initializer_list>
 #include <map>
 
+#include "tools/shelterctl_households.h"
+
 namespace shelter::tools::ctl {
 namespace {
 
-constexpr std::string_view kOverview =
-    R"help(Usage: shelterctl [--admin URL] [--token-file FILE] COMMAND [ARGS]
+enum class Arg { kNone, kValue, kRepeated };
 
-The operator's tool over shelterd's admin API (HTTP on loopback, with a bearer token).
-
-Commands:
-  appeals list [--all|--closed] [--json]
-  appeals show ID [--json]
-  appeals decide ID uphold|overturn|refer --reason TEXT [--by NAME] [--json]
-  requests list [--all|--answered] [--household H] [--json]
-  requests answer ID 15m|1h|today|always|keep-blocked [--by NAME] [--json]
-  help [appeals|requests]
-
-Options (anywhere on the line):
-  --admin URL        the admin API: http://ADDRESS:PORT with a literal IPv4 address, a
-                     bracketed IPv6 address or localhost (default $SHELTER_ADMIN, else
-                     http://127.0.0.1:9300; shelterd's admin.listen)
-  --token-file FILE  read the bearer token from FILE: its first line that is neither empty nor
-                     a # comment. Without this option the token is $SHELTER_ADMIN_TOKEN, else
-                     the one in /etc/shelter/admin.token
-  --help             this help; `shelterctl help appeals` for one command
-  --version          print the version
-
-Exit status: 0 done; 1 the server answered with an error (its text and status are printed);
-2 bad usage or no token; 3 the admin API cannot be reached.
-)help";
-
-constexpr std::string_view kAppeals = R"help(Usage:
-  shelterctl appeals list [--all|--closed] [--json]
-  shelterctl appeals show ID [--json]
-  shelterctl appeals decide ID uphold|overturn|refer --reason TEXT [--by NAME] [--json]
-
-Appeals against a block, from a child, a parent or a webmaster, arriving by the operator's
-pages, an authority or a venue.
-
-  list      the open appeals (--closed: decided ones; --all: both), newest first: id, age,
-            route, status, reporter, site ("(legal list)" for a site on a legal list) and
-            list/category
-  show      every field of one appeal, one a line, times in ISO 8601 UTC
-  decide    uphold (the block stays), overturn (the site is allowed on every node within
-            seconds) or refer (hand it to whoever keeps the list); prints the new status
-  --reason TEXT  why: required, recorded with the decision
-  --by NAME      who decided (default: $SUDO_USER, else $USER, else your login name)
-  --json         print the server's JSON as it came instead of a table or summary
-)help";
-
-constexpr std::string_view kRequests = R"help(Usage:
-  shelterctl requests list [--all|--answered] [--household H] [--json]
-  shelterctl requests answer ID 15m|1h|today|always|keep-blocked [--by NAME] [--json]
-
-Requests from a household's device to open a blocked site.
-
-  list      the waiting requests (--answered: answered or expired ones; --all: both), newest
-            first; --household H for one household's only
-  answer    allow the site for 15 minutes, an hour, the rest of today or always, or keep it
-            blocked; prints the new status
-  --by NAME      who answered (default: $SUDO_USER, else $USER, else your login name)
-  --json         print the server's JSON as it came instead of a table or summary
-)help";
-
-enum class Arg { kNone, kValue };
-
-// Every option, and whether it takes a value.
+// Every option, and whether it takes a value (kRepeated: a value, and may be given again).
 const std::map<std::string_view, Arg, std::less<>> kOptions = {
-    {"admin", Arg::kValue}, {"token-file", Arg::kValue}, {"reason", Arg::kValue},
-    {"by", Arg::kValue},    {"household", Arg::kValue},  {"all", Arg::kNone},
-    {"closed", Arg::kNone}, {"answered", Arg::kNone},    {"json", Arg::kNone},
-    {"help", Arg::kNone},   {"version", Arg::kNone},
+    {"admin", Arg::kValue},     {"token-file", Arg::kValue}, {"reason", Arg::kValue},
+    {"by", Arg::kValue},        {"household", Arg::kValue},  {"all", Arg::kNone},
+    {"closed", Arg::kNone},     {"answered", Arg::kNone},    {"json", Arg::kNone},
+    {"help", Arg::kNone},       {"version", Arg::kNone},     {"after", Arg::kValue},
+    {"limit", Arg::kValue},     {"profile", Arg::kValue},    {"time-zone", Arg::kValue},
+    {"device", Arg::kValue},    {"address", Arg::kRepeated}, {"mac", Arg::kRepeated},
+    {"cpe-id", Arg::kRepeated},
 };
 
 struct Scanned {
   std::vector<std::string_view> words;
-  std::map<std::string_view, std::string, std::less<>> options;  // name -> value ("" for flags)
+  // name -> its values in order (one "" for a flag)
+  std::map<std::string_view, std::vector<std::string>, std::less<>> options;
   std::string error;
+
+  // The option's (first) value, or null when it was not given.
+  const std::string* option(std::string_view name) const {
+    auto it = options.find(name);
+    return it == options.end() ? nullptr : &it->second.front();
+  }
 };
 
 // Splits the line into command words and options, checking only the options' own syntax.
@@ -120,12 +72,12 @@ Scanned scan(const std::vector<std::string_view>& args) {
       out.error = "unknown option '--" + std::string(name) + "'";
       return out;
     }
-    if (out.options.contains(name)) {
+    if (known->second != Arg::kRepeated && out.options.contains(name)) {
       out.error = "--" + std::string(name) + " is given twice";
       return out;
     }
     std::string value;
-    if (known->second == Arg::kValue) {
+    if (known->second != Arg::kNone) {
       if (inline_value) {
         value = *inline_value;
       } else if (i + 1 < args.size()) {
@@ -138,7 +90,7 @@ Scanned scan(const std::vector<std::string_view>& args) {
       out.error = "--" + std::string(name) + " takes no value";
       return out;
     }
-    out.options.emplace(name, std::move(value));
+    out.options[name].push_back(std::move(value));
   }
   return out;
 }
@@ -161,83 +113,188 @@ bool one_of(std::string_view word, std::initializer_list<std::string_view> choic
 }
 
 struct CommandSpec {
-  std::string_view group;  // "appeals", "requests"
-  std::string_view name;   // "list", ...
+  std::string_view group;  // "appeals", "requests", ...
+  std::string_view name;   // "list", ...; empty for a group that is one command ("audit")
   Action action;
-  std::size_t operands;                     // words after the two command words
-  std::array<std::string_view, 4> options;  // unused places empty
+  std::size_t operands;                     // words after the command words
+  std::array<std::string_view, 6> options;  // unused places empty
+  std::string_view needs;                   // the operands, for "'appeals show' needs an ID"
 };
 
 // The options every command takes are admin, token-file and help; these are the others.
-constexpr std::array<CommandSpec, 5> kCommands = {{
-    {"appeals", "list", Action::kAppealsList, 0, {"all", "closed", "json"}},
-    {"appeals", "show", Action::kAppealsShow, 1, {"json"}},
-    {"appeals", "decide", Action::kAppealsDecide, 2, {"reason", "by", "json"}},
-    {"requests", "list", Action::kRequestsList, 0, {"all", "answered", "household", "json"}},
-    {"requests", "answer", Action::kRequestsAnswer, 2, {"by", "json"}},
+// clang-format off
+constexpr std::array<CommandSpec, 13> kCommands = {{
+    {"appeals", "list", Action::kAppealsList, 0, {"all", "closed", "json"}, ""},
+    {"appeals", "show", Action::kAppealsShow, 1, {"json"}, "an ID"},
+    {"appeals", "decide", Action::kAppealsDecide, 2, {"reason", "by", "json"},
+     "an ID and an outcome (uphold, overturn or refer)"},
+    {"requests", "list", Action::kRequestsList, 0, {"all", "answered", "household", "json"}, ""},
+    {"requests", "answer", Action::kRequestsAnswer, 2, {"by", "json"},
+     "an ID and an answer (15m, 1h, today, always or keep-blocked)"},
+    {"household", "list", Action::kHouseholdList, 0, {"after", "limit", "json"}, ""},
+    {"household", "show", Action::kHouseholdShow, 1, {"json"}, "a household ID"},
+    {"household", "add", Action::kHouseholdAdd, 1,
+     {"profile", "time-zone", "address", "mac", "cpe-id", "json"}, "a household ID"},
+    {"household", "remove", Action::kHouseholdRemove, 1, {"json"}, "a household ID"},
+    {"device", "bind", Action::kDeviceBind, 2, {"mac", "address", "profile", "json"},
+     "a household ID and a device name"},
+    {"device", "unbind", Action::kDeviceUnbind, 2, {"mac", "address", "json"},
+     "a household ID and a device name"},
+    {"profile", "set", Action::kProfileSet, 2, {"device", "json"}, "a household ID and a profile"},
+    {"audit", "", Action::kAudit, 0, {"limit", "json"}, ""},
 }};
+// clang-format on
+
+bool known_group(std::string_view group) {
+  return std::any_of(kCommands.begin(), kCommands.end(),
+                     [&](const CommandSpec& spec) { return spec.group == group; });
+}
+
+// "list, show or decide": the commands of `group`.
+std::string commands_of(std::string_view group) {
+  std::vector<std::string_view> names;
+  for (const CommandSpec& spec : kCommands)
+    if (spec.group == group) names.push_back(spec.name);
+  std::string out;
+  for (std::size_t i = 0; i < names.size(); ++i) {
+    if (i > 0) out += i + 1 == names.size() ? " or " : ", ";
+    out += names[i];
+  }
+  return out;
+}
+
+std::string check_name(std::string_view what, const std::string& name) {
+  if (valid_name(name)) return {};
+  return "'" + name + "' is not a " + std::string(what) +
+         ": give 1 to 64 letters, digits, '.', '_' or '-'";
+}
+
+// --limit N: a whole number from 1 (the server says how many it allows at most).
+std::string read_limit(const Scanned& scanned, int& limit) {
+  const std::string* text = scanned.option("limit");
+  if (text == nullptr) return {};
+  auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), limit);
+  if (text->empty() || ec != std::errc() || end != text->data() + text->size() || limit < 1)
+    return "--limit takes a whole number from 1, not '" + *text + "'";
+  return {};
+}
+
+// Every value of a repeatable option, trimmed; an error names an empty one.
+std::string read_values(const Scanned& scanned, std::string_view name, std::string_view what,
+                        std::vector<std::string>& out) {
+  auto it = scanned.options.find(name);
+  if (it == scanned.options.end()) return {};
+  for (const std::string& value : it->second) {
+    out.push_back(trim(value));
+    if (out.back().empty()) return "--" + std::string(name) + " needs " + std::string(what);
+  }
+  return {};
+}
+
+// A single-valued option, trimmed; an error when it was given empty.
+std::string read_value(const Scanned& scanned, std::string_view name, std::string_view what,
+                       std::string& out) {
+  const std::string* value = scanned.option(name);
+  if (value == nullptr) return {};
+  out = trim(*value);
+  return out.empty() ? "--" + std::string(name) + " needs " + std::string(what) : "";
+}
+
+// The operands and options of appeals and requests commands.
+std::string fill_cases(const Scanned& scanned, std::size_t first, Invocation& inv) {
+  inv.id = scanned.words[first];
+  if (inv.id.empty() || inv.id == "." || inv.id == "..") return "'" + inv.id + "' is not an ID";
+  if (inv.action == Action::kAppealsShow) return {};
+  inv.verb = scanned.words[first + 1];
+  if (std::string error = read_value(scanned, "by", "a name", inv.by); !error.empty()) return error;
+  if (inv.action == Action::kAppealsDecide) {
+    if (!one_of(inv.verb, {"uphold", "overturn", "refer"}))
+      return "the outcome is uphold, overturn or refer, not '" + inv.verb + "'";
+    if (const std::string* reason = scanned.option("reason")) inv.reason = trim(*reason);
+    if (inv.reason.empty()) return "say why with --reason TEXT: it is recorded with the decision";
+  } else if (!one_of(inv.verb, {"15m", "1h", "today", "always", "keep-blocked"})) {
+    return "the answer is 15m, 1h, today, always or keep-blocked, not '" + inv.verb + "'";
+  }
+  return {};
+}
+
+// The household, device, profile and audit commands' operands and options.
+std::string fill_households(const Scanned& scanned, std::size_t first, Invocation& inv) {
+  const auto& words = scanned.words;
+  std::string error;
+  auto then = [&error](std::string next) {
+    if (error.empty()) error = std::move(next);
+  };
+  if (inv.action == Action::kHouseholdList) {
+    if (const std::string* after = scanned.option("after")) {
+      inv.after = *after;
+      then(check_name("household ID", inv.after));
+    }
+  } else if (inv.action != Action::kAudit) {
+    inv.id = words[first];
+    then(check_name("household ID", inv.id));
+  }
+  then(read_limit(scanned, inv.limit));
+  then(read_value(scanned, "profile", "a profile", inv.profile));
+  then(read_value(scanned, "time-zone", "a time zone, such as Europe/London", inv.time_zone));
+  then(read_values(scanned, "address", "an address", inv.addresses));
+  then(read_values(scanned, "mac", "a MAC address", inv.macs));
+  then(read_values(scanned, "cpe-id", "a CPE id", inv.cpe_ids));
+  if (inv.action == Action::kDeviceBind || inv.action == Action::kDeviceUnbind) {
+    inv.device = words[first + 1];
+    then(check_name("device name", inv.device));
+  }
+  if (inv.action == Action::kDeviceBind && inv.macs.empty() && inv.addresses.empty() &&
+      inv.profile.empty())
+    then("say what to bind: --mac, --address or --profile");
+  if (inv.action == Action::kProfileSet) {
+    inv.profile = trim(words[first + 1]);
+    if (inv.profile.empty()) then("'profile set' needs a profile");
+    if (const std::string* device = scanned.option("device")) {
+      inv.device = *device;
+      then(check_name("device name", inv.device));
+    }
+  }
+  return error;
+}
 
 // The command's operands and options into `inv`; returns an error or "".
 std::string fill(const CommandSpec& spec, const Scanned& scanned, Invocation& inv) {
-  const std::string command = std::string(spec.group) + " " + std::string(spec.name);
+  std::string command(spec.group);
+  if (!spec.name.empty()) command += " " + std::string(spec.name);
   for (const auto& [name, value] : scanned.options) {
     if (one_of(name, {"admin", "token-file", "help", "version"})) continue;
     if (!contains(spec.options, name))
       return "--" + std::string(name) + " is not an option of '" + command + "'";
   }
-  const std::size_t given = scanned.words.size() - 2;
-  if (given < spec.operands) {
-    return spec.operands == 1 ? "'" + command + "' needs an ID"
-                              : "'" + command + "' needs an ID and " +
-                                    (spec.action == Action::kAppealsDecide
-                                         ? "an outcome (uphold, overturn or refer)"
-                                         : "an answer (15m, 1h, today, always or keep-blocked)");
-  }
+  const std::size_t first = spec.name.empty() ? 1 : 2;
+  const std::size_t given = scanned.words.size() - first;
+  if (given < spec.operands) return "'" + command + "' needs " + std::string(spec.needs);
   if (given > spec.operands)
-    return "unexpected '" + std::string(scanned.words[2 + spec.operands]) + "' after '" + command +
-           "'";
-  auto option = [&](std::string_view name) -> const std::string* {
-    auto it = scanned.options.find(name);
-    return it == scanned.options.end() ? nullptr : &it->second;
-  };
+    return "unexpected '" + std::string(scanned.words[first + spec.operands]) + "' after '" +
+           command + "'";
   inv.action = spec.action;
-  inv.json = option("json") != nullptr;
-  if (spec.operands > 0) {
-    inv.id = scanned.words[2];
-    if (inv.id.empty() || inv.id == "." || inv.id == "..") return "'" + inv.id + "' is not an ID";
-  }
-  if (spec.operands > 1) inv.verb = scanned.words[3];
-  if (const std::string* by = option("by")) {
-    inv.by = trim(*by);
-    if (inv.by.empty()) return "--by needs a name";
-  }
+  inv.json = scanned.option("json") != nullptr;
   switch (spec.action) {
     case Action::kAppealsList:
-      if (option("all") && option("closed")) return "give --all or --closed, not both";
-      inv.status = option("all") ? "all" : option("closed") ? "closed" : "open";
-      break;
-    case Action::kAppealsDecide:
-      if (!one_of(inv.verb, {"uphold", "overturn", "refer"}))
-        return "the outcome is uphold, overturn or refer, not '" + inv.verb + "'";
-      if (const std::string* reason = option("reason")) inv.reason = trim(*reason);
-      if (inv.reason.empty()) return "say why with --reason TEXT: it is recorded with the decision";
-      break;
+      if (scanned.option("all") && scanned.option("closed"))
+        return "give --all or --closed, not both";
+      inv.status = scanned.option("all") ? "all" : scanned.option("closed") ? "closed" : "open";
+      return {};
     case Action::kRequestsList:
-      if (option("all") && option("answered")) return "give --all or --answered, not both";
-      inv.status = option("all") ? "all" : option("answered") ? "answered" : "waiting";
-      if (const std::string* household = option("household")) {
-        inv.household = trim(*household);
-        if (inv.household.empty()) return "--household needs a household";
-      }
-      break;
+      if (scanned.option("all") && scanned.option("answered"))
+        return "give --all or --answered, not both";
+      inv.status = scanned.option("all")        ? "all"
+                   : scanned.option("answered") ? "answered"
+                                                : "waiting";
+      return read_value(scanned, "household", "a household", inv.household);
+    case Action::kAppealsShow:
+    case Action::kAppealsDecide:
     case Action::kRequestsAnswer:
-      if (!one_of(inv.verb, {"15m", "1h", "today", "always", "keep-blocked"}))
-        return "the answer is 15m, 1h, today, always or keep-blocked, not '" + inv.verb + "'";
-      break;
+      return fill_cases(scanned, first, inv);
     default:
-      break;
+      return fill_households(scanned, first, inv);
   }
-  return {};
 }
 
 ParseResult help_for(const Scanned& scanned, std::size_t first_topic_word) {
@@ -247,7 +304,8 @@ ParseResult help_for(const Scanned& scanned, std::size_t first_topic_word) {
   std::string_view topic =
       scanned.words.size() > first_topic_word ? scanned.words[first_topic_word] : "";
   if (help_text(topic).empty()) {
-    result.error = "no help on '" + std::string(topic) + "'; try appeals or requests";
+    result.error = "no help on '" + std::string(topic) +
+                   "'; try appeals, requests, household, device, profile or audit";
     return result;
   }
   result.invocation.emplace();
@@ -263,7 +321,7 @@ ParseResult parse_args(const std::vector<std::string_view>& args) {
   ParseResult result;
   if (!scanned.error.empty()) {
     result.error = std::move(scanned.error);
-    if (!scanned.words.empty()) result.topic = scanned.words[0];
+    if (!scanned.words.empty() && known_group(scanned.words[0])) result.topic = scanned.words[0];
     return result;
   }
   if (scanned.options.contains("version")) {
@@ -278,24 +336,17 @@ ParseResult parse_args(const std::vector<std::string_view>& args) {
   }
   if (scanned.words[0] == "help") return help_for(scanned, 1);
   const std::string_view group = scanned.words[0];
-  result.topic = group;
-  if (group != "appeals" && group != "requests") {
-    result.topic.clear();
+  if (!known_group(group)) {
     result.error = "unknown command '" + std::string(group) + "'";
     return result;
   }
-  if (scanned.words.size() < 2) {
-    result.error = "'" + std::string(group) + "' needs a command: " +
-                   (group == "appeals" ? "list, show or decide" : "list or answer");
-    return result;
-  }
+  result.topic = group;
   for (const CommandSpec& spec : kCommands) {
-    if (spec.group != group || spec.name != scanned.words[1]) continue;
+    if (spec.group != group) continue;
+    if (!spec.name.empty() && (scanned.words.size() < 2 || spec.name != scanned.words[1])) continue;
     Invocation inv;
-    if (auto it = scanned.options.find("admin"); it != scanned.options.end())
-      inv.admin = it->second;
-    if (auto it = scanned.options.find("token-file"); it != scanned.options.end())
-      inv.token_file = it->second;
+    if (const std::string* admin = scanned.option("admin")) inv.admin = *admin;
+    if (const std::string* file = scanned.option("token-file")) inv.token_file = *file;
     if (std::string error = fill(spec, scanned, inv); !error.empty()) {
       result.error = std::move(error);
       return result;
@@ -303,16 +354,13 @@ ParseResult parse_args(const std::vector<std::string_view>& args) {
     result.invocation = std::move(inv);
     return result;
   }
+  if (scanned.words.size() < 2) {
+    result.error = "'" + std::string(group) + "' needs a command: " + commands_of(group);
+    return result;
+  }
   result.error =
       "unknown command '" + std::string(group) + " " + std::string(scanned.words[1]) + "'";
   return result;
-}
-
-std::string_view help_text(std::string_view topic) {
-  if (topic.empty()) return kOverview;
-  if (topic == "appeals") return kAppeals;
-  if (topic == "requests") return kRequests;
-  return {};
 }
 
 namespace {
@@ -448,6 +496,14 @@ std::string percent_encode(std::string_view text) {
   return out;
 }
 
+bool valid_name(std::string_view name) {
+  return !name.empty() && name.size() <= 64 && name != "." && name != ".." &&
+         std::all_of(name.begin(), name.end(), [](char c) {
+           return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '.' || c == '_' ||
+                  c == '-';
+         });
+}
+
 ApiCall api_call(const Invocation& inv) {
   ApiCall call;
   switch (inv.action) {
@@ -458,7 +514,7 @@ ApiCall api_call(const Invocation& inv) {
       call.target = "/v1/appeals/" + percent_encode(inv.id);
       break;
     case Action::kAppealsDecide:
-      call.post = true;
+      call.method = Method::kPost;
       call.target = "/v1/appeals/" + percent_encode(inv.id) + "/decision";
       call.body = boost::json::serialize(
           boost::json::object{{"outcome", inv.verb}, {"reason", inv.reason}, {"by", inv.by}});
@@ -468,12 +524,15 @@ ApiCall api_call(const Invocation& inv) {
       if (!inv.household.empty()) call.target += "&household=" + percent_encode(inv.household);
       break;
     case Action::kRequestsAnswer:
-      call.post = true;
+      call.method = Method::kPost;
       call.target = "/v1/requests/" + percent_encode(inv.id) + "/answer";
       call.body = boost::json::serialize(boost::json::object{{"answer", inv.verb}, {"by", inv.by}});
       break;
     case Action::kHelp:
     case Action::kVersion:
+      break;
+    default:
+      call = household_call(inv);
       break;
   }
   return call;

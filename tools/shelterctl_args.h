@@ -18,21 +18,38 @@ enum class Action {
   kAppealsDecide,
   kRequestsList,
   kRequestsAnswer,
+  kHouseholdList,
+  kHouseholdShow,
+  kHouseholdAdd,
+  kHouseholdRemove,
+  kDeviceBind,
+  kDeviceUnbind,
+  kProfileSet,
+  kAudit,
 };
 
 /// One parsed command line. Strings that an option did not set are empty.
 struct Invocation {
   Action action = Action::kHelp;
-  std::string help_topic;  ///< kHelp: "" (overview), "appeals" or "requests"
+  std::string help_topic;  ///< kHelp: "" (overview) or a command group ("appeals", ...)
   std::string admin;       ///< --admin URL
   std::string token_file;  ///< --token-file FILE
-  std::string id;          ///< appeals show/decide, requests answer
-  std::string verb;        ///< the outcome (uphold|overturn|refer) or answer (15m|...|keep-blocked)
-  std::string reason;      ///< appeals decide --reason, trimmed, never empty for kAppealsDecide
-  std::string by;          ///< --by NAME; empty means the login name (main fills it in)
+  std::string id;         ///< appeals show/decide, requests answer; the household of the household,
+                          ///< device and profile commands
+  std::string verb;       ///< the outcome (uphold|overturn|refer) or answer (15m|...|keep-blocked)
+  std::string reason;     ///< appeals decide --reason, trimmed, never empty for kAppealsDecide
+  std::string by;         ///< --by NAME; empty means the login name (main fills it in)
   std::string status;     ///< list filter sent to the server: open|closed|all, waiting|answered|all
   std::string household;  ///< requests list --household
-  bool json = false;      ///< print the server's JSON instead of a table or summary
+  std::string device;     ///< device bind/unbind DEVICE, profile set --device
+  std::string profile;    ///< household add / device bind --profile, profile set PROFILE
+  std::string time_zone;  ///< household add --time-zone
+  std::vector<std::string> addresses;  ///< --address, in order given (household add, device)
+  std::vector<std::string> macs;       ///< --mac
+  std::vector<std::string> cpe_ids;    ///< household add --cpe-id
+  std::string after;                   ///< household list --after: the page after this id
+  int limit = 0;                       ///< household list, audit --limit; 0: the server's
+  bool json = false;                   ///< print the server's JSON instead of a table or summary
 };
 
 /// Either an invocation or a usage error (with the help topic to point at).
@@ -47,7 +64,8 @@ struct ParseResult {
 /// it is given to.
 ParseResult parse_args(const std::vector<std::string_view>& args);
 
-/// The help text of `topic` ("" for the overview, "appeals", "requests"); empty when unknown.
+/// The help text of `topic` ("" for the overview, "appeals", "requests", "household",
+/// "device", "profile", "audit"); empty when unknown.
 std::string_view help_text(std::string_view topic);
 
 /// Where the admin API is: literal addresses only (no name lookups), `localhost` meaning the
@@ -88,13 +106,22 @@ std::string default_by(std::string_view sudo_user, std::string_view user,
 /// segment or query value.
 std::string percent_encode(std::string_view text);
 
+/// True for a household or device name the admin API takes: 1 to 64 of [A-Za-z0-9._-], and
+/// not "." or ".." (dot segments, which URL handling may remove from a path).
+bool valid_name(std::string_view name);
+
+enum class Method { kGet, kPost, kPut, kPatch, kDelete };
+
 /// The HTTP request a command makes. Only for the actions that talk to the server.
 struct ApiCall {
-  bool post = false;
+  Method method = Method::kGet;
   std::string target;  ///< "/v1/appeals?status=open"
-  std::string body;    ///< JSON for POST, empty for GET
+  std::string body;    ///< JSON for POST, PUT and PATCH; empty otherwise
 };
 
+/// The command's request. For a command that reads the household first
+/// (reads_household_first() in shelterctl_households.h), that GET; change_call() there makes
+/// the change from its answer.
 ApiCall api_call(const Invocation& invocation);
 
 }  // namespace shelter::tools::ctl

@@ -29,16 +29,31 @@ std::string describe(const beast::error_code& ec) {
   return ec.message();
 }
 
+http::verb verb(Method method) {
+  switch (method) {
+    case Method::kGet:
+      return http::verb::get;
+    case Method::kPost:
+      return http::verb::post;
+    case Method::kPut:
+      return http::verb::put;
+    case Method::kPatch:
+      return http::verb::patch;
+    case Method::kDelete:
+      return http::verb::delete_;
+  }
+  return http::verb::get;
+}
+
 http::request<http::string_body> make_request(const AdminAddress& address, const ApiCall& call,
                                               std::string_view token, std::string_view user_agent) {
-  http::request<http::string_body> request(call.post ? http::verb::post : http::verb::get,
-                                           call.target, 11);
+  http::request<http::string_body> request(verb(call.method), call.target, 11);
   request.set(http::field::host, address.host_header);
   request.set(http::field::user_agent, user_agent);
   request.set(http::field::accept, "application/json");
   request.set(http::field::authorization, "Bearer " + std::string(token));
   request.keep_alive(false);
-  if (call.post) {
+  if (!call.body.empty()) {
     request.set(http::field::content_type, "application/json");
     request.body() = call.body;
   }

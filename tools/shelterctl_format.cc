@@ -12,12 +12,13 @@
 #include <utility>
 #include <vector>
 
+#include "tools/shelterctl_format_detail.h"
+
 namespace shelter::tools::ctl {
 namespace {
 
 namespace json = boost::json;
 
-constexpr std::int64_t kAlways = std::numeric_limits<std::int64_t>::max();
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
 
 bool continuation(unsigned char c) {
@@ -66,6 +67,13 @@ bool is_control(char32_t cp) {
          cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
 }
 
+std::string relative(std::int64_t t, std::int64_t now) {
+  return t <= now ? format_age(now - t) + " ago" : "in " + format_age(t - now);
+}
+}  // namespace
+
+namespace detail {
+
 std::size_t display_width(std::string_view text) {
   return static_cast<std::size_t>(
       std::count_if(text.begin(), text.end(), [](char c) { return !continuation(c); }));
@@ -95,11 +103,6 @@ std::string text(const json::object& object, std::string_view key) {
   return terminal_safe(value->get_string());
 }
 
-std::string relative(std::int64_t t, std::int64_t now) {
-  return t <= now ? format_age(now - t) + " ago" : "in " + format_age(t - now);
-}
-
-// A time field: "-" for 0 (none), "always" for the largest int64, else ISO 8601 UTC.
 std::string time_text(std::int64_t t, std::int64_t now, bool with_relative) {
   if (t == 0) return "-";
   if (t == kAlways) return "always";
@@ -107,6 +110,37 @@ std::string time_text(std::int64_t t, std::int64_t now, bool with_relative) {
   if (with_relative) out += " (" + relative(t, now) + ")";
   return out;
 }
+
+std::string plain(const json::value& value) {
+  if (const json::string* s = value.if_string()) return terminal_safe(*s);
+  return terminal_safe(json::serialize(value));
+}
+
+std::string aligned(const Lines& lines) {
+  std::size_t width = 0;
+  for (const auto& [label, value] : lines)
+    width = std::max(width, display_width(label));
+  std::string out;
+  for (const auto& [label, value] : lines) {
+    out += label;
+    out.append(width + 2 - display_width(label), ' ');
+    out += value + "\n";
+  }
+  return out;
+}
+
+}  // namespace detail
+
+using detail::aligned;
+using detail::as_int;
+using detail::display_width;
+using detail::field;
+using detail::kAlways;
+using detail::Lines;
+using detail::text;
+using detail::time_text;
+
+namespace {
 
 std::string time_cell(const json::object& object, std::string_view key, std::int64_t now) {
   std::optional<std::int64_t> t = as_int(field(object, key));
@@ -291,16 +325,7 @@ std::string details(const json::object& item, std::int64_t now) {
       continue;
     add_detail(lines, terminal_safe(entry.key()), entry.key(), entry.value(), now);
   }
-  std::size_t width = 0;
-  for (const auto& [label, value] : lines)
-    width = std::max(width, display_width(label));
-  std::string out;
-  for (const auto& [label, value] : lines) {
-    out += label;
-    out.append(width + 2 - display_width(label), ' ');
-    out += value + "\n";
-  }
-  return out;
+  return aligned(lines);
 }
 
 std::string decision_summary(const json::object& appeal, std::int64_t now) {
@@ -360,6 +385,11 @@ std::string server_error_text(int status, std::string_view reason, std::string_v
   std::string out = "the server answered " + std::to_string(status);
   if (!reason.empty()) out += " " + terminal_safe(reason);
   out += ": " + message;
+  const json::value* reasons = object != nullptr ? object->if_contains("reasons") : nullptr;
+  if (reasons != nullptr && reasons->is_array()) {
+    for (const json::value& why : reasons->get_array())
+      out += "\n  " + detail::plain(why);
+  }
   switch (status) {
     case 401:
       out += "\n(check the token: SHELTER_ADMIN_TOKEN or --token-file, against shelterd's)";

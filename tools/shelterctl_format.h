@@ -52,8 +52,33 @@ std::string decision_summary(const boost::json::object& appeal, std::int64_t now
 /// After `requests answer`: "request R1 is now allowed until ..." from the updated request.
 std::string answer_summary(const boost::json::object& request, std::int64_t now);
 
+/// `GET /v1/households` as a table in the server's (id) order: id, profile ("(default)" when
+/// the household names none), number of devices, number of bindings (the household's and its
+/// devices' addresses, MACs and CPE ids).
+std::string households_table(const boost::json::array& households);
+
+/// The line after a page when there are more: the command that lists the next one (`limit` 0:
+/// none was given).
+std::string next_page_hint(std::string_view next, int limit);
+
+/// `household show`: the profile, time zone, pause, bindings, one line per device (profile,
+/// bindings, pause) and the household's own profiles by name, then any field this version does
+/// not know.
+std::string household_summary(const boost::json::object& household, std::int64_t now);
+
+/// After a change, from the answer {"household": ..., "changed": ...}: what the household (or,
+/// when `device` is not empty, the device) is now, or that it was removed; "(nothing changed)"
+/// when the server says so.
+std::string edit_summary(const boost::json::object& answer, std::string_view household,
+                         std::string_view device, std::int64_t now);
+
+/// `GET /v1/audit` as a table in the server's order (newest first): when (ISO 8601 UTC), who,
+/// action, target, detail.
+std::string audit_table(const boost::json::array& entries);
+
 /// The message for a non-2xx answer: the server's {"error": ...} text (or the start of the
-/// body when it is not that), the status, and a hint for 401/403/429/503.
+/// body when it is not that), each of its "reasons" on a line of its own, the status, and a
+/// hint for 401/403/429/503.
 std::string server_error_text(int status, std::string_view reason, std::string_view body);
 
 }  // namespace shelter::tools::ctl

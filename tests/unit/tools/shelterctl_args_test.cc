@@ -1,11 +1,16 @@
 // shelterctl's command line (parse_args), admin URL, token file text and the API call each
-// command makes.
+// command makes, with the change device bind/unbind and profile set --device derive from the
+// household they read.
 #include "tools/shelterctl_args.h"
 
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
 #include <catch2/catch.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "tools/shelterctl_households.h"
 
 namespace ctl = shelter::tools::ctl;
 using Args = std::vector<std::string_view>;
@@ -67,7 +72,7 @@ TEST_CASE("parse_args: lists and their filters") {
     CHECK(inv.action == c.action);
     CHECK(inv.json == c.json);
     ctl::ApiCall call = ctl::api_call(inv);
-    CHECK_FALSE(call.post);
+    CHECK(call.method == ctl::Method::kGet);
     CHECK(call.target == c.target);
     CHECK(call.body.empty());
   }
@@ -83,7 +88,7 @@ TEST_CASE("parse_args: appeals decide") {
   CHECK(inv.by.empty());  // main fills in the login name
   inv.by = "ann";
   ctl::ApiCall call = ctl::api_call(inv);
-  CHECK(call.post);
+  CHECK(call.method == ctl::Method::kPost);
   CHECK(call.target == "/v1/appeals/A7K3Q9M2/decision");
   CHECK(call.body == R"({"outcome":"overturn","reason":"not adult","by":"ann"})");
 
@@ -103,7 +108,7 @@ TEST_CASE("parse_args: requests answer") {
     ctl::Invocation inv = parsed({"requests", "answer", "R1", answer, "--by", "ann"});
     CHECK(inv.action == ctl::Action::kRequestsAnswer);
     ctl::ApiCall call = ctl::api_call(inv);
-    CHECK(call.post);
+    CHECK(call.method == ctl::Method::kPost);
     CHECK(call.target == "/v1/requests/R1/answer");
     CHECK(call.body == R"({"answer":")" + std::string(answer) + R"(","by":"ann"})");
   }
@@ -130,6 +135,12 @@ TEST_CASE("parse_args: global options, help and version") {
       {{"appeals", "--help"}, "appeals"},
       {{"requests", "answer", "--help"}, "requests"},
       {{"help", "--help"}, ""},
+      {{"help", "household"}, "household"},
+      {{"household", "--help"}, "household"},
+      {{"device", "bind", "--help"}, "device"},
+      {{"profile", "--help"}, "profile"},
+      {{"audit", "--help"}, "audit"},
+      {{"help", "audit"}, "audit"},
       // --help wins over an incomplete command.
       {{"appeals", "decide", "--help"}, "appeals"},
   };
@@ -141,6 +152,13 @@ TEST_CASE("parse_args: global options, help and version") {
     CHECK_FALSE(ctl::help_text(inv.help_topic).empty());
   }
   CHECK(ctl::help_text("nope").empty());
+  // Every group's help starts with its usage lines and gives an example.
+  for (std::string_view topic : {"household", "device", "profile", "audit"}) {
+    INFO(topic);
+    CHECK(ctl::help_text(topic).starts_with("Usage:\n  shelterctl " + std::string(topic)));
+    CHECK(ctl::help_text(topic).find("Example") != std::string_view::npos);
+    CHECK(ctl::help_text("").find("\n  " + std::string(topic)) != std::string_view::npos);
+  }
 }
 
 TEST_CASE("parse_args: usage errors say what is wrong") {
@@ -182,10 +200,338 @@ TEST_CASE("parse_args: usage errors say what is wrong") {
        "the answer is 15m, 1h, today, always or keep-blocked, not '2h'"},
       {{"requests", "answer", "R1", "1h", "--reason", "r"},
        "--reason is not an option of 'requests answer'"},
-      {{"help", "bogus"}, "no help on 'bogus'; try appeals or requests"},
+      {{"help", "bogus"},
+       "no help on 'bogus'; try appeals, requests, household, device, profile or audit"},
   };
   for (const Case& c : cases) {
     CHECK(error_of(c.args) == c.error);
+  }
+}
+
+TEST_CASE("parse_args: household, device, profile and audit requests") {
+  struct Case {
+    Args args;
+    ctl::Action action;
+    ctl::Method method;
+    std::string_view target;
+    std::string_view body;
+    bool reads_first;
+  };
+  using enum ctl::Method;
+  const Case cases[] = {
+      {{"household", "list"}, ctl::Action::kHouseholdList, kGet, "/v1/households", "", false},
+      {{"household", "list", "--limit", "3"},
+       ctl::Action::kHouseholdList,
+       kGet,
+       "/v1/households?limit=3",
+       "",
+       false},
+      {{"--after=page-2", "household", "list", "--limit=3"},
+       ctl::Action::kHouseholdList,
+       kGet,
+       "/v1/households?limit=3&after=page-2",
+       "",
+       false},
+      {{"household", "show", "smith"},
+       ctl::Action::kHouseholdShow,
+       kGet,
+       "/v1/households/smith",
+       "",
+       false},
+      {{"household", "remove", "Smith_2.b-c"},
+       ctl::Action::kHouseholdRemove,
+       kDelete,
+       "/v1/households/Smith_2.b-c",
+       "",
+       false},
+      {{"household", "add", "walker"},
+       ctl::Action::kHouseholdAdd,
+       kPost,
+       "/v1/households",
+       R"({"id":"walker"})",
+       false},
+      // Repeated options in order, before and after the words; a bare address as it is.
+      {{"--address", "203.0.113.7", "household", "add", "walker", "--mac", "02:00:5E:00:00:01",
+        "--address=2001:db8::/48", "--profile", "13-14", "--cpe-id", "cpe-1", "--time-zone",
+        "Europe/London", "--cpe-id", " cpe-2 "},
+       ctl::Action::kHouseholdAdd,
+       kPost,
+       "/v1/households",
+       R"({"id":"walker","profile":"13-14","time-zone":"Europe/London",)"
+       R"("addresses":["203.0.113.7","2001:db8::/48"],"macs":["02:00:5E:00:00:01"],)"
+       R"("cpe-ids":["cpe-1","cpe-2"]})",
+       false},
+      {{"device", "bind", "smith", "tablet", "--mac", "02:00:5e:10:00:01"},
+       ctl::Action::kDeviceBind,
+       kGet,
+       "/v1/households/smith",
+       "",
+       true},
+      {{"device", "unbind", "smith", "tablet"},
+       ctl::Action::kDeviceUnbind,
+       kDelete,
+       "/v1/households/smith/devices/tablet",
+       "",
+       false},
+      {{"device", "unbind", "smith", "tablet", "--address", "127.0.0.9"},
+       ctl::Action::kDeviceUnbind,
+       kGet,
+       "/v1/households/smith",
+       "",
+       true},
+      {{"profile", "set", "smith", "9-12"},
+       ctl::Action::kProfileSet,
+       kPatch,
+       "/v1/households/smith",
+       R"({"profile":"9-12"})",
+       false},
+      {{"--device", "tablet", "profile", "set", "smith", "under-9"},
+       ctl::Action::kProfileSet,
+       kGet,
+       "/v1/households/smith",
+       "",
+       true},
+      {{"audit"}, ctl::Action::kAudit, kGet, "/v1/audit", "", false},
+      {{"audit", "--limit", "20", "--json"},
+       ctl::Action::kAudit,
+       kGet,
+       "/v1/audit?limit=20",
+       "",
+       false},
+  };
+  for (const Case& c : cases) {
+    INFO(c.target);
+    ctl::Invocation inv = parsed(c.args);
+    CHECK(inv.action == c.action);
+    ctl::ApiCall call = ctl::api_call(inv);
+    CHECK(call.method == c.method);
+    CHECK(call.target == c.target);
+    CHECK(call.body == c.body);
+    CHECK(ctl::reads_household_first(inv) == c.reads_first);
+  }
+  ctl::Invocation inv = parsed({"device", "bind", "--profile", "under-9", "smith", "tablet",
+                                "--mac", "A", "--address", "B", "--mac", "C", "--json"});
+  CHECK(inv.id == "smith");
+  CHECK(inv.device == "tablet");
+  CHECK(inv.profile == "under-9");
+  CHECK(inv.macs == std::vector<std::string>{"A", "C"});
+  CHECK(inv.addresses == std::vector<std::string>{"B"});
+  CHECK(inv.json);
+  // `--` ends the options, for a name that starts with a dash.
+  CHECK(parsed({"household", "show", "--", "-x"}).id == "-x");
+}
+
+TEST_CASE("parse_args: household, device, profile and audit usage errors") {
+  struct Case {
+    Args args;
+    std::string error;
+  };
+  const std::string long_id(65, 'a');
+  const Case cases[] = {
+      {{"household"}, "'household' needs a command: list, show, add or remove"},
+      {{"device"}, "'device' needs a command: bind or unbind"},
+      {{"profile"}, "'profile' needs a command: set"},
+      {{"household", "delete", "x"}, "unknown command 'household delete'"},
+      {{"household", "show"}, "'household show' needs a household ID"},
+      {{"household", "add"}, "'household add' needs a household ID"},
+      {{"household", "remove", "a", "b"}, "unexpected 'b' after 'household remove'"},
+      {{"device", "bind", "smith"}, "'device bind' needs a household ID and a device name"},
+      {{"device", "unbind"}, "'device unbind' needs a household ID and a device name"},
+      {{"profile", "set", "smith"}, "'profile set' needs a household ID and a profile"},
+      {{"audit", "list"}, "unexpected 'list' after 'audit'"},
+      {{"household", "show", "a b"},
+       "'a b' is not a household ID: give 1 to 64 letters, digits, '.', '_' or '-'"},
+      {{"household", "add", "a/b"},
+       "'a/b' is not a household ID: give 1 to 64 letters, digits, '.', '_' or '-'"},
+      {{"household", "remove", ".."},
+       "'..' is not a household ID: give 1 to 64 letters, digits, '.', '_' or '-'"},
+      {{"household", "show", ""},
+       "'' is not a household ID: give 1 to 64 letters, digits, '.', '_' or '-'"},
+      {{"household", "show", long_id},
+       "'" + long_id + "' is not a household ID: give 1 to 64 letters, digits, '.', '_' or '-'"},
+      {{"household", "show", "caf\xc3\xa9"},
+       "'caf\xc3\xa9' is not a household ID: give 1 to 64 letters, digits, '.', '_' or '-'"},
+      {{"household", "list", "--after", "a?b"},
+       "'a?b' is not a household ID: give 1 to 64 letters, digits, '.', '_' or '-'"},
+      {{"device", "bind", "smith", "my tablet", "--mac", "m"},
+       "'my tablet' is not a device name: give 1 to 64 letters, digits, '.', '_' or '-'"},
+      {{"device", "unbind", "smith", "."},
+       "'.' is not a device name: give 1 to 64 letters, digits, '.', '_' or '-'"},
+      {{"profile", "set", "smith", "9-12", "--device", "a/b"},
+       "'a/b' is not a device name: give 1 to 64 letters, digits, '.', '_' or '-'"},
+      {{"household", "list", "--limit", "0"}, "--limit takes a whole number from 1, not '0'"},
+      {{"household", "list", "--limit", "-3"}, "--limit takes a whole number from 1, not '-3'"},
+      {{"audit", "--limit", "ten"}, "--limit takes a whole number from 1, not 'ten'"},
+      {{"audit", "--limit", "99999999999"},
+       "--limit takes a whole number from 1, not '99999999999'"},
+      {{"audit", "--limit"}, "--limit needs a value"},
+      {{"household", "add", "w", "--profile", "a", "--profile", "b"}, "--profile is given twice"},
+      {{"household", "add", "w", "--address", " "}, "--address needs an address"},
+      {{"household", "add", "w", "--mac="}, "--mac needs a MAC address"},
+      {{"household", "add", "w", "--time-zone", ""},
+       "--time-zone needs a time zone, such as Europe/London"},
+      {{"household", "show", "w", "--mac", "m"}, "--mac is not an option of 'household show'"},
+      {{"household", "list", "--profile", "p"}, "--profile is not an option of 'household list'"},
+      {{"device", "unbind", "h", "d", "--profile", "p"},
+       "--profile is not an option of 'device unbind'"},
+      {{"device", "bind", "h", "d", "--cpe-id", "c"}, "--cpe-id is not an option of 'device bind'"},
+      {{"device", "bind", "h", "d"}, "say what to bind: --mac, --address or --profile"},
+      {{"profile", "set", "h", " "}, "'profile set' needs a profile"},
+      {{"profile", "set", "h", "p", "--mac", "m"}, "--mac is not an option of 'profile set'"},
+      {{"audit", "--after", "x"}, "--after is not an option of 'audit'"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.error);
+    CHECK(error_of(c.args) == c.error);
+  }
+  // The usage error points at the group's help.
+  CHECK(ctl::parse_args({"device", "bind", "h", "d"}).topic == "device");
+  CHECK(ctl::parse_args({"audit", "--limit", "0"}).topic == "audit");
+  CHECK(ctl::parse_args({"frobnicate", "--bogus"}).topic.empty());
+}
+
+TEST_CASE("valid_name: 1 to 64 of [A-Za-z0-9._-], no dot segments") {
+  CHECK(ctl::valid_name("smith"));
+  CHECK(ctl::valid_name("A-z_0.9"));
+  CHECK(ctl::valid_name(std::string(64, 'x')));
+  CHECK(ctl::valid_name("..."));
+  CHECK_FALSE(ctl::valid_name(""));
+  CHECK_FALSE(ctl::valid_name("."));
+  CHECK_FALSE(ctl::valid_name(".."));
+  CHECK_FALSE(ctl::valid_name(std::string(65, 'x')));
+  for (std::string_view bad : {"a b", "a/b", "a%2F", "a?b", "a#b", "a+b", "a~b", "a\nb"})
+    CHECK_FALSE(ctl::valid_name(bad));
+}
+
+TEST_CASE("same_mac and same_address compare bindings as the server keeps them") {
+  CHECK(ctl::same_mac("02:00:5E:10:00:01", "02:00:5e:10:00:01"));
+  CHECK(ctl::same_mac("02-00-5e-10-00-01", "02:00:5E:10:00:01"));
+  CHECK(ctl::same_mac("0200.5e10.0001", "02:00:5e:10:00:01"));
+  CHECK_FALSE(ctl::same_mac("02:00:5e:10:00:01", "02:00:5e:10:00:02"));
+  struct Case {
+    std::string_view a;
+    std::string_view b;
+    bool same;
+  };
+  const Case cases[] = {
+      {"203.0.113.7", "203.0.113.7/32", true},
+      {"203.0.113.7/32", "203.0.113.7/32", true},
+      {"203.0.113.7", "203.0.113.8", false},
+      {"203.0.113.7/24", "203.0.113.0/24", true},
+      {"203.0.113.0/24", "203.0.113.0/25", false},
+      {"2001:DB8::1", "2001:db8:0:0::1/128", true},
+      {"2001:db8:7::/48", "2001:db8:7:0::/48", true},
+      {"2001:db8::/32", "2001:db8::/48", false},
+      {"::ffff:203.0.113.7", "203.0.113.7", false},
+      {"203.0.113.7/33", "203.0.113.7/33", true},  // not an address: the text itself
+      {"203.0.113.7/33", "203.0.113.7/32", false},
+      {"fe80::1%eth0", "fe80::1%eth0", true},
+  };
+  for (const Case& c : cases) {
+    INFO(c.a << " " << c.b);
+    CHECK(ctl::same_address(c.a, c.b) == c.same);
+    CHECK(ctl::same_address(c.b, c.a) == c.same);
+  }
+}
+
+TEST_CASE("change_call: device bind merges into the device and PUTs it whole") {
+  struct Case {
+    Args args;
+    std::string_view household;
+    std::string_view body;
+  };
+  const Case cases[] = {
+      // A new device: only what was given.
+      {{"device", "bind", "smith", "phone", "--mac", "02:00:00:00:00:42"},
+       R"({"id":"smith","profile":"9-12"})",
+       R"({"macs":["02:00:00:00:00:42"]})"},
+      {{"device", "bind", "smith", "phone", "--profile", "under-9"},
+       R"({"id":"smith","devices":{"tablet":{"macs":["02:00:00:00:00:01"]}}})",
+       R"({"profile":"under-9"})"},
+      // An existing device keeps its profile, pause and other bindings; duplicates are dropped
+      // (MACs without regard to case, a bare address as its /32).
+      {{"device", "bind", "smith", "tablet", "--mac", "02:00:5E:10:00:01", "--mac",
+        "02:00:5e:10:00:02", "--mac", "02:00:5E:10:00:02", "--address", "127.0.0.9", "--address",
+        "127.0.0.10"},
+       R"({"id":"smith","devices":{"tablet":{"profile":"under-9","paused-until":1765000000,
+           "macs":["02:00:5e:10:00:01"],"addresses":["127.0.0.9/32"]}}})",
+       R"({"profile":"under-9","paused-until":1765000000,)"
+       R"("macs":["02:00:5e:10:00:01","02:00:5e:10:00:02"],)"
+       R"("addresses":["127.0.0.9/32","127.0.0.10"]})"},
+      // --profile replaces the device's own.
+      {{"device", "bind", "smith", "tablet", "--profile", "13-14"},
+       R"({"id":"smith","devices":{"tablet":{"profile":"under-9","macs":["m1"]}}})",
+       R"({"profile":"13-14","macs":["m1"]})"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.body);
+    ctl::ChangeCall change = ctl::change_call(parsed(c.args), boost::json::parse(c.household));
+    INFO(change.error);
+    REQUIRE(change.call.has_value());
+    CHECK(change.call->method == ctl::Method::kPut);
+    CHECK(change.call->target == "/v1/households/smith/devices/" + std::string(c.args[3]));
+    CHECK(boost::json::parse(change.call->body) == boost::json::parse(c.body));
+  }
+}
+
+TEST_CASE("change_call: device unbind takes bindings out, profile set --device PATCHes") {
+  const boost::json::value household = boost::json::parse(
+      R"({"id":"smith","profile":"9-12","devices":{"tablet":{"profile":"under-9",
+          "macs":["02:00:5e:10:00:01","02:00:5e:10:00:02"],"addresses":["127.0.0.9/32"]}}})");
+  ctl::ChangeCall change =
+      ctl::change_call(parsed({"device", "unbind", "smith", "tablet", "--mac", "02:00:5E:10:00:02",
+                               "--address", "127.0.0.9", "--mac", "02:00:5e:10:00:02"}),
+                       household);
+  REQUIRE(change.call.has_value());
+  CHECK(change.call->method == ctl::Method::kPut);
+  CHECK(change.call->target == "/v1/households/smith/devices/tablet");
+  CHECK(change.call->body == R"({"profile":"under-9","macs":["02:00:5e:10:00:01"]})");
+
+  change = ctl::change_call(parsed({"profile", "set", "smith", "15-17", "--device", "tablet"}),
+                            household);
+  REQUIRE(change.call.has_value());
+  CHECK(change.call->method == ctl::Method::kPatch);
+  CHECK(change.call->target == "/v1/households/smith");
+  CHECK(change.call->body == R"({"devices":{"tablet":{"profile":"15-17"}}})");
+}
+
+TEST_CASE("change_call refuses, naming what is missing") {
+  struct Case {
+    Args args;
+    std::string_view household;
+    std::string_view error;
+  };
+  const std::string_view smith =
+      R"({"id":"smith","devices":{"tablet":{"macs":["02:00:5e:10:00:01"]}}})";
+  const std::string_view odd =
+      "the household smith from the server is not what this shelterctl "
+      "expects; see household show --json";
+  const Case cases[] = {
+      {{"device", "unbind", "smith", "phone", "--mac", "m"}, smith, "no device phone in smith"},
+      {{"device", "unbind", "smith", "phone", "--mac", "m"},
+       R"({"id":"smith"})",
+       "no device phone in smith"},
+      {{"profile", "set", "smith", "9-12", "--device", "phone"}, smith, "no device phone in smith"},
+      {{"device", "unbind", "smith", "tablet", "--mac", "02:00:5e:10:00:09", "--address",
+        "127.0.0.9"},
+       smith,
+       "device tablet of smith has no binding 02:00:5e:10:00:09, 127.0.0.9 (it has "
+       "02:00:5e:10:00:01)"},
+      {{"device", "unbind", "smith", "tablet", "--address", "127.0.0.9"},
+       R"({"id":"smith","devices":{"tablet":{}}})",
+       "device tablet of smith has no binding 127.0.0.9 (it has none)"},
+      {{"device", "bind", "smith", "tablet", "--mac", "m"}, "[]", odd},
+      {{"device", "bind", "smith", "tablet", "--mac", "m"}, R"({"devices":[]})", odd},
+      {{"device", "bind", "smith", "tablet", "--mac", "m"}, R"({"devices":{"tablet":7}})", odd},
+      {{"device", "bind", "smith", "tablet", "--mac", "m"},
+       R"({"devices":{"tablet":{"macs":"m"}}})",
+       "device tablet of smith is not what this shelterctl expects; see household show --json"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.error);
+    ctl::ChangeCall change = ctl::change_call(parsed(c.args), boost::json::parse(c.household));
+    CHECK_FALSE(change.call.has_value());
+    CHECK(change.error == c.error);
   }
 }
 

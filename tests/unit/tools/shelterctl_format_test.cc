@@ -236,3 +236,122 @@ TEST_CASE("server_error_text: the server's text, the status and a hint") {
   CHECK(ctl::server_error_text(500, "", std::string(300, 'x')) ==
         "the server answered 500: " + std::string(200, 'x') + "...");
 }
+
+TEST_CASE("server_error_text: every reason on a line of its own") {
+  CHECK(
+      ctl::server_error_text(
+          400, "Bad Request",
+          R"({"error":"the household does not read","reasons":["households.x.profile: 'nine' is not a preset or profile","households.x.time-zone: \u001b[2J'Mars/Olympus'"]})") ==
+      "the server answered 400 Bad Request: the household does not read\n"
+      "  households.x.profile: 'nine' is not a preset or profile\n"
+      "  households.x.time-zone: [2J'Mars/Olympus'");
+  CHECK(ctl::server_error_text(409, "Conflict",
+                               R"({"error":"127.0.0.11/32 is already bound to household 'walker'",
+                                   "reasons":[]})") ==
+        "the server answered 409 Conflict: 127.0.0.11/32 is already bound to household 'walker'");
+  CHECK(ctl::server_error_text(503, "", R"({"error":"store down","reasons":["a",7]})") ==
+        "the server answered 503: store down\n  a\n  7\n"
+        "(shelterd cannot do that just now; try again shortly)");
+}
+
+TEST_CASE("households_table: id, profile, devices and every binding counted") {
+  const json::value answer = parse(R"({"households":[
+    {"id":"jones","profile":"15-17","addresses":["127.0.0.3/32"]},
+    {"id":"smith","profile":"9-12","addresses":["127.0.0.2/32","2001:db8::/48"],
+     "macs":["02:00:5e:00:00:09"],"cpe-ids":["cpe-1"],
+     "devices":{"tablet":{"profile":"under-9","macs":["02:00:5e:10:00:01"]},
+                "laptop":{"addresses":["127.0.0.9/32","127.0.0.10/32"]},"tv":{}}},
+    {"id":"x\u001b[2Jy"},
+    7
+  ],"next":null})");
+  CHECK(ctl::households_table(answer.at("households").as_array()) ==
+        "ID     PROFILE    DEVICES  BINDINGS\n"
+        "jones  15-17      0        1\n"
+        "smith  9-12       3        7\n"
+        "x[2Jy  (default)  0        0\n"
+        "?      (default)  0        0\n");
+  CHECK(ctl::next_page_hint("page-2", 0) == "more: shelterctl household list --after page-2\n");
+  CHECK(ctl::next_page_hint("page-2", 3) ==
+        "more: shelterctl household list --after page-2 --limit 3\n");
+  CHECK(ctl::next_page_hint("a\x1b[2Jb", 0) == "more: shelterctl household list --after a[2Jb\n");
+}
+
+TEST_CASE("household_summary: one field a line, each device on one") {
+  const json::value household = parse(R"({"id":"smith","profile":"9-12",
+    "time-zone":"Europe/London","paused-until":1765003600,
+    "addresses":["127.0.0.2/32","2001:db8:7::/48"],"cpe-ids":["cpe-77"],
+    "profiles":{"evenings":{"base":"9-12","block":["games"]},"plain":{}},
+    "devices":{"tablet":{"profile":"under-9","macs":["02:00:5e:10:00:01","02:00:5e:10:00:02"]},
+               "laptop":{"addresses":["127.0.0.9/32"],"paused-until":1764996400},
+               "tv\u001b]0;x\u0007":{}},
+    "colour":"red"})");
+  CHECK(ctl::household_summary(household.as_object(), kNow) ==
+        "household     smith\n"
+        "profile       9-12\n"
+        "time zone     Europe/London\n"
+        "paused until  2025-12-06T06:46:40Z (in 1h)\n"
+        "addresses     127.0.0.2/32, 2001:db8:7::/48\n"
+        "macs          -\n"
+        "cpe ids       cpe-77\n"
+        "devices       tablet: profile under-9; macs 02:00:5e:10:00:01, 02:00:5e:10:00:02\n"
+        "              laptop: profile (household's); addresses 127.0.0.9/32; paused until "
+        "2025-12-06T04:46:40Z (1h ago)\n"
+        "              tv]0;x: profile (household's)\n"
+        "profiles      evenings (base 9-12)\n"
+        "              plain\n"
+        "colour        red\n");
+  CHECK(ctl::household_summary(parse(R"({"id":"a1"})").as_object(), kNow) ==
+        "household     a1\n"
+        "profile       (default)\n"
+        "time zone     (default)\n"
+        "paused until  -\n"
+        "addresses     -\n"
+        "macs          -\n"
+        "cpe ids       -\n"
+        "devices       -\n"
+        "profiles      -\n");
+}
+
+TEST_CASE("edit_summary says what the household or device is now") {
+  struct Case {
+    std::string_view answer;
+    std::string_view household;
+    std::string_view device;
+    std::string_view summary;
+  };
+  const Case cases[] = {
+      {R"({"household":{"id":"walker","profile":"13-14","addresses":["127.0.0.11/32"]},
+           "changed":true,"version":3})",
+       "walker", "", "household walker: profile 13-14, 0 devices, 1 binding\n"},
+      {R"({"household":{"id":"walker","devices":{"a":{"macs":["m1","m2"]},"b":{}}},
+           "changed":true,"version":3})",
+       "walker", "", "household walker: profile (default), 2 devices, 2 bindings\n"},
+      {R"({"household":null,"changed":true,"version":4})", "walker", "",
+       "household walker removed\n"},
+      {R"({"household":{"id":"walker","devices":{"phone":{"profile":"under-9",
+           "macs":["02:00:00:00:00:42"]}}},"changed":true,"version":5})",
+       "walker", "phone", "device phone of walker: profile under-9; macs 02:00:00:00:00:42\n"},
+      {R"({"household":{"id":"walker"},"changed":true,"version":6})", "walker", "phone",
+       "device phone removed from walker\n"},
+      {R"({"household":{"id":"walker","devices":{"phone":{}}},"changed":false,"version":6})",
+       "walker", "phone", "device phone of walker: profile (household's) (nothing changed)\n"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.answer);
+    CHECK(ctl::edit_summary(parse(c.answer).as_object(), c.household, c.device, kNow) == c.summary);
+  }
+}
+
+TEST_CASE("audit_table: when in UTC, who, action, target, detail, in the server's order") {
+  const json::value answer = parse(R"({"entries":[
+    {"at":1764999000,"who":"operator","action":"household.patch","target":"smith",
+     "detail":"devices.tablet.profile"},
+    {"at":1764990000,"who":"operator","action":"household.delete","target":"page-0"},
+    {"who":"x\u001b[1Ay","action":"device.put","target":"smith/tablet","detail":7}
+  ]})");
+  CHECK(ctl::audit_table(answer.at("entries").as_array()) ==
+        "WHEN                  WHO       ACTION            TARGET        DETAIL\n"
+        "2025-12-06T05:30:00Z  operator  household.patch   smith         devices.tablet.profile\n"
+        "2025-12-06T03:00:00Z  operator  household.delete  page-0\n"
+        "?                     x[1Ay     device.put        smith/tablet  ?\n");
+}

@@ -1,0 +1,167 @@
+// shelterctl's help texts: the overview and one per command group.
+#include <string_view>
+
+#include "tools/shelterctl_args.h"
+
+namespace shelter::tools::ctl {
+namespace {
+
+constexpr std::string_view kOverview =
+    R"help(Usage: shelterctl [--admin URL] [--token-file FILE] COMMAND [ARGS]
+
+The operator's tool over shelterd's admin API (HTTP on loopback, with a bearer token).
+
+Commands:
+  appeals list [--all|--closed] [--json]
+  appeals show ID [--json]
+  appeals decide ID uphold|overturn|refer --reason TEXT [--by NAME] [--json]
+  requests list [--all|--answered] [--household H] [--json]
+  requests answer ID 15m|1h|today|always|keep-blocked [--by NAME] [--json]
+  household list [--after ID] [--limit N] [--json]
+  household show ID [--json]
+  household add ID [--profile P] [--time-zone Z] [--address CIDR]... [--mac MAC]...
+                [--cpe-id X]... [--json]
+  household remove ID [--json]
+  device bind HOUSEHOLD DEVICE [--mac MAC]... [--address CIDR]... [--profile P] [--json]
+  device unbind HOUSEHOLD DEVICE [--mac MAC]... [--address CIDR]... [--json]
+  profile set HOUSEHOLD PROFILE [--device DEVICE] [--json]
+  audit [--limit N] [--json]
+  help [appeals|requests|household|device|profile|audit]
+
+Options (anywhere on the line):
+  --admin URL        the admin API: http://ADDRESS:PORT with a literal IPv4 address, a
+                     bracketed IPv6 address or localhost (default $SHELTER_ADMIN, else
+                     http://127.0.0.1:9300; shelterd's admin.listen)
+  --token-file FILE  read the bearer token from FILE: its first line that is neither empty nor
+                     a # comment. Without this option the token is $SHELTER_ADMIN_TOKEN, else
+                     the one in /etc/shelter/admin.token
+  --help             this help; `shelterctl help household` for one command
+  --version          print the version
+
+Exit status: 0 done; 1 the server answered with an error (its text, reasons and status are
+printed) or refused a change before sending it (no such device or binding); 2 bad usage or no
+token; 3 the admin API cannot be reached.
+)help";
+
+constexpr std::string_view kAppeals = R"help(Usage:
+  shelterctl appeals list [--all|--closed] [--json]
+  shelterctl appeals show ID [--json]
+  shelterctl appeals decide ID uphold|overturn|refer --reason TEXT [--by NAME] [--json]
+
+Appeals against a block, from a child, a parent or a webmaster, arriving by the operator's
+pages, an authority or a venue.
+
+  list      the open appeals (--closed: decided ones; --all: both), newest first: id, age,
+            route, status, reporter, site ("(legal list)" for a site on a legal list) and
+            list/category
+  show      every field of one appeal, one a line, times in ISO 8601 UTC
+  decide    uphold (the block stays), overturn (the site is allowed on every node within
+            seconds) or refer (hand it to whoever keeps the list); prints the new status
+  --reason TEXT  why: required, recorded with the decision
+  --by NAME      who decided (default: $SUDO_USER, else $USER, else your login name)
+  --json         print the server's JSON as it came instead of a table or summary
+)help";
+
+constexpr std::string_view kRequests = R"help(Usage:
+  shelterctl requests list [--all|--answered] [--household H] [--json]
+  shelterctl requests answer ID 15m|1h|today|always|keep-blocked [--by NAME] [--json]
+
+Requests from a household's device to open a blocked site.
+
+  list      the waiting requests (--answered: answered or expired ones; --all: both), newest
+            first; --household H for one household's only
+  answer    allow the site for 15 minutes, an hour, the rest of today or always, or keep it
+            blocked; prints the new status
+  --by NAME      who answered (default: $SUDO_USER, else $USER, else your login name)
+  --json         print the server's JSON as it came instead of a table or summary
+)help";
+
+constexpr std::string_view kHousehold = R"help(Usage:
+  shelterctl household list [--after ID] [--limit N] [--json]
+  shelterctl household show ID [--json]
+  shelterctl household add ID [--profile P] [--time-zone Z] [--address CIDR]... [--mac MAC]...
+                              [--cpe-id X]... [--json]
+  shelterctl household remove ID [--json]
+
+Households: who a client is (its address, the MAC its router reports, or the router's CPE id)
+and which profile filters it.
+
+  list      the households in id order, a page at a time (--limit N: its size; otherwise the
+            server's): id, profile, number of devices and of bindings (the household's and its
+            devices' addresses, MACs and CPE ids); prints the command for the next page
+  show      the profile, time zone, pause, bindings, devices and the household's own profiles
+  add       a new household; --address, --mac and --cpe-id may be given more than once. A bare
+            address is one host (203.0.113.7 is 203.0.113.7/32)
+  remove    the household and its devices; its addresses get the default profile again
+  --json    print the server's JSON as it came instead of a table or summary
+
+An ID is 1 to 64 letters, digits, '.', '_' or '-'.
+
+Example:
+  shelterctl household add smith --profile 9-12 --time-zone Europe/London \
+      --address 203.0.113.7 --address 2001:db8:7::/48
+)help";
+
+constexpr std::string_view kDevice = R"help(Usage:
+  shelterctl device bind HOUSEHOLD DEVICE [--mac MAC]... [--address CIDR]... [--profile P]
+                         [--json]
+  shelterctl device unbind HOUSEHOLD DEVICE [--mac MAC]... [--address CIDR]... [--json]
+
+A household's devices: a MAC (reported by the household's router) or addresses of their own,
+with a profile of their own or the household's.
+
+  bind      adds the MACs and addresses to the device, creating it when it is new; bindings it
+            has already are kept once (MACs compared without regard to case). --profile sets
+            its profile; without it the device keeps its own (a new one: the household's)
+  unbind    without --mac or --address removes the device; with them removes only those
+            bindings (one the device does not have is an error)
+  --json    print the server's JSON as it came instead of a summary
+
+bind and unbind of bindings read the household, then send the device whole: a change someone
+makes to the same device in between is replaced.
+
+Example:
+  shelterctl device bind smith tablet --mac 02:00:5e:10:00:01 --profile under-9
+)help";
+
+constexpr std::string_view kProfile = R"help(Usage:
+  shelterctl profile set HOUSEHOLD PROFILE [--device DEVICE] [--json]
+
+Sets the profile of a household, or with --device of one of its devices (which must exist).
+PROFILE is a preset (under-9, 9-12, 13-14, 15-17, adult, public-wifi), an operator profile or
+one of the household's own.
+
+  --json    print the server's JSON as it came instead of a summary
+
+Example:
+  shelterctl profile set smith 13-14
+  shelterctl profile set smith under-9 --device tablet
+)help";
+
+constexpr std::string_view kAudit = R"help(Usage:
+  shelterctl audit [--limit N] [--json]
+
+The admin API's audit trail, newest first: when (UTC), who (the admin token's name), the
+action, its target and what changed. It records changes, never browsing.
+
+  --limit N  at most N entries (the server's default otherwise)
+  --json     print the server's JSON as it came instead of a table
+
+Example:
+  shelterctl audit --limit 20
+)help";
+
+}  // namespace
+
+std::string_view help_text(std::string_view topic) {
+  if (topic.empty()) return kOverview;
+  if (topic == "appeals") return kAppeals;
+  if (topic == "requests") return kRequests;
+  if (topic == "household") return kHousehold;
+  if (topic == "device") return kDevice;
+  if (topic == "profile") return kProfile;
+  if (topic == "audit") return kAudit;
+  return {};
+}
+
+}  // namespace shelter::tools::ctl
