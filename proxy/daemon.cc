@@ -36,6 +36,7 @@
 #include "proxy/profiles/embedded_household_store.h"
 #include "proxy/profiles/redis_directory.h"
 #include "proxy/profiles/redis_household_store.h"
+#include "proxy/redis/client.h"
 #include "proxy/relay/relay_front.h"
 #include "proxy/relay/tls_terminate.h"
 #include "proxy/server/runtime.h"
@@ -357,8 +358,13 @@ class Daemon {
     if (!redis_store_) {
       redis_store_ = std::const_pointer_cast<profiles::RedisDirectory>(fresh);
       redis_store_->start(control_.get_executor());
-      redis_households_ = std::make_shared<profiles::RedisHouseholdStore>(control_.get_executor(),
-                                                                          redis_store_->config());
+      // The writers' connection (households, portal accounts): always the primary.
+      redis::Settings settings = redis::settings_from(redis_store_->config());
+      settings.prefer_replica = false;
+      writer_redis_ = std::make_shared<redis::Client>(control_.get_executor(), settings);
+      writer_redis_->start();
+      redis_households_ =
+          std::make_shared<profiles::RedisHouseholdStore>(writer_redis_, redis_store_->config());
     } else if (fresh != redis_store_) {
       redis_store_->set_book(subscribers.profiles);
       subscribers.directory = redis_store_;
@@ -637,7 +643,7 @@ class Daemon {
       if (web_) web_->stop();
       if (relay_) relay_->stop();
       if (redis_store_) redis_store_->stop();
-      if (redis_households_) redis_households_->stop();
+      if (writer_redis_) writer_redis_->stop();
       for (auto& worker : workers_)
         worker->stop(kDrainGrace);
     });
@@ -796,6 +802,7 @@ class Daemon {
   std::unique_ptr<admin::AdminServer> admin_;
   std::shared_ptr<profiles::EmbeddedHouseholdStore> embedded_households_;
   std::shared_ptr<profiles::RedisHouseholdStore> redis_households_;
+  std::shared_ptr<redis::Client> writer_redis_;
   std::unique_ptr<web::WebFront> web_;
   std::unique_ptr<relay::RelayFront> relay_;
   std::shared_ptr<profiles::RedisDirectory> redis_store_;  // with subscribers.store: redis

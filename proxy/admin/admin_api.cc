@@ -157,26 +157,17 @@ boost::asio::awaitable<http::Response> requests(const http::Request& request,
   if (!body) co_return error_answer(400, error);
   const std::optional<cases::Answer> answer = cases::parse_answer(string_field(*body, "answer"));
   if (!answer) co_return error_answer(400, "answer is 15m, 1h, today, always or keep-blocked");
-  std::string by = string_field(*body, "by");
-  // "today" ends at midnight where the household lives.
-  std::shared_ptr<const server::Runtime> runtime = context.runtime.current();
-  const policy::TimeZone* zone = runtime->profiles->default_zone().get();
-  profiles::Found household = runtime->subscribers->find(found->household);
-  if (household.household != nullptr) {
-    if (const policy::TimeZone* z = household.household->subject(found->device).zone) zone = z;
-  }
-  static const policy::TimeZone kUtc = policy::TimeZone::utc();
+  const std::string by = string_field(*body, "by");
+  std::string answered_by = by.empty() ? who : who + " (" + by + ")";
   cases::AccessRequest answered;
-  try {
-    answered = cases::answer_request(*found, *answer, by.empty() ? who : who + " (" + by + ")", now,
-                                     zone != nullptr ? *zone : kUtc);
-  } catch (const cases::RuleViolation& e) {
-    error = e.what();
-  }
-  if (!error.empty()) co_return error_answer(409, error);
   bool conflict = false;
   try {
-    co_await context.store->answer_request(answered, cases::grant_of(answered));
+    std::shared_ptr<const server::Runtime> runtime = context.runtime.current();
+    answered = co_await answer_access_request(*context.store, *runtime, std::move(*found), *answer,
+                                              std::move(answered_by));
+  } catch (const cases::RuleViolation& e) {
+    conflict = true;
+    error = e.what();
   } catch (const cases::CaseConflict& e) {
     conflict = true;
     error = e.what();
@@ -207,6 +198,19 @@ boost::asio::awaitable<http::Response> audit_route(const http::Request& request,
 }
 
 }  // namespace
+
+boost::asio::awaitable<cases::AccessRequest> answer_access_request(cases::CaseStore& store,
+                                                                   const server::Runtime& runtime,
+                                                                   cases::AccessRequest request,
+                                                                   cases::Answer answer,
+                                                                   std::string by) {
+  // "today" ends at midnight where the household lives.
+  const std::shared_ptr<const policy::TimeZone> zone = runtime.zone_of(request.household);
+  cases::AccessRequest answered =
+      cases::answer_request(std::move(request), answer, std::move(by), clock::now(), *zone);
+  co_await store.answer_request(answered, cases::grant_of(answered));
+  co_return answered;
+}
 
 std::optional<std::vector<ApiToken>> read_api_tokens(std::string_view text, std::string& error) {
   std::vector<ApiToken> tokens;

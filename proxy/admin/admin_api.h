@@ -38,6 +38,15 @@ struct ApiContext {
   std::shared_ptr<AuditTrail> audit{};                     ///< null: changes are not audited
 };
 
+/// Answers an access request as `by` (the rules, then the store, which puts the grant in
+/// force). Throws cases::RuleViolation (no longer waiting) or cases::CaseConflict (answered
+/// meanwhile), and what the store throws. Shared by the admin API and the portal.
+boost::asio::awaitable<cases::AccessRequest> answer_access_request(cases::CaseStore& store,
+                                                                   const server::Runtime& runtime,
+                                                                   cases::AccessRequest request,
+                                                                   cases::Answer answer,
+                                                                   std::string by);
+
 /// One request to /v1/...: authenticated, checked, answered with JSON ({"error": ...} when
 /// refused).
 boost::asio::awaitable<http::Response> handle_api(const http::Request& request,

@@ -251,6 +251,20 @@ struct AdminConfig {
   std::string token_file;
 };
 
+/// The parents' portal (`portal:`, docs/portal.md).
+struct PortalConfig {
+  /// Where parents reach it. Empty: no portal on this node. HTTPS with `certificate` and `key`;
+  /// plain HTTP only when every endpoint is loopback (development, `make run`).
+  std::vector<Endpoint> listen;
+  std::string certificate;  ///< PEM: the operator's certificate (chain) for the portal's name
+  std::string key;          ///< PEM: its private key
+  std::chrono::milliseconds session_lifetime{std::chrono::hours(12)};
+  /// How long a first-access code the operator issues stays usable.
+  std::chrono::milliseconds access_code_lifetime{std::chrono::hours(7 * 24)};
+  /// Sign-in attempts per client address (IPv6: per /64).
+  RateConfig sign_in_rate{30, std::chrono::hours(1)};
+};
+
 struct LoggingConfig {
   std::string level = "info";  ///< error, warn, info, debug
 };
@@ -272,6 +286,7 @@ struct Config {
   SubscribersConfig subscribers;
   RedisConfig redis;
   AdminConfig admin;
+  PortalConfig portal;
   LoggingConfig logging;
   std::string source;  ///< "embedded defaults" or the file path, for messages
 };

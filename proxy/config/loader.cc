@@ -428,6 +428,21 @@ void read_admin(Ctx& c, const Val& v, AdminConfig& a) {
   read_map(c, v, {{"listen", listen}, {"token-file", string_into(c, a.token_file)}});
 }
 
+void read_portal(Ctx& c, const Val& v, PortalConfig& p) {
+  read_map(
+      c, v,
+      {
+          {"listen", endpoints_into(c, p.listen, 443, true)},
+          {"certificate", string_into(c, p.certificate)},
+          {"key", string_into(c, p.key)},
+          {"session-lifetime", duration_into(c, p.session_lifetime, milliseconds{60'000},
+                                             milliseconds{30LL * 86'400'000})},
+          {"access-code-lifetime", duration_into(c, p.access_code_lifetime, milliseconds{60'000},
+                                                 milliseconds{90LL * 86'400'000})},
+          {"sign-in-rate", rate_into(c, p.sign_in_rate)},
+      });
+}
+
 void read_logging(Ctx& c, const Val& v, LoggingConfig& l) {
   read_map(c, v,
            {
@@ -453,6 +468,7 @@ void read_root(Ctx& c, const Val& root, Config& cfg) {
                {"subscribers", [&](const Val& v) { read_subscribers(c, v, cfg.subscribers); }},
                {"redis", [&](const Val& v) { read_redis(c, v, cfg.redis); }},
                {"admin", [&](const Val& v) { read_admin(c, v, cfg.admin); }},
+               {"portal", [&](const Val& v) { read_portal(c, v, cfg.portal); }},
                {"logging", [&](const Val& v) { read_logging(c, v, cfg.logging); }},
            });
 }
@@ -488,6 +504,21 @@ void check_across_keys(Ctx& c, Config& cfg) {
   check_profiles(c, cfg.profiles, cfg.subscribers);
   if (cfg.subscribers.store == StoreKind::redis && !cfg.subscribers.file.empty()) {
     c.error_key("subscribers.file", "is for the embedded store; households live in Redis here");
+  }
+  const PortalConfig& portal = cfg.portal;
+  if (portal.certificate.empty() != portal.key.empty()) {
+    c.error_key(portal.key.empty() ? "portal.key" : "portal.certificate",
+                "is missing: give both the certificate and its key");
+  }
+  if (portal.certificate.empty()) {
+    for (const Endpoint& e : portal.listen) {
+      if (!Cidr::parse("127.0.0.0/8")->contains(e.address) &&
+          !(e.address == *Address::parse("::1"))) {
+        c.error_key("portal.listen", e.to_string() +
+                                         " is not loopback: parents' passwords need HTTPS there; "
+                                         "set portal.certificate and portal.key");
+      }
+    }
   }
   if (!cfg.redis.tls && (!cfg.redis.tls_ca_file.empty() || !cfg.redis.tls_cert_file.empty())) {
     c.error_key("redis.tls", "files are given but enabled is false");

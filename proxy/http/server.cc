@@ -12,6 +12,7 @@
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <ctime>
 #include <map>
 #include <mutex>
@@ -200,6 +201,12 @@ void add_security_headers(Response& response) {
   if (!has("Cache-Control")) response.headers.emplace_back("Cache-Control", "no-store");
 }
 
+// The socket under a plain or TLS stream: deadlines and shutdowns act on it.
+template <typename Stream>
+beast::tcp_stream& tcp_of(Stream& stream) {
+  return beast::get_lowest_layer(stream);
+}
+
 struct Server::Impl {
   Impl(asio::io_context& io, ServerLimits l, Handler h, AsyncHandler a, std::string n)
       : acceptor(io),
@@ -216,24 +223,30 @@ struct Server::Impl {
   std::function<bool(const Request&)> awaits;  // both set: which requests go to async_handler
   std::string name;
   ConnectionCaps caps;
-  std::atomic<std::uint64_t> connections{0}, refused{0}, requests{0}, bad{0};
+  std::shared_ptr<asio::ssl::context> tls;  // set: the listener speaks HTTPS only
+  std::atomic<std::uint64_t> connections{0}, refused{0}, requests{0}, bad{0}, handshakes_failed{0};
 
   asio::awaitable<void> accept_loop(std::shared_ptr<Impl> self);
   asio::awaitable<void> serve(tcp::socket socket, config::Address client, config::Address local);
-  asio::awaitable<bool> reply(beast::tcp_stream& stream, Response response, bool head_only,
-                              bool http10, bool keep_alive);
-  asio::awaitable<void> refuse(beast::tcp_stream& stream, Response response);
+  template <typename Stream>
+  asio::awaitable<void> serve_on(Stream& stream, config::Address client, config::Address local);
+  template <typename Stream>
+  asio::awaitable<bool> reply(Stream& stream, Response response, bool head_only, bool http10,
+                              bool keep_alive);
+  template <typename Stream>
+  asio::awaitable<void> refuse(Stream& stream, Response response);
 };
 
 // A refusal closes the connection, but closing a socket with unread bytes makes the kernel
 // send a reset, which can reach the client before the refusal it should read. So: send the
 // answer, shut down sending, and read (and drop) what the client still sends, briefly.
-asio::awaitable<void> Server::Impl::refuse(beast::tcp_stream& stream, Response response) {
+template <typename Stream>
+asio::awaitable<void> Server::Impl::refuse(Stream& stream, Response response) {
   response.close = true;
   co_await reply(stream, std::move(response), false, false, false);
   beast::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
-  stream.expires_after(kLingerTime);
+  tcp_of(stream).socket().shutdown(tcp::socket::shutdown_send, ignored);
+  tcp_of(stream).expires_after(kLingerTime);
   std::array<char, kReadChunk> sink;
   for (std::size_t drained = 0; drained < kMaxLingerBytes;) {
     auto [ec, n] = co_await stream.async_read_some(asio::buffer(sink), kUseTuple);
@@ -272,26 +285,50 @@ asio::awaitable<void> Server::Impl::accept_loop(std::shared_ptr<Impl> self) {
   }
 }
 
-asio::awaitable<bool> Server::Impl::reply(beast::tcp_stream& stream, Response response,
-                                          bool head_only, bool http10, bool keep_alive) {
+template <typename Stream>
+asio::awaitable<bool> Server::Impl::reply(Stream& stream, Response response, bool head_only,
+                                          bool http10, bool keep_alive) {
   const bool keep = keep_alive && !response.close;
   std::string out;
   serialize_response(std::move(response), head_only, keep, http10, out);
-  stream.expires_after(limits.write_timeout);
+  tcp_of(stream).expires_after(limits.write_timeout);
   auto [ec, n] = co_await asio::async_write(stream, asio::buffer(out), kUseTuple);
   co_return !ec && keep;
 }
 
 asio::awaitable<void> Server::Impl::serve(tcp::socket socket, config::Address client,
                                           config::Address local) {
-  beast::tcp_stream stream(std::move(socket));
+  beast::tcp_stream plain(std::move(socket));
+  beast::error_code ignored;
+  if (!tls) {
+    co_await serve_on(plain, client, local);
+    plain.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    co_return;
+  }
+  beast::ssl_stream<beast::tcp_stream> stream(std::move(plain), *tls);
+  stream.next_layer().expires_after(limits.header_timeout);
+  auto [error] = co_await stream.async_handshake(asio::ssl::stream_base::server, kUseTuple);
+  if (error) {
+    handshakes_failed.fetch_add(1, std::memory_order_relaxed);
+    co_return;
+  }
+  co_await serve_on(stream, client, local);
+  // close_notify, briefly: a client that does not answer it is not waited for.
+  stream.next_layer().expires_after(kLingerTime);
+  auto [closed] = co_await stream.async_shutdown(kUseTuple);
+  (void)closed;
+}
+
+template <typename Stream>
+asio::awaitable<void> Server::Impl::serve_on(Stream& stream, config::Address client,
+                                             config::Address local) {
   beast::flat_buffer buffer(limits.head.max_head_bytes + limits.max_body_bytes + kReadChunk);
   RequestHead head;
   for (std::uint32_t served = 0; served < limits.max_requests_per_connection; ++served) {
     // The head: the idle deadline until its first byte, then the header deadline.
-    stream.expires_after(buffer.size() == 0
-                             ? (served == 0 ? limits.header_timeout : limits.idle_timeout)
-                             : limits.header_timeout);
+    tcp_of(stream).expires_after(buffer.size() == 0
+                                     ? (served == 0 ? limits.header_timeout : limits.idle_timeout)
+                                     : limits.header_timeout);
     HeadCheck check;
     for (;;) {
       const auto data = buffer.data();
@@ -302,7 +339,7 @@ asio::awaitable<void> Server::Impl::serve(tcp::socket socket, config::Address cl
       auto [ec, n] = co_await stream.async_read_some(buffer.prepare(kReadChunk), kUseTuple);
       if (ec) co_return;  // closed, or a deadline passed: nothing to answer
       buffer.commit(n);
-      if (first_byte) stream.expires_after(limits.header_timeout);
+      if (first_byte) tcp_of(stream).expires_after(limits.header_timeout);
     }
     if (check.status == HeadStatus::bad) {
       bad.fetch_add(1, std::memory_order_relaxed);
@@ -320,7 +357,7 @@ asio::awaitable<void> Server::Impl::serve(tcp::socket socket, config::Address cl
       bhttp::request_parser<bhttp::string_body> parser;
       parser.header_limit(static_cast<std::uint32_t>(limits.head.max_head_bytes));
       parser.body_limit(limits.max_body_bytes);
-      stream.expires_after(limits.header_timeout);
+      tcp_of(stream).expires_after(limits.header_timeout);
       auto [ec, n] = co_await bhttp::async_read(stream, buffer, parser, kUseTuple);
       if (ec) {
         bad.fetch_add(1, std::memory_order_relaxed);
@@ -357,8 +394,6 @@ asio::awaitable<void> Server::Impl::serve(tcp::socket socket, config::Address cl
     const bool keep = co_await reply(stream, std::move(response), head_only, http10, keep_alive);
     if (!keep) break;
   }
-  beast::error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
 }
 
 Server::Server(asio::io_context& io, const config::Endpoint& endpoint, ServerLimits limits,
@@ -368,8 +403,10 @@ Server::Server(asio::io_context& io, const config::Endpoint& endpoint, ServerLim
 }
 
 Server::Server(asio::io_context& io, const config::Endpoint& endpoint, ServerLimits limits,
-               AsyncHandler handler, std::string name)
+               AsyncHandler handler, std::string name,
+               std::shared_ptr<boost::asio::ssl::context> tls)
     : impl_(std::make_shared<Impl>(io, limits, nullptr, std::move(handler), std::move(name))) {
+  impl_->tls = std::move(tls);
   listen(io, endpoint);
 }
 
@@ -416,6 +453,7 @@ Server::Stats Server::stats() const {
           .refused_connections = impl_->refused.load(std::memory_order_relaxed),
           .requests = impl_->requests.load(std::memory_order_relaxed),
           .bad_requests = impl_->bad.load(std::memory_order_relaxed),
+          .failed_handshakes = impl_->handshakes_failed.load(std::memory_order_relaxed),
           .open = impl_->caps.open()};
 }
 

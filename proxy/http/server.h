@@ -19,7 +19,10 @@
 
 namespace boost::asio {
 class io_context;
+namespace ssl {
+class context;
 }
+}  // namespace boost::asio
 
 namespace shelter::proxy::http {
 
@@ -60,9 +63,11 @@ class Server {
   Server(boost::asio::io_context& io, const config::Endpoint& endpoint, ServerLimits limits,
          Handler handler, std::string name);
   /// The same with a handler that awaits. A handler's exception is answered with a 500 (and
-  /// logged), never a dropped connection.
+  /// logged), never a dropped connection. `tls` set: every connection is HTTPS with that
+  /// context (its certificate and key), the handshake within header_timeout.
   Server(boost::asio::io_context& io, const config::Endpoint& endpoint, ServerLimits limits,
-         AsyncHandler handler, std::string name);
+         AsyncHandler handler, std::string name,
+         std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
   /// Both: `awaits` says which requests go to `waiting` (the rest to `handler`, without a
   /// coroutine frame of their own: the block page's hot path stays as cheap as it was).
   Server(boost::asio::io_context& io, const config::Endpoint& endpoint, ServerLimits limits,
@@ -80,8 +85,9 @@ class Server {
     std::uint64_t connections = 0;          ///< accepted
     std::uint64_t refused_connections = 0;  ///< over a connection cap
     std::uint64_t requests = 0;
-    std::uint64_t bad_requests = 0;  ///< framing refused, parse errors, over limits
-    std::uint64_t open = 0;          ///< connections open now
+    std::uint64_t bad_requests = 0;       ///< framing refused, parse errors, over limits
+    std::uint64_t failed_handshakes = 0;  ///< TLS listeners: handshakes that failed or timed out
+    std::uint64_t open = 0;               ///< connections open now
   };
   Stats stats() const;
 

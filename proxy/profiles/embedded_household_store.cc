@@ -4,6 +4,7 @@
 
 #include "proxy/profiles/household.h"
 #include "proxy/profiles/household_bindings.h"
+#include "proxy/profiles/household_json.h"
 
 namespace shelter::proxy::profiles {
 
@@ -54,6 +55,11 @@ boost::asio::awaitable<EditOutcome> EmbeddedHouseholdStore::edit(
   EditOutcome outcome;
   outcome.version = version_;
   if (!next && !current) co_return outcome;
+  if (next) next->id = id;
+  if (next && current && household_to_json(*next) == household_to_json(*current)) {
+    outcome.household = std::move(next);  // nothing to write, audit or publish
+    co_return outcome;
+  }
   if (next) {
     next->id = id;
     next->key_path = "households." + id;

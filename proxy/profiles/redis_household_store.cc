@@ -55,12 +55,6 @@ for _, field in ipairs(changed) do redis.call('PUBLISH', channel, 'binding ' .. 
 return {'ok', tostring(version)}
 )lua";
 
-redis::Settings primary_settings(const config::RedisConfig& config) {
-  redis::Settings s = redis::settings_from(config);
-  s.prefer_replica = false;  // every read here is for a write
-  return s;
-}
-
 // The reply, or HouseholdStoreUnavailable saying why there is none.
 redis::Reply checked(redis::Result result) {
   if (!result.ok()) {
@@ -108,24 +102,14 @@ std::vector<std::string> edit_command(const EditKeys& k, const std::string& id,
 
 }  // namespace
 
-RedisHouseholdStore::RedisHouseholdStore(boost::asio::any_io_executor executor,
+RedisHouseholdStore::RedisHouseholdStore(std::shared_ptr<redis::Client> client,
                                          const config::RedisConfig& config)
-    : client_(std::make_unique<redis::Client>(std::move(executor), primary_settings(config))),
+    : client_(std::move(client)),
       household_key_(config.key_prefix + ":v1:household:"),
       bindings_key_(config.key_prefix + ":v1:bindings"),
       index_key_(config.key_prefix + ":v1:households"),
       version_key_(config.key_prefix + ":v1:version"),
-      channel_(config.key_prefix + ":v1:changes") {
-  client_->start();
-}
-
-RedisHouseholdStore::~RedisHouseholdStore() {
-  stop();
-}
-
-void RedisHouseholdStore::stop() {
-  client_->stop();
-}
+      channel_(config.key_prefix + ":v1:changes") {}
 
 boost::asio::awaitable<std::optional<std::string>> RedisHouseholdStore::document(
     const std::string& id) {
@@ -176,6 +160,11 @@ boost::asio::awaitable<EditOutcome> RedisHouseholdStore::edit(
     std::optional<config::HouseholdConfig> next = edit(current);
     EditOutcome outcome;
     if (!next && !current) co_return outcome;
+    if (next) next->id = id;
+    if (next && current && household_to_json(*next) == *before) {
+      outcome.household = std::move(next);  // nothing to write, audit or publish
+      co_return outcome;
+    }
     std::string after;
     std::vector<BindingField> fields;
     if (next) {

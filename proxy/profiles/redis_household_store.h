@@ -5,10 +5,9 @@
 // it at once. The script writes only when the document is still the one the edit was computed
 // from (compare-and-set); otherwise the edit runs again on the newer document.
 //
-// Threads: one connection, owned by `executor` (the daemon's control thread, where the admin
-// API runs). The coroutines must be awaited on that executor.
+// Threads: the client's executor (the daemon's control thread, where the admin API and the
+// portal run). The coroutines must be awaited on that executor.
 
-#include <boost/asio/any_io_executor.hpp>
 #include <memory>
 #include <string>
 
@@ -25,11 +24,8 @@ namespace shelter::proxy::profiles {
 
 class RedisHouseholdStore final : public HouseholdStore {
  public:
-  /// Connects (in the background) to the primary of `config`.
-  RedisHouseholdStore(boost::asio::any_io_executor executor, const config::RedisConfig& config);
-  ~RedisHouseholdStore() override;
-  /// Closes the connection (edits in flight fail with HouseholdStoreUnavailable). Final.
-  void stop();
+  /// Writes through `client` (connected to the primary; shared with the portal's accounts).
+  RedisHouseholdStore(std::shared_ptr<redis::Client> client, const config::RedisConfig& config);
 
   boost::asio::awaitable<std::optional<config::HouseholdConfig>> get(std::string id) override;
   boost::asio::awaitable<HouseholdPage> list(std::string after, std::size_t limit) override;
@@ -40,7 +36,7 @@ class RedisHouseholdStore final : public HouseholdStore {
  private:
   boost::asio::awaitable<std::optional<std::string>> document(const std::string& id);
 
-  std::unique_ptr<redis::Client> client_;
+  std::shared_ptr<redis::Client> client_;
   std::string household_key_, bindings_key_, index_key_, version_key_, channel_;
 };
 

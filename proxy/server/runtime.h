@@ -59,6 +59,16 @@ struct Runtime {
   /// What answers to appeals and access requests put in force (never null once published).
   std::shared_ptr<const policy::Overrides> overrides = std::make_shared<const policy::Overrides>();
 
+  /// Where the household lives ("today" ends at its midnight): its time zone, else
+  /// subscribers.time-zone, else UTC. Never null.
+  std::shared_ptr<const policy::TimeZone> zone_of(std::string_view household) const {
+    const profiles::Found found = subscribers->find(household);
+    if (found.household != nullptr && found.household->zone) return found.household->zone;
+    if (profiles->default_zone()) return profiles->default_zone();
+    static const auto kUtc = std::make_shared<const policy::TimeZone>(policy::TimeZone::utc());
+    return kUtc;
+  }
+
   const std::string& reason_for(std::uint32_t list, std::uint32_t category) const {
     return block_reason[list * category_slot.size() + category];
   }
