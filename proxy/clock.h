@@ -20,4 +20,12 @@ inline std::int64_t now() {
          test_offset.load(std::memory_order_relaxed);
 }
 
+/// UTC milliseconds now (rate limits and throttles), moved by the same test offset.
+inline std::int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+             .count() +
+         test_offset.load(std::memory_order_relaxed) * 1000;
+}
+
 }  // namespace shelter::proxy::clock

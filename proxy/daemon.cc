@@ -33,6 +33,7 @@
 #include "proxy/lists/snapshot_file.h"
 #include "proxy/log.h"
 #include "proxy/metrics/metrics.h"
+#include "proxy/portal/portal_front.h"
 #include "proxy/profiles/embedded_household_store.h"
 #include "proxy/profiles/redis_directory.h"
 #include "proxy/profiles/redis_household_store.h"
@@ -290,15 +291,17 @@ class Daemon {
 
     if (!start_cases(*loaded.config)) return 1;
     try {
+      open_account_stores(*loaded.config);
       start_workers(*loaded.config);
       start_admin(*loaded.config);
       web_ = std::make_unique<web::WebFront>(runtime_, loaded.pages, cases_, token_keys_,
                                              [this](const cases::Appeal& a) { refer(a); });
       start_relay(*loaded.config, runtime_.current()->upstreams);
+      start_portal(*loaded.config);
     } catch (const std::system_error& e) {
       log_error(std::string("shelterd: not started: ") + e.what());
       return 1;
-    } catch (const std::runtime_error& e) {  // proxy.managed-tls: the CA's files
+    } catch (const std::runtime_error& e) {  // proxy.managed-tls's CA, the portal's certificate
       log_error(std::string("shelterd: not started: ") + e.what());
       return 1;
     }
@@ -318,7 +321,8 @@ class Daemon {
     const std::string relay = relay_ ? relay_->describe() : std::string();
     log_info("shelterd: ready: dns on " + listening_ + "; " + description +
              (web.empty() ? "" : "; " + web) + (relay.empty() ? "" : "; " + relay) +
-             (admin_ ? "; admin on " + admin_->local_endpoint().to_string() : ""));
+             (admin_ ? "; admin on " + admin_->local_endpoint().to_string() : "") +
+             portal_description());
     control_.run();
     for (auto& t : threads)
       t.join();
@@ -527,11 +531,54 @@ class Daemon {
     case_metrics_ = cases::render_case_metrics(appeals, requests, now);
   }
 
-  // Where changes are audited: the state directory's audit.jsonl (none: the log only).
-  static std::shared_ptr<admin::AuditTrail> audit_trail(const config::Config& config) {
+  static std::int64_t access_code_lifetime(const config::Config& config) {
+    return std::chrono::duration_cast<std::chrono::seconds>(config.portal.access_code_lifetime)
+        .count();
+  }
+
+  // The audit trail (the state directory's audit.jsonl; none: the log only) and, with a portal,
+  // its accounts: in Redis with the Redis store, else beside the trail. Throws
+  // std::runtime_error when the accounts cannot be kept.
+  void open_account_stores(const config::Config& config) {
     const std::string directory = lists::state_directory_of(config);
-    if (directory.empty()) return nullptr;
-    return admin::make_file_audit_trail(directory + "/audit.jsonl");
+    if (!directory.empty()) audit_ = admin::make_file_audit_trail(directory + "/audit.jsonl");
+    if (config.portal.listen.empty()) return;
+    if (writer_redis_) {
+      accounts_ = portal::make_redis_account_store(writer_redis_, config.redis.key_prefix);
+    } else if (directory.empty()) {
+      throw std::runtime_error(
+          "portal.listen needs list-updates.state-directory: the portal's accounts are kept "
+          "there");
+    } else {
+      try {
+        accounts_ = portal::make_file_account_store(directory + "/portal-accounts.json");
+      } catch (const portal::AccountStoreUnavailable& e) {
+        throw std::runtime_error(std::string("the portal's accounts: ") + e.what());
+      }
+    }
+  }
+
+  void start_portal(const config::Config& config) {
+    if (config.portal.listen.empty()) return;
+    web::WebFront* web = web_.get();
+    portal_ = std::make_unique<portal::PortalFront>(
+        control_, config.portal,
+        portal::PortalDeps{.runtime = runtime_,
+                           .households = household_store(),
+                           .accounts = accounts_,
+                           .cases = cases_,
+                           .keys = token_keys_,
+                           .audit = audit_,
+                           .pages = [web] { return web->pages(); }});
+  }
+
+  std::string portal_description() const {
+    if (!portal_) return "";
+    std::string out = "; portal on ";
+    for (const config::Endpoint& e : portal_->local_endpoints())
+      out += e.to_string() + " ";
+    out.pop_back();
+    return out;
   }
 
   void start_admin(const config::Config& config) {
@@ -551,7 +598,9 @@ class Daemon {
                             .send_referral = [this](const cases::Appeal& a) { refer(a); },
                             .test_clock = options_.test_clock,
                             .households = household_store(),
-                            .audit = audit_trail(config)});
+                            .audit = audit_,
+                            .accounts = accounts_,
+                            .access_code_lifetime = access_code_lifetime(config)});
       api = [context](const http::Request& r) { return admin::handle_api(r, *context); };
     }
     admin::AdminHandlers handlers{
@@ -640,6 +689,7 @@ class Daemon {
       health_timer_.cancel();
       cases_timer_.cancel();
       if (admin_) admin_->close();
+      if (portal_) portal_->stop();
       if (web_) web_->stop();
       if (relay_) relay_->stop();
       if (redis_store_) redis_store_->stop();
@@ -803,6 +853,9 @@ class Daemon {
   std::shared_ptr<profiles::EmbeddedHouseholdStore> embedded_households_;
   std::shared_ptr<profiles::RedisHouseholdStore> redis_households_;
   std::shared_ptr<redis::Client> writer_redis_;
+  std::shared_ptr<admin::AuditTrail> audit_;
+  std::shared_ptr<portal::AccountStore> accounts_;
+  std::unique_ptr<portal::PortalFront> portal_;
   std::unique_ptr<web::WebFront> web_;
   std::unique_ptr<relay::RelayFront> relay_;
   std::shared_ptr<profiles::RedisDirectory> redis_store_;  // with subscribers.store: redis

@@ -23,12 +23,19 @@ if [[ ${DEMO_MANAGED_TLS:-0} == 1 ]]; then
   fi
   managed_tls="  managed-tls: {ca-certificate: $demo/managed-ca.pem, ca-key: $demo/managed-ca.key}"
 fi
+# The demo household is written afresh on each run (the portal and the admin API edit it).
 cat >"$demo/households.yaml" <<'YAML'
-# One demo household: a child's device at 127.0.0.2 (curl --interface 127.0.0.2).
+# One demo household: a child's tablet at 127.0.0.2 (curl --interface 127.0.0.2, dig -b
+# 127.0.0.2) and a teenager's laptop at 127.0.0.3.
 households:
   demo-family:
-    profile: under-9
-    addresses: [127.0.0.2/32]
+    profile: 15-17
+    devices:
+      tablet:
+        profile: under-9
+        addresses: [127.0.0.2/32]
+      laptop:
+        addresses: [127.0.0.3/32]
 YAML
 cat >"$demo/shelter.yaml" <<YAML
 # Written by scripts/run-demo.sh (make run): the embedded defaults and a demo household.
@@ -64,6 +71,8 @@ web:
 admin:
   listen: "127.0.0.1:9300"
   token-file: $demo/admin.token
+portal:
+  listen: ["127.0.0.1:8090"]        # plain HTTP on loopback only; HTTPS with certificate/key
 YAML
 cat <<TEXT
 Shelter is starting on loopback (demo configuration: $demo/shelter.yaml; no Redis).
@@ -84,6 +93,12 @@ The block page (docs/block-page.md), as anyone and as the demo household's child
 Report a mistake, check a site (anyone; docs/appeals.md):
   http://127.0.0.1:8080/check?site=blocked.shelter.test      # also /check.json?site=...
   http://127.0.0.1:8080/appeal?site=blocked.shelter.test     # the appeal form; then follow your case
+
+The parents' portal (docs/portal.md): open http://127.0.0.1:8090/first-access, give the
+household "demo-family" and the first-access code printed below once shelterd is ready, choose a
+password; then set the tablet to "9-12" or pause it, and see it with
+  dig -p 5300 @127.0.0.1 -b 127.0.0.2 blocked.shelter.test
+  build/tools/shelterctl household access-code demo-family   # another code (as the operator)
 
 Decide appeals and answer "Ask my parent" as the operator (docs/appeals.md):
   export SHELTER_ADMIN_TOKEN=\$(cut -d' ' -f2 $demo/admin.token)
@@ -114,4 +129,20 @@ version kept: docs/list-updates.md shows how to try it, monitor it and accept a 
 Configuration: deploy/shelter.example.yaml documents every key. Stop with Ctrl-C.
 
 TEXT
-exec "$shelterd" --config "$demo/shelter.yaml"
+# shelterd in the foreground of this script: Ctrl-C stops it. Once it is ready, the demo
+# household gets a first-access code for the portal.
+"$shelterd" --config "$demo/shelter.yaml" &
+pid=$!
+trap 'kill -TERM $pid 2>/dev/null' INT TERM
+for _ in $(seq 100); do
+  curl -fsS http://127.0.0.1:9300/healthz >/dev/null 2>&1 && break
+  kill -0 $pid 2>/dev/null || break
+  sleep 0.1
+done
+if code=$(curl -fsS -X POST -H "Authorization: Bearer $(cut -d' ' -f2 "$demo/admin.token")" \
+    http://127.0.0.1:9300/v1/households/demo-family/access-code 2>/dev/null); then
+  code=${code#*\"code\":\"}
+  echo "Portal first-access code for demo-family: ${code%%\"*}  (http://127.0.0.1:8090/first-access)"
+fi
+# A signal ends the first wait early; the second lets shelterd finish stopping.
+wait $pid || wait $pid 2>/dev/null || true

@@ -163,6 +163,9 @@ bool render(const ctl::Invocation& invocation, const json::value& answer, std::s
     case ctl::Action::kHouseholdShow:
       out = ctl::household_summary(*object, now);
       return true;
+    case ctl::Action::kHouseholdAccessCode:
+      out = ctl::access_code_text(*object, now);
+      return true;
     case ctl::Action::kAudit: {
       const json::array* list = list_of(*object, "entries");
       if (list == nullptr) return false;

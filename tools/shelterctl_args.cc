@@ -123,7 +123,7 @@ struct CommandSpec {
 
 // The options every command takes are admin, token-file and help; these are the others.
 // clang-format off
-constexpr std::array<CommandSpec, 13> kCommands = {{
+constexpr std::array<CommandSpec, 14> kCommands = {{
     {"appeals", "list", Action::kAppealsList, 0, {"all", "closed", "json"}, ""},
     {"appeals", "show", Action::kAppealsShow, 1, {"json"}, "an ID"},
     {"appeals", "decide", Action::kAppealsDecide, 2, {"reason", "by", "json"},
@@ -136,6 +136,7 @@ constexpr std::array<CommandSpec, 13> kCommands = {{
     {"household", "add", Action::kHouseholdAdd, 1,
      {"profile", "time-zone", "address", "mac", "cpe-id", "json"}, "a household ID"},
     {"household", "remove", Action::kHouseholdRemove, 1, {"json"}, "a household ID"},
+    {"household", "access-code", Action::kHouseholdAccessCode, 1, {"json"}, "a household ID"},
     {"device", "bind", Action::kDeviceBind, 2, {"mac", "address", "profile", "json"},
      "a household ID and a device name"},
     {"device", "unbind", Action::kDeviceUnbind, 2, {"mac", "address", "json"},

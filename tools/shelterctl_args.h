@@ -22,6 +22,7 @@ enum class Action {
   kHouseholdShow,
   kHouseholdAdd,
   kHouseholdRemove,
+  kHouseholdAccessCode,
   kDeviceBind,
   kDeviceUnbind,
   kProfileSet,

@@ -76,6 +76,9 @@ std::string edit_summary(const boost::json::object& answer, std::string_view hou
 /// action, target, detail.
 std::string audit_table(const boost::json::array& entries);
 
+/// A first-access code for the household's parents, to send them, and until when it works.
+std::string access_code_text(const boost::json::object& answer, std::int64_t now);
+
 /// The message for a non-2xx answer: the server's {"error": ...} text (or the start of the
 /// body when it is not that), each of its "reasons" on a line of its own, the status, and a
 /// hint for 401/403/429/503.

@@ -22,6 +22,7 @@ Commands:
   household add ID [--profile P] [--time-zone Z] [--address CIDR]... [--mac MAC]...
                 [--cpe-id X]... [--json]
   household remove ID [--json]
+  household access-code ID [--json]
   device bind HOUSEHOLD DEVICE [--mac MAC]... [--address CIDR]... [--profile P] [--json]
   device unbind HOUSEHOLD DEVICE [--mac MAC]... [--address CIDR]... [--json]
   profile set HOUSEHOLD PROFILE [--device DEVICE] [--json]
@@ -82,6 +83,7 @@ constexpr std::string_view kHousehold = R"help(Usage:
   shelterctl household add ID [--profile P] [--time-zone Z] [--address CIDR]... [--mac MAC]...
                               [--cpe-id X]... [--json]
   shelterctl household remove ID [--json]
+  shelterctl household access-code ID [--json]
 
 Households: who a client is (its address, the MAC its router reports, or the router's CPE id)
 and which profile filters it.
@@ -93,6 +95,9 @@ and which profile filters it.
   add       a new household; --address, --mac and --cpe-id may be given more than once. A bare
             address is one host (203.0.113.7 is 203.0.113.7/32)
   remove    the household and its devices; its addresses get the default profile again
+  access-code
+            a one-time code for the household's parents to sign in to the portal the first
+            time and choose a password (shown once; a new code replaces an unused one)
   --json    print the server's JSON as it came instead of a table or summary
 
 An ID is 1 to 64 letters, digits, '.', '_' or '-'.

@@ -186,6 +186,17 @@ std::string edit_summary(const json::object& answer, std::string_view household,
   return out + "\n";
 }
 
+std::string access_code_text(const json::object& answer, std::int64_t now) {
+  const std::string household = text_or(answer, "household", "?");
+  const std::string code = text_or(answer, "code", "?");
+  const json::value* expires = answer.if_contains("expires");
+  const std::int64_t until = expires != nullptr && expires->is_int64() ? expires->as_int64() : 0;
+  return "first-access code for " + household + ": " + code + "\n" + "valid until " +
+         iso8601_utc(until) + " (" + format_age(until - now) +
+         "), once: the parent signs in at the portal's /first-access page with the household ID " +
+         "and this code, then chooses a password\n";
+}
+
 std::string audit_table(const json::array& entries) {
   std::vector<std::vector<std::string>> rows = {{"WHEN", "WHO", "ACTION", "TARGET", "DETAIL"}};
   for (const json::value& item : entries) {

@@ -184,6 +184,10 @@ ApiCall household_call(const Invocation& inv) {
       call.method = Method::kDelete;
       call.target = household_path(inv);
       break;
+    case Action::kHouseholdAccessCode:
+      call.method = Method::kPost;
+      call.target = household_path(inv) + "/access-code";
+      break;
     case Action::kDeviceUnbind:
       call.target = household_path(inv);
       if (!reads_household_first(inv)) {

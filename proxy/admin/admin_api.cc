@@ -269,7 +269,8 @@ boost::asio::awaitable<http::Response> handle_api(const http::Request& request,
     co_return json_answer(200, "{\"now\":" + std::to_string(clock::now()) + "}");
   }
   if (path[1] == "households") {
-    HouseholdsApi api{context.runtime, context.households, context.audit};
+    HouseholdsApi api{context.runtime, context.households, context.audit, context.accounts,
+                      context.access_code_lifetime};
     co_return co_await handle_households(request, api, path, *who);
   }
   if (path[1] == "audit" && path.size() == 2 && request.method == "GET") {

@@ -4,6 +4,7 @@
 
 #include "proxy/admin/api_reply.h"
 #include "proxy/clock.h"
+#include "proxy/portal/access_code.h"
 #include "proxy/profiles/household_json.h"
 
 namespace shelter::proxy::admin {
@@ -226,6 +227,45 @@ boost::asio::awaitable<http::Response> patch(const http::Request& request, const
   co_return co_await apply(api, id, std::move(edit), std::move(audit), 200);
 }
 
+// A first-access code for the household's parents (shown once: only its digest is kept). A
+// new code replaces an outstanding one; the password, if any, stays until the code is used.
+boost::asio::awaitable<http::Response> issue_access_code(const HouseholdsApi& api,
+                                                         const std::string& id,
+                                                         const std::string& who) {
+  if (!api.accounts) co_return error_answer(404, "no portal on this node (portal.listen)");
+  std::optional<config::HouseholdConfig> household;
+  std::optional<portal::Account> account;
+  try {
+    household = co_await api.store->get(id);
+    if (household) account = co_await api.accounts->get(id);
+  } catch (const profiles::HouseholdStoreUnavailable& e) {
+    co_return error_answer(503, e.what());
+  } catch (const portal::AccountStoreUnavailable& e) {
+    co_return error_answer(503, e.what());
+  }
+  if (!household) co_return error_answer(404, "no household " + id);
+  if (!account) account = portal::Account{.household = id};
+  const std::string code = portal::make_access_code();
+  const std::int64_t now = clock::now();
+  account->access_code_digest =
+      portal::access_code_digest(*portal::normalise_access_code(code));
+  account->access_code_expires = now + api.access_code_lifetime;
+  try {
+    co_await api.accounts->put(*account);
+  } catch (const portal::AccountStoreUnavailable& e) {
+    co_return error_answer(503, e.what());
+  }
+  if (api.audit) {
+    AuditEntry entry{.at = now, .who = who, .action = "account.access-code", .target = id};
+    co_await api.audit->record(std::move(entry));
+  }
+  json::object body;
+  body["household"] = id;
+  body["code"] = code;
+  body["expires"] = account->access_code_expires;
+  co_return json_answer(200, json::serialize(body));
+}
+
 }  // namespace
 
 json::object household_view(const config::HouseholdConfig& household) {
@@ -267,6 +307,10 @@ boost::asio::awaitable<http::Response> handle_households(const http::Request& re
   if (!valid_name(id)) co_return error_answer(404, "no household " + id);
   if (path.size() == 5 && path[3] == "devices") {
     co_return co_await device_route(request, api, id, std::string(path[4]), who);
+  }
+  if (path.size() == 4 && path[3] == "access-code") {
+    if (request.method != "POST") co_return error_answer(405, "use POST");
+    co_return co_await issue_access_code(api, id, who);
   }
   if (path.size() != 3) co_return error_answer(404, "no such resource");
   if (request.method == "GET") {

@@ -1,6 +1,7 @@
 #pragma once
 // The admin API's households, devices and bindings (docs/admin-api.md): list with paging, show,
-// create, replace, delete a household; add, change or remove one device. Bindings (addresses,
+// create, replace, patch, delete a household; add, change or remove one device; issue the
+// first-access code of the parents' portal. Bindings (addresses,
 // prefixes, MACs, CPE-IDs) are fields of the household and its devices, so a binding moves with
 // the edit that changes it, atomically. Every change is audited.
 
@@ -14,6 +15,7 @@
 
 #include "proxy/admin/audit.h"
 #include "proxy/http/message.h"
+#include "proxy/portal/account_store.h"
 #include "proxy/profiles/household_store.h"
 #include "proxy/server/runtime.h"
 
@@ -23,6 +25,9 @@ struct HouseholdsApi {
   const server::RuntimeHolder& runtime;  ///< for the profiles edits are checked against
   std::shared_ptr<profiles::HouseholdStore> store;
   std::shared_ptr<AuditTrail> audit;
+  /// The portal's accounts: POST .../access-code issues a first-access code (null: no portal).
+  std::shared_ptr<portal::AccountStore> accounts{};
+  std::int64_t access_code_lifetime = 7 * 86400;  ///< seconds
 };
 
 /// A request under /v1/households (`path` split into segments) by the token named `who`.

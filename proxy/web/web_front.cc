@@ -124,6 +124,10 @@ void WebFront::stop() {
   impl_->threads.clear();
 }
 
+std::shared_ptr<const Pages> WebFront::pages() const {
+  return impl_->current_pages();
+}
+
 void WebFront::set_pages(std::shared_ptr<const Pages> pages) {
   std::lock_guard lock(impl_->pages_mutex);
   impl_->pages = std::move(pages);

@@ -37,6 +37,8 @@ class WebFront {
   void stop();
   /// New pages after a reload (a changed pages directory).
   void set_pages(std::shared_ptr<const Pages> pages);
+  /// The pages in force (the portal writes with them too).
+  std::shared_ptr<const Pages> pages() const;
   /// "block page on 127.0.0.1:8081, public pages on 127.0.0.1:8080", for the ready line.
   std::string describe() const;
   http::Server::Stats stats() const;

@@ -22,7 +22,13 @@ class Resp:
                        if lines and len(lines[0].split()) > 1 and r.rc == 0 else None)
         self.headers = {k.strip().lower(): v.strip()
                         for k, _, v in (h.partition(":") for h in lines[1:])}
+        self.header_lines = lines[1:]
         self.err = r.err
+
+    def set_cookies(self):
+        """Every Set-Cookie value (the dict of headers keeps only the last)."""
+        return [v.strip() for k, _, v in (h.partition(":") for h in self.header_lines)
+                if k.strip().lower() == "set-cookie"]
 
     def h1(self):
         m = re.search(r"<h1[^>]*>(.*?)</h1>", self.body, re.S)

@@ -244,6 +244,12 @@ TEST_CASE("parse_args: household, device, profile and audit requests") {
        "/v1/households/Smith_2.b-c",
        "",
        false},
+      {{"household", "access-code", "smith"},
+       ctl::Action::kHouseholdAccessCode,
+       kPost,
+       "/v1/households/smith/access-code",
+       "",
+       false},
       {{"household", "add", "walker"},
        ctl::Action::kHouseholdAdd,
        kPost,
@@ -328,7 +334,7 @@ TEST_CASE("parse_args: household, device, profile and audit usage errors") {
   };
   const std::string long_id(65, 'a');
   const Case cases[] = {
-      {{"household"}, "'household' needs a command: list, show, add or remove"},
+      {{"household"}, "'household' needs a command: list, show, add, remove or access-code"},
       {{"device"}, "'device' needs a command: bind or unbind"},
       {{"profile"}, "'profile' needs a command: set"},
       {{"household", "delete", "x"}, "unknown command 'household delete'"},

@@ -355,3 +355,12 @@ TEST_CASE("audit_table: when in UTC, who, action, target, detail, in the server'
         "2025-12-06T03:00:00Z  operator  household.delete  page-0\n"
         "?                     x[1Ay     device.put        smith/tablet  ?\n");
 }
+
+TEST_CASE("access_code_text: the code, until when and how a parent uses it") {
+  const json::value answer =
+      parse(R"({"household":"smith","code":"ABCD-EFGH-JKMN-PQRS","expires":1764990000})");
+  const std::string text = ctl::access_code_text(answer.as_object(), 1764990000 - 2 * 86400);
+  CHECK(text.starts_with("first-access code for smith: ABCD-EFGH-JKMN-PQRS\n"));
+  CHECK(text.find("valid until 2025-12-06T03:00:00Z") != std::string::npos);
+  CHECK(text.find("/first-access") != std::string::npos);
+}

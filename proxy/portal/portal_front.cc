@@ -1,0 +1,559 @@
+#include "proxy/portal/portal_front.h"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <chrono>
+#include <cstdio>
+
+#include "proxy/admin/admin_api.h"
+#include "proxy/cases/rules.h"
+#include "proxy/clock.h"
+#include "proxy/http/cookies.h"
+#include "proxy/http/form.h"
+#include "proxy/log.h"
+#include "proxy/portal/access_code.h"
+#include "proxy/portal/password.h"
+#include "proxy/portal/portal_pages.h"
+#include "proxy/portal/session.h"
+#include "proxy/web/case_pages.h"
+#include "proxy/web/csrf.h"
+
+namespace shelter::proxy::portal {
+namespace {
+
+namespace asio = boost::asio;
+
+constexpr std::string_view kSignInForm = "portal-sign-in";
+constexpr std::int64_t kFormLifetime = 3600;  // a sign-in form left open for an hour still works
+constexpr std::size_t kMinPassword = 10;
+// Verified when a household has no password or does not exist, so that the time a sign-in
+// takes does not tell which households exist (a hash of a random password at the default cost).
+const std::string& decoy_hash() {
+  static const std::string kDecoy = hash_password("decoy password never used for an account");
+  return kDecoy;
+}
+
+http::Response redirect(std::string location) {
+  http::Response r;
+  r.status = 303;
+  r.set("Location", std::move(location));
+  r.content_type = "text/plain; charset=utf-8";
+  return r;
+}
+
+// Fetch Metadata and Origin: a form of ours posts same-origin; another site's page cannot.
+bool cross_site(const http::Request& request) {
+  if (const auto site = request.header("sec-fetch-site")) {
+    if (*site != "same-origin" && *site != "none") return true;
+  }
+  if (const auto origin = request.header("origin")) {
+    const std::string_view o = *origin;
+    const std::size_t scheme = o.find("://");
+    if (scheme == std::string_view::npos) return true;  // "null" and the like
+    std::string host(o.substr(scheme + 3));
+    for (char& c : host)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    const std::string_view given = request.header("host").value_or("");
+    std::string expected(given);
+    for (char& c : expected)
+      c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (host != expected) return true;
+  }
+  return false;
+}
+
+std::string field(const http::Form& form, std::string_view name) {
+  return std::string(form.get(name).value_or(""));
+}
+
+bool valid_name(std::string_view s) {
+  return !s.empty() && s.size() <= 64 && std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+           c == '.' || c == '_' || c == '-';
+  });
+}
+
+// "0.4": seconds with one decimal, for "active everywhere after 0.4 s".
+std::string seconds_text(std::chrono::steady_clock::duration d) {
+  const double s = std::chrono::duration<double>(d).count();
+  char text[32];
+  std::snprintf(text, sizeof text, "%.1f", s < 0.1 ? 0.1 : s);
+  return text;
+}
+
+std::optional<Notice> notice_of(const http::Request& request) {
+  http::FormResult query = http::parse_form(request.query());
+  if (!query.form) return std::nullopt;
+  const std::string key(query.form->get("notice").value_or(""));
+  static const std::vector<std::string_view> kKnown = {"saved",    "paused",     "resumed",
+                                                       "answered", "signed-out", "password-set"};
+  if (std::find(kKnown.begin(), kKnown.end(), key) == kKnown.end()) return std::nullopt;
+  Notice notice;
+  notice.key = key;
+  const std::string s(query.form->get("s").value_or(""));
+  const bool number = !s.empty() && s.size() <= 6 && std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= '0' && c <= '9') || c == '.';
+  });
+  notice.values["seconds"] = number ? s : "1";
+  return notice;
+}
+
+// What a page is written with: the pages in force, the reader's language, the settings.
+struct Wording {
+  Wording(const PortalDeps& deps, const http::Request& request)
+      : pages(deps.pages()),
+        runtime(deps.runtime.current()),
+        texts(*pages, pages->choose(request.header("accept-language").value_or("")),
+              runtime->config->web) {}
+  std::shared_ptr<const web::Pages> pages;
+  std::shared_ptr<const server::Runtime> runtime;
+  web::Texts texts;
+};
+
+http::Response html(unsigned status, std::string body) {
+  http::Response r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+// A short page saying what went wrong (portal.error.<what>).
+http::Response problem(unsigned status, std::string_view what, const Wording& w) {
+  return html(status, portal_message_page("portal.error.title",
+                                          "portal.error." + std::string(what), w.texts));
+}
+
+}  // namespace
+
+struct PortalFront::Session {
+  portal::Session token;
+  Account account;
+};
+
+std::shared_ptr<asio::ssl::context> portal_tls_context(const config::PortalConfig& settings) {
+  auto context = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
+  context->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                       asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                       asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
+  try {
+    context->use_certificate_chain_file(settings.certificate);
+  } catch (const boost::system::system_error& e) {
+    throw std::runtime_error("portal.certificate " + settings.certificate +
+                             " does not load: " + e.code().message());
+  }
+  try {
+    context->use_private_key_file(settings.key, asio::ssl::context::pem);
+  } catch (const boost::system::system_error& e) {
+    throw std::runtime_error("portal.key " + settings.key + " does not load (or does not match " +
+                             "the certificate): " + e.code().message());
+  }
+  return context;
+}
+
+PortalFront::PortalFront(asio::io_context& io, const config::PortalConfig& settings,
+                         PortalDeps deps)
+    : settings_(settings),
+      deps_(std::move(deps)),
+      https_(!settings.certificate.empty()),
+      throttle_(ThrottleSettings{.per_address = settings.sign_in_rate}) {
+  std::shared_ptr<asio::ssl::context> tls;
+  if (https_) tls = portal_tls_context(settings);
+  (void)decoy_hash();  // computed once now, not during someone's first sign-in
+  http::ServerLimits limits;
+  limits.max_connections_per_client = 32;
+  for (const config::Endpoint& endpoint : settings.listen) {
+    servers_.push_back(std::make_unique<http::Server>(
+        io, endpoint, limits, [this](const http::Request& r) { return handle(r); }, "portal", tls));
+  }
+}
+
+PortalFront::~PortalFront() {
+  stop();
+  hashing_.join();
+}
+
+std::vector<config::Endpoint> PortalFront::local_endpoints() const {
+  std::vector<config::Endpoint> out;
+  for (const auto& s : servers_)
+    out.push_back(s->local_endpoint());
+  return out;
+}
+
+void PortalFront::stop() {
+  for (auto& s : servers_)
+    s->close();
+}
+
+std::string PortalFront::cookie_name() const {
+  // __Host-: the browser keeps it to this host, path /, and HTTPS only.
+  return https_ ? "__Host-shelter-portal" : "shelter-portal";
+}
+
+asio::awaitable<bool> PortalFront::password_matches(std::string password, std::string hash) {
+  co_return co_await asio::co_spawn(
+      hashing_,
+      [password = std::move(password), hash = std::move(hash)]() -> asio::awaitable<bool> {
+        co_return verify_password(password, hash) == PasswordCheck::match;
+      },
+      asio::use_awaitable);
+}
+
+asio::awaitable<std::string> PortalFront::new_password_hash(std::string password) {
+  co_return co_await asio::co_spawn(
+      hashing_,
+      [password = std::move(password)]() -> asio::awaitable<std::string> {
+        co_return hash_password(password);
+      },
+      asio::use_awaitable);
+}
+
+http::Response PortalFront::signed_in(const Account& account, std::string_view notice) {
+  const std::int64_t lifetime =
+      std::chrono::duration_cast<std::chrono::seconds>(settings_.session_lifetime).count();
+  // A sign-out revokes up to the next second: a session made within it counts from then.
+  const std::int64_t issued = std::max(clock::now(), account.sessions_valid_after);
+  http::SetCookie cookie{.name = cookie_name(),
+                         .value = issue_session(*deps_.keys, account.household, issued, lifetime),
+                         .max_age = lifetime,
+                         .secure = https_,
+                         .http_only = true,
+                         .same_site = http::SameSite::strict};
+  http::Response r = redirect(notice.empty() ? "/" : "/?notice=" + std::string(notice));
+  r.set("Set-Cookie", http::set_cookie_value(cookie));
+  return r;
+}
+
+asio::awaitable<std::optional<PortalFront::Session>> PortalFront::session_of(
+    const http::Request& request) {
+  const std::string_view cookies = request.header("cookie").value_or("");
+  const std::optional<std::string_view> token = http::find_cookie(cookies, cookie_name());
+  if (!token) co_return std::nullopt;
+  std::optional<portal::Session> session = read_session(*deps_.keys, *token, clock::now());
+  if (!session) co_return std::nullopt;
+  std::optional<Account> account = co_await deps_.accounts->get(session->household);
+  if (!account || revoked(*session, account->sessions_valid_after)) co_return std::nullopt;
+  co_return Session{std::move(*session), std::move(*account)};
+}
+
+asio::awaitable<http::Response> PortalFront::handle(const http::Request& request) {
+  const Wording w(deps_, request);
+  const std::string_view path = request.path();
+  const bool post = request.method == "POST";
+  std::optional<http::Response> answer;
+  if (request.method != "GET" && request.method != "HEAD" && !post) {
+    answer = problem(405, "method", w);
+    answer->set("Allow", "GET, POST");
+  } else if (path == "/portal.css") {
+    answer = http::Response{};
+    answer->content_type = "text/css; charset=utf-8";
+    answer->body = w.pages->css();
+    answer->set("Cache-Control", "max-age=3600");
+  } else if (post && cross_site(request)) {
+    answer = problem(403, "cross-site", w);
+  }
+  try {
+    if (answer) {
+      // answered above
+    } else if (path == "/sign-in") {
+      answer = co_await sign_in(request, post);
+    } else if (path == "/first-access") {
+      answer = co_await first_access(request, post);
+    } else if (std::optional<Session> session = co_await session_of(request); !session) {
+      answer = redirect("/sign-in");
+    } else if (path == "/" && !post) {
+      answer = co_await home(request, *session);
+    } else if (post && (path == "/profile" || path == "/pause")) {
+      answer = co_await change(request, *session);
+    } else if (post && path == "/answer") {
+      answer = co_await this->answer(request, *session);
+    } else if (post && path == "/sign-out") {
+      answer = co_await sign_out(request, *session);
+    } else {
+      answer = problem(404, "not-found", w);
+    }
+  } catch (const AccountStoreUnavailable& e) {
+    log_warn(std::string("portal: ") + e.what());
+  } catch (const profiles::HouseholdStoreUnavailable& e) {
+    log_warn(std::string("portal: ") + e.what());
+  } catch (const cases::StoreUnavailable& e) {
+    log_warn(std::string("portal: ") + e.what());
+  }
+  if (!answer) answer = problem(503, "busy", w);
+  answer->set("Content-Security-Policy", portal_csp(*w.pages));
+  if (https_) answer->set("Strict-Transport-Security", "max-age=31536000");
+  co_return std::move(*answer);
+}
+
+asio::awaitable<http::Response> PortalFront::sign_in(const http::Request& request, bool post) {
+  const Wording w(deps_, request);
+  const std::int64_t now = clock::now();
+  SignInView view;
+  view.csrf = web::csrf_token(*deps_.keys, kSignInForm, request.client, now);
+  view.notice = notice_of(request);
+  auto answer = [&](unsigned status) {
+    http::Response r;
+    r.status = status;
+    r.body = sign_in_page(view, w.texts);
+    return r;
+  };
+  if (!post) co_return answer(200);
+  http::FormResult parsed = http::parse_form(request.body);
+  if (!parsed.form) co_return answer(400);
+  const http::Form& form = *parsed.form;
+  view.household = field(form, "household").substr(0, 64);
+  if (!web::csrf_valid(*deps_.keys, field(form, "csrf"), kSignInForm, request.client, now,
+                       kFormLifetime)) {
+    view.error_key = "csrf";
+    co_return answer(403);
+  }
+  const http::Admission admitted =
+      throttle_.check(view.household, request.client, clock::now_ms());
+  if (!admitted.allowed) {
+    view.error_key = "throttled";
+    http::Response r = answer(429);
+    r.set("Retry-After", std::to_string(admitted.retry_after_seconds));
+    co_return r;
+  }
+  std::optional<Account> account;
+  if (valid_name(view.household)) account = co_await deps_.accounts->get(view.household);
+  const bool usable = account && !account->password_hash.empty();
+  const bool match = co_await password_matches(field(form, "password"),
+                                               usable ? account->password_hash : decoy_hash());
+  if (!usable || !match) {
+    throttle_.failed(view.household, clock::now_ms());
+    view.error_key = "sign-in-failed";
+    co_return answer(401);
+  }
+  throttle_.succeeded(view.household);
+  if (needs_rehash(account->password_hash)) {
+    account->password_hash = co_await new_password_hash(field(form, "password"));
+    co_await deps_.accounts->put(*account);
+  }
+  co_return signed_in(*account, "");
+}
+
+asio::awaitable<http::Response> PortalFront::first_access(const http::Request& request,
+                                                          bool post) {
+  const Wording w(deps_, request);
+  const std::int64_t now = clock::now();
+  FirstAccessView view;
+  view.csrf = web::csrf_token(*deps_.keys, kSignInForm, request.client, now);
+  auto answer = [&](unsigned status) {
+    http::Response r;
+    r.status = status;
+    r.body = first_access_page(view, w.texts);
+    return r;
+  };
+  if (!post) co_return answer(200);
+  http::FormResult parsed = http::parse_form(request.body);
+  if (!parsed.form) co_return answer(400);
+  const http::Form& form = *parsed.form;
+  view.household = field(form, "household").substr(0, 64);
+  if (!web::csrf_valid(*deps_.keys, field(form, "csrf"), kSignInForm, request.client, now,
+                       kFormLifetime)) {
+    view.error_key = "csrf";
+    co_return answer(403);
+  }
+  const std::string password = field(form, "password");
+  if (password.size() < kMinPassword || password.size() > kMaxPasswordBytes) {
+    view.error_key = "password-short";
+    co_return answer(400);
+  }
+  if (password != field(form, "password2")) {
+    view.error_key = "password-mismatch";
+    co_return answer(400);
+  }
+  const http::Admission admitted =
+      throttle_.check(view.household, request.client, clock::now_ms());
+  if (!admitted.allowed) {
+    view.error_key = "throttled";
+    http::Response r = answer(429);
+    r.set("Retry-After", std::to_string(admitted.retry_after_seconds));
+    co_return r;
+  }
+  std::optional<Account> account;
+  if (valid_name(view.household)) account = co_await deps_.accounts->get(view.household);
+  const bool valid = account && !account->access_code_digest.empty() &&
+                     now < account->access_code_expires &&
+                     access_code_matches(field(form, "code"), account->access_code_digest);
+  if (!valid) {
+    throttle_.failed(view.household, clock::now_ms());
+    view.error_key = "code-failed";
+    co_return answer(401);
+  }
+  throttle_.succeeded(view.household);
+  // One use: the code goes, and every older session with it.
+  account->password_hash = co_await new_password_hash(password);
+  account->access_code_digest.clear();
+  account->access_code_expires = 0;
+  account->sessions_valid_after = now;
+  co_await deps_.accounts->put(*account);
+  if (deps_.audit) {
+    admin::AuditEntry entry{.at = now,
+                            .who = "portal:" + account->household,
+                            .action = "account.password",
+                            .target = account->household,
+                            .detail = "first access"};
+    co_await deps_.audit->record(std::move(entry));
+  }
+  co_return signed_in(*account, "password-set");
+}
+
+asio::awaitable<http::Response> PortalFront::home(const http::Request& request,
+                                                  const Session& s) {
+  const Wording w(deps_, request);
+  const std::string& id = s.token.household;
+  std::optional<config::HouseholdConfig> household = co_await deps_.households->get(id);
+  HomeView view;
+  view.household = id;
+  view.now = clock::now();
+  view.notice = notice_of(request);
+  if (household) {
+    view.profile = household->profile;
+    view.paused_until = household->paused_until;
+    for (const config::DeviceConfig& d : household->devices) {
+      DeviceView device{.id = d.id, .profile = d.profile, .paused_until = d.paused_until};
+      for (const policy::MacAddress& mac : d.macs)
+        device.macs.push_back(policy::format_mac(mac));
+      for (const policy::Cidr& prefix : d.addresses)
+        device.addresses.push_back(prefix.to_string());
+      view.devices.push_back(std::move(device));
+    }
+    for (const config::ProfileConfig& own : household->profiles)
+      view.profiles.push_back(own.name);
+  }
+  if (view.profile.empty()) view.profile = w.runtime->profiles->default_profile().name;
+  for (const config::ProfileConfig& preset : config::presets().profiles)
+    view.profiles.push_back(preset.name);
+  for (const config::ProfileConfig& p : w.runtime->config->profiles)
+    view.profiles.push_back(p.name);
+  if (deps_.cases) {
+    cases::RequestQuery query;
+    query.household = id;
+    for (const cases::AccessRequest& r : co_await deps_.cases->requests(query)) {
+      view.requests.push_back(
+          RequestView{.id = r.id, .device = r.device, .site = r.site, .created = r.created});
+    }
+  }
+  for (const char* form : {"profile", "pause", "answer", "sign-out"})
+    view.csrf[form] = session_csrf(*deps_.keys, s.token, form);
+  http::Response r;
+  r.body = home_page(view, w.texts);
+  co_return r;
+}
+
+asio::awaitable<http::Response> PortalFront::change(const http::Request& request,
+                                                    const Session& s) {
+  const auto started = std::chrono::steady_clock::now();
+  const Wording w(deps_, request);
+  const bool pause = request.path() == "/pause";
+  http::FormResult parsed = http::parse_form(request.body);
+  if (!parsed.form) co_return problem(400, "invalid", w);
+  const http::Form& form = *parsed.form;
+  if (!session_csrf_valid(*deps_.keys, field(form, "csrf"), s.token, pause ? "pause" : "profile")) {
+    co_return problem(403, "expired", w);
+  }
+  const std::string device = field(form, "device");
+  const std::string profile = field(form, "profile");
+  const std::string span = field(form, "for");
+  const std::int64_t now = clock::now();
+  const std::shared_ptr<const server::Runtime>& runtime = w.runtime;
+  std::int64_t until = 0;
+  if (pause) {
+    if (span == "15m") {
+      until = now + 15 * 60;
+    } else if (span == "1h") {
+      until = now + 3600;
+    } else if (span == "today") {
+      until = *cases::grant_end(cases::Answer::today, now, *runtime->zone_of(s.token.household));
+    } else if (span != "resume") {
+      co_return problem(400, "invalid", w);
+    }
+  }
+  profiles::HouseholdEdit edit = [&](std::optional<config::HouseholdConfig> h) {
+    if (!h) throw profiles::HouseholdRejected({"this household is not set up yet"});
+    std::int64_t* paused_until = &h->paused_until;
+    std::string* chosen = &h->profile;
+    if (!device.empty()) {
+      auto it = std::find_if(h->devices.begin(), h->devices.end(),
+                             [&](const config::DeviceConfig& d) { return d.id == device; });
+      if (it == h->devices.end()) throw profiles::HouseholdRejected({"no such device"});
+      paused_until = &it->paused_until;
+      chosen = &it->profile;
+    }
+    if (pause) {
+      *paused_until = until;
+    } else {
+      *chosen = profile;
+    }
+    return h;
+  };
+  try {
+    co_await deps_.households->edit(s.token.household, std::move(edit), runtime->profiles);
+  } catch (const profiles::HouseholdRejected& e) {
+    log_info(std::string("portal: a change was refused: ") + e.what());
+    co_return problem(400, "invalid", w);
+  }
+  if (deps_.audit) {
+    admin::AuditEntry entry{
+        .at = now,
+        .who = "portal:" + s.token.household,
+        .action = pause ? "device.pause" : "device.profile",
+        .target = device.empty() ? s.token.household : s.token.household + "/" + device,
+        .detail = pause ? span : profile};
+    co_await deps_.audit->record(std::move(entry));
+  }
+  const char* notice = !pause ? "saved" : span == "resume" ? "resumed" : "paused";
+  co_return redirect("/?notice=" + std::string(notice) +
+                     "&s=" + seconds_text(std::chrono::steady_clock::now() - started));
+}
+
+asio::awaitable<http::Response> PortalFront::answer(const http::Request& request,
+                                                    const Session& s) {
+  const Wording w(deps_, request);
+  http::FormResult parsed = http::parse_form(request.body);
+  if (!parsed.form) co_return problem(400, "invalid", w);
+  const http::Form& form = *parsed.form;
+  if (!session_csrf_valid(*deps_.keys, field(form, "csrf"), s.token, "answer")) {
+    co_return problem(403, "expired", w);
+  }
+  const std::optional<cases::Answer> given = cases::parse_answer(field(form, "answer"));
+  if (!given || !deps_.cases) co_return problem(400, "invalid", w);
+  std::optional<cases::AccessRequest> found = co_await deps_.cases->request(field(form, "id"));
+  // Another household's request is answered like one that does not exist.
+  if (!found || found->household != s.token.household) co_return problem(404, "not-found", w);
+  std::string by = "parent (portal)";
+  try {
+    co_await admin::answer_access_request(*deps_.cases, *w.runtime, std::move(*found), *given,
+                                          std::move(by));
+  } catch (const cases::RuleViolation&) {
+    // Answered already (another parent, another tab): the page shows how things stand.
+  } catch (const cases::CaseConflict&) {
+  }
+  co_return redirect("/?notice=answered");
+}
+
+asio::awaitable<http::Response> PortalFront::sign_out(const http::Request& request,
+                                                      const Session& s) {
+  http::FormResult parsed = http::parse_form(request.body);
+  if (!parsed.form ||
+      !session_csrf_valid(*deps_.keys, field(*parsed.form, "csrf"), s.token, "sign-out")) {
+    co_return problem(403, "expired", Wording(deps_, request));
+  }
+  Account account = s.account;
+  // Every session of the household issued until now ends (whole seconds: the next one on).
+  account.sessions_valid_after = clock::now() + 1;
+  co_await deps_.accounts->put(account);
+  http::SetCookie gone{.name = cookie_name(),
+                       .value = "",
+                       .max_age = 0,
+                       .secure = https_,
+                       .http_only = true,
+                       .same_site = http::SameSite::strict};
+  http::Response r = redirect("/sign-in?notice=signed-out");
+  r.set("Set-Cookie", http::set_cookie_value(gone));
+  co_return r;
+}
+
+}  // namespace shelter::proxy::portal
