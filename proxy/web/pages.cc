@@ -140,7 +140,7 @@ std::map<std::string, std::string> gather_files(const std::string& directory,
     errors.push_back("web.pages-directory: '" + directory + "' is not a directory");
     return files;
   }
-  for (const char* name : {"page.mustache", "page.css"}) {
+  for (const char* name : {"page.mustache", "page.css", "portal.mustache", "portal.css"}) {
     const stdfs::path path = stdfs::path(directory) / name;
     if (stdfs::exists(path, ec)) read_file(path, files[name], errors);
   }
@@ -191,8 +191,13 @@ std::shared_ptr<const Pages> Pages::load(const std::string& directory,
   auto pages = std::make_shared<Pages>();
   pages->template_ = files["page.mustache"];
   pages->css_ = files["page.css"];
-  kainjow::mustache::mustache page{pages->template_};
-  if (!page.is_valid()) errors.push_back("page.mustache: " + page.error_message());
+  pages->portal_template_ = files["portal.mustache"];
+  pages->portal_css_ = files["portal.css"];
+  for (const auto& [name, text] : {std::pair{"page.mustache", &pages->template_},
+                                   std::pair{"portal.mustache", &pages->portal_template_}}) {
+    kainjow::mustache::mustache t{*text};
+    if (!t.is_valid()) errors.push_back(std::string(name) + ": " + t.error_message());
+  }
   for (const auto& [name, text] : files) {
     if (!name.starts_with("locales/")) continue;
     const std::string tag = name.substr(8, name.size() - 8 - 5);
@@ -206,8 +211,8 @@ std::shared_ptr<const Pages> Pages::load(const std::string& directory,
   if (pages->catalogs_.empty() || pages->catalogs_.front().lang != "en") {
     errors.push_back("locales/en.yaml: the English catalog is missing");
   }
-  pages->csp_ = "default-src 'none'; style-src 'sha256-" + sha256_base64(pages->css_) +
-                "'; img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+  pages->csp_ = "default-src 'none'; style-src " + style_source(pages->css_) +
+                "; img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
   if (errors.size() != errors_before) return nullptr;
   return pages;
 }
@@ -235,6 +240,10 @@ const std::vector<std::string>& Pages::list(const Catalog& catalog, std::string_
   if (auto it = catalog.lists.find(key); it != catalog.lists.end()) return it->second;
   if (auto it = english().lists.find(key); it != english().lists.end()) return it->second;
   return kNone;
+}
+
+std::string style_source(std::string_view css) {
+  return "'sha256-" + sha256_base64(css) + "'";
 }
 
 std::string format_utc(std::int64_t unix_time, std::string_view format) {

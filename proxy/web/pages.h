@@ -26,7 +26,8 @@ struct Catalog {
 class Pages {
  public:
   /// The built-in pages, overlaid with what `directory` holds (page.mustache, page.css,
-  /// locales/<tag>.yaml). Errors name the file and what is wrong; then nothing is returned.
+  /// portal.mustache, portal.css, locales/<tag>.yaml). Errors name the file and what is wrong;
+  /// then nothing is returned.
   static std::shared_ptr<const Pages> load(const std::string& directory,
                                            std::vector<std::string>& errors);
 
@@ -42,6 +43,9 @@ class Pages {
 
   const std::string& page_template() const { return template_; }
   const std::string& css() const { return css_; }
+  /// The parents' portal's template and the stylesheet it adds to css() (proxy/portal).
+  const std::string& portal_template() const { return portal_template_; }
+  const std::string& portal_css() const { return portal_css_; }
   /// The Content-Security-Policy of a page: no script, the inline stylesheet by its hash.
   const std::string& content_security_policy() const { return csp_; }
 
@@ -49,8 +53,13 @@ class Pages {
   std::vector<Catalog> catalogs_;  // English first
   std::string template_;
   std::string css_;
+  std::string portal_template_;
+  std::string portal_css_;
   std::string csp_;
 };
+
+/// An inline stylesheet as a Content-Security-Policy source: 'sha256-<its SHA-256, base64>'.
+std::string style_source(std::string_view css);
 
 /// A UTC time in strftime's `format` (a catalog's "when-format"; empty: "%Y-%m-%d %H:%M UTC").
 std::string format_utc(std::int64_t unix_time, std::string_view format);

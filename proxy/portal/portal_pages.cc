@@ -1,0 +1,394 @@
+#include "proxy/portal/portal_pages.h"
+
+#include <kainjow/mustache.hpp>
+#include <utility>
+
+#include "proxy/web/case_pages.h"
+#include "proxy/web/pages.h"
+
+namespace shelter::proxy::portal {
+namespace {
+
+namespace mustache = kainjow::mustache;
+using Values = std::map<std::string, std::string>;
+
+// Mustache renders a section for any string, even an empty one: set only what there is.
+void set_text(mustache::data& d, const std::string& name, std::string value) {
+  if (!value.empty()) d.set(name, std::move(value));
+}
+
+bool has_text(const web::Texts& texts, std::string_view key) {
+  return !texts.pages().text(texts.catalog(), key).empty();
+}
+
+std::string token(const HomeView& view, const std::string& form) {
+  auto it = view.csrf.find(form);
+  return it == view.csrf.end() ? std::string() : it->second;
+}
+
+// A profile as the parent reads it: the catalog's name of an age band, else its own name
+// (plain text: it goes into option elements and other texts).
+std::string profile_name(const std::string& profile, const web::Texts& texts) {
+  const std::string key = "portal.band." + profile + ".name";
+  return has_text(texts, key) ? texts.plain(key) : profile;
+}
+
+std::string profile_about(const std::string& profile, const web::Texts& texts) {
+  const std::string key = "portal.band." + profile + ".about";
+  return has_text(texts, key) ? texts(key) : std::string();
+}
+
+std::string notice_html(const std::optional<Notice>& notice, const web::Texts& texts) {
+  if (!notice || notice->key.empty()) return {};
+  const std::string key = "portal.notice." + notice->key;
+  return has_text(texts, key) ? texts(key, notice->values) : std::string();
+}
+
+// The parts every portal page has.
+mustache::data shell(std::string_view title_key, const web::Texts& texts) {
+  mustache::data page;
+  page.set("lang", texts.catalog().lang);
+  page.set("dir", texts.catalog().dir);
+  page.set("css", texts.pages().css());
+  page.set("portal_css", texts.pages().portal_css());
+  page.set("title", texts(title_key));
+  page.set("heading", texts(title_key));
+  page.set("footer", texts("footer"));
+  return page;
+}
+
+std::string render(const mustache::data& page, const web::Texts& texts) {
+  mustache::mustache t{texts.pages().portal_template()};
+  return t.render(page);
+}
+
+mustache::data button(std::string value, std::string text_html, bool secondary) {
+  mustache::data b;
+  b.set("value", std::move(value));
+  b.set("text", std::move(text_html));
+  b.set("secondary", secondary);
+  return b;
+}
+
+// The error summary at the top; `field`: the input it links to, "" for none.
+void set_error(mustache::data& page, const std::string& error_html, const std::string& field,
+               const web::Texts& texts) {
+  if (error_html.empty()) return;
+  mustache::data e;
+  e.set("text", error_html);
+  set_text(e, "field", field);
+  mustache::data errors{mustache::data::type::list};
+  errors.push_back(std::move(e));
+  page.set("errors_present", true);
+  page.set("label_errors", texts("label.errors"));
+  page.set("errors", std::move(errors));
+}
+
+struct Input {
+  std::string name{};
+  std::string type = "text";
+  std::string label_html{};
+  std::string hint_html{};
+  std::string error_html{};
+  std::string value{};
+  std::string autocomplete{};
+  std::string autocapitalize = "none";
+  std::size_t max_length = 200;
+};
+
+mustache::data input_data(const Input& in) {
+  mustache::data d;
+  d.set("name", in.name);
+  d.set("type", in.type);
+  d.set("label", in.label_html);
+  set_text(d, "hint", in.hint_html);
+  set_text(d, "error", in.error_html);
+  std::string described;
+  if (!in.hint_html.empty()) described = in.name + "-hint";
+  if (!in.error_html.empty()) described += (described.empty() ? "" : " ") + in.name + "-error";
+  set_text(d, "describedby", described);
+  d.set("value", in.value);
+  d.set("autocomplete", in.autocomplete);
+  d.set("autocapitalize", in.autocapitalize);
+  d.set("maxlength", std::to_string(in.max_length));
+  return d;
+}
+
+void set_form(mustache::data& page, const std::string& action, const std::string& csrf,
+              const std::vector<Input>& inputs, std::string submit_html) {
+  mustache::data form;
+  form.set("action", action);
+  form.set("csrf", csrf);
+  mustache::data fields{mustache::data::type::list};
+  for (const Input& in : inputs)
+    fields.push_back(input_data(in));
+  form.set("fields", std::move(fields));
+  form.set("submit", std::move(submit_html));
+  page.set("form", std::move(form));
+}
+
+void set_links(mustache::data& page,
+               const std::vector<std::pair<std::string, std::string>>& links) {
+  mustache::data items{mustache::data::type::list};
+  for (const auto& [url, text] : links) {
+    mustache::data l;
+    l.set("url", url);
+    l.set("text", text);
+    items.push_back(std::move(l));
+  }
+  page.set("links", true);
+  page.set("link_items", std::move(items));
+}
+
+Input household_input(const std::string& value, const web::Texts& texts) {
+  return {.name = "household",
+          .label_html = texts("portal.field.household"),
+          .hint_html = texts("portal.field.household-hint"),
+          .value = value,
+          .autocomplete = "username",
+          .max_length = 64};
+}
+
+// A pause form: `device` "" is the whole household. While paused, "resume" comes first.
+mustache::data pause_form(const std::string& device, bool paused, std::string legend_html,
+                          const std::string& csrf, const web::Texts& texts) {
+  mustache::data p;
+  p.set("pause_csrf", csrf);
+  p.set("pause_device", device);
+  p.set("pause_legend", std::move(legend_html));
+  mustache::data buttons{mustache::data::type::list};
+  if (paused) buttons.push_back(button("resume", texts("portal.pause.resume"), false));
+  for (const char* value : {"15m", "1h", "today"})
+    buttons.push_back(button(value, texts(std::string("portal.pause.") + value), true));
+  p.set("pause_buttons", std::move(buttons));
+  return p;
+}
+
+mustache::data requests_data(const HomeView& view, const web::Texts& texts) {
+  mustache::data r;
+  r.set("requests_heading", texts("portal.requests.heading"));
+  if (view.requests.empty()) r.set("requests_none", texts("portal.requests.none"));
+  r.set("answer_csrf", token(view, "answer"));
+  mustache::data items{mustache::data::type::list};
+  for (const RequestView& request : view.requests) {
+    mustache::data item;
+    item.set("request_id", request.id);
+    const Values values{{"site", request.site}, {"device", request.device}};
+    item.set("question", texts(request.device.empty() ? "portal.requests.question-no-device"
+                                                      : "portal.requests.question",
+                               values));
+    item.set("asked", texts("portal.requests.asked", {{"when", texts.time(request.created)}}));
+    mustache::data answers{mustache::data::type::list};
+    for (const char* value : {"15m", "1h", "today", "always", "keep-blocked"}) {
+      answers.push_back(button(value, texts(std::string("portal.answer.") + value),
+                               std::string_view(value) == "keep-blocked"));
+    }
+    item.set("answers", std::move(answers));
+    items.push_back(std::move(item));
+  }
+  r.set("request_items", std::move(items));
+  return r;
+}
+
+mustache::data everyone_data(const HomeView& view, const web::Texts& texts) {
+  mustache::data e;
+  const bool paused = view.paused_until > view.now;
+  e.set("everyone_heading", texts("portal.everyone.heading"));
+  e.set("everyone_paused", paused);
+  e.set("everyone_status",
+        paused ? texts("portal.everyone.paused", {{"until", texts.time(view.paused_until)}})
+               : texts("portal.everyone.on", {{"profile", profile_name(view.profile, texts)}}));
+  e.set("bands_legend", texts("portal.everyone.legend"));
+  e.set("bands_hint", texts("portal.everyone.legend-hint"));
+  mustache::data bands{mustache::data::type::list};
+  std::size_t n = 0;
+  for (const std::string& profile : view.profiles) {
+    mustache::data b;
+    b.set("n", std::to_string(++n));
+    b.set("value", profile);
+    b.set("name", profile_name(profile, texts));
+    set_text(b, "about", profile_about(profile, texts));
+    b.set("checked", profile == view.profile);
+    bands.push_back(std::move(b));
+  }
+  e.set("bands", std::move(bands));
+  e.set("pause",
+        pause_form("", paused, texts("portal.pause.legend-everyone"), token(view, "pause"), texts));
+  return e;
+}
+
+mustache::data option(std::string value, std::string text, bool selected) {
+  mustache::data o;
+  o.set("value", std::move(value));
+  o.set("text", std::move(text));
+  o.set("selected", selected);
+  return o;
+}
+
+mustache::data device_data(const DeviceView& device, std::size_t n, const HomeView& view,
+                           const web::Texts& texts) {
+  mustache::data d;
+  const Values named{{"device", device.id}};
+  d.set("n", std::to_string(n));
+  d.set("device_id", device.id);
+  d.set("device_name", device.id);
+  mustache::data recognised{mustache::data::type::list};
+  for (const auto* list : {&device.macs, &device.addresses}) {
+    for (const std::string& id : *list)
+      recognised.push_back(mustache::data(id));
+  }
+  d.set("recognised", std::move(recognised));
+  const std::string household = profile_name(view.profile, texts);
+  d.set("device_filter", device.profile.empty()
+                             ? texts("portal.device.same-filter", {{"profile", household}})
+                             : texts("portal.device.own-filter",
+                                     {{"profile", profile_name(device.profile, texts)}}));
+  const bool paused = device.paused_until > view.now;
+  const bool everyone = view.paused_until > view.now;
+  d.set("device_paused", paused || everyone);
+  d.set("device_status",
+        paused ? texts("portal.device.paused", {{"until", texts.time(device.paused_until)}})
+        : everyone
+            ? texts("portal.device.paused-everyone", {{"until", texts.time(view.paused_until)}})
+            : texts("portal.device.on"));
+  d.set("choose_label", texts("portal.device.choose", named));
+  mustache::data options{mustache::data::type::list};
+  options.push_back(option("", texts.plain("portal.device.same", {{"profile", household}}),
+                           device.profile.empty()));
+  bool listed = device.profile.empty();
+  for (const std::string& profile : view.profiles) {
+    listed = listed || profile == device.profile;
+    options.push_back(option(profile, profile_name(profile, texts), profile == device.profile));
+  }
+  // A profile that is no longer a choice stays shown, so that Save does not change it unseen.
+  if (!listed) options.push_back(option(device.profile, profile_name(device.profile, texts), true));
+  d.set("options", std::move(options));
+  d.set("pause", pause_form(device.id, paused, texts("portal.pause.legend-device", named),
+                            token(view, "pause"), texts));
+  return d;
+}
+
+mustache::data devices_data(const HomeView& view, const web::Texts& texts) {
+  mustache::data d;
+  d.set("devices_heading", texts("portal.devices.heading"));
+  d.set("devices_lead", texts("portal.devices.lead"));
+  if (view.devices.empty()) d.set("devices_none", texts("portal.devices.none"));
+  d.set("label_recognised", texts("portal.device.recognised"));
+  d.set("not_recognised", texts("portal.device.not-recognised"));
+  d.set("label_filter", texts("portal.device.filter"));
+  d.set("label_internet", texts("portal.device.internet"));
+  mustache::data items{mustache::data::type::list};
+  std::size_t n = 0;
+  for (const DeviceView& device : view.devices)
+    items.push_back(device_data(device, ++n, view, texts));
+  d.set("device_items", std::move(items));
+  return d;
+}
+
+mustache::data good_to_know(const web::Texts& texts) {
+  mustache::data g;
+  g.set("good_to_know_heading", texts("portal.about.heading"));
+  mustache::data items{mustache::data::type::list};
+  for (const char* key : {"portal.about.tell", "portal.about.history", "portal.about.requests"}) {
+    items.push_back(mustache::data(texts(key)));
+  }
+  g.set("good_to_know_items", std::move(items));
+  return g;
+}
+
+}  // namespace
+
+std::string sign_in_page(const SignInView& view, const web::Texts& texts) {
+  mustache::data page = shell("portal.sign-in.title", texts);
+  page.set("heading", texts("portal.sign-in.heading"));
+  set_text(page, "notice", notice_html(view.notice, texts));
+  if (!view.error_key.empty()) {
+    // Which of the two was wrong is never said, so the summary points at the first field.
+    set_error(page, texts("portal.error." + view.error_key),
+              view.error_key == "sign-in-failed" ? "household" : "", texts);
+  }
+  page.set("lead", texts("portal.sign-in.lead"));
+  set_form(page, "/sign-in", view.csrf,
+           {household_input(view.household, texts),
+            {.name = "password",
+             .type = "password",
+             .label_html = texts("portal.field.password"),
+             .autocomplete = "current-password",
+             .max_length = 1024}},
+           texts("portal.sign-in.submit"));
+  set_links(page, {{"/first-access", texts.plain("portal.sign-in.first-access")}});
+  page.set("note", texts("portal.sign-in.forgot"));
+  return render(page, texts);
+}
+
+std::string first_access_page(const FirstAccessView& view, const web::Texts& texts) {
+  mustache::data page = shell("portal.first-access.title", texts);
+  page.set("heading", texts("portal.first-access.heading"));
+  const std::string& key = view.error_key;
+  std::string field;
+  if (key == "code-failed") field = "household";
+  if (key == "password-short") field = "password";
+  if (key == "password-mismatch") field = "password2";
+  const std::string error = key.empty() ? std::string() : texts("portal.error." + key);
+  set_error(page, error, field, texts);
+  page.set("lead", texts("portal.first-access.lead"));
+  auto error_at = [&](const char* name) { return field == name ? error : std::string(); };
+  set_form(page, "/first-access", view.csrf,
+           {household_input(view.household, texts),
+            {.name = "code",
+             .label_html = texts("portal.field.code"),
+             .hint_html = texts("portal.field.code-hint"),
+             .autocomplete = "one-time-code",
+             .autocapitalize = "characters",
+             .max_length = 32},
+            {.name = "password",
+             .type = "password",
+             .label_html = texts("portal.field.new-password"),
+             .hint_html = texts("portal.field.new-password-hint"),
+             .error_html = error_at("password"),
+             .autocomplete = "new-password",
+             .max_length = 1024},
+            {.name = "password2",
+             .type = "password",
+             .label_html = texts("portal.field.password2"),
+             .error_html = error_at("password2"),
+             .autocomplete = "new-password",
+             .max_length = 1024}},
+           texts("portal.first-access.submit"));
+  set_links(page, {{"/sign-in", texts.plain("portal.first-access.sign-in")}});
+  return render(page, texts);
+}
+
+std::string home_page(const HomeView& view, const web::Texts& texts) {
+  mustache::data page = shell("portal.home.title", texts);
+  page.set("heading", texts("portal.home.heading"));
+  page.set("household_line", texts("portal.home.household", {{"household", view.household}}));
+  set_text(page, "notice", notice_html(view.notice, texts));
+  page.set("lead", texts("portal.home.lead"));
+  page.set("save", texts("portal.save"));
+  page.set("profile_csrf", token(view, "profile"));
+  page.set("requests", requests_data(view, texts));
+  page.set("everyone", everyone_data(view, texts));
+  page.set("devices", devices_data(view, texts));
+  page.set("good_to_know", good_to_know(texts));
+  page.set("sign_out", true);
+  page.set("sign_out_csrf", token(view, "sign-out"));
+  page.set("sign_out_text", texts("portal.sign-out"));
+  return render(page, texts);
+}
+
+std::string portal_message_page(std::string_view title_key, std::string_view lead_key,
+                                const web::Texts& texts) {
+  mustache::data page = shell(title_key, texts);
+  set_text(page, "lead", texts(lead_key));
+  set_links(page, {{"/", texts.plain("portal.message.back")}});
+  return render(page, texts);
+}
+
+std::string portal_csp(const web::Pages& pages) {
+  return "default-src 'none'; style-src " + web::style_source(pages.css()) + " " +
+         web::style_source(pages.portal_css()) +
+         "; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+}
+
+}  // namespace shelter::proxy::portal

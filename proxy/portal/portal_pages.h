@@ -1,0 +1,91 @@
+#pragma once
+// The parents' portal's pages: sign in, first access, the household's home page and short
+// messages. Pure, like proxy/web/case_pages.h: the portal's handlers gather the facts into the
+// views below, these functions say them in the reader's language (a web::Texts) and return a
+// whole HTML document, rendered from the portal template (portal.mustache) with page.css and
+// portal.css inline. Every value of a view is escaped; only catalog texts are HTML.
+//
+// Routes and fields the pages post (every POST form carries a hidden `csrf` with its form's
+// token): /sign-in {household, password}; /first-access {household, code, password,
+// password2}; /profile {device ("" = the household), profile ("" = the household's)};
+// /pause {device, for = 15m | 1h | today | resume}; /answer {id, answer = 15m | 1h | today |
+// always | keep-blocked}; /sign-out.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace shelter::proxy::web {
+class Pages;
+class Texts;
+}  // namespace shelter::proxy::web
+
+namespace shelter::proxy::portal {
+
+struct DeviceView {
+  std::string id{};                      // "tablet"
+  std::vector<std::string> macs{};       // how it is recognised: "02:00:5e:10:00:01"
+  std::vector<std::string> addresses{};  // "192.0.2.7/32"
+  std::string profile{};                 // "" = the household's
+  std::int64_t paused_until = 0;         // > now: paused until then (UTC seconds)
+};
+
+struct RequestView {  // a child's "ask my parent" waiting for an answer
+  std::string id{};
+  std::string device{};
+  std::string site{};
+  std::int64_t created = 0;
+};
+
+/// A line at the top of the page about what just happened: the catalog's `portal.notice.<key>`
+/// with `values` inserted (escaped). Keys: saved {seconds}, paused, resumed, answered,
+/// signed-out, password-set. A key the catalogs lack shows nothing.
+struct Notice {
+  std::string key{};
+  std::map<std::string, std::string> values{};
+};
+
+struct HomeView {
+  std::string household{};
+  // the household's profile name ("" never: the handler resolves the default)
+  std::string profile{};
+  std::int64_t paused_until = 0;  // the whole household
+  std::int64_t now = 0;
+  std::vector<DeviceView> devices{};
+  std::vector<std::string> profiles{};  // the choices, in order
+  std::vector<RequestView> requests{};
+  std::optional<Notice> notice{};
+  // form name -> token: "profile", "pause", "answer", "sign-out"
+  std::map<std::string, std::string> csrf{};
+};
+
+/// `error_key`: "" or one of sign-in-failed, throttled, csrf (`portal.error.<key>`).
+struct SignInView {
+  std::string household{};
+  std::string error_key{};
+  std::string csrf{};
+  std::optional<Notice> notice{};
+};
+
+/// `error_key`: "" or one of code-failed, password-short, password-mismatch, throttled, csrf.
+struct FirstAccessView {
+  std::string household{};
+  std::string error_key{};
+  std::string csrf{};
+};
+
+std::string sign_in_page(const SignInView&, const web::Texts&);
+std::string first_access_page(const FirstAccessView&, const web::Texts&);
+std::string home_page(const HomeView&, const web::Texts&);
+/// A short page that says one thing, with a link back to the home page. The keys are whole
+/// catalog keys, such as "portal.message.unavailable-title" and "portal.message.unavailable".
+std::string portal_message_page(std::string_view title_key, std::string_view lead_key,
+                                const web::Texts&);
+/// The Content-Security-Policy of every portal page: no script, the two inline stylesheets
+/// (page.css, portal.css) by their hashes. Hashes both stylesheets on each call (a few KiB).
+std::string portal_csp(const web::Pages&);
+
+}  // namespace shelter::proxy::portal

@@ -1,0 +1,671 @@
+// The parents' portal's pages, without sockets: each page's shape (one h1, headings in order,
+// lang and dir, every control labelled, every POST form with its CSRF token, no script and no
+// outside resource), escaping of everything a view reflects, every language's texts, and what
+// the home page must say and offer.
+#include "proxy/portal/portal_pages.h"
+
+#include <openssl/evp.h>
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <cctype>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <optional>
+#include <regex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "proxy/web/case_pages.h"
+#include "proxy/web/pages.h"
+#include "tests/unit/proxy/scratch_dir.h"
+
+namespace config = shelter::proxy::config;
+namespace portal = shelter::proxy::portal;
+namespace web = shelter::proxy::web;
+using shelter::test::Scratch;
+
+namespace {
+
+// 2023-11-14T22:13:20Z.
+constexpr std::int64_t kNow = 1'700'000'000;
+constexpr std::string_view kPresets[] = {"under-9", "9-12",  "13-14",
+                                         "15-17",   "adult", "public-wifi"};
+constexpr std::string_view kLanguages[] = {"en", "fr", "es", "ar"};
+
+const web::Pages& builtin() {
+  static const std::shared_ptr<const web::Pages> pages = [] {
+    std::vector<std::string> errors;
+    auto loaded = web::Pages::load("", errors);
+    REQUIRE(errors.empty());
+    REQUIRE(loaded != nullptr);
+    return loaded;
+  }();
+  return *pages;
+}
+
+const config::WebConfig& settings() {
+  static const config::WebConfig web_settings;
+  return web_settings;
+}
+
+const web::Catalog& catalog(std::string_view lang) {
+  return builtin().choose(lang);
+}
+
+web::Texts texts(std::string_view lang = "en") {
+  return web::Texts(builtin(), catalog(lang), settings());
+}
+
+bool contains(std::string_view text, std::string_view part) {
+  return text.find(part) != std::string_view::npos;
+}
+
+std::size_t count(std::string_view text, std::string_view part) {
+  std::size_t n = 0;
+  for (std::size_t at = text.find(part); at != std::string_view::npos;
+       at = text.find(part, at + part.size()))
+    ++n;
+  return n;
+}
+
+// Every start tag `<name ...>` of `html`, whole.
+std::vector<std::string> tags(std::string_view html, std::string_view name) {
+  std::vector<std::string> out;
+  const std::string open = "<" + std::string(name);
+  for (std::size_t at = html.find(open); at != std::string_view::npos;
+       at = html.find(open, at + 1)) {
+    const char next = html[at + open.size()];
+    if (next != ' ' && next != '>') continue;
+    out.emplace_back(html.substr(at, html.find('>', at) - at + 1));
+  }
+  return out;
+}
+
+std::optional<std::string> attribute(std::string_view tag, std::string_view name) {
+  const std::string key = " " + std::string(name) + "=\"";
+  const std::size_t at = tag.find(key);
+  if (at == std::string_view::npos) return std::nullopt;
+  const std::size_t begin = at + key.size();
+  return std::string(tag.substr(begin, tag.find('"', begin) - begin));
+}
+
+struct FormPart {
+  std::string tag;   // <form ...>
+  std::string body;  // up to </form>
+};
+
+std::vector<FormPart> forms(std::string_view html) {
+  std::vector<FormPart> out;
+  for (std::size_t at = html.find("<form "); at != std::string_view::npos;
+       at = html.find("<form ", at + 1)) {
+    const std::size_t close = html.find('>', at);
+    const std::size_t end = html.find("</form>", close);
+    REQUIRE(end != std::string_view::npos);
+    out.push_back({std::string(html.substr(at, close - at + 1)),
+                   std::string(html.substr(close + 1, end - close - 1))});
+  }
+  return out;
+}
+
+// What is wrong with a page's shape, whatever it shows: empty when it is a portal page.
+std::vector<std::string> shape_problems(const std::string& html, std::string_view lang) {
+  std::vector<std::string> problems;
+  auto expect = [&](bool ok, std::string what) {
+    if (!ok) problems.push_back(std::move(what));
+  };
+  const web::Catalog& c = catalog(lang);
+  expect(html.starts_with("<!DOCTYPE html>\n<html lang=\"" + c.lang + "\" dir=\"" + c.dir + "\">"),
+         "no <html lang dir> of the catalog");
+  expect(count(html, "<h1") == 1, "not one <h1>");
+  std::string lower = html;
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+  for (const char* banned : {"<script", "http://", "https://", "<img", "<link", "<iframe",
+                             " style=", "url(", "@import", "javascript:"}) {
+    expect(!contains(lower, banned), std::string("has ") + banned);
+  }
+  static const std::regex kHandler(R"(<[^>]*\son[a-z]+\s*=)");
+  expect(!std::regex_search(lower, kHandler), "has an event handler attribute");
+  // Headings in order: none skips a level.
+  int level = 0;
+  for (std::size_t at = html.find("<h"); at != std::string::npos; at = html.find("<h", at + 1)) {
+    const char digit = html[at + 2];
+    if (digit < '1' || digit > '6' || (html[at + 3] != '>' && html[at + 3] != ' ')) continue;
+    const int next = digit - '0';
+    expect(next <= level + 1,
+           "<h" + std::to_string(next) + "> after <h" + std::to_string(level) + ">");
+    level = next;
+  }
+  // Every control has a label of its own.
+  for (std::string_view name : {"input", "select", "textarea"}) {
+    for (const std::string& tag : tags(html, name)) {
+      if (attribute(tag, "type") == "hidden") continue;
+      const auto id = attribute(tag, "id");
+      expect(id && count(html, "<label for=\"" + *id + "\">") == 1 &&
+                 count(html, "id=\"" + *id + "\"") == 1,
+             "no label of its own: " + tag);
+    }
+  }
+  // Every fieldset opens with its legend.
+  for (std::size_t at = html.find("<fieldset"); at != std::string::npos;
+       at = html.find("<fieldset", at + 1)) {
+    expect(html.compare(html.find('>', at) + 1, 9, "\n<legend>") == 0, "a fieldset without legend");
+  }
+  // Every button submits a POST form: no action needs script.
+  std::size_t buttons_in_forms = 0;
+  for (const FormPart& f : forms(html)) {
+    expect(attribute(f.tag, "method") == "post", "not a POST form: " + f.tag);
+    buttons_in_forms += count(f.body, "<button type=\"submit\"");
+  }
+  expect(count(html, "<button") == buttons_in_forms, "a button outside a form");
+  expect(count(html, "<form ") == count(html, "</form>"), "unbalanced forms");
+  return problems;
+}
+
+void check_shape(const std::string& html, std::string_view lang) {
+  INFO(html);
+  const auto problems = shape_problems(html, lang);
+  for (const std::string& p : problems)
+    UNSCOPED_INFO(p);
+  CHECK(problems.empty());
+}
+
+// What is wrong with the POST forms' tokens: each form's action must be in `by_action`, and
+// the form must carry that token in a hidden csrf field.
+std::vector<std::string> token_problems(const std::string& html,
+                                        const std::map<std::string, std::string>& by_action) {
+  std::vector<std::string> problems;
+  const auto all = forms(html);
+  if (all.empty()) problems.push_back("no form");
+  for (const FormPart& f : all) {
+    const std::string action = attribute(f.tag, "action").value_or("");
+    auto it = by_action.find(action);
+    if (it == by_action.end()) {
+      problems.push_back("a form to " + action);
+    } else if (count(f.body,
+                     "<input type=\"hidden\" name=\"csrf\" value=\"" + it->second + "\">") != 1) {
+      problems.push_back("no token in the form to " + action);
+    }
+  }
+  return problems;
+}
+
+void check_tokens(const std::string& html, const std::map<std::string, std::string>& by_action) {
+  const auto problems = token_problems(html, by_action);
+  for (const std::string& p : problems)
+    UNSCOPED_INFO(p);
+  CHECK(problems.empty());
+}
+
+std::string text_of(std::string_view key, std::string_view lang = "en") {
+  return std::string(builtin().text(catalog(lang), key));
+}
+
+portal::HomeView sample_home() {
+  portal::HomeView v;
+  v.household = "smith-family";
+  v.profile = "9-12";
+  v.now = kNow;
+  v.profiles = {"under-9", "9-12", "13-14", "15-17", "adult", "public-wifi", "homework"};
+  v.devices = {
+      {.id = "tablet", .macs = {"02:00:5e:10:00:01"}, .addresses = {}, .profile = "under-9"},
+      {.id = "phone",
+       .macs = {"02:00:5e:10:00:02"},
+       .addresses = {"192.0.2.7/32", "2001:db8::7/128"},
+       .profile = "",
+       .paused_until = kNow + 3600},
+      {.id = "laptop", .macs = {}, .addresses = {"192.0.2.9/32"}, .profile = "15-17"},
+  };
+  v.requests = {
+      {.id = "RQ7K2M", .device = "tablet", .site = "games.example", .created = kNow - 300},
+      {.id = "RQ9P4X", .device = "laptop", .site = "video.example", .created = kNow - 60},
+  };
+  v.notice = portal::Notice{.key = "saved", .values = {{"seconds", "0.4"}}};
+  v.csrf = {{"profile", "tok-profile"},
+            {"pause", "tok-pause"},
+            {"answer", "tok-answer"},
+            {"sign-out", "tok-signout"}};
+  return v;
+}
+
+const std::map<std::string, std::string> kHomeTokens = {{"/profile", "tok-profile"},
+                                                        {"/pause", "tok-pause"},
+                                                        {"/answer", "tok-answer"},
+                                                        {"/sign-out", "tok-signout"}};
+
+// The part of `html` from a device's card to the next card's.
+std::string card_of(const std::string& html, std::string_view device) {
+  const std::size_t at = html.find("<bdi>" + std::string(device) + "</bdi></h3>");
+  REQUIRE(at != std::string::npos);
+  return html.substr(at, html.find("</article>", at) - at);
+}
+
+std::string sha256_base64(std::string_view text) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  EVP_Digest(text.data(), text.size(), digest, &length, EVP_sha256(), nullptr);
+  std::string out(4 * ((length + 2) / 3) + 1, '\0');
+  out.resize(static_cast<std::size_t>(
+      EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), digest, length)));
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("every page has the portal's shape, in every language", "[portal]") {
+  for (std::string_view lang : kLanguages) {
+    INFO(lang);
+    const web::Texts t = texts(lang);
+    const std::string home = portal::home_page(sample_home(), t);
+    check_shape(home, lang);
+    check_tokens(home, kHomeTokens);
+
+    const std::string sign_in =
+        portal::sign_in_page({.household = "smith", .error_key = "", .csrf = "tok-in"}, t);
+    check_shape(sign_in, lang);
+    check_tokens(sign_in, {{"/sign-in", "tok-in"}});
+
+    const std::string first =
+        portal::first_access_page({.household = "", .error_key = "", .csrf = "tok-first"}, t);
+    check_shape(first, lang);
+    check_tokens(first, {{"/first-access", "tok-first"}});
+
+    const std::string message = portal::portal_message_page("portal.message.unavailable-title",
+                                                            "portal.message.unavailable", t);
+    check_shape(message, lang);
+    CHECK(contains(message, text_of("portal.message.unavailable", lang)));
+    CHECK(contains(message, "<a href=\"/\">"));
+  }
+}
+
+TEST_CASE("the shape and token checks catch what they are for", "[portal]") {
+  const std::string home = portal::home_page(sample_home(), texts());
+  REQUIRE(shape_problems(home, "en").empty());
+  REQUIRE(token_problems(home, kHomeTokens).empty());
+  auto broken = [&](std::string_view from, std::string_view to) {
+    std::string html = home;
+    const std::size_t at = html.find(from);
+    REQUIRE(at != std::string::npos);
+    html.replace(at, from.size(), to);
+    return html;
+  };
+  CHECK_FALSE(shape_problems(home, "fr").empty());
+  CHECK_FALSE(shape_problems(broken("<h2", "<h1"), "en").empty());
+  CHECK_FALSE(shape_problems(broken("<h2", "<h3"), "en").empty());
+  CHECK_FALSE(shape_problems(broken("<label for=\"band-1\">", "<label>"), "en").empty());
+  CHECK_FALSE(shape_problems(broken("<legend>", "<p>"), "en").empty());
+  CHECK_FALSE(shape_problems(broken("</main>", "<script>x</script></main>"), "en").empty());
+  CHECK_FALSE(shape_problems(broken("</main>", "<p onclick=\"x\">x</p></main>"), "en").empty());
+  CHECK_FALSE(
+      shape_problems(broken("</main>", "<a href=\"https://x.test/\">x</a></main>"), "en").empty());
+  CHECK_FALSE(shape_problems(broken("</main>", "<button>x</button></main>"), "en").empty());
+  CHECK_FALSE(shape_problems(broken("method=\"post\"", "method=\"get\""), "en").empty());
+  CHECK_FALSE(token_problems(broken("value=\"tok-pause\"", "value=\"\""), kHomeTokens).empty());
+  auto no_sign_out = kHomeTokens;
+  no_sign_out.erase("/sign-out");
+  CHECK_FALSE(token_problems(home, no_sign_out).empty());
+  const auto all = forms(home);
+  CHECK(all.size() == 2 + 2 + 3 * 2 + 1);  // requests, the household's two, 2 per device, sign out
+}
+
+TEST_CASE("the sign-in form: its fields, its link and its errors", "[portal]") {
+  const web::Texts t = texts();
+  const std::string plain =
+      portal::sign_in_page({.household = "", .error_key = "", .csrf = "tok"}, t);
+  CHECK(contains(plain, "action=\"/sign-in\""));
+  CHECK(contains(plain, "name=\"household\""));
+  CHECK(contains(plain, "type=\"password\" id=\"password\" name=\"password\""));
+  CHECK(contains(plain, "autocomplete=\"current-password\""));
+  CHECK(contains(plain,
+                 "<a href=\"/first-access\">First time here? Use the code from your "
+                 "provider</a>"));
+  CHECK_FALSE(contains(plain, "role=\"alert\""));
+
+  const std::string failed =
+      portal::sign_in_page({.household = "smith", .error_key = "sign-in-failed", .csrf = "t"}, t);
+  CHECK(contains(failed, "role=\"alert\""));
+  CHECK(contains(failed, text_of("portal.error.sign-in-failed")));
+  // Which of the two was wrong is never said: no field is marked.
+  CHECK_FALSE(contains(failed, "aria-invalid"));
+  CHECK(contains(failed, "value=\"smith\""));  // the household is kept, the password never
+  CHECK(contains(failed, "name=\"password\" value=\"\""));
+  for (const char* key : {"throttled", "csrf"}) {
+    const std::string page =
+        portal::sign_in_page({.household = "", .error_key = key, .csrf = "t"}, t);
+    CHECK(contains(page, text_of(std::string("portal.error.") + key)));
+  }
+  CHECK(contains(text_of("portal.error.throttled"), "Too many tries. Wait a few minutes"));
+  CHECK(contains(text_of("portal.error.csrf"), "This form expired"));
+
+  const std::string signed_out = portal::sign_in_page(
+      {.household = "", .error_key = "", .csrf = "t", .notice = portal::Notice{"signed-out", {}}},
+      t);
+  CHECK(contains(signed_out, "<p class=\"notice\" role=\"status\">You are signed out.</p>"));
+}
+
+TEST_CASE("the first-access form: the code, the new password twice, errors at their field",
+          "[portal]") {
+  const web::Texts t = texts();
+  const std::string page =
+      portal::first_access_page({.household = "smith", .error_key = "", .csrf = "tok"}, t);
+  CHECK(contains(page, "action=\"/first-access\""));
+  CHECK(contains(page, "name=\"code\""));
+  CHECK(contains(page, "autocomplete=\"one-time-code\""));
+  CHECK(contains(page, "XXXX-XXXX-XXXX-XXXX"));
+  CHECK(count(page, "autocomplete=\"new-password\"") == 2);
+  CHECK(contains(page, "name=\"password2\""));
+  CHECK(contains(page, "At least 10 characters"));
+  CHECK(contains(page, "<a href=\"/sign-in\">"));
+
+  struct Case {
+    const char* key;
+    const char* invalid;  // the field marked, or ""
+  };
+  for (const Case c :
+       {Case{"code-failed", ""}, Case{"password-short", "password"},
+        Case{"password-mismatch", "password2"}, Case{"throttled", ""}, Case{"csrf", ""}}) {
+    INFO(c.key);
+    const std::string html =
+        portal::first_access_page({.household = "", .error_key = c.key, .csrf = "t"}, t);
+    CHECK(contains(html, text_of(std::string("portal.error.") + c.key)));
+    check_shape(html, "en");
+    if (*c.invalid == '\0') {
+      CHECK_FALSE(contains(html, "aria-invalid"));
+    } else {
+      CHECK(count(html, "aria-invalid") == 1);
+      CHECK(contains(html, "<a href=\"#" + std::string(c.invalid) + "\">"));
+      CHECK(contains(html, "aria-describedby=\"" + std::string(c.invalid)));
+    }
+  }
+}
+
+TEST_CASE("everything a page reflects is escaped", "[portal]") {
+  const web::Texts t = texts();
+  portal::HomeView v = sample_home();
+  v.household = "<b>\"home\"</b>";
+  v.devices[0].id = "<script>alert(1)</script>";
+  v.devices[0].macs = {"<i>02:00</i>"};
+  v.devices[1].profile = "\"><select>";  // a profile that is no longer a choice
+  v.profiles.push_back("<u>custom</u>");
+  v.requests[0].id = "\"><script>x()</script>";
+  v.requests[0].device = "<script>alert(1)</script>";
+  v.requests[1].site = "\"><img src=x onerror=alert(1)>";
+  v.notice = portal::Notice{.key = "saved", .values = {{"seconds", "<script>"}}};
+  v.csrf["pause"] = "\"><script>";
+  const std::string html = portal::home_page(v, t);
+  INFO(html);
+  CHECK_FALSE(contains(html, "<script"));
+  CHECK_FALSE(contains(html, "<img"));
+  CHECK_FALSE(contains(html, "<i>"));
+  CHECK_FALSE(contains(html, "<u>"));
+  CHECK_FALSE(contains(html, "<b>"));
+  CHECK(contains(html, "&lt;script&gt;alert(1)&lt;/script&gt;"));
+  CHECK(contains(html, "&lt;b&gt;&quot;home&quot;&lt;/b&gt;"));
+  CHECK(contains(html, "value=\"&quot;&gt;&lt;script&gt;x()&lt;/script&gt;\""));
+  CHECK(contains(html, "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;"));
+  CHECK(contains(html, "&lt;i&gt;02:00&lt;/i&gt;"));
+  CHECK(contains(html, "Active everywhere after &lt;script&gt; s."));
+  CHECK(count(html, "<select") == 3);  // the hostile profile name made none
+  CHECK(contains(html, "<option value=\"&quot;&gt;&lt;select&gt;\" selected>"));
+
+  const std::string sign_in =
+      portal::sign_in_page({.household = "\"><script>", .error_key = "", .csrf = "\"><b>"}, t);
+  CHECK_FALSE(contains(sign_in, "<script"));
+  CHECK_FALSE(contains(sign_in, "<b>"));
+  CHECK(contains(sign_in, "value=\"&quot;&gt;&lt;script&gt;\""));
+  const std::string first =
+      portal::first_access_page({.household = "\"><script>", .error_key = "", .csrf = "\"><b>"}, t);
+  CHECK_FALSE(contains(first, "<script"));
+  CHECK_FALSE(contains(first, "<b>"));
+}
+
+TEST_CASE("every portal text is in every built-in catalog", "[portal]") {
+  const web::Catalog& en = builtin().english();
+  std::size_t keys = 0;
+  for (const auto& [key, text] : en.texts) {
+    if (!key.starts_with("portal.")) continue;
+    ++keys;
+    for (const web::Catalog& c : builtin().catalogs()) {
+      INFO(c.lang << ": " << key);
+      REQUIRE(c.texts.count(key) == 1);
+      CHECK_FALSE(c.texts.at(key).empty());
+    }
+  }
+  CHECK(keys > 80);
+  for (std::string_view preset : kPresets) {
+    INFO(preset);
+    CHECK(en.texts.count("portal.band." + std::string(preset) + ".name") == 1);
+    CHECK(en.texts.count("portal.band." + std::string(preset) + ".about") == 1);
+  }
+}
+
+TEST_CASE("fr, es and ar pages speak their language, with no English left", "[portal]") {
+  for (std::string_view lang : {"fr", "es", "ar"}) {
+    INFO(lang);
+    const web::Texts t = texts(lang);
+    const std::string home = portal::home_page(sample_home(), t);
+    const std::string sign_in =
+        portal::sign_in_page({.household = "", .error_key = "throttled", .csrf = "t"}, t);
+    const std::string first =
+        portal::first_access_page({.household = "", .error_key = "password-short", .csrf = "t"}, t);
+    for (const char* key : {"portal.home.lead", "portal.about.tell", "portal.about.history",
+                            "portal.requests.heading", "portal.answer.keep-blocked",
+                            "portal.pause.resume", "portal.save", "portal.sign-out"}) {
+      INFO(key);
+      CHECK(contains(home, t(key)));
+      CHECK_FALSE(contains(home, texts("en")(key)));
+    }
+    CHECK(contains(sign_in, t("portal.error.throttled")));
+    CHECK_FALSE(contains(sign_in, texts("en")("portal.sign-in.heading")));
+    CHECK(contains(first, t("portal.error.password-short")));
+    CHECK_FALSE(contains(first, texts("en")("portal.field.code-hint")));
+  }
+  const std::string ar = portal::home_page(sample_home(), texts("ar"));
+  CHECK(contains(ar, "<html lang=\"ar\" dir=\"rtl\">"));
+  CHECK(contains(ar, "<span class=\"id\" dir=\"ltr\">02:00:5e:10:00:01</span>"));
+  CHECK(contains(ar, "<bdi>games.example</bdi>"));
+}
+
+TEST_CASE("the home page says what the controls cover and what is kept", "[portal]") {
+  const std::string html = portal::home_page(sample_home(), texts());
+  CHECK(contains(html,
+                 "These settings work on this home network only. They do not work on "
+                 "mobile data, on other Wi-Fi or through a VPN."));
+  CHECK(contains(html, "Tell your children that the filter is on"));
+  CHECK(contains(html,
+                 "Shelter keeps no history of the sites anyone visits. It keeps only "
+                 "counts"));
+  CHECK(contains(html, "Household: <bdi>smith-family</bdi>"));
+  CHECK(contains(html,
+                 "<p class=\"notice\" role=\"status\">Saved. Active everywhere after "
+                 "0.4 s.</p>"));
+}
+
+TEST_CASE("each age band is explained in one line; other profiles by name", "[portal]") {
+  const portal::HomeView v = sample_home();
+  for (std::string_view lang : kLanguages) {
+    INFO(lang);
+    const web::Texts t = texts(lang);
+    const std::string html = portal::home_page(v, t);
+    std::size_t n = 0;
+    for (std::string_view preset : kPresets) {
+      INFO(preset);
+      ++n;
+      const std::string radio = "<input type=\"radio\" id=\"band-" + std::to_string(n) +
+                                "\" name=\"profile\" value=\"" + std::string(preset) + "\"";
+      CHECK(contains(html, radio));
+      const std::string key = "portal.band." + std::string(preset);
+      CHECK(contains(html, "<span class=\"name\">" + t.plain(key + ".name") +
+                               "</span><span class=\"about\">" + t(key + ".about") + "</span>"));
+    }
+    CHECK(contains(html, "value=\"9-12\" checked>"));
+    CHECK(count(html, " checked>") == 1);
+    CHECK(contains(html, "<span class=\"name\">homework</span></label>"));
+    CHECK(contains(html, "<option value=\"homework\">homework</option>"));
+  }
+}
+
+TEST_CASE("a device's card: how it is recognised, its setting, its pause", "[portal]") {
+  const portal::HomeView v = sample_home();
+  const std::string html = portal::home_page(v, texts());
+  const std::string tablet = card_of(html, "tablet");
+  CHECK(contains(tablet, "<span class=\"id\" dir=\"ltr\">02:00:5e:10:00:01</span>"));
+  CHECK(contains(tablet, "<input type=\"hidden\" name=\"device\" value=\"tablet\">"));
+  CHECK(contains(tablet, "<option value=\"under-9\" selected>Under 9</option>"));
+  CHECK(contains(tablet, "<option value=\"\">Same as everyone (Ages 9 to 12)</option>"));
+  CHECK_FALSE(contains(tablet, "value=\"resume\""));
+  for (const char* d : {"15m", "1h", "today"})
+    CHECK(contains(tablet, "name=\"for\" value=\"" + std::string(d) + "\""));
+
+  const std::string phone = card_of(html, "phone");
+  CHECK(contains(phone, "<option value=\"\" selected>Same as everyone (Ages 9 to 12)</option>"));
+  CHECK(contains(phone, "Ages 9 to 12 (same as everyone)"));
+  CHECK(contains(phone, "Paused until <bdi>" + texts().time(kNow + 3600) + "</bdi>"));
+  CHECK(contains(phone, "<button type=\"submit\" name=\"for\" value=\"resume\">"));
+  CHECK(contains(phone, "2001:db8::7/128"));
+
+  const std::string laptop = card_of(html, "laptop");
+  CHECK(contains(laptop, "192.0.2.9/32"));
+  CHECK_FALSE(contains(laptop, "value=\"resume\""));
+
+  // The household: not paused, no resume; paused, resume and until when.
+  const std::size_t everyone = html.find("id=\"everyone-heading\"");
+  const std::string household = html.substr(everyone, html.find("</section>", everyone) - everyone);
+  CHECK(contains(household, "<input type=\"hidden\" name=\"device\" value=\"\">"));
+  CHECK_FALSE(contains(household, "value=\"resume\""));
+  CHECK(contains(household, "The internet is on. Setting for everyone: Ages 9 to 12."));
+  portal::HomeView paused = v;
+  paused.paused_until = kNow + 600;
+  const std::string p = portal::home_page(paused, texts());
+  const std::size_t at = p.find("id=\"everyone-heading\"");
+  const std::string paused_household = p.substr(at, p.find("</section>", at) - at);
+  CHECK(contains(paused_household, "value=\"resume\""));
+  CHECK(contains(paused_household, "paused for everyone until <bdi>" + texts().time(kNow + 600)));
+  CHECK(count(p, "value=\"resume\"") == 2);  // the household and the paused phone
+  CHECK(contains(card_of(p, "tablet"), "Paused with everyone until"));
+  // A pause that has ended shows as on.
+  paused.now = kNow + 7200;
+  CHECK(count(portal::home_page(paused, texts()), "value=\"resume\"") == 0);
+}
+
+TEST_CASE("each waiting request offers the five answers", "[portal]") {
+  const portal::HomeView v = sample_home();
+  const std::string html = portal::home_page(v, texts());
+  std::size_t answer_forms = 0;
+  for (const FormPart& f : forms(html)) {
+    if (attribute(f.tag, "action") != "/answer") continue;
+    ++answer_forms;
+    for (const char* a : {"15m", "1h", "today", "always", "keep-blocked"})
+      CHECK(count(f.body, "name=\"answer\" value=\"" + std::string(a) + "\"") == 1);
+    CHECK(count(f.body, "<button") == 5);
+  }
+  CHECK(answer_forms == 2);
+  CHECK(contains(html, "<input type=\"hidden\" name=\"id\" value=\"RQ7K2M\">"));
+  CHECK(contains(html, "<bdi>tablet</bdi> asks to open <bdi>games.example</bdi>. Allow it?"));
+  CHECK(contains(html, "Asked on <bdi>" + texts().time(kNow - 300) + "</bdi>."));
+
+  portal::HomeView none = v;
+  none.requests.clear();
+  none.devices.clear();
+  const std::string empty = portal::home_page(none, texts());
+  CHECK(contains(empty, text_of("portal.requests.none")));
+  CHECK(contains(empty, text_of("portal.devices.none")));
+  CHECK_FALSE(contains(empty, "action=\"/answer\""));
+  check_shape(empty, "en");
+}
+
+TEST_CASE("notices: the catalog's words, nothing for an unknown key", "[portal]") {
+  portal::HomeView v = sample_home();
+  for (const char* key : {"saved", "paused", "resumed", "answered"}) {
+    v.notice = portal::Notice{.key = key, .values = {{"seconds", "1"}}};
+    CHECK(contains(
+        portal::home_page(v, texts()),
+        "role=\"status\">" + texts()(std::string("portal.notice.") + key, {{"seconds", "1"}})));
+  }
+  v.notice = portal::Notice{.key = "no-such-notice", .values = {}};
+  CHECK_FALSE(contains(portal::home_page(v, texts()), "role=\"status\""));
+  v.notice.reset();
+  CHECK_FALSE(contains(portal::home_page(v, texts()), "role=\"status\""));
+  const std::string set = portal::sign_in_page(
+      {.household = "", .error_key = "", .csrf = "", .notice = portal::Notice{"password-set", {}}},
+      texts());
+  CHECK(contains(set, text_of("portal.notice.password-set")));
+}
+
+TEST_CASE("the portal's CSP allows its two stylesheets by hash and nothing else", "[portal]") {
+  const std::string csp = portal::portal_csp(builtin());
+  const std::string html = portal::home_page(sample_home(), texts());
+  std::size_t styles = 0;
+  for (std::size_t at = html.find("<style>"); at != std::string::npos;
+       at = html.find("<style>", at + 1)) {
+    const std::size_t begin = at + 7;
+    const std::string css = html.substr(begin, html.find("</style>", begin) - begin);
+    CHECK(contains(csp, "'sha256-" + sha256_base64(css) + "'"));
+    ++styles;
+  }
+  CHECK(styles == 2);
+  CHECK(csp ==
+        "default-src 'none'; style-src 'sha256-" + sha256_base64(builtin().css()) + "' 'sha256-" +
+            sha256_base64(builtin().portal_css()) +
+            "'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+  CHECK_FALSE(contains(csp, "unsafe"));
+  CHECK_FALSE(contains(csp, "script-src"));
+}
+
+TEST_CASE("a pages directory replaces the portal's template and stylesheet", "[portal]") {
+  Scratch s;
+  s.write("portal.css", "main{color:#123}");
+  std::vector<std::string> errors;
+  const auto pages = web::Pages::load(s.dir.string(), errors);
+  REQUIRE(errors.empty());
+  REQUIRE(pages);
+  CHECK(pages->portal_css() == "main{color:#123}");
+  CHECK(pages->portal_template() == builtin().portal_template());
+  CHECK(contains(portal::portal_csp(*pages), "'sha256-" + sha256_base64("main{color:#123}")));
+  const web::Texts t(*pages, pages->english(), settings());
+  CHECK(contains(portal::sign_in_page({}, t), "<style>main{color:#123}</style>"));
+
+  Scratch broken;
+  broken.write("portal.mustache", "<html>{{#x}}</html>");
+  errors.clear();
+  CHECK(web::Pages::load(broken.dir.string(), errors) == nullptr);
+  REQUIRE(errors.size() == 1);
+  CHECK(contains(errors.front(), "portal.mustache"));
+}
+
+// Writes sample pages for people to look at: shelter_portal_pages_tests "[samples]"
+// (SHELTER_PORTAL_SAMPLES names the directory; /tmp/portal-samples by default).
+TEST_CASE("write sample pages", "[.samples]") {
+  const char* env = std::getenv("SHELTER_PORTAL_SAMPLES");
+  const std::filesystem::path dir = env != nullptr ? env : "/tmp/portal-samples";
+  std::filesystem::create_directories(dir);
+  auto write = [&](const std::string& name, const std::string& html) {
+    std::ofstream(dir / name, std::ios::binary | std::ios::trunc) << html;
+  };
+  for (std::string_view lang : kLanguages) {
+    const web::Texts t = texts(lang);
+    const std::string suffix = "-" + std::string(lang) + ".html";
+    write("home" + suffix, portal::home_page(sample_home(), t));
+    write("sign-in" + suffix, portal::sign_in_page({.household = "",
+                                                    .error_key = "",
+                                                    .csrf = "tok-in",
+                                                    .notice = portal::Notice{"signed-out", {}}},
+                                                   t));
+    write("sign-in-error" + suffix,
+          portal::sign_in_page(
+              {.household = "smith-family", .error_key = "sign-in-failed", .csrf = "tok"}, t));
+    write("first-access" + suffix,
+          portal::first_access_page({.household = "", .error_key = "", .csrf = "tok-first"}, t));
+    write("first-access-error" + suffix,
+          portal::first_access_page(
+              {.household = "smith-family", .error_key = "password-mismatch", .csrf = "tok"}, t));
+    write("message" + suffix, portal::portal_message_page("portal.message.unavailable-title",
+                                                          "portal.message.unavailable", t));
+  }
+  write("portal-csp.txt", portal::portal_csp(builtin()) + "\n");
+}
