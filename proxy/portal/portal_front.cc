@@ -69,8 +69,8 @@ std::string field(const http::Form& form, std::string_view name) {
 
 bool valid_name(std::string_view s) {
   return !s.empty() && s.size() <= 64 && std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '.' || c == '_' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-';
   });
 }
 
@@ -118,10 +118,11 @@ http::Response html(unsigned status, std::string body) {
   return r;
 }
 
-// A short page saying what went wrong (portal.error.<what>).
+// A short page saying what went wrong (portal.message.<what>-title and <what>): unavailable,
+// not-found, refused (CSRF, cross-site), invalid (a choice the page does not offer), expired.
 http::Response problem(unsigned status, std::string_view what, const Wording& w) {
-  return html(status, portal_message_page("portal.error.title",
-                                          "portal.error." + std::string(what), w.texts));
+  const std::string key = "portal.message." + std::string(what);
+  return html(status, portal_message_page(key + "-title", key, w.texts));
 }
 
 }  // namespace
@@ -190,22 +191,27 @@ std::string PortalFront::cookie_name() const {
   return https_ ? "__Host-shelter-portal" : "shelter-portal";
 }
 
+namespace {
+
+// The hashing itself, as plain coroutines spawned on the hashing thread (a capturing lambda
+// coroutine would keep its captures in the lambda, which GCC 12 destroys too early).
+asio::awaitable<bool> verify_hash(std::string password, std::string hash) {
+  co_return verify_password(password, hash) == PasswordCheck::match;
+}
+
+asio::awaitable<std::string> make_hash(std::string password) {
+  co_return hash_password(password);
+}
+
+}  // namespace
+
 asio::awaitable<bool> PortalFront::password_matches(std::string password, std::string hash) {
-  co_return co_await asio::co_spawn(
-      hashing_,
-      [password = std::move(password), hash = std::move(hash)]() -> asio::awaitable<bool> {
-        co_return verify_password(password, hash) == PasswordCheck::match;
-      },
-      asio::use_awaitable);
+  co_return co_await asio::co_spawn(hashing_, verify_hash(std::move(password), std::move(hash)),
+                                    asio::use_awaitable);
 }
 
 asio::awaitable<std::string> PortalFront::new_password_hash(std::string password) {
-  co_return co_await asio::co_spawn(
-      hashing_,
-      [password = std::move(password)]() -> asio::awaitable<std::string> {
-        co_return hash_password(password);
-      },
-      asio::use_awaitable);
+  co_return co_await asio::co_spawn(hashing_, make_hash(std::move(password)), asio::use_awaitable);
 }
 
 http::Response PortalFront::signed_in(const Account& account, std::string_view notice) {
@@ -242,15 +248,10 @@ asio::awaitable<http::Response> PortalFront::handle(const http::Request& request
   const bool post = request.method == "POST";
   std::optional<http::Response> answer;
   if (request.method != "GET" && request.method != "HEAD" && !post) {
-    answer = problem(405, "method", w);
+    answer = problem(405, "invalid", w);
     answer->set("Allow", "GET, POST");
-  } else if (path == "/portal.css") {
-    answer = http::Response{};
-    answer->content_type = "text/css; charset=utf-8";
-    answer->body = w.pages->css();
-    answer->set("Cache-Control", "max-age=3600");
   } else if (post && cross_site(request)) {
-    answer = problem(403, "cross-site", w);
+    answer = problem(403, "refused", w);
   }
   try {
     if (answer) {
@@ -279,7 +280,7 @@ asio::awaitable<http::Response> PortalFront::handle(const http::Request& request
   } catch (const cases::StoreUnavailable& e) {
     log_warn(std::string("portal: ") + e.what());
   }
-  if (!answer) answer = problem(503, "busy", w);
+  if (!answer) answer = problem(503, "unavailable", w);
   answer->set("Content-Security-Policy", portal_csp(*w.pages));
   if (https_) answer->set("Strict-Transport-Security", "max-age=31536000");
   co_return std::move(*answer);
@@ -307,8 +308,7 @@ asio::awaitable<http::Response> PortalFront::sign_in(const http::Request& reques
     view.error_key = "csrf";
     co_return answer(403);
   }
-  const http::Admission admitted =
-      throttle_.check(view.household, request.client, clock::now_ms());
+  const http::Admission admitted = throttle_.check(view.household, request.client, clock::now_ms());
   if (!admitted.allowed) {
     view.error_key = "throttled";
     http::Response r = answer(429);
@@ -333,8 +333,7 @@ asio::awaitable<http::Response> PortalFront::sign_in(const http::Request& reques
   co_return signed_in(*account, "");
 }
 
-asio::awaitable<http::Response> PortalFront::first_access(const http::Request& request,
-                                                          bool post) {
+asio::awaitable<http::Response> PortalFront::first_access(const http::Request& request, bool post) {
   const Wording w(deps_, request);
   const std::int64_t now = clock::now();
   FirstAccessView view;
@@ -364,8 +363,7 @@ asio::awaitable<http::Response> PortalFront::first_access(const http::Request& r
     view.error_key = "password-mismatch";
     co_return answer(400);
   }
-  const http::Admission admitted =
-      throttle_.check(view.household, request.client, clock::now_ms());
+  const http::Admission admitted = throttle_.check(view.household, request.client, clock::now_ms());
   if (!admitted.allowed) {
     view.error_key = "throttled";
     http::Response r = answer(429);
@@ -400,8 +398,7 @@ asio::awaitable<http::Response> PortalFront::first_access(const http::Request& r
   co_return signed_in(*account, "password-set");
 }
 
-asio::awaitable<http::Response> PortalFront::home(const http::Request& request,
-                                                  const Session& s) {
+asio::awaitable<http::Response> PortalFront::home(const http::Request& request, const Session& s) {
   const Wording w(deps_, request);
   const std::string& id = s.token.household;
   std::optional<config::HouseholdConfig> household = co_await deps_.households->get(id);
@@ -452,7 +449,7 @@ asio::awaitable<http::Response> PortalFront::change(const http::Request& request
   if (!parsed.form) co_return problem(400, "invalid", w);
   const http::Form& form = *parsed.form;
   if (!session_csrf_valid(*deps_.keys, field(form, "csrf"), s.token, pause ? "pause" : "profile")) {
-    co_return problem(403, "expired", w);
+    co_return problem(403, "refused", w);
   }
   const std::string device = field(form, "device");
   const std::string profile = field(form, "profile");
@@ -516,7 +513,7 @@ asio::awaitable<http::Response> PortalFront::answer(const http::Request& request
   if (!parsed.form) co_return problem(400, "invalid", w);
   const http::Form& form = *parsed.form;
   if (!session_csrf_valid(*deps_.keys, field(form, "csrf"), s.token, "answer")) {
-    co_return problem(403, "expired", w);
+    co_return problem(403, "refused", w);
   }
   const std::optional<cases::Answer> given = cases::parse_answer(field(form, "answer"));
   if (!given || !deps_.cases) co_return problem(400, "invalid", w);
@@ -539,7 +536,7 @@ asio::awaitable<http::Response> PortalFront::sign_out(const http::Request& reque
   http::FormResult parsed = http::parse_form(request.body);
   if (!parsed.form ||
       !session_csrf_valid(*deps_.keys, field(*parsed.form, "csrf"), s.token, "sign-out")) {
-    co_return problem(403, "expired", Wording(deps_, request));
+    co_return problem(403, "refused", Wording(deps_, request));
   }
   Account account = s.account;
   // Every session of the household issued until now ends (whole seconds: the next one on).
