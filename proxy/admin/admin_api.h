@@ -12,8 +12,8 @@
 
 #include "proxy/admin/audit.h"
 #include "proxy/cases/case_store.h"
-#include "proxy/portal/account_store.h"
 #include "proxy/http/message.h"
+#include "proxy/portal/account_store.h"
 #include "proxy/profiles/household_store.h"
 #include "proxy/server/runtime.h"
 #include "proxy/web/web_routes.h"
@@ -37,8 +37,8 @@ struct ApiContext {
   bool test_clock = false;                                 ///< POST /v1/test/clock is allowed
   std::shared_ptr<profiles::HouseholdStore> households{};  ///< null: /v1/households is off
   std::shared_ptr<AuditTrail> audit{};                     ///< null: changes are not audited
-  std::shared_ptr<portal::AccountStore> accounts{};  ///< the portal's; null: no portal
-  std::int64_t access_code_lifetime = 7 * 86400;     ///< seconds
+  std::shared_ptr<portal::AccountStore> accounts{};        ///< the portal's; null: no portal
+  std::int64_t access_code_lifetime = 7 * 86400;           ///< seconds
 };
 
 /// Answers an access request as `by` (the rules, then the store, which puts the grant in

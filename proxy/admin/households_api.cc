@@ -247,8 +247,7 @@ boost::asio::awaitable<http::Response> issue_access_code(const HouseholdsApi& ap
   if (!account) account = portal::Account{.household = id};
   const std::string code = portal::make_access_code();
   const std::int64_t now = clock::now();
-  account->access_code_digest =
-      portal::access_code_digest(*portal::normalise_access_code(code));
+  account->access_code_digest = portal::access_code_digest(*portal::normalise_access_code(code));
   account->access_code_expires = now + api.access_code_lifetime;
   try {
     co_await api.accounts->put(*account);

@@ -5,6 +5,7 @@ in force on B within a second (measured), the keys written as docs/redis-schema.
 (document, bindings hash, index, version), a household written by hand (no index entry) still
 shown, concurrent patches of one household both kept, and Redis down: 503, nothing half-done."""
 import json
+import os
 import threading
 import time
 
@@ -12,7 +13,9 @@ from clients import ADMIN_TOKEN, api
 from fake_upstream import FakeUpstream, Rule
 from harness import BLOCK_V4, Suite, base_config, wait_until
 from redis_server import RedisServer
+from harness import free_port
 from test_households import CASES, FORWARDED, JONES, LISTS, SMITH, answer, in_force
+from test_portal import Browser, first_access, post_form, sign_in
 
 PREFIX = "shelter:v1:"
 
@@ -28,16 +31,20 @@ def seed(redis):
     ])
 
 
-def config(up, redis):
+def config(up, redis, portal_port, keys):
     return base_config(
         up.addr, lists=LISTS, subscribers={"store": "redis", "default-profile": "adult"},
         redis={"servers": [f"127.0.0.1:{redis.port}"], "lookup-timeout": "1s",
                "connect-timeout": "300ms", "command-timeout": "1s"},
         admin={"token-file": "{dir}/admin.tokens"},
+        portal={"listen": [f"127.0.0.1:{portal_port}"]},
+        web={"token-keys-file": keys},
         **{"list-updates": {"state-directory": "{dir}/state"}})
 
 
 FILES = {"admin.tokens": f"operator {ADMIN_TOKEN}\n"}
+# One signing key for the fleet: a session made on one node is good on every node.
+KEYS = "fleet " + "5a" * 32 + "\n"
 
 
 def check_keys(t, redis):
@@ -99,6 +106,31 @@ def check_concurrent(t, a):
             "8 concurrent patches: every device kept", (results, resp))
 
 
+def check_portal(t, a, b, redis, ports):
+    """Accounts live in Redis: a parent who set a password through node A signs in on node B,
+    and a change made there is in force on A."""
+    status, r, resp = api(a, "POST", "/v1/households/smith/access-code")
+    t.check(status == 200, "a code issued on A", resp)
+    pa, pb = Browser(ports[0]), Browser(ports[1])
+    resp = first_access(pa, "smith", r["code"], "correct horse battery")
+    t.check(resp.status == 303, "first access on A", resp)
+    stored = json.loads(redis.cli("GET", PREFIX + "account:smith"))
+    t.check(stored.get("password", "").startswith("$scrypt$") and "access-code" not in stored,
+            "the account is in Redis: a scrypt hash, the code used up", stored)
+    t.check(pb.request("/").status == 303, "B has no session yet")
+    pb.cookies = dict(pa.cookies)
+    t.check(pb.request("/").status == 200, "A's session is good on B (shared keys)")
+    resp = sign_in(Browser(ports[1]), "smith", "correct horse battery")
+    t.check(resp.status == 303, "the password set on A signs in on B", resp)
+    status, doc, _ = api(a, "GET", "/v1/households/smith")
+    api(a, "PUT", "/v1/households/smith/devices/tablet", {"addresses": ["127.0.0.50/32"]})
+    in_force(t, a, "social.test", "127.0.0.50", [BLOCK_V4] if doc.get("profile") == "9-12"
+             else [FORWARDED], "the tablet has the household's profile on A")
+    resp = post_form(pb, "/profile", {"device": "tablet", "profile": "9-12"})
+    t.check(resp.status == 303, "a parent's change on B", resp)
+    in_force(t, a, "social.test", "127.0.0.50", [BLOCK_V4], "in force on A within a second")
+
+
 def check_down(t, a, redis):
     redis.kill()
     status, r, resp = api(a, "POST", "/v1/households", {"id": "while-down"})
@@ -110,13 +142,18 @@ def check_down(t, a, redis):
 def main(t):
     with FakeUpstream(default=Rule(a=(FORWARDED,))) as up, RedisServer() as redis:
         seed(redis)
-        with t.shelterd(config(up, redis), files=FILES) as a, \
-                t.shelterd(config(up, redis), files=FILES) as b:
+        ports = [free_port(("127.0.0.1",)), free_port(("127.0.0.1",))]
+        keys = os.path.join(redis.dir, "token.keys")
+        with open(keys, "w") as f:
+            f.write(KEYS)
+        with t.shelterd(config(up, redis, ports[0], keys), files=FILES) as a, \
+                t.shelterd(config(up, redis, ports[1], keys), files=FILES) as b:
             t.run_cases(CASES, a)
             t.run_cases([("redis keys", check_keys)], redis)
             t.run_cases([("fleet", check_fleet)], a, b)
             t.run_cases([("hand-written", check_hand_written), ("concurrent", check_concurrent)],
                         a)
+            t.run_cases([("portal", check_portal)], a, b, redis, ports)
             t.run_cases([("redis down", check_down)], a, redis)
 
 
