@@ -591,16 +591,25 @@ class Daemon {
       if (!tokens) {
         throw std::system_error(std::make_error_code(std::errc::invalid_argument), error);
       }
-      auto context = std::make_shared<admin::ApiContext>(
-          admin::ApiContext{.runtime = runtime_,
-                            .store = cases_,
-                            .tokens = std::move(*tokens),
-                            .send_referral = [this](const cases::Appeal& a) { refer(a); },
-                            .test_clock = options_.test_clock,
-                            .households = household_store(),
-                            .audit = audit_,
-                            .accounts = accounts_,
-                            .access_code_lifetime = access_code_lifetime(config)});
+      auto context = std::make_shared<admin::ApiContext>(admin::ApiContext{
+          .runtime = runtime_,
+          .store = cases_,
+          .tokens = std::move(*tokens),
+          .send_referral = [this](const cases::Appeal& a) { refer(a); },
+          .test_clock = options_.test_clock,
+          .households = household_store(),
+          .audit = audit_,
+          .accounts = accounts_,
+          .access_code_lifetime = access_code_lifetime(config),
+          .lists_status = [this] { return readiness().json; },
+          .reload_lists =
+              [this] {
+                const auto before = reloads_;
+                reload_lists("admin API");
+                if (reloads_[kReloadFailed] != before[kReloadFailed]) return std::string("failed");
+                return std::string(
+                    reloads_[kReloadPartial] != before[kReloadPartial] ? "partial" : "swapped in");
+              }});
       api = [context](const http::Request& r) { return admin::handle_api(r, *context); };
     }
     admin::AdminHandlers handlers{

@@ -166,6 +166,18 @@ bool render(const ctl::Invocation& invocation, const json::value& answer, std::s
     case ctl::Action::kHouseholdAccessCode:
       out = ctl::access_code_text(*object, now);
       return true;
+    case ctl::Action::kListsStatus:
+    case ctl::Action::kListsReload: {
+      const json::value* status = object->if_contains("status");
+      out = status != nullptr && status->is_object() ? ctl::lists_table(status->as_object())
+                                                     : ctl::lists_table(*object);
+      if (const json::value* reload = object->if_contains("reload"); reload && reload->is_string())
+        out = "reload: " + std::string(reload->get_string()) + "\n" + out;
+      return true;
+    }
+    case ctl::Action::kExplain:
+      out = ctl::explain_text(*object);
+      return true;
     case ctl::Action::kAudit: {
       const json::array* list = list_of(*object, "entries");
       if (list == nullptr) return false;

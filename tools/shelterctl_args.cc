@@ -123,7 +123,7 @@ struct CommandSpec {
 
 // The options every command takes are admin, token-file and help; these are the others.
 // clang-format off
-constexpr std::array<CommandSpec, 14> kCommands = {{
+constexpr std::array<CommandSpec, 17> kCommands = {{
     {"appeals", "list", Action::kAppealsList, 0, {"all", "closed", "json"}, ""},
     {"appeals", "show", Action::kAppealsShow, 1, {"json"}, "an ID"},
     {"appeals", "decide", Action::kAppealsDecide, 2, {"reason", "by", "json"},
@@ -143,6 +143,9 @@ constexpr std::array<CommandSpec, 14> kCommands = {{
      "a household ID and a device name"},
     {"profile", "set", Action::kProfileSet, 2, {"device", "json"}, "a household ID and a profile"},
     {"audit", "", Action::kAudit, 0, {"limit", "json"}, ""},
+    {"lists", "status", Action::kListsStatus, 0, {"json"}, ""},
+    {"lists", "reload", Action::kListsReload, 0, {"json"}, ""},
+    {"explain", "", Action::kExplain, 2, {"json"}, "a client address and a name or URL"},
 }};
 // clang-format on
 
@@ -293,6 +296,15 @@ std::string fill(const CommandSpec& spec, const Scanned& scanned, Invocation& in
     case Action::kAppealsDecide:
     case Action::kRequestsAnswer:
       return fill_cases(scanned, first, inv);
+    case Action::kListsStatus:
+    case Action::kListsReload:
+      return {};
+    case Action::kExplain:
+      inv.id = trim(scanned.words[first]);        // the client's address
+      inv.verb = trim(scanned.words[first + 1]);  // the name or URL
+      if (inv.id.empty() || inv.verb.empty())
+        return "'explain' needs a client address and a name or URL";
+      return {};
     default:
       return fill_households(scanned, first, inv);
   }
@@ -528,6 +540,19 @@ ApiCall api_call(const Invocation& inv) {
       call.method = Method::kPost;
       call.target = "/v1/requests/" + percent_encode(inv.id) + "/answer";
       call.body = boost::json::serialize(boost::json::object{{"answer", inv.verb}, {"by", inv.by}});
+      break;
+    case Action::kListsStatus:
+      call.target = "/v1/lists";
+      break;
+    case Action::kListsReload:
+      call.method = Method::kPost;
+      call.target = "/v1/lists/reload";
+      break;
+    case Action::kExplain:
+      // A name has no '/' or ':'; anything else is read as a URL.
+      call.target = "/v1/explain?client=" + percent_encode(inv.id) +
+                    (inv.verb.find_first_of("/:") == std::string::npos ? "&site=" : "&url=") +
+                    percent_encode(inv.verb);
       break;
     case Action::kHelp:
     case Action::kVersion:

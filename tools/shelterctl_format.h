@@ -76,6 +76,12 @@ std::string edit_summary(const boost::json::object& answer, std::string_view hou
 /// action, target, detail.
 std::string audit_table(const boost::json::array& entries);
 
+/// The lists in force (GET /v1/lists, the /readyz body): state, then one row per list.
+std::string lists_table(const boost::json::object& status);
+
+/// A decision preview (GET /v1/explain) in two lines: who the client is, what it gets and why.
+std::string explain_text(const boost::json::object& answer);
+
 /// A first-access code for the household's parents, to send them, and until when it works.
 std::string access_code_text(const boost::json::object& answer, std::int64_t now);
 

@@ -27,7 +27,9 @@ Commands:
   device unbind HOUSEHOLD DEVICE [--mac MAC]... [--address CIDR]... [--json]
   profile set HOUSEHOLD PROFILE [--device DEVICE] [--json]
   audit [--limit N] [--json]
-  help [appeals|requests|household|device|profile|audit]
+  lists status|reload [--json]
+  explain CLIENT NAME|URL [--json]
+  help [appeals|requests|household|device|profile|audit|lists|explain]
 
 Options (anywhere on the line):
   --admin URL        the admin API: http://ADDRESS:PORT with a literal IPv4 address, a
@@ -156,6 +158,35 @@ Example:
   shelterctl audit --limit 20
 )help";
 
+constexpr std::string_view kLists = R"help(Usage:
+  shelterctl lists status [--json]
+  shelterctl lists reload [--json]
+
+The block lists in force on the node (what /readyz says): the node's state (ready, degraded,
+unready), then each list: legal or not, its entries, the last load's result, the age of the
+version in force, stale or not, and why a new version was refused.
+
+  status   the lists as they are
+  reload   read every list again now (as a changed file would), then the status; a broken
+           file is refused and its last good version kept (docs/list-updates.md)
+
+Example:
+  shelterctl lists reload
+)help";
+
+constexpr std::string_view kExplain = R"help(Usage:
+  shelterctl explain CLIENT NAME|URL [--json]
+
+What a client would get for a name (as DNS answers it) or a URL (as the proxy checks it), and
+why: the household and device its address is bound to, the profile, the verdict, and the list,
+category and rule that decided. Nothing is sent to the site. A legal list's listed URLs are
+never shown.
+
+Examples:
+  shelterctl explain 203.0.113.7 social.example
+  shelterctl explain 203.0.113.7 http://shared.example/a/page.html
+)help";
+
 }  // namespace
 
 std::string_view help_text(std::string_view topic) {
@@ -166,6 +197,8 @@ std::string_view help_text(std::string_view topic) {
   if (topic == "device") return kDevice;
   if (topic == "profile") return kProfile;
   if (topic == "audit") return kAudit;
+  if (topic == "lists") return kLists;
+  if (topic == "explain") return kExplain;
   return {};
 }
 

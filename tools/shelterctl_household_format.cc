@@ -186,6 +186,54 @@ std::string edit_summary(const json::object& answer, std::string_view household,
   return out + "\n";
 }
 
+std::string lists_table(const json::object& status) {
+  std::string out = "status " + text_or(status, "status", "?") + "\n";
+  std::vector<std::vector<std::string>> rows = {
+      {"LIST", "LEGAL", "ENTRIES", "LAST RESULT", "AGE", "STALE", "REASON"}};
+  const json::value* lists = status.if_contains("lists");
+  if (lists != nullptr && lists->is_array()) {
+    for (const json::value& v : lists->get_array()) {
+      if (!v.is_object()) continue;
+      const json::object& l = v.get_object();
+      auto flag = [&l](std::string_view key) {
+        const json::value* f = l.if_contains(key);
+        return f != nullptr && f->is_bool() && f->get_bool() ? std::string("yes")
+                                                             : std::string("no");
+      };
+      auto number = [&l](std::string_view key) {
+        const json::value* f = l.if_contains(key);
+        return f != nullptr && f->is_int64() ? f->get_int64() : std::int64_t{0};
+      };
+      rows.push_back({text_or(l, "id", "?"), flag("legal"), std::to_string(number("entries")),
+                      text_or(l, "last_result", "?"), format_age(number("age_seconds")),
+                      flag("stale"), text_or(l, "reason", "")});
+    }
+  }
+  return out + format_table(rows);
+}
+
+std::string explain_text(const json::object& answer) {
+  auto has = [&answer](std::string_view key) {
+    const json::value* v = answer.if_contains(key);
+    return v != nullptr && v->is_string();
+  };
+  std::string who = "client " + text_or(answer, "client", "?") + ": ";
+  who += has("household") ? "household " + text_or(answer, "household", "?") +
+                                (has("device") ? ", device " + text_or(answer, "device", "?") : "")
+                          : std::string("no household (the default profile)");
+  who += ", profile " + text_or(answer, "profile", "?") + "\n";
+  std::string what = text_or(answer, "site", "?") + text_or(answer, "path", "") + ": " +
+                     text_or(answer, "verdict", "?") + " (" + text_or(answer, "reason", "?");
+  if (has("list")) {
+    const json::value* legal = answer.if_contains("legal");
+    const bool is_legal = legal != nullptr && legal->is_bool() && legal->get_bool();
+    what += ": " + std::string(is_legal ? "legal list " : "list ") + text_or(answer, "list", "?") +
+            ", category " + text_or(answer, "category", "?") + ", rule " +
+            text_or(answer, "rule", "?");
+  }
+  return who + what + ")\n";
+}
+
 std::string access_code_text(const json::object& answer, std::int64_t now) {
   const std::string household = text_or(answer, "household", "?");
   const std::string code = text_or(answer, "code", "?");

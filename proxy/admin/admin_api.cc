@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "proxy/admin/api_reply.h"
+#include "proxy/admin/explain_api.h"
 #include "proxy/admin/households_api.h"
 #include "proxy/cases/case_json.h"
 #include "proxy/cases/rules.h"
@@ -272,6 +273,27 @@ boost::asio::awaitable<http::Response> handle_api(const http::Request& request,
     HouseholdsApi api{context.runtime, context.households, context.audit, context.accounts,
                       context.access_code_lifetime};
     co_return co_await handle_households(request, api, path, *who);
+  }
+  if (path[1] == "explain" && path.size() == 2 && request.method == "GET") {
+    co_return explain(request, *context.runtime.current(), clock::now());
+  }
+  if (path[1] == "lists" && context.lists_status) {
+    if (path.size() == 2 && request.method == "GET") {
+      co_return json_answer(200, context.lists_status());
+    }
+    if (path.size() == 3 && path[2] == "reload" && request.method == "POST") {
+      const std::string outcome = context.reload_lists();
+      AuditEntry entry{.at = clock::now(),
+                       .who = *who,
+                       .action = "lists.reload",
+                       .target = "lists",
+                       .detail = outcome};
+      if (context.audit) co_await context.audit->record(std::move(entry));
+      co_return json_answer(
+          outcome == "failed" ? 409 : 200,
+          "{\"reload\":" + json_string(outcome) + ",\"status\":" + context.lists_status() + "}");
+    }
+    co_return error_answer(404, "no such resource");
   }
   if (path[1] == "audit" && path.size() == 2 && request.method == "GET") {
     co_return co_await audit_route(request, context);

@@ -5,6 +5,7 @@
 // docs/admin-api.md is the contract.
 
 #include <boost/asio/awaitable.hpp>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -39,6 +40,10 @@ struct ApiContext {
   std::shared_ptr<AuditTrail> audit{};                     ///< null: changes are not audited
   std::shared_ptr<portal::AccountStore> accounts{};        ///< the portal's; null: no portal
   std::int64_t access_code_lifetime = 7 * 86400;           ///< seconds
+  /// GET /v1/lists: the lists in force, as /readyz says them (JSON).
+  std::function<std::string()> lists_status{};
+  /// POST /v1/lists/reload: reads the lists again now; "swapped in", "partial" or "failed".
+  std::function<std::string()> reload_lists{};
 };
 
 /// Answers an access request as `by` (the rules, then the store, which puts the grant in

@@ -9,6 +9,7 @@
 #include "proxy/http/form.h"
 #include "proxy/json_text.h"
 #include "proxy/log.h"
+#include "proxy/server/requester.h"
 #include "proxy/web/case_pages.h"
 #include "proxy/web/csrf.h"
 #include "proxy/web/decision_token.h"
@@ -42,37 +43,6 @@ std::int64_t to_minute(std::int64_t now) {
 // web.token-lifetime: a link is never dead sooner than the lifetime says.
 std::int64_t token_lifetime(const server::Runtime& runtime) {
   return runtime.config->web.token_lifetime.count() / 1000 + 60;
-}
-
-// The requester's subject, as the DNS path finds it, without waiting: a household that is not
-// in memory gets the default profile (it was in memory moments ago, when its DNS query was
-// answered with the block address).
-struct Requester {
-  policy::Subject subject;
-  std::shared_ptr<const profiles::Household> keep_alive;
-  std::optional<policy::Subscriber> who;
-  bool household = false;
-};
-
-Requester requester_of(const config::Address& client, const server::Runtime& runtime) {
-  Requester r;
-  r.subject = {.profile = &runtime.profiles->default_profile(),
-               .zone = runtime.profiles->default_zone().get()};
-  policy::ClientFacts facts;
-  facts.source = client;
-  policy::Identity identity =
-      runtime.subscribers->identify(facts, runtime.config->subscribers.trust);
-  if (!identity.subscriber) return r;
-  r.who = identity.subscriber;
-  const policy::GrantSet* grants = runtime.overrides->grants_for(r.who->household, r.who->device);
-  r.subject.grants = grants;
-  profiles::Found found = runtime.subscribers->find(r.who->household);
-  if (found.household == nullptr) return r;
-  r.keep_alive = std::move(found.keep_alive);
-  r.subject = found.household->subject(r.who->device);
-  r.subject.grants = grants;
-  r.household = true;
-  return r;
 }
 
 std::string_view reason_token_name(policy::Reason reason) {
@@ -190,7 +160,7 @@ std::optional<http::Response> WebRoutes::proxy_page(
     const config::Address& client, std::string_view host, std::string_view path, std::int64_t now,
     const std::function<http::Request()>& request) const {
   std::shared_ptr<const server::Runtime> runtime = context_.runtime.current();
-  const Requester requester = requester_of(client, *runtime);
+  const server::Requester requester = server::requester_of(client, *runtime);
   const policy::Decision decision = policy::decide({.qname = host, .now = now, .path = path},
                                                    requester.subject, runtime->environment());
   // A page request is never steered (its URL decided); a cover name is an open host.
@@ -202,7 +172,7 @@ std::optional<http::Response> WebRoutes::proxy_page(
 policy::HostVerdict WebRoutes::host_verdict(const config::Address& client, std::string_view host,
                                             std::int64_t now) const {
   std::shared_ptr<const server::Runtime> runtime = context_.runtime.current();
-  const Requester requester = requester_of(client, *runtime);
+  const server::Requester requester = server::requester_of(client, *runtime);
   const policy::Decision decision =
       policy::decide({.qname = host, .now = now}, requester.subject, runtime->environment());
   return policy::host_verdict(decision);
@@ -212,7 +182,7 @@ policy::HostVerdict WebRoutes::host_verdict(const config::Address& client, std::
 http::Response WebRoutes::page_for(const http::Request& request, std::string_view site,
                                    std::string_view path, std::int64_t now) const {
   std::shared_ptr<const server::Runtime> runtime = context_.runtime.current();
-  const Requester requester = requester_of(request.client, *runtime);
+  const server::Requester requester = server::requester_of(request.client, *runtime);
   const policy::Decision decision = policy::decide({.qname = site, .now = now, .path = path},
                                                    requester.subject, runtime->environment());
   return render_page(request, site, decision, *runtime, requester.subject.profile->audience,
@@ -299,7 +269,7 @@ asio::awaitable<http::Response> WebRoutes::ask(const http::Request& request) {
   }
   const std::optional<std::string> site = blocklist::normalise_domain(request.host());
   if (!site) co_return http::text_response(400, "the Host header does not name a site");
-  const Requester requester = requester_of(request.client, *runtime);
+  const server::Requester requester = server::requester_of(request.client, *runtime);
   const policy::Decision decision =
       policy::decide({.qname = *site, .now = now}, requester.subject, runtime->environment());
   const BlockView view =
@@ -336,7 +306,7 @@ asio::awaitable<http::Response> WebRoutes::ask_status(const http::Request& reque
   }
   if (failed) co_return unavailable(request);
   // The id is a capability; it must also be asked from the household that made it.
-  const Requester requester = requester_of(request.client, *runtime);
+  const server::Requester requester = server::requester_of(request.client, *runtime);
   if (!found || !requester.who || requester.who->household != found->household) {
     co_return not_found(request, "ask.not-found");
   }

@@ -21,6 +21,8 @@ LISTS = [
     {"id": "parental", "format": "domains", "category": "social-media",
      "entries": ["social.test"]},
     {"id": "adult-sites", "format": "domains", "category": "adult", "entries": ["adult.test"]},
+    {"id": "hotline-urls", "format": "urls", "category": "csam", "legal": True,
+     "authority": "Test Hotline", "entries": ["shared.test/abuse/1.jpg"]},
 ]
 HOUSEHOLDS = f"""households:
   jones:
@@ -184,6 +186,44 @@ def check_audit(t, d):
             "refused changes are not audited as done", actions)
 
 
+def check_explain(t, d):
+    """The decision preview: what a client would get and why, without a query."""
+    def explain(query):
+        return api(d, "GET", "/v1/explain?" + query)
+    status, r, resp = explain(f"client={JONES}&site=adult.test")
+    t.check(status == 200 and r["household"] == "jones" and r["profile"] == "15-17"
+            and r["verdict"] == "block" and r["list"] == "adult-sites"
+            and r["category"] == "adult" and r["rule"] == "adult.test",
+            "explain: jones's 15-17 blocks adult.test by the adult-sites list", resp)
+    status, r, resp = explain("client=127.0.0.99&site=social.test")
+    t.check(status == 200 and r["household"] is None and r["profile"] == "adult"
+            and r["verdict"] == "allow", "explain: a stranger gets the default profile", resp)
+    status, r, resp = explain("client=127.0.0.99&url=" +
+                              "http%3A%2F%2Fshared.test%2Fabuse%2F1.jpg")
+    t.check(status == 200 and r["verdict"] == "block" and r["legal"] is True
+            and r["list"] == "hotline-urls" and "abuse" not in resp.body,
+            "explain: a legal list's URL blocks, and its listed URL is not shown", resp)
+    status, r, resp = explain("client=127.0.0.99&site=shared.test")
+    t.check(status == 200 and r["verdict"] == "block" and r["legal"] is True,
+            "explain: without a proxy its host is blocked whole (fails closed)", resp)
+    for query, what in (("site=adult.test", "no client"), ("client=x&site=a.test", "a bad client"),
+                        ("client=127.0.0.1", "no site"),
+                        ("client=127.0.0.1&site=a.test&url=b.test", "both site and url")):
+        status, r, resp = explain(query)
+        t.check(status == 400 and r.get("error"), f"explain refused: {what}", resp)
+
+
+def check_lists(t, d):
+    status, r, resp = api(d, "GET", "/v1/lists")
+    t.check(status == 200 and {l["id"] for l in r["lists"]} ==
+            {"parental", "adult-sites", "hotline-urls"}, "GET /v1/lists: every list", resp)
+    status, r, resp = api(d, "POST", "/v1/lists/reload")
+    t.check(status == 200 and r["reload"] == "swapped in" and r["status"]["status"],
+            "POST /v1/lists/reload: read again now", resp)
+    entries = api(d, "GET", "/v1/audit?limit=5")[1]["entries"]
+    t.check(any(e["action"] == "lists.reload" for e in entries), "the reload is audited", entries)
+
+
 def check_shelterctl(t, d):
     p = ctl(t, d, "household", "add", "walker", "--profile", "13-14", "--address", "127.0.0.11")
     t.check(p.returncode == 0, "shelterctl household add", p.shown)
@@ -214,7 +254,20 @@ def check_shelterctl(t, d):
     p = ctl(t, d, "household", "remove", "walker")
     t.check(p.returncode == 0, "shelterctl household remove", p.shown)
     in_force(t, d, "social.test", "127.0.0.11", [FORWARDED], "walker's address: the default")
-    for verb in (["household", "--help"], ["device", "bind", "--help"], ["profile", "--help"]):
+    p = ctl(t, d, "explain", JONES, "adult.test")
+    t.check(p.returncode == 0 and "household jones" in p.stdout and "block" in p.stdout
+            and "adult-sites" in p.stdout, "shelterctl explain", p.shown)
+    p = ctl(t, d, "lists", "status")
+    t.check(p.returncode == 0 and "hotline-urls" in p.stdout and "parental" in p.stdout,
+            "shelterctl lists status", p.shown)
+    p = ctl(t, d, "lists", "reload")
+    t.check(p.returncode == 0 and p.stdout.startswith("reload: swapped in"),
+            "shelterctl lists reload", p.shown)
+    p = ctl(t, d, "household", "access-code", "smith")
+    t.check(p.returncode == 1 and "portal" in p.stderr,
+            "shelterctl household access-code without a portal: exit 1, says why", p.shown)
+    for verb in (["household", "--help"], ["device", "bind", "--help"], ["profile", "--help"],
+                 ["lists", "--help"], ["explain", "--help"]):
         p = ctl(t, d, *verb)
         t.check(p.returncode == 0 and "usage" in p.stdout.lower(), f"shelterctl {' '.join(verb)}",
                 p.shown)
@@ -222,7 +275,8 @@ def check_shelterctl(t, d):
 
 CASES = [("create", check_create), ("refusals", check_refusals), ("devices", check_devices),
          ("paging", check_paging), ("replace and delete", check_replace_delete),
-         ("audit", check_audit), ("shelterctl", check_shelterctl)]
+         ("audit", check_audit), ("explain", check_explain), ("lists", check_lists),
+         ("shelterctl", check_shelterctl)]
 
 
 def main(t):

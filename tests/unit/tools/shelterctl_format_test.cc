@@ -364,3 +364,29 @@ TEST_CASE("access_code_text: the code, until when and how a parent uses it") {
   CHECK(text.find("valid until 2025-12-06T03:00:00Z") != std::string::npos);
   CHECK(text.find("/first-access") != std::string::npos);
 }
+
+TEST_CASE("lists_table: the node's state, then one row per list") {
+  const json::value status = parse(R"({"status":"degraded","lists":[
+    {"id":"iwf","legal":true,"entries":1200,"last_result":"ok","reason":"","age_seconds":3600,
+     "stale":false},
+    {"id":"parental","legal":false,"entries":10,"last_result":"refused",
+     "reason":"shrank by 90%","age_seconds":90000,"stale":true}]})");
+  const std::string text = ctl::lists_table(status.as_object());
+  CHECK(text.starts_with("status degraded\nLIST"));
+  CHECK(text.find("iwf       yes    1200") != std::string::npos);
+  CHECK(text.find("shrank by 90%") != std::string::npos);
+}
+
+TEST_CASE("explain_text: who the client is, then the verdict and what decided") {
+  CHECK(ctl::explain_text(parse(R"({"client":"203.0.113.7","household":"smith","device":"tablet",
+      "profile":"under-9","site":"social.test","verdict":"block","reason":"list",
+      "list":"parental","legal":false,"category":"social-media","rule":"social.test"})")
+                              .as_object()) ==
+        "client 203.0.113.7: household smith, device tablet, profile under-9\n"
+        "social.test: block (list: list parental, category social-media, rule social.test)\n");
+  CHECK(ctl::explain_text(parse(R"({"client":"192.0.2.9","household":null,"device":null,
+      "profile":"adult","site":"a.test","verdict":"allow","reason":"nothing applies"})")
+                              .as_object()) ==
+        "client 192.0.2.9: no household (the default profile), profile adult\n"
+        "a.test: allow (nothing applies)\n");
+}
