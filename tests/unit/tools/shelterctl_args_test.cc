@@ -256,7 +256,7 @@ TEST_CASE("parse_args: household, device, profile and audit requests") {
        kPost,
        "/v1/lists/reload",
        "",
-       true},
+       false},
       {{"explain", "203.0.113.7", "Social.Example"},
        ctl::Action::kExplain,
        kGet,
