@@ -7,7 +7,7 @@ another session's), cross-site posts, session fixation, revoked sessions, brute-
 per account, one household never reaching another's data, no default passwords, cookies'
 attributes, HTTPS with the operator's certificate (HSTS, __Host- cookie, TLS 1.1 refused) and
 plain HTTP refused off loopback (config check). Headless Chromium drives it in
-test_portal_browser.py."""
+tests/browser/portal_browser.mjs."""
 import json
 import os
 import re
@@ -254,12 +254,20 @@ def check_csrf(t, d, p, state):
         ("a good token, another origin", {"device": "tablet", "profile": "adult",
                                           "csrf": b.csrf(home, "/profile")},
          ["Origin: http://evil.example"]),
+        ("a good token, a null origin but cross-site", {"device": "tablet", "profile": "adult",
+                                                        "csrf": b.csrf(home, "/profile")},
+         ["Origin: null", "Sec-Fetch-Site: cross-site"]),
     ]
     for what, data, headers in cases:
         r = b.request("/profile", "POST", data, headers=headers)
         t.check(r.status == 403, f"CSRF: {what} -> 403", r)
     doc = api(d, "GET", "/v1/households/smith")[1]
     t.check(doc["devices"]["tablet"].get("profile") != "adult", "nothing changed", doc)
+    # What Chromium sends for our own form under the no-referrer policy.
+    r = b.request("/profile", "POST", {"device": "tablet", "profile": "under-9",
+                                       "csrf": b.csrf(home, "/profile")},
+                  headers=["Origin: null", "Sec-Fetch-Site: same-origin"])
+    t.check(r.status == 303, "our own form as a browser posts it (Origin: null, same-origin)", r)
     # Another session's token.
     other = Browser(p.portal)
     sign_in(other, "smith", "correct horse battery")
