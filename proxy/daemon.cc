@@ -1,6 +1,7 @@
 #include "proxy/daemon.h"
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -531,6 +532,13 @@ class Daemon {
     case_metrics_ = cases::render_case_metrics(appeals, requests, now);
   }
 
+  // This node's name, in self-test reports.
+  static std::string host_name() {
+    std::array<char, 256> name{};
+    if (::gethostname(name.data(), name.size() - 1) != 0) return "unknown";
+    return name.data();
+  }
+
   static std::int64_t access_code_lifetime(const config::Config& config) {
     return std::chrono::duration_cast<std::chrono::seconds>(config.portal.access_code_lifetime)
         .count();
@@ -609,7 +617,9 @@ class Daemon {
                 if (reloads_[kReloadFailed] != before[kReloadFailed]) return std::string("failed");
                 return std::string(
                     reloads_[kReloadPartial] != before[kReloadPartial] ? "partial" : "swapped in");
-              }});
+              },
+          .keys = token_keys_,
+          .node = host_name()});
       api = [context](const http::Request& r) { return admin::handle_api(r, *context); };
     }
     admin::AdminHandlers handlers{

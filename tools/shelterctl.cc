@@ -178,6 +178,9 @@ bool render(const ctl::Invocation& invocation, const json::value& answer, std::s
     case ctl::Action::kExplain:
       out = ctl::explain_text(*object);
       return true;
+    case ctl::Action::kSelfTest:
+      out = ctl::self_test_text(*object);
+      return true;
     case ctl::Action::kAudit: {
       const json::array* list = list_of(*object, "entries");
       if (list == nullptr) return false;
@@ -224,6 +227,12 @@ int print_answer(const ctl::Invocation& invocation, const ctl::AdminAddress& add
     return fail(kServerError, "the answer from " + address.url +
                                   " is not what this shelterctl expects; try --json");
   std::fputs(out.c_str(), stdout);
+  // A self-test that did not pass is a failure for scripts and schedulers too.
+  if (invocation.action == ctl::Action::kSelfTest) {
+    const json::value* passed =
+        parsed->is_object() ? parsed->as_object().if_contains("passed") : nullptr;
+    if (passed == nullptr || !passed->is_bool() || !passed->get_bool()) return kServerError;
+  }
   return kOk;
 }
 

@@ -123,7 +123,7 @@ struct CommandSpec {
 
 // The options every command takes are admin, token-file and help; these are the others.
 // clang-format off
-constexpr std::array<CommandSpec, 17> kCommands = {{
+constexpr std::array<CommandSpec, 18> kCommands = {{
     {"appeals", "list", Action::kAppealsList, 0, {"all", "closed", "json"}, ""},
     {"appeals", "show", Action::kAppealsShow, 1, {"json"}, "an ID"},
     {"appeals", "decide", Action::kAppealsDecide, 2, {"reason", "by", "json"},
@@ -146,6 +146,7 @@ constexpr std::array<CommandSpec, 17> kCommands = {{
     {"lists", "status", Action::kListsStatus, 0, {"json"}, ""},
     {"lists", "reload", Action::kListsReload, 0, {"json"}, ""},
     {"explain", "", Action::kExplain, 2, {"json"}, "a client address and a name or URL"},
+    {"self-test", "", Action::kSelfTest, 0, {"json"}, ""},
 }};
 // clang-format on
 
@@ -298,6 +299,7 @@ std::string fill(const CommandSpec& spec, const Scanned& scanned, Invocation& in
       return fill_cases(scanned, first, inv);
     case Action::kListsStatus:
     case Action::kListsReload:
+    case Action::kSelfTest:
       return {};
     case Action::kExplain:
       inv.id = trim(scanned.words[first]);        // the client's address
@@ -543,6 +545,9 @@ ApiCall api_call(const Invocation& inv) {
       break;
     case Action::kListsStatus:
       call.target = "/v1/lists";
+      break;
+    case Action::kSelfTest:
+      call.target = "/v1/self-test";
       break;
     case Action::kListsReload:
       call.method = Method::kPost;

@@ -26,6 +26,7 @@ enum class Action {
   kListsStatus,
   kListsReload,
   kExplain,
+  kSelfTest,
   kDeviceBind,
   kDeviceUnbind,
   kProfileSet,

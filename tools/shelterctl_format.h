@@ -82,6 +82,9 @@ std::string lists_table(const boost::json::object& status);
 /// A decision preview (GET /v1/explain) in two lines: who the client is, what it gets and why.
 std::string explain_text(const boost::json::object& answer);
 
+/// A self-test report: the node, the time, passed or not, then one row per check.
+std::string self_test_text(const boost::json::object& report);
+
 /// A first-access code for the household's parents, to send them, and until when it works.
 std::string access_code_text(const boost::json::object& answer, std::int64_t now);
 

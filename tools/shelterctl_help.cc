@@ -29,7 +29,8 @@ Commands:
   audit [--limit N] [--json]
   lists status|reload [--json]
   explain CLIENT NAME|URL [--json]
-  help [appeals|requests|household|device|profile|audit|lists|explain]
+  self-test [--json]
+  help [appeals|requests|household|device|profile|audit|lists|explain|self-test]
 
 Options (anywhere on the line):
   --admin URL        the admin API: http://ADDRESS:PORT with a literal IPv4 address, a
@@ -187,6 +188,20 @@ Examples:
   shelterctl explain 203.0.113.7 http://shared.example/a/page.html
 )help";
 
+constexpr std::string_view kSelfTest = R"help(Usage:
+  shelterctl self-test [--json]
+
+Checks the node's blocking now: every name or URL of admin.self-test.block must be blocked and
+every one of admin.self-test.allow must not be, as decided by the lists and profiles in force
+for admin.self-test.client. Prints the report (the node, the time, each check) and its
+signature (the node's token key over the report: POST it to /v1/self-test/verify to check it
+later). Exits 1 when a check failed. Run it against every node of a fleet, e.g. each quarter:
+
+  for node in 10.0.0.11 10.0.0.12; do
+    shelterctl --admin http://$node:9300 self-test --json > self-test-$node-$(date +%F).json
+  done
+)help";
+
 }  // namespace
 
 std::string_view help_text(std::string_view topic) {
@@ -199,6 +214,7 @@ std::string_view help_text(std::string_view topic) {
   if (topic == "audit") return kAudit;
   if (topic == "lists") return kLists;
   if (topic == "explain") return kExplain;
+  if (topic == "self-test") return kSelfTest;
   return {};
 }
 

@@ -234,6 +234,28 @@ std::string explain_text(const json::object& answer) {
   return who + what + ")\n";
 }
 
+std::string self_test_text(const json::object& report) {
+  const json::value* passed = report.if_contains("passed");
+  const bool ok = passed != nullptr && passed->is_bool() && passed->get_bool();
+  const json::value* at = report.if_contains("at");
+  std::string out = "self-test on " + text_or(report, "node", "?") + " at " +
+                    iso8601_utc(at != nullptr && at->is_int64() ? at->get_int64() : 0) + ": " +
+                    (ok ? "PASSED" : "FAILED") + " (client " + text_or(report, "client", "?") +
+                    ")\n";
+  std::vector<std::vector<std::string>> rows = {{"SUBJECT", "EXPECT", "GOT", "LIST", "RESULT"}};
+  if (const json::value* checks = report.if_contains("checks"); checks && checks->is_array()) {
+    for (const json::value& v : checks->get_array()) {
+      if (!v.is_object()) continue;
+      const json::object& c = v.get_object();
+      const json::value* pass = c.if_contains("pass");
+      rows.push_back({text_or(c, "subject", "?"), text_or(c, "expect", "?"),
+                      text_or(c, "verdict", text_or(c, "error", "?")), text_or(c, "list", ""),
+                      pass != nullptr && pass->is_bool() && pass->get_bool() ? "pass" : "FAIL"});
+    }
+  }
+  return out + format_table(rows) + "signature " + text_or(report, "signature", "?") + "\n";
+}
+
 std::string access_code_text(const json::object& answer, std::int64_t now) {
   const std::string household = text_or(answer, "household", "?");
   const std::string code = text_or(answer, "code", "?");

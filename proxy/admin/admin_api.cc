@@ -8,6 +8,7 @@
 #include "proxy/admin/api_reply.h"
 #include "proxy/admin/explain_api.h"
 #include "proxy/admin/households_api.h"
+#include "proxy/admin/self_test.h"
 #include "proxy/cases/case_json.h"
 #include "proxy/cases/rules.h"
 #include "proxy/clock.h"
@@ -276,6 +277,18 @@ boost::asio::awaitable<http::Response> handle_api(const http::Request& request,
   }
   if (path[1] == "explain" && path.size() == 2 && request.method == "GET") {
     co_return explain(request, *context.runtime.current(), clock::now());
+  }
+  if (path[1] == "self-test" && context.keys) {
+    if (path.size() == 2 && request.method == "GET") {
+      co_return json_answer(200, self_test_report(*context.runtime.current(), *context.keys,
+                                                  context.node, clock::now()));
+    }
+    if (path.size() == 3 && path[2] == "verify" && request.method == "POST") {
+      const std::optional<bool> valid = verify_self_test(request.body, *context.keys);
+      if (!valid) co_return error_answer(400, "the body is not a self-test report");
+      co_return json_answer(200, std::string("{\"valid\":") + (*valid ? "true" : "false") + "}");
+    }
+    co_return error_answer(404, "no such resource");
   }
   if (path[1] == "lists" && context.lists_status) {
     if (path.size() == 2 && request.method == "GET") {

@@ -17,6 +17,7 @@
 #include "proxy/portal/account_store.h"
 #include "proxy/profiles/household_store.h"
 #include "proxy/server/runtime.h"
+#include "proxy/web/signed_token.h"
 #include "proxy/web/web_routes.h"
 
 namespace shelter::proxy::admin {
@@ -44,6 +45,9 @@ struct ApiContext {
   std::function<std::string()> lists_status{};
   /// POST /v1/lists/reload: reads the lists again now; "swapped in", "partial" or "failed".
   std::function<std::string()> reload_lists{};
+  /// Signs self-test reports (the web front's keys); null: no self-test.
+  std::shared_ptr<const web::TokenKeys> keys{};
+  std::string node{};  ///< this node's name, in self-test reports
 };
 
 /// Answers an access request as `by` (the rules, then the store, which puts the grant in

@@ -59,33 +59,29 @@ std::string_view reason_name(policy::Reason r) {
 
 }  // namespace
 
-http::Response explain(const http::Request& request, const server::Runtime& runtime,
-                       std::int64_t now) {
-  const std::optional<config::Address> client =
-      config::Address::parse(query_value(request, "client"));
-  if (!client) return error_answer(400, "give client=ADDRESS (an IPv4 or IPv6 address)");
-  const std::string site_text = query_value(request, "site");
-  const std::string url_text = query_value(request, "url");
-  if (site_text.empty() == url_text.empty()) {
-    return error_answer(400, "give either site=NAME or url=URL");
-  }
+std::optional<boost::json::object> explain_subject(const server::Runtime& runtime,
+                                                   const config::Address& client,
+                                                   std::string_view subject, bool is_url,
+                                                   std::int64_t now, std::string& error) {
   std::string site, path;
-  if (!site_text.empty()) {
-    std::optional<std::string> name = blocklist::normalise_domain(site_text);
-    if (!name) return error_answer(400, "site is not a valid name");
+  if (!is_url) {
+    std::optional<std::string> name = blocklist::normalise_domain(subject);
+    if (!name) {
+      error = "not a valid name";
+      return std::nullopt;
+    }
     site = std::move(*name);
   } else {
-    std::string error;
-    std::optional<blocklist::CanonicalUrl> url = blocklist::canonicalise_url(url_text, error);
-    if (!url) return error_answer(400, "url: " + error);
+    std::optional<blocklist::CanonicalUrl> url = blocklist::canonicalise_url(subject, error);
+    if (!url) return std::nullopt;
     site = std::move(url->host);
     path = std::move(url->path);
   }
-  const server::Requester requester = server::requester_of(*client, runtime);
+  const server::Requester requester = server::requester_of(client, runtime);
   const policy::Decision decision = policy::decide({.qname = site, .now = now, .path = path},
                                                    requester.subject, runtime.environment());
   json::object body;
-  body["client"] = client->to_string();
+  body["client"] = client.to_string();
   body["household"] = requester.who ? json::value(requester.who->household) : json::value(nullptr);
   body["device"] = requester.who && !requester.who->device.empty()
                        ? json::value(requester.who->device)
@@ -99,16 +95,31 @@ http::Response explain(const http::Request& request, const server::Runtime& runt
   body["reason"] = reason_name(decision.reason);
   if (decision.list != nullptr) {
     body["list"] = decision.list->id;
-    body["legal"] = decision.list->legal;
+    body["legal"] = legal;
     body["category"] = decision.category;
     // The rule that matched: its host, and for an ordinary list its path. A legal list's
     // listed URLs are never shown to anyone.
     std::string rule(decision.rule.host);
-    if (!decision.list->legal) rule += decision.rule.path;
+    if (!legal) rule += decision.rule.path;
     body["rule"] = rule;
   }
   if (decision.verdict == policy::Verdict::rewrite) body["rewrite_to"] = decision.rewrite_to;
-  return json_answer(200, json::serialize(body));
+  return body;
+}
+
+http::Response explain(const http::Request& request, const server::Runtime& runtime,
+                       std::int64_t now) {
+  const std::optional<config::Address> client =
+      config::Address::parse(query_value(request, "client"));
+  if (!client) return error_answer(400, "give client=ADDRESS (an IPv4 or IPv6 address)");
+  const std::string site = query_value(request, "site");
+  const std::string url = query_value(request, "url");
+  if (site.empty() == url.empty()) return error_answer(400, "give either site=NAME or url=URL");
+  std::string error;
+  std::optional<json::object> body =
+      explain_subject(runtime, *client, site.empty() ? url : site, site.empty(), now, error);
+  if (!body) return error_answer(400, (site.empty() ? "url: " : "site: ") + error);
+  return json_answer(200, json::serialize(*body));
 }
 
 }  // namespace shelter::proxy::admin

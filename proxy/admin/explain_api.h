@@ -8,10 +8,23 @@
 //
 // A legal list's URL rule is never shown (only that a legal list decided, and which).
 
+#include <boost/json/object.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+
 #include "proxy/http/message.h"
 #include "proxy/server/runtime.h"
 
 namespace shelter::proxy::admin {
+
+/// The decision for `client` and a name (or, `is_url`, a URL) as a JSON object: client,
+/// household, device, profile, site, verdict, reason, and the list, category and rule that
+/// decided. nullopt, with `error`, when the name or URL does not read.
+std::optional<boost::json::object> explain_subject(const server::Runtime& runtime,
+                                                   const config::Address& client,
+                                                   std::string_view subject, bool is_url,
+                                                   std::int64_t now, std::string& error);
 
 http::Response explain(const http::Request& request, const server::Runtime& runtime,
                        std::int64_t now);

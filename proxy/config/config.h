@@ -249,6 +249,12 @@ struct AdminConfig {
   /// Bearer tokens of the admin API (/v1/...), one "name token" per line. Empty: the API is off
   /// (the metrics and health endpoints stay).
   std::string token_file;
+  /// The self-test (GET /v1/self-test, `shelterctl self-test`; docs/admin-api.md): names or
+  /// URLs that must be blocked (an authority's test URLs) and that must not be, as decided for
+  /// a client at `self_test_client` (none: a client no binding identifies).
+  std::vector<std::string> self_test_block;
+  std::vector<std::string> self_test_allow;
+  std::optional<Address> self_test_client;
 };
 
 /// The parents' portal (`portal:`, docs/portal.md).

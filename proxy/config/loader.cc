@@ -1,5 +1,8 @@
 #include "proxy/config/loader.h"
 
+#include "blocklist/domain_list.h"
+#include "blocklist/url.h"
+
 #include "proxy/config/rate.h"
 
 #include <algorithm>
@@ -420,12 +423,40 @@ void read_proxy(Ctx& c, const Val& v, ProxyConfig& p) {
       });
 }
 
+// A self-test entry: a name or a URL, as the lists would read it (kept as written).
+Handler test_entries_into(Ctx& c, std::vector<std::string>& out) {
+  return list_into(c, out, [&c](const Val& item, const auto&) {
+    std::optional<std::string> s = read_scalar(c, item, "a name or URL");
+    if (!s) return s;
+    std::string why;
+    if (!blocklist::normalise_domain(*s) && !blocklist::canonicalise_url(*s, why)) {
+      c.error(item, in_quotes(*s) + " is neither a name nor a URL");
+      s.reset();
+    }
+    return s;
+  });
+}
+
 void read_admin(Ctx& c, const Val& v, AdminConfig& a) {
   auto listen = [&c, &a](const Val& l) {
     a.listen.reset();  // null: no admin listener
     if (!l.node.IsNull()) a.listen = read_endpoint(c, l, 9300, true);
   };
-  read_map(c, v, {{"listen", listen}, {"token-file", string_into(c, a.token_file)}});
+  auto self_test = [&c, &a](const Val& t) {
+    auto client = [&c, &a](const Val& x) {
+      const auto s = read_scalar(c, x, "an address");
+      if (!s) return;
+      a.self_test_client = Address::parse(*s);
+      if (!a.self_test_client) c.error(x, in_quotes(*s) + " is not an address");
+    };
+    read_map(c, t,
+             {{"block", test_entries_into(c, a.self_test_block)},
+              {"allow", test_entries_into(c, a.self_test_allow)},
+              {"client", client}});
+  };
+  read_map(
+      c, v,
+      {{"listen", listen}, {"token-file", string_into(c, a.token_file)}, {"self-test", self_test}});
 }
 
 void read_portal(Ctx& c, const Val& v, PortalConfig& p) {

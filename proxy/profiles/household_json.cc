@@ -10,36 +10,39 @@ namespace {
 
 namespace json = boost::json;
 
-// A plain YAML scalar as JSON: integers and booleans as themselves, the rest as strings.
-// (Quoted scalars, tag "!", stay strings: "from": "07:00" is never a number.)
-json::value scalar_to_json(const YAML::Node& node) {
+// A scalar as JSON, by its key: the households file's only numbers are times (paused-until)
+// and its only booleans switches (safe search, block-bypass). Everything else is a string,
+// however it looks: a CPE-ID "12345" or a profile named "13" stays a string.
+json::value scalar_to_json(const YAML::Node& node, std::string_view key) {
   const std::string& text = node.Scalar();
-  if (node.Tag() == "?") {
-    if (text == "true") return true;
-    if (text == "false") return false;
+  if (key == "paused-until") {
     std::int64_t number = 0;
     const char* end = text.data() + text.size();
     if (!text.empty() && std::from_chars(text.data(), end, number).ptr == end) return number;
   }
+  if (key == "google" || key == "bing" || key == "duckduckgo" || key == "block-bypass") {
+    if (text == "true") return true;
+    if (text == "false") return false;
+  }
   return json::string(text);
 }
 
-json::value yaml_to_json(const YAML::Node& node) {
+json::value yaml_to_json(const YAML::Node& node, std::string_view key = {}) {
   switch (node.Type()) {
     case YAML::NodeType::Map: {
       json::object out;
       for (const auto& entry : node)
-        out[entry.first.Scalar()] = yaml_to_json(entry.second);
+        out[entry.first.Scalar()] = yaml_to_json(entry.second, entry.first.Scalar());
       return out;
     }
     case YAML::NodeType::Sequence: {
       json::array out;
       for (const auto& item : node)
-        out.push_back(yaml_to_json(item));
+        out.push_back(yaml_to_json(item, key));
       return out;
     }
     case YAML::NodeType::Scalar:
-      return scalar_to_json(node);
+      return scalar_to_json(node, key);
     default:
       return nullptr;
   }

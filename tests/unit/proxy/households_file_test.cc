@@ -7,6 +7,7 @@
 
 #include "policy/category.h"
 #include "proxy/config/loader.h"
+#include "proxy/profiles/household_json.h"
 #include "proxy/profiles/households_file.h"
 
 namespace cfg = shelter::proxy::config;
@@ -125,7 +126,8 @@ TEST_CASE("HouseholdsFile: edits are checked, written atomically, then in force"
   CHECK(added.directory->find("jones").status == profiles::Found::Status::hit);
   std::vector<cfg::HouseholdConfig> on_disk = parse(read(path));
   REQUIRE(on_disk.size() == 2);
-  CHECK(on_disk[1].id == "jones");
+  CHECK(on_disk[0].id == "jones");  // kept in id order (the admin API pages through them)
+  CHECK(on_disk[1].id == "smith");
   CHECK((fs::status(path).permissions() & fs::perms::others_read) == fs::perms::none);
   CHECK(scratch.files() == 1);  // no temporary file left behind
 
@@ -138,7 +140,7 @@ TEST_CASE("HouseholdsFile: edits are checked, written atomically, then in force"
   REQUIRE_FALSE(refused.errors.empty());
   CHECK_THAT(refused.errors[0], Catch::Contains("no-such-profile"));
   CHECK(read(path) == before);
-  CHECK(file.households().at(1).profile == "adult");
+  CHECK(file.households().at(0).profile == "adult");
 
   // Two households may not claim one address.
   cfg::HouseholdConfig squatter = jones;
@@ -159,4 +161,45 @@ TEST_CASE("HouseholdsFile: edits are checked, written atomically, then in force"
   CHECK(removed.directory->find("smith").status == profiles::Found::Status::absent);
   CHECK(parse(read(path)).size() == 1);
   CHECK_FALSE(file.remove("smith", profiles_book).directory);
+}
+
+// The admin API's and Redis's JSON form of a household: the households file's fields, typed as
+// JSON (times as numbers, switches as booleans, everything else a string however it looks),
+// and read back to the same household.
+TEST_CASE("household JSON: typed by field, and it reads back to the same household") {
+  const std::vector<cfg::HouseholdConfig> households = parse(R"(households:
+  smith:
+    profile: "13"
+    paused-until: 1800000000
+    cpe-ids: ["12345"]
+    addresses: [203.0.113.7/32]
+    profiles:
+      "13":
+        base: 9-12
+        audience: teen
+        safe-search: {google: true, youtube: strict, bing: false, duckduckgo: true}
+        block-bypass: false
+        schedules:
+          - {name: bedtime, days: sun-thu, from: "21:00", to: "07:00", allow: [school.test]}
+    devices:
+      "007": {profile: under-9, macs: ["02:00:5e:10:00:01"]}
+)");
+  const std::string json = profiles::household_to_json(households.front());
+  INFO(json);
+  CHECK(json.find(R"("profile":"13")") != std::string::npos);
+  CHECK(json.find(R"("paused-until":1800000000)") != std::string::npos);
+  CHECK(json.find(R"("cpe-ids":["12345"])") != std::string::npos);
+  CHECK(json.find(R"("google":true)") != std::string::npos);
+  CHECK(json.find(R"("bing":false)") != std::string::npos);
+  CHECK(json.find(R"("block-bypass":false)") != std::string::npos);
+  CHECK(json.find(R"("audience":"teen")") != std::string::npos);
+  CHECK(json.find(R"("from":"21:00")") != std::string::npos);
+  const cfg::HouseholdsResult back = profiles::household_from_json(json, "smith");
+  for (const auto& e : back.errors)
+    UNSCOPED_INFO(e);
+  REQUIRE(back.errors.empty());
+  REQUIRE(back.households.size() == 1);
+  CHECK(profiles::household_to_json(back.households.front()) == json);
+  CHECK(back.households.front().profiles.front().audience == shelter::policy::Audience::teen);
+  CHECK(back.households.front().cpe_ids == std::vector<std::string>{"12345"});
 }
