@@ -31,12 +31,16 @@ HOUSEHOLDS = f"""households:
 """
 
 
-def config(up, households_file="{dir}/households.yaml", **over):
+SELF_TEST = {"block": ["adult.test", "http://shared.test/abuse/1.jpg"], "allow": ["open.test"],
+             "client": JONES}
+
+
+def config(up, households_file="{dir}/households.yaml", self_test=None, **over):
     subscribers = {"default-profile": "adult"}
     if households_file:
         subscribers["file"] = households_file
-    return base_config(up.addr, lists=LISTS, subscribers=subscribers,
-                       admin={"token-file": "{dir}/admin.tokens"},
+    admin = {"token-file": "{dir}/admin.tokens", "self-test": self_test or SELF_TEST}
+    return base_config(up.addr, lists=LISTS, subscribers=subscribers, admin=admin,
                        **{"list-updates": {"state-directory": "{dir}/state"}}, **over)
 
 
@@ -224,6 +228,24 @@ def check_lists(t, d):
     t.check(any(e["action"] == "lists.reload" for e in entries), "the reload is audited", entries)
 
 
+def check_self_test(t, d):
+    status, report, resp = api(d, "GET", "/v1/self-test")
+    t.check(status == 200 and report["passed"] is True and len(report["checks"]) == 3
+            and all(c["pass"] for c in report["checks"]) and report["client"] == JONES
+            and report["node"] and report["at"] > 1.7e9 and report["signature"],
+            "self-test: every configured check passes, signed, with the node and the time", resp)
+    status, r, resp = api(d, "POST", "/v1/self-test/verify", report)
+    t.check(status == 200 and r["valid"] is True, "the signed report verifies", resp)
+    forged = dict(report, passed=False)
+    status, r, resp = api(d, "POST", "/v1/self-test/verify", forged)
+    t.check(status == 200 and r["valid"] is False, "a changed report does not verify", resp)
+    status, r, resp = api(d, "POST", "/v1/self-test/verify", {"x": 1})
+    t.equal(status, 400, "something else is not a report")
+    p = ctl(t, d, "self-test")
+    t.check(p.returncode == 0 and "PASSED" in p.stdout and "adult.test" in p.stdout,
+            "shelterctl self-test", p.shown)
+
+
 def check_shelterctl(t, d):
     p = ctl(t, d, "household", "add", "walker", "--profile", "13-14", "--address", "127.0.0.11")
     t.check(p.returncode == 0, "shelterctl household add", p.shown)
@@ -276,6 +298,7 @@ def check_shelterctl(t, d):
 CASES = [("create", check_create), ("refusals", check_refusals), ("devices", check_devices),
          ("paging", check_paging), ("replace and delete", check_replace_delete),
          ("audit", check_audit), ("explain", check_explain), ("lists", check_lists),
+         ("self-test", check_self_test),
          ("shelterctl", check_shelterctl)]
 
 
@@ -290,6 +313,16 @@ def main(t):
             status, r, resp = api(d, "GET", "/v1/households/smith")
             t.check(status == 200 and r == kept, "after a restart smith is as edited", resp)
             in_force(t, d, "social.test", SMITH, [FORWARDED], "and in force")
+        failing = {"block": ["open.test"], "allow": ["http://shared.test/abuse/1.jpg"]}
+        with t.case("self-test fails"), t.shelterd(config(up, self_test=failing),
+                                                   files=FILES) as d:
+            status, report, resp = api(d, "GET", "/v1/self-test")
+            t.check(status == 200 and report["passed"] is False
+                    and not any(c["pass"] for c in report["checks"]),
+                    "a self-test whose checks fail says so", resp)
+            p = ctl(t, d, "self-test")
+            t.check(p.returncode == 1 and "FAILED" in p.stdout, "shelterctl self-test: exit 1",
+                    p.shown)
         with t.case("no file"), t.shelterd(config(up, households_file=None), files=FILES) as d:
             status, r, resp = api(d, "POST", "/v1/households", {"id": "z"})
             t.check(status == 503 and "subscribers.file" in r["error"],

@@ -545,6 +545,16 @@ def check_audit(t, a, ctx):
     a.call("GET", "/v1/audit", query={"limit": 1001}, want=400)
 
 
+def check_self_test(t, a, ctx):
+    r = a.call("GET", "/v1/self-test", want=200)
+    t.check(r.json and r.json["signature"] and isinstance(r.json["passed"], bool),
+            "a signed self-test report", r.text)
+    if r.json:
+        v = a.call("POST", "/v1/self-test/verify", body=r.json, want=200)
+        t.check(v.json and v.json["valid"] is True, "the report verifies", v.text)
+    a.call("POST", "/v1/self-test/verify", body={"checks": []}, want=400)
+
+
 def check_test_clock(t, a, ctx):
     r = a.call("POST", "/v1/test/clock", body={"advance": 0}, want=200)
     t.check(r.json and abs(r.json["now"] - time.time()) < 120, "the daemon's clock", r.text)
@@ -643,7 +653,8 @@ def full_config(up, ports):
         blocking={"appeal-url": f"http://127.0.0.1:{ports.pub}/appeal"},
         web={"block-listen": [f"127.0.0.1:{ports.web}"],
              "public-listen": [f"127.0.0.1:{ports.pub}"], "organisation": "Test ISP"},
-        admin={"token-file": "{dir}/admin.tokens"},
+        admin={"token-file": "{dir}/admin.tokens",
+               "self-test": {"block": ["social.test"], "allow": ["open.test"]}},
         portal={"listen": [f"127.0.0.1:{ports.portal}"]},
         **{"list-updates": {"state-directory": "{dir}/state"}})
 
@@ -662,8 +673,8 @@ def with_test_clock(wrapped):
 CASES = [("node", check_node), ("households", check_households), ("devices", check_devices),
          ("access code", check_access_code), ("explain", check_explain),
          ("appeals", check_appeals), ("requests", check_requests), ("lists", check_lists),
-         ("audit", check_audit), ("test clock", check_test_clock),
-         ("unlisted methods", check_unlisted_methods), ("no token", check_no_token)]
+         ("audit", check_audit), ("self-test", check_self_test),
+         ("test clock", check_test_clock), ("unlisted methods", check_unlisted_methods), ("no token", check_no_token)]
 
 
 def main(t):
