@@ -5,7 +5,7 @@ JOBS       ?= $(shell nproc)
 WERROR     ?= OFF
 CMAKE_ARGS ?=
 
-.PHONY: all deps build run test test-unit test-integration test-asan fuzz bench bench-proxy format format-check tidy clean
+.PHONY: all deps build run test test-unit test-integration test-asan fuzz bench bench-portal bench-proxy format format-check tidy clean
 
 all: build
 
@@ -51,6 +51,7 @@ bench: build
 	bash scripts/bench-profiles.sh $(BUILD)
 	bash scripts/bench-list-updates.sh $(BUILD)
 	bash scripts/bench-web.sh $(BUILD)
+	bash scripts/bench-portal.sh $(BUILD)
 	$(BUILD)/tests/bench/blocklist_bench --benchmark_min_time=0.5
 	$(BUILD)/tests/bench/schedule_bench --benchmark_min_time=0.5
 	$(BUILD)/tests/bench/profiles_bench --benchmark_min_time=0.5
@@ -58,6 +59,11 @@ bench: build
 	$(BUILD)/tests/bench/list_updates_bench --benchmark_repetitions=3 --benchmark_min_time=0.5
 	$(BUILD)/tests/bench/health_board_bench --benchmark_repetitions=3 --benchmark_min_time=0.3
 	$(BUILD)/tests/bench/client_hello_bench --benchmark_repetitions=3 --benchmark_min_time=0.5
+
+# The parents' portal against nginx (its family page), its changes against the fsync floor,
+# and a sign-in's cost.
+bench-portal: build
+	bash scripts/bench-portal.sh $(BUILD)
 
 # The filtering proxy against squid (+ squidGuard) and e2guardian (not part of `make bench` yet);
 # `make bench-proxy PEERS_ONLY=1` runs the peers alone.
