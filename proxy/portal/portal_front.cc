@@ -85,16 +85,22 @@ std::optional<Notice> notice_of(const http::Request& request) {
   http::FormResult query = http::parse_form(request.query());
   if (!query.form) return std::nullopt;
   const std::string key(query.form->get("notice").value_or(""));
-  static const std::vector<std::string_view> kKnown = {"saved",    "paused",     "resumed",
-                                                       "answered", "signed-out", "password-set"};
+  static const std::vector<std::string_view> kKnown = {
+      "saved", "saved-pending", "paused", "resumed", "answered", "signed-out", "password-set"};
   if (std::find(kKnown.begin(), kKnown.end(), key) == kKnown.end()) return std::nullopt;
   Notice notice;
   notice.key = key;
-  const std::string s(query.form->get("s").value_or(""));
-  const bool number = !s.empty() && s.size() <= 6 && std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= '0' && c <= '9') || c == '.';
-  });
-  notice.values["seconds"] = number ? s : "1";
+  // Only numbers are carried over from the address: nothing else is reflected.
+  auto number = [&](std::string_view name, std::string_view fallback) {
+    const std::string v(query.form->get(name).value_or(""));
+    const bool ok = !v.empty() && v.size() <= 6 && std::all_of(v.begin(), v.end(), [](char c) {
+      return (c >= '0' && c <= '9') || c == '.';
+    });
+    return ok ? v : std::string(fallback);
+  };
+  notice.values["seconds"] = number("s", "1");
+  notice.values["applied"] = number("a", "?");
+  notice.values["nodes"] = number("n", "?");
   return notice;
 }
 
@@ -485,8 +491,10 @@ asio::awaitable<http::Response> PortalFront::change(const http::Request& request
     }
     return h;
   };
+  profiles::EditOutcome outcome;
   try {
-    co_await deps_.households->edit(s.token.household, std::move(edit), runtime->profiles);
+    outcome =
+        co_await deps_.households->edit(s.token.household, std::move(edit), runtime->profiles);
   } catch (const profiles::HouseholdRejected& e) {
     log_info(std::string("portal: a change was refused: ") + e.what());
     co_return problem(400, "invalid", w);
@@ -500,9 +508,23 @@ asio::awaitable<http::Response> PortalFront::change(const http::Request& request
         .detail = pause ? span : profile};
     co_await deps_.audit->record(std::move(entry));
   }
-  const char* notice = !pause ? "saved" : span == "resume" ? "resumed" : "paused";
-  co_return redirect("/?notice=" + std::string(notice) +
-                     "&s=" + seconds_text(std::chrono::steady_clock::now() - started));
+  if (pause) co_return redirect(span == "resume" ? "/?notice=resumed" : "/?notice=paused");
+  co_return co_await saved(started, outcome.version);
+}
+
+// "Saved. Active everywhere after 0.4 s": from the parent's press to the moment every node
+// filters with the change (a fleet's nodes report the version they applied), or how many have
+// after a second.
+asio::awaitable<http::Response> PortalFront::saved(std::chrono::steady_clock::time_point started,
+                                                   std::uint64_t version) {
+  const profiles::InForce reach =
+      co_await deps_.households->wait_in_force(version, std::chrono::seconds(1));
+  if (reach.everywhere()) {
+    co_return redirect("/?notice=saved&s=" +
+                       seconds_text(std::chrono::steady_clock::now() - started));
+  }
+  co_return redirect("/?notice=saved-pending&a=" + std::to_string(reach.applied) +
+                     "&n=" + std::to_string(reach.nodes));
 }
 
 asio::awaitable<http::Response> PortalFront::answer(const http::Request& request,

@@ -16,6 +16,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -74,6 +75,8 @@ class PortalFront {
   boost::asio::awaitable<http::Response> home(const http::Request& request, const Session& s);
   boost::asio::awaitable<http::Response> change(const http::Request& request, const Session& s);
   boost::asio::awaitable<http::Response> answer(const http::Request& request, const Session& s);
+  boost::asio::awaitable<http::Response> saved(std::chrono::steady_clock::time_point started,
+                                               std::uint64_t version);
   boost::asio::awaitable<http::Response> sign_out(const http::Request& request, const Session& s);
   boost::asio::awaitable<bool> password_matches(std::string password, std::string hash);
   boost::asio::awaitable<std::string> new_password_hash(std::string password);

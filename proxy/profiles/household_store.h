@@ -9,6 +9,7 @@
 // lose each other's change, because the store applies the second edit to the first's result.
 
 #include <boost/asio/awaitable.hpp>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -64,6 +65,13 @@ struct EditOutcome {
 using HouseholdEdit =
     std::function<std::optional<config::HouseholdConfig>(std::optional<config::HouseholdConfig>)>;
 
+/// How far an edit has reached: the nodes that filter with it, of those alive.
+struct InForce {
+  std::size_t nodes = 1;    ///< nodes alive (reporting within the last 45 s)
+  std::size_t applied = 1;  ///< of them, those that applied the edit's version
+  bool everywhere() const { return applied >= nodes; }
+};
+
 class HouseholdStore {
  public:
   /// The most a page holds.
@@ -77,6 +85,14 @@ class HouseholdStore {
   /// profile and time zone it names must exist) before anything is written.
   virtual boost::asio::awaitable<EditOutcome> edit(std::string id, HouseholdEdit edit,
                                                    std::shared_ptr<const ProfileBook> book) = 0;
+  /// Waits (at most `timeout`) until every node filters with `version` or newer. The embedded
+  /// store's one node does when edit() returns; a fleet's nodes report what they applied.
+  virtual boost::asio::awaitable<InForce> wait_in_force(std::uint64_t version,
+                                                        std::chrono::milliseconds timeout) {
+    (void)version;
+    (void)timeout;
+    co_return InForce{};
+  }
   /// "embedded store, /var/lib/shelter/households.yaml" / "redis store"
   virtual std::string describe() const = 0;
 };

@@ -1,7 +1,15 @@
 #include "proxy/profiles/redis_directory.h"
 
+#include <unistd.h>
+
+#include <array>
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <charconv>
+#include <chrono>
 
 #include "proxy/config/subscribers.h"
 #include "proxy/log.h"
@@ -45,6 +53,19 @@ bool apply_binding(policy::SubscriberBindings& table, std::string_view field,
   return true;
 }
 
+// "<host name>/<pid>": one entry per process in the nodes hash.
+std::string node_name() {
+  std::array<char, 256> host{};
+  if (::gethostname(host.data(), host.size() - 1) != 0) host[0] = '\0';
+  return std::string(host.data()) + "/" + std::to_string(::getpid());
+}
+
+std::int64_t unix_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 void warn_bad_binding(std::string_view field) {
   log_warn("redis: binding field '" + std::string(field).substr(0, 80) +
            "' is not understood; ignored");
@@ -54,8 +75,10 @@ void warn_bad_binding(std::string_view field) {
 
 // The control side: one command connection for binding reads, one subscription.
 struct RedisDirectory::Control {
+  explicit Control(asio::any_io_executor executor) : heartbeat(std::move(executor)) {}
   std::unique_ptr<redis::Client> client;
   std::unique_ptr<redis::Subscriber> subscriber;
+  asio::steady_timer heartbeat;  // report_applied every 15 s
 };
 
 RedisDirectory::RedisDirectory(const config::RedisConfig& config,
@@ -65,6 +88,9 @@ RedisDirectory::RedisDirectory(const config::RedisConfig& config,
       household_key_(config.key_prefix + ":v1:household:"),
       bindings_key_(config.key_prefix + ":v1:bindings"),
       channel_(config.key_prefix + ":v1:changes"),
+      nodes_key_(config.key_prefix + ":v1:nodes"),
+      version_key_(config.key_prefix + ":v1:version"),
+      node_(node_name()),
       book_(std::move(book)) {}
 
 RedisDirectory::~RedisDirectory() {
@@ -202,6 +228,38 @@ asio::awaitable<void> RedisDirectory::reload_bindings() {
   counters_.bindings.store(count, std::memory_order_relaxed);
   counters_.binding_reloads.fetch_add(1, std::memory_order_relaxed);
   log_info("redis: " + std::to_string(count) + " bindings read");
+  // Everything was read again: this node is as new as the store's counter (at least).
+  redis::Result version = co_await control_->client->command("GET", version_key_);
+  if (version.ok() && version.reply().type == redis::ReplyType::string) {
+    std::uint64_t v = 0;
+    const std::string& text = version.reply().text;
+    std::from_chars(text.data(), text.data() + text.size(), v);
+    std::uint64_t seen = applied_version_.load();
+    while (v > seen && !applied_version_.compare_exchange_weak(seen, v)) {
+    }
+  }
+  co_await report_applied();
+}
+
+// Tells the other nodes (and the portal, which waits for every node) which change counter this
+// node has applied. The PING first: its reply comes after those of the binding reads asked for
+// before it, so they are in force by then.
+asio::awaitable<void> RedisDirectory::report_applied() {
+  redis::Result barrier = co_await control_->client->command("PING");
+  if (!barrier.ok()) co_return;
+  const std::string value =
+      std::to_string(applied_version_.load()) + " " + std::to_string(unix_ms());
+  co_await control_->client->command("HSET", nodes_key_, node_, value);
+}
+
+// Every 15 s: a node that stops reporting (gone, cut off) is not waited for after 45 s.
+asio::awaitable<void> RedisDirectory::heartbeat() {
+  for (;;) {
+    control_->heartbeat.expires_after(std::chrono::seconds(15));
+    auto [ec] = co_await control_->heartbeat.async_wait(asio::as_tuple(asio::use_awaitable));
+    if (ec || stopped_.load()) co_return;
+    if (control_->client->connected()) co_await report_applied();
+  }
 }
 
 asio::awaitable<void> RedisDirectory::reload_binding(std::string field) {
@@ -220,6 +278,19 @@ asio::awaitable<void> RedisDirectory::reload_binding(std::string field) {
 void RedisDirectory::handle_message(std::string_view message) {
   // Grants and operator allows: the case store reads them (cases/), households are unchanged.
   if (message == "overrides") return;
+  if (message.starts_with("version ")) {
+    // Sent after every household edit's other messages: they are applied (or, for bindings,
+    // asked for), so this node is as new as that version.
+    std::uint64_t v = 0;
+    const std::string_view text = message.substr(8);
+    if (std::from_chars(text.data(), text.data() + text.size(), v).ec == std::errc()) {
+      std::uint64_t seen = applied_version_.load();
+      while (v > seen && !applied_version_.compare_exchange_weak(seen, v)) {
+      }
+      asio::co_spawn(executor_, report_applied(), asio::detached);
+    }
+    return;
+  }
   counters_.invalidations.fetch_add(1, std::memory_order_relaxed);
   if (message.starts_with("household ")) {
     std::string household(message.substr(10));
@@ -237,7 +308,7 @@ void RedisDirectory::handle_message(std::string_view message) {
 
 void RedisDirectory::start(asio::any_io_executor control) {
   executor_ = control;
-  control_ = std::make_unique<Control>();
+  control_ = std::make_unique<Control>(control);
   redis::Settings settings = redis::settings_from(config_);
   control_->client = std::make_unique<redis::Client>(control, settings);
   control_->subscriber = std::make_unique<redis::Subscriber>(
@@ -255,6 +326,7 @@ void RedisDirectory::start(asio::any_io_executor control) {
       [this] { asio::co_spawn(executor_, reload_bindings(), asio::detached); });
   control_->client->start();
   control_->subscriber->start();
+  asio::co_spawn(executor_, heartbeat(), asio::detached);
 }
 
 bool RedisDirectory::subscribed() const {
@@ -262,7 +334,9 @@ bool RedisDirectory::subscribed() const {
 }
 
 void RedisDirectory::stop() {
+  stopped_.store(true);
   if (!control_) return;
+  control_->heartbeat.cancel();
   control_->subscriber->stop();
   control_->client->stop();
 }

@@ -61,6 +61,8 @@ class RedisDirectory final : public Directory {
   const RedisStoreCounters& counters() const { return counters_; }
   /// The changes channel is live. On the control thread only.
   bool subscribed() const;
+  /// The household store's change counter this node has applied (`version <n>` messages).
+  std::uint64_t applied_version() const { return applied_version_.load(); }
   const config::RedisConfig& config() const { return config_; }
 
  private:
@@ -75,12 +77,19 @@ class RedisDirectory final : public Directory {
   boost::asio::awaitable<void> reload_binding(std::string field);
   std::shared_ptr<const Household> compile(const std::string& household,
                                            std::string_view document) const;
+  boost::asio::awaitable<void> report_applied();
+  boost::asio::awaitable<void> heartbeat();
 
   config::RedisConfig config_;
   std::string schema_key_;     // "<prefix>:schema"
   std::string household_key_;  // "<prefix>:v1:household:"
   std::string bindings_key_;   // "<prefix>:v1:bindings"
   std::string channel_;        // "<prefix>:v1:changes"
+  std::string nodes_key_;      // "<prefix>:v1:nodes": node -> "<applied version> <unix ms>"
+  std::string version_key_;    // "<prefix>:v1:version"
+  std::string node_;           // this node: "<host name>/<pid>"
+  std::atomic<std::uint64_t> applied_version_{0};
+  std::atomic<bool> stopped_{false};
 
   mutable std::shared_mutex bindings_mutex_;
   policy::SubscriberBindings bindings_;

@@ -1,5 +1,10 @@
 #include "proxy/profiles/redis_household_store.h"
 
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <charconv>
+#include <chrono>
 #include <set>
 
 #include "proxy/config/subscribers.h"
@@ -52,6 +57,7 @@ end
 local version = redis.call('INCR', KEYS[4])
 redis.call('PUBLISH', channel, 'household ' .. id)
 for _, field in ipairs(changed) do redis.call('PUBLISH', channel, 'binding ' .. field) end
+redis.call('PUBLISH', channel, 'version ' .. version)
 return {'ok', tostring(version)}
 )lua";
 
@@ -109,6 +115,7 @@ RedisHouseholdStore::RedisHouseholdStore(std::shared_ptr<redis::Client> client,
       bindings_key_(config.key_prefix + ":v1:bindings"),
       index_key_(config.key_prefix + ":v1:households"),
       version_key_(config.key_prefix + ":v1:version"),
+      nodes_key_(config.key_prefix + ":v1:nodes"),
       channel_(config.key_prefix + ":v1:changes") {}
 
 boost::asio::awaitable<std::optional<std::string>> RedisHouseholdStore::document(
@@ -196,6 +203,40 @@ boost::asio::awaitable<EditOutcome> RedisHouseholdStore::edit(
   }
   throw HouseholdStoreUnavailable("household '" + id +
                                   "' kept changing under this edit; try again");
+}
+
+boost::asio::awaitable<InForce> RedisHouseholdStore::wait_in_force(
+    std::uint64_t version, std::chrono::milliseconds timeout) {
+  constexpr std::int64_t kAliveMs = 45'000;  // three missed heartbeats: gone
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor);
+  InForce seen{.nodes = 0, .applied = 0};
+  for (;;) {
+    redis::Result result = co_await client_->command("HGETALL", nodes_key_);
+    if (result.ok() && result.reply().type == redis::ReplyType::array) {
+      const auto& e = result.reply().elements;
+      const std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count();
+      seen = InForce{.nodes = 0, .applied = 0};
+      for (std::size_t i = 0; i + 1 < e.size(); i += 2) {
+        std::uint64_t applied = 0;
+        std::int64_t at = 0;
+        const std::string& value = e[i + 1].text;
+        const std::size_t space = value.find(' ');
+        if (space == std::string::npos) continue;
+        std::from_chars(value.data(), value.data() + space, applied);
+        std::from_chars(value.data() + space + 1, value.data() + value.size(), at);
+        if (now - at > kAliveMs && applied < version) continue;  // gone
+        ++seen.nodes;
+        if (applied >= version) ++seen.applied;
+      }
+      if (seen.nodes > 0 && seen.everywhere()) co_return seen;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) co_return seen;
+    timer.expires_after(std::chrono::milliseconds(5));
+    co_await timer.async_wait(boost::asio::use_awaitable);
+  }
 }
 
 }  // namespace shelter::proxy::profiles

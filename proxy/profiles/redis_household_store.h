@@ -31,13 +31,16 @@ class RedisHouseholdStore final : public HouseholdStore {
   boost::asio::awaitable<HouseholdPage> list(std::string after, std::size_t limit) override;
   boost::asio::awaitable<EditOutcome> edit(std::string id, HouseholdEdit edit,
                                            std::shared_ptr<const ProfileBook> book) override;
+  /// Polls `<prefix>:v1:nodes` (each node's applied version and last report) every 5 ms.
+  boost::asio::awaitable<InForce> wait_in_force(std::uint64_t version,
+                                                std::chrono::milliseconds timeout) override;
   std::string describe() const override { return "redis store"; }
 
  private:
   boost::asio::awaitable<std::optional<std::string>> document(const std::string& id);
 
   std::shared_ptr<redis::Client> client_;
-  std::string household_key_, bindings_key_, index_key_, version_key_, channel_;
+  std::string household_key_, bindings_key_, index_key_, version_key_, nodes_key_, channel_;
 };
 
 }  // namespace shelter::proxy::profiles

@@ -14,7 +14,8 @@ from fake_upstream import FakeUpstream, Rule
 from harness import BLOCK_V4, Suite, base_config, wait_until
 from redis_server import RedisServer
 from harness import free_port
-from test_households import CASES, FORWARDED, JONES, LISTS, SMITH, answer, in_force
+from test_households import (CASES, FORWARDED, JONES, LISTS, SELF_TEST, SMITH, answer,
+                             in_force)
 from test_portal import Browser, first_access, post_form, sign_in
 
 PREFIX = "shelter:v1:"
@@ -36,7 +37,7 @@ def config(up, redis, portal_port, keys):
         up.addr, lists=LISTS, subscribers={"store": "redis", "default-profile": "adult"},
         redis={"servers": [f"127.0.0.1:{redis.port}"], "lookup-timeout": "1s",
                "connect-timeout": "300ms", "command-timeout": "1s"},
-        admin={"token-file": "{dir}/admin.tokens"},
+        admin={"token-file": "{dir}/admin.tokens", "self-test": SELF_TEST},
         portal={"listen": [f"127.0.0.1:{portal_port}"]},
         web={"token-keys-file": keys},
         **{"list-updates": {"state-directory": "{dir}/state"}})
@@ -127,8 +128,16 @@ def check_portal(t, a, b, redis, ports):
     in_force(t, a, "social.test", "127.0.0.50", [BLOCK_V4] if doc.get("profile") == "9-12"
              else [FORWARDED], "the tablet has the household's profile on A")
     resp = post_form(pb, "/profile", {"device": "tablet", "profile": "9-12"})
-    t.check(resp.status == 303, "a parent's change on B", resp)
-    in_force(t, a, "social.test", "127.0.0.50", [BLOCK_V4], "in force on A within a second")
+    loc = resp.headers.get("location", "")
+    t.check(resp.status == 303 and loc.startswith("/?notice=saved&s="),
+            "a parent's change on B: 'active everywhere after N s' once both nodes applied it",
+            resp)
+    # The page said both nodes filter with it: A answers with it at once.
+    t.equal(answer(a, "social.test", "127.0.0.50"), [BLOCK_V4], "in force on A when B said so")
+    nodes = redis.cli("HGETALL", PREFIX + "nodes").splitlines()
+    t.check(len(nodes) == 4 and nodes[1].split()[0] == nodes[3].split()[0],
+            "both nodes report the version they applied", nodes)
+    print(f"  portal: {loc}", flush=True)
 
 
 def check_down(t, a, redis):
