@@ -63,6 +63,11 @@ void profile(YAML::Emitter& out, const ProfileConfig& p) {
   entries(out, "deny", p.deny);
   if (p.safe_search) safe_search(out, *p.safe_search);
   if (p.block_bypass) out << YAML::Key << "block-bypass" << YAML::Value << *p.block_bypass;
+  if (p.audience) {
+    static constexpr std::array<const char*, 4> kAudience = {"general", "child", "teen", "venue"};
+    out << YAML::Key << "audience" << YAML::Value
+        << kAudience[static_cast<std::size_t>(*p.audience)];
+  }
   if (!p.schedules.empty()) {
     out << YAML::Key << "schedules" << YAML::Value << YAML::BeginSeq;
     for (const ScheduleConfig& s : p.schedules)
