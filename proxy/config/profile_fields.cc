@@ -8,6 +8,30 @@
 #include "blocklist/domain_list.h"
 #include "blocklist/url.h"
 
+namespace shelter::proxy::config {
+
+bool add_entry(std::string_view text, EntriesConfig& out, std::string& why) {
+  if (text.find('/') == std::string_view::npos) {
+    auto name = blocklist::normalise_domain(text);
+    if (!name) {
+      why = " is not a domain name";
+      return false;
+    }
+    out.domains.push_back(std::move(*name));
+    return true;
+  }
+  std::string error;
+  auto url = blocklist::canonicalise_url(text, error);
+  if (!url) {
+    why = " is not a URL: " + error;
+    return false;
+  }
+  out.urls.emplace_back(std::move(url->host), std::move(url->path));
+  return true;
+}
+
+}  // namespace shelter::proxy::config
+
 namespace shelter::proxy::config::detail {
 namespace {
 
@@ -57,20 +81,8 @@ void read_entries(Ctx& c, const Val& v, EntriesConfig& out) {
   read_seq(c, v, [&](const Val& item) {
     const auto s = read_scalar(c, item, "a domain or URL");
     if (!s) return;
-    if (s->find('/') == std::string::npos) {
-      if (auto name = blocklist::normalise_domain(*s)) {
-        out.domains.push_back(std::move(*name));
-      } else {
-        c.error(item, in_quotes(*s) + " is not a domain name");
-      }
-      return;
-    }
     std::string why;
-    if (auto url = blocklist::canonicalise_url(*s, why)) {
-      out.urls.emplace_back(std::move(url->host), std::move(url->path));
-    } else {
-      c.error(item, in_quotes(*s) + " is not a URL: " + why);
-    }
+    if (!add_entry(*s, out, why)) c.error(item, in_quotes(*s) + why);
   });
 }
 

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -25,6 +26,12 @@ struct EntriesConfig {
   std::vector<std::pair<std::string, std::string>> urls;
   bool empty() const { return domains.empty() && urls.empty(); }
 };
+
+/// One allow or deny entry as a profile reads it: a site ("example.com": it and every name
+/// below) or a page ("example.com/path" or an http(s) URL: that URL and those below its path),
+/// normalised and added to `out`. False when it is neither, with `why` (" is not a domain
+/// name", " is not a URL: ...", to follow the quoted text) and `out` unchanged. Pure.
+bool add_entry(std::string_view text, EntriesConfig& out, std::string& why);
 
 struct ScheduleConfig {
   std::string name;

@@ -15,6 +15,7 @@
 #include "proxy/portal/access_code.h"
 #include "proxy/portal/password.h"
 #include "proxy/portal/portal_pages.h"
+#include "proxy/portal/portal_settings.h"
 #include "proxy/portal/session.h"
 #include "proxy/web/case_pages.h"
 #include "proxy/web/csrf.h"
@@ -269,6 +270,10 @@ asio::awaitable<http::Response> PortalFront::handle(const http::Request& request
       answer = redirect("/sign-in");
     } else if (path == "/" && !post) {
       answer = co_await home(request, *session);
+    } else if (path == "/settings" && !post) {
+      answer = co_await settings(request, *session);
+    } else if (path == "/settings") {
+      answer = co_await save_settings(request, *session);
     } else if (post && (path == "/profile" || path == "/pause")) {
       answer = co_await change(request, *session);
     } else if (post && path == "/answer") {
@@ -422,8 +427,10 @@ asio::awaitable<http::Response> PortalFront::home(const http::Request& request, 
         device.addresses.push_back(prefix.to_string());
       view.devices.push_back(std::move(device));
     }
-    for (const config::ProfileConfig& own : household->profiles)
+    for (const config::ProfileConfig& own : household->profiles) {
       view.profiles.push_back(own.name);
+      view.own_bases[own.name] = own.base;
+    }
   }
   if (view.profile.empty()) view.profile = w.runtime->profiles->default_profile().name;
   for (const config::ProfileConfig& preset : config::presets().profiles)
@@ -525,6 +532,103 @@ asio::awaitable<http::Response> PortalFront::saved(std::chrono::steady_clock::ti
   }
   co_return redirect("/?notice=saved-pending&a=" + std::to_string(reach.applied) +
                      "&n=" + std::to_string(reach.nodes));
+}
+
+namespace {
+
+// The settings form of one device ("" = the household), as `input` fills it.
+SettingsView settings_view(const config::HouseholdConfig& household, std::string device,
+                           SettingsInput input, const server::Runtime& runtime) {
+  SettingsView view;
+  view.household = household.id;
+  view.device = std::move(device);
+  view.bands = band_choices(runtime.config->profiles, input.band);
+  view.input = std::move(input);
+  view.time_zone =
+      household.time_zone.empty() ? runtime.config->subscribers.time_zone : household.time_zone;
+  return view;
+}
+
+http::Response settings_response(unsigned status, const SettingsView& view, const Wording& w) {
+  return html(status, settings_page(view, w.texts));
+}
+
+}  // namespace
+
+asio::awaitable<http::Response> PortalFront::settings(const http::Request& request,
+                                                      const Session& s) {
+  const Wording w(deps_, request);
+  http::FormResult query = http::parse_form(request.query());
+  const std::string device = query.form ? field(*query.form, "device") : std::string();
+  std::string id = s.token.household;
+  std::optional<config::HouseholdConfig> household = co_await deps_.households->get(std::move(id));
+  const std::string& fallback = w.runtime->profiles->default_profile().name;
+  std::optional<std::string> current;
+  if (household) current = current_profile(*household, device, fallback);
+  if (!current) co_return problem(404, "not-found", w);
+  const ProfileSources sources{.household = &household->profiles,
+                               .operator_profiles = &w.runtime->config->profiles};
+  SettingsView view = settings_view(*household, device, settings_of(*current, sources), *w.runtime);
+  view.csrf = session_csrf(*deps_.keys, s.token, "settings");
+  co_return settings_response(200, view, w);
+}
+
+asio::awaitable<http::Response> PortalFront::save_settings(const http::Request& request,
+                                                           const Session& s) {
+  const auto started = std::chrono::steady_clock::now();
+  const Wording w(deps_, request);
+  // Two lists of up to 50 sites or pages each, and a box per category.
+  const http::FormLimits limits{.max_fields = 64, .max_name_bytes = 64, .max_value_bytes = 32768};
+  http::FormResult parsed = http::parse_form(request.body, limits);
+  if (!parsed.form) co_return problem(400, "invalid", w);
+  const http::Form& form = *parsed.form;
+  if (!session_csrf_valid(*deps_.keys, field(form, "csrf"), s.token, "settings")) {
+    co_return problem(403, "refused", w);
+  }
+  const std::string device = field(form, "device");
+  const std::optional<SettingsInput> input = read_settings_form(form);
+  if (!input) co_return problem(400, "invalid", w);
+  const std::shared_ptr<const server::Runtime>& runtime = w.runtime;
+  const std::string fallback = runtime->profiles->default_profile().name;
+  // Set by the edit, which the store may run more than once: the last run is what counts.
+  SettingsChange change;
+  std::optional<config::HouseholdConfig> shown;
+  profiles::HouseholdEdit edit = [&](std::optional<config::HouseholdConfig> h) {
+    if (!h) throw profiles::HouseholdRejected({"this household is not set up yet"});
+    shown = h;
+    change = apply_settings(*h, device, *input, runtime->config->profiles, fallback);
+    if (change.refused) throw profiles::HouseholdRejected({"not a device or band of the page"});
+    if (!change.errors.empty()) throw profiles::HouseholdRejected({"the settings have mistakes"});
+    return h;
+  };
+  bool written = false;
+  std::uint64_t version = 0;
+  try {
+    std::string id = s.token.household;
+    std::shared_ptr<const profiles::ProfileBook> book = runtime->profiles;
+    const profiles::EditOutcome outcome =
+        co_await deps_.households->edit(std::move(id), std::move(edit), std::move(book));
+    written = outcome.changed;
+    version = outcome.version;
+  } catch (const profiles::HouseholdRejected& e) {
+    log_info(std::string("portal: settings were refused: ") + e.what());
+    if (change.errors.empty() || !shown) co_return problem(400, "invalid", w);
+    // The parent's input back, each mistake beside its field; nothing was written.
+    SettingsView view = settings_view(*shown, device, *input, *runtime);
+    view.errors = std::move(change.errors);
+    view.csrf = field(form, "csrf");
+    co_return settings_response(400, view, w);
+  }
+  if (deps_.audit && written) {
+    admin::AuditEntry entry{
+        .at = clock::now(),
+        .who = "portal:" + s.token.household,
+        .action = "device.settings",
+        .target = device.empty() ? s.token.household : s.token.household + "/" + device,
+        .detail = change.detail};
+    co_await deps_.audit->record(std::move(entry));
+  }
+  co_return co_await saved(started, version);
 }
 
 asio::awaitable<http::Response> PortalFront::answer(const http::Request& request,

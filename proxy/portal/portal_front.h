@@ -1,9 +1,10 @@
 #pragma once
 // The parents' portal (docs/portal.md): sign-in per household, first access with the code the
 // operator issued, and the household's page where a parent gives each device an age band,
-// pauses the internet, and answers "ask my parent" requests in one tap. HTML forms that work
-// without script; every change goes through the household store (so it is audited, atomic and
-// in force on every node) and says when it took effect.
+// pauses the internet, changes what is blocked beyond the age band (categories, sites always
+// allowed or blocked, safe search, bedtime), and answers "ask my parent" requests in one tap.
+// HTML forms that work without script; every change goes through the household store (so it
+// is audited, atomic and in force on every node) and says when it took effect.
 //
 // Security: HTTPS with the operator's certificate (plain HTTP only on loopback); sessions are
 // signed, expiring cookies (secure, HttpOnly, SameSite=Strict) that sign-out and a new password
@@ -74,6 +75,9 @@ class PortalFront {
   boost::asio::awaitable<http::Response> first_access(const http::Request& request, bool post);
   boost::asio::awaitable<http::Response> home(const http::Request& request, const Session& s);
   boost::asio::awaitable<http::Response> change(const http::Request& request, const Session& s);
+  boost::asio::awaitable<http::Response> settings(const http::Request& request, const Session& s);
+  boost::asio::awaitable<http::Response> save_settings(const http::Request& request,
+                                                       const Session& s);
   boost::asio::awaitable<http::Response> answer(const http::Request& request, const Session& s);
   boost::asio::awaitable<http::Response> saved(std::chrono::steady_clock::time_point started,
                                                std::uint64_t version);

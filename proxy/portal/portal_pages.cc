@@ -1,5 +1,7 @@
 #include "proxy/portal/portal_pages.h"
 
+#include <algorithm>
+#include <array>
 #include <kainjow/mustache.hpp>
 #include <utility>
 
@@ -26,11 +28,22 @@ std::string token(const HomeView& view, const std::string& form) {
   return it == view.csrf.end() ? std::string() : it->second;
 }
 
-// A profile as the parent reads it: the catalog's name of an age band, else its own name
-// (plain text: it goes into option elements and other texts).
-std::string profile_name(const std::string& profile, const web::Texts& texts) {
+// A profile as the parent reads it: the catalog's name of an age band, a parent's changes to
+// one ("Ages 9 to 12, with your changes"), else its own name (plain text: it goes into option
+// elements and other texts).
+std::string profile_name(const std::string& profile, const web::Texts& texts,
+                         const std::map<std::string, std::string>& own_bases) {
   const std::string key = "portal.band." + profile + ".name";
-  return has_text(texts, key) ? texts.plain(key) : profile;
+  if (has_text(texts, key)) return texts.plain(key);
+  const auto own = own_bases.find(profile);
+  if (own == own_bases.end() || own->second.empty()) return profile;
+  const std::string band_key = "portal.band." + own->second + ".name";
+  const std::string band = has_text(texts, band_key) ? texts.plain(band_key) : own->second;
+  return texts.plain("portal.band.custom", {{"band", band}, {"name", profile}});
+}
+
+std::string profile_name(const std::string& profile, const web::Texts& texts) {
+  return profile_name(profile, texts, {});
 }
 
 std::string profile_about(const std::string& profile, const web::Texts& texts) {
@@ -197,7 +210,9 @@ mustache::data everyone_data(const HomeView& view, const web::Texts& texts) {
   e.set("everyone_paused", paused);
   e.set("everyone_status",
         paused ? texts("portal.everyone.paused", {{"until", texts.time(view.paused_until)}})
-               : texts("portal.everyone.on", {{"profile", profile_name(view.profile, texts)}}));
+               : texts("portal.everyone.on",
+                       {{"profile", profile_name(view.profile, texts, view.own_bases)}}));
+  e.set("everyone_settings", texts("portal.settings.link-everyone"));
   e.set("bands_legend", texts("portal.everyone.legend"));
   e.set("bands_hint", texts("portal.everyone.legend-hint"));
   mustache::data bands{mustache::data::type::list};
@@ -206,7 +221,7 @@ mustache::data everyone_data(const HomeView& view, const web::Texts& texts) {
     mustache::data b;
     b.set("n", std::to_string(++n));
     b.set("value", profile);
-    b.set("name", profile_name(profile, texts));
+    b.set("name", profile_name(profile, texts, view.own_bases));
     set_text(b, "about", profile_about(profile, texts));
     b.set("checked", profile == view.profile);
     bands.push_back(std::move(b));
@@ -238,11 +253,13 @@ mustache::data device_data(const DeviceView& device, std::size_t n, const HomeVi
       recognised.push_back(mustache::data(id));
   }
   d.set("recognised", std::move(recognised));
-  const std::string household = profile_name(view.profile, texts);
-  d.set("device_filter", device.profile.empty()
-                             ? texts("portal.device.same-filter", {{"profile", household}})
-                             : texts("portal.device.own-filter",
-                                     {{"profile", profile_name(device.profile, texts)}}));
+  const std::string household = profile_name(view.profile, texts, view.own_bases);
+  d.set("device_filter",
+        device.profile.empty()
+            ? texts("portal.device.same-filter", {{"profile", household}})
+            : texts("portal.device.own-filter",
+                    {{"profile", profile_name(device.profile, texts, view.own_bases)}}));
+  d.set("device_settings", texts("portal.settings.link-device", named));
   const bool paused = device.paused_until > view.now;
   const bool everyone = view.paused_until > view.now;
   d.set("device_paused", paused || everyone);
@@ -258,10 +275,14 @@ mustache::data device_data(const DeviceView& device, std::size_t n, const HomeVi
   bool listed = device.profile.empty();
   for (const std::string& profile : view.profiles) {
     listed = listed || profile == device.profile;
-    options.push_back(option(profile, profile_name(profile, texts), profile == device.profile));
+    options.push_back(
+        option(profile, profile_name(profile, texts, view.own_bases), profile == device.profile));
   }
   // A profile that is no longer a choice stays shown, so that Save does not change it unseen.
-  if (!listed) options.push_back(option(device.profile, profile_name(device.profile, texts), true));
+  if (!listed) {
+    options.push_back(
+        option(device.profile, profile_name(device.profile, texts, view.own_bases), true));
+  }
   d.set("options", std::move(options));
   d.set("pause", pause_form(device.id, paused, texts("portal.pause.legend-device", named),
                             token(view, "pause"), texts));
@@ -294,6 +315,123 @@ mustache::data good_to_know(const web::Texts& texts) {
   }
   g.set("good_to_know_items", std::move(items));
   return g;
+}
+
+// The fields of the settings form that can be wrong, in the page's order.
+constexpr std::array<std::string_view, 4> kSettingsFields = {"allow", "deny", "bedtime-from",
+                                                             "bedtime-to"};
+
+std::string field_error(const SettingsView& view, std::string_view name, const web::Texts& texts) {
+  const auto it = view.errors.find(std::string(name));
+  if (it == view.errors.end()) return {};
+  return texts("portal.error." + it->second.key, it->second.values);
+}
+
+mustache::data band_radios(const SettingsView& view, const web::Texts& texts) {
+  mustache::data bands{mustache::data::type::list};
+  std::size_t n = 0;
+  for (const std::string& profile : view.bands) {
+    mustache::data b;
+    b.set("n", std::to_string(++n));
+    b.set("value", profile);
+    b.set("name", profile_name(profile, texts));
+    set_text(b, "about", profile_about(profile, texts));
+    b.set("checked", profile == view.input.band);
+    bands.push_back(std::move(b));
+  }
+  return bands;
+}
+
+mustache::data category_boxes(const SettingsView& view, const web::Texts& texts) {
+  mustache::data boxes{mustache::data::type::list};
+  for (std::string_view category : kSettingsCategories) {
+    mustache::data b;
+    b.set("value", std::string(category));
+    b.set("label", texts("portal.category." + std::string(category)));
+    b.set("checked", std::find(view.input.blocked.begin(), view.input.blocked.end(), category) !=
+                         view.input.blocked.end());
+    boxes.push_back(std::move(b));
+  }
+  return boxes;
+}
+
+mustache::data site_list(const SettingsView& view, const std::string& name,
+                         const std::string& value, const web::Texts& texts) {
+  mustache::data l;
+  l.set("name", name);
+  l.set("label", texts("portal.settings." + name + "-label"));
+  l.set("hint", texts("portal.settings." + name + "-hint"));
+  set_text(l, "error", field_error(view, name, texts));
+  l.set("value", value);
+  return l;
+}
+
+mustache::data bedtime_data(const SettingsView& view, const web::Texts& texts) {
+  const SettingsInput& in = view.input;
+  mustache::data b;
+  b.set("bedtime_legend", texts("portal.settings.bedtime-legend"));
+  b.set("bedtime_hint", texts("portal.settings.bedtime-hint"));
+  set_text(b, "zone_note", texts("portal.settings.bedtime-zone", {{"zone", view.time_zone}}));
+  b.set("bedtime_label", texts("portal.settings.bedtime-on"));
+  b.set("bedtime_checked", in.bedtime);
+  mustache::data times{mustache::data::type::list};
+  for (const auto& [name, value] :
+       {std::pair{"bedtime-from", &in.bedtime_from}, std::pair{"bedtime-to", &in.bedtime_to}}) {
+    mustache::data t;
+    t.set("name", name);
+    t.set("label", texts(std::string("portal.settings.") + name));
+    set_text(t, "error", field_error(view, name, texts));
+    t.set("value", *value);
+    times.push_back(std::move(t));
+  }
+  b.set("times", std::move(times));
+  b.set("days_legend", texts("portal.settings.days-legend"));
+  mustache::data days{mustache::data::type::list};
+  std::size_t n = 0;
+  bool listed = false;
+  for (const char* value : {"daily", "sun-thu"}) {
+    mustache::data d;
+    d.set("n", std::to_string(++n));
+    d.set("value", std::string(value));
+    d.set("label", texts(std::string("portal.settings.days-") + value));
+    d.set("checked", in.bedtime_days == value);
+    listed = listed || in.bedtime_days == value;
+    days.push_back(std::move(d));
+  }
+  // Days set another way (the admin API) stay a choice, so that Save does not change them.
+  if (!listed) {
+    mustache::data d;
+    d.set("n", std::to_string(++n));
+    d.set("value", in.bedtime_days);
+    d.set("label", texts("portal.settings.days-other", {{"days", in.bedtime_days}}));
+    d.set("checked", true);
+    days.push_back(std::move(d));
+  }
+  b.set("days", std::move(days));
+  return b;
+}
+
+mustache::data settings_form(const SettingsView& view, const web::Texts& texts) {
+  mustache::data f;
+  f.set("csrf", view.csrf);
+  f.set("device", view.device);
+  f.set("shown_band", view.input.shown_band);
+  f.set("band_legend", texts("portal.settings.band-legend"));
+  f.set("band_hint", texts("portal.settings.band-hint"));
+  f.set("bands", band_radios(view, texts));
+  f.set("categories_legend", texts("portal.settings.categories-legend"));
+  f.set("categories_hint", texts("portal.settings.categories-hint"));
+  f.set("categories", category_boxes(view, texts));
+  mustache::data lists{mustache::data::type::list};
+  lists.push_back(site_list(view, "allow", view.input.allow, texts));
+  lists.push_back(site_list(view, "deny", view.input.deny, texts));
+  f.set("lists", std::move(lists));
+  f.set("safe_legend", texts("portal.settings.safe-search-legend"));
+  f.set("safe_label", texts("portal.settings.safe-search"));
+  f.set("safe_checked", view.input.safe_search);
+  f.set("bedtime", bedtime_data(view, texts));
+  f.set("save", texts("portal.save"));
+  return f;
 }
 
 }  // namespace
@@ -374,6 +512,31 @@ std::string home_page(const HomeView& view, const web::Texts& texts) {
   page.set("sign_out", true);
   page.set("sign_out_csrf", token(view, "sign-out"));
   page.set("sign_out_text", texts("portal.sign-out"));
+  return render(page, texts);
+}
+
+std::string settings_page(const SettingsView& view, const web::Texts& texts) {
+  mustache::data page = shell("portal.settings.title", texts);
+  page.set("household_line", texts("portal.home.household", {{"household", view.household}}));
+  mustache::data errors{mustache::data::type::list};
+  for (std::string_view name : kSettingsFields) {
+    const std::string text = field_error(view, name, texts);
+    if (text.empty()) continue;
+    mustache::data e;
+    e.set("text", text);
+    e.set("field", std::string(name));
+    errors.push_back(std::move(e));
+  }
+  if (!errors.is_empty_list()) {
+    page.set("errors_present", true);
+    page.set("label_errors", texts("label.errors"));
+    page.set("errors", std::move(errors));
+  }
+  page.set("lead", view.device.empty()
+                       ? texts("portal.settings.lead-everyone")
+                       : texts("portal.settings.lead-device", {{"device", view.device}}));
+  page.set("settings", settings_form(view, texts));
+  set_links(page, {{"/", texts.plain("portal.settings.back")}});
   return render(page, texts);
 }
 

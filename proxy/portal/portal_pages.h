@@ -1,16 +1,20 @@
 #pragma once
-// The parents' portal's pages: sign in, first access, the household's home page and short
-// messages. Pure, like proxy/web/case_pages.h: the portal's handlers gather the facts into the
-// views below, these functions say them in the reader's language (a web::Texts) and return a
-// whole HTML document, rendered from the portal template (portal.mustache) with page.css and
-// portal.css inline. Every value of a view is escaped; only catalog texts are HTML.
+// The parents' portal's pages: sign in, first access, the household's home page, a device's
+// settings and short messages. Pure, like proxy/web/case_pages.h: the portal's handlers gather
+// the facts into the views below, these functions say them in the reader's language (a
+// web::Texts) and return a whole HTML document, rendered from the portal template
+// (portal.mustache) with page.css and portal.css inline. Every value of a view is escaped;
+// only catalog texts are HTML.
 //
 // Routes and fields the pages post (every POST form carries a hidden `csrf` with its form's
 // token): /sign-in {household, password}; /first-access {household, code, password,
 // password2}; /profile {device ("" = the household), profile ("" = the household's)};
 // /pause {device, for = 15m | 1h | today | resume}; /answer {id, answer = 15m | 1h | today |
-// always | keep-blocked}; /sign-out.
+// always | keep-blocked}; /sign-out; /settings {device, shown-band, band, block (repeated: the
+// boxes ticked), allow, deny (one site a line), safe-search = on, bedtime = on, bedtime-from,
+// bedtime-to (HH:MM), bedtime-days = daily | sun-thu | the days set now}.
 
+#include <array>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -48,6 +52,47 @@ struct Notice {
   std::map<std::string, std::string> values{};
 };
 
+/// The categories the settings page offers, in its order (the vocabulary of
+/// proxy/config/presets.yaml). "security" is one box for malware, phishing, botnet and
+/// cryptojacking, which the presets always block or allow together.
+inline constexpr std::array<std::string_view, 16> kSettingsCategories = {
+    "adult",   "sex-education", "gambling",   "violence", "weapons",      "drugs",
+    "alcohol", "hate",          "self-harm",  "dating",   "social-media", "chat",
+    "games",   "proxy-vpn",     "doh-bypass", "security"};
+
+/// What the settings form holds, as shown or as a parent posted it (sites and times as typed).
+struct SettingsInput {
+  std::string band{};        // the age band (a profile) the settings start from
+  std::string shown_band{};  // the band the boxes were drawn for, carried through the form
+  std::vector<std::string> blocked{};  // the boxes ticked, in kSettingsCategories' order
+  std::string allow{};                 // always allowed: one site or page a line
+  std::string deny{};                  // always blocked
+  bool safe_search = false;
+  bool bedtime = false;
+  std::string bedtime_from{};  // "21:00"
+  std::string bedtime_to{};
+  std::string bedtime_days{};  // "daily", "sun-thu", or other days as parse_days reads them
+  bool operator==(const SettingsInput&) const = default;
+};
+
+/// What is wrong with one field: the catalog's `portal.error.<key>`, `values` inserted (escaped).
+struct FieldError {
+  std::string key{};
+  std::map<std::string, std::string> values{};
+};
+
+/// The settings page of one device, or of the whole household (`device` empty).
+struct SettingsView {
+  std::string household{};
+  std::string device{};
+  std::vector<std::string> bands{};  // the age-band choices, in order
+  SettingsInput input{};
+  // field ("allow", "deny", "bedtime-from", "bedtime-to") -> what is wrong with it
+  std::map<std::string, FieldError> errors{};
+  std::string time_zone{};  // the household's, for "times are in ..."
+  std::string csrf{};       // the "settings" form's token
+};
+
 struct HomeView {
   std::string household{};
   // the household's profile name ("" never: the handler resolves the default)
@@ -56,6 +101,9 @@ struct HomeView {
   std::int64_t now = 0;
   std::vector<DeviceView> devices{};
   std::vector<std::string> profiles{};  // the choices, in order
+  // the household's own profiles -> their base, so that a parent's changes read as
+  // "Ages 9 to 12, with your changes" rather than as a profile's name
+  std::map<std::string, std::string> own_bases{};
   std::vector<RequestView> requests{};
   std::optional<Notice> notice{};
   // form name -> token: "profile", "pause", "answer", "sign-out"
@@ -80,6 +128,10 @@ struct FirstAccessView {
 std::string sign_in_page(const SignInView&, const web::Texts&);
 std::string first_access_page(const FirstAccessView&, const web::Texts&);
 std::string home_page(const HomeView&, const web::Texts&);
+/// "Change what is blocked": the age band, a box per category, sites always allowed and always
+/// blocked, safe search and bedtime, in one form; each error next to its field and in the
+/// summary at the top.
+std::string settings_page(const SettingsView&, const web::Texts&);
 /// A short page that says one thing, with a link back to the home page. The keys are whole
 /// catalog keys, such as "portal.message.unavailable-title" and "portal.message.unavailable".
 std::string portal_message_page(std::string_view title_key, std::string_view lead_key,

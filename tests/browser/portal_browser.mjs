@@ -13,12 +13,16 @@
 //   3. The laptop is paused for 15 minutes with one tap: every name it asks for gets the block
 //      address (the tablet is not paused); the household's record says 15 minutes; it is
 //      turned back on and reaches names again within a second.
-//   4. Sign out: / sends back to sign-in; signing in with the password opens the page again.
-//   5. /sign-in, /first-access and / in English and Arabic, at the phone and at 320 px,
-//      1280 px and 1280 px at 200 % zoom: status 200, the language and direction, one h1 (the
-//      catalog's heading), nothing overflowing sideways, axe-core with no violation and nothing
-//      incomplete (in a second tab with JavaScript on, which axe-core needs), and every stop of
-//      the keyboard's Tab order with a visible focus.
+//   4. The tablet's "Change what is blocked" link opens its settings, starting from its band
+//      (9-12, social media ticked); the parent unticks "Social media" by its label and saves:
+//      the page says when it is active, within a second a dig from the tablet reaches
+//      social.test again, and the household's record has the tablet on "tablet-custom".
+//   5. Sign out: / sends back to sign-in; signing in with the password opens the page again.
+//   6. /sign-in, /first-access, / and the tablet's /settings in English and Arabic, at the
+//      phone and at 320 px, 1280 px and 1280 px at 200 % zoom: status 200, the language and
+//      direction, one h1 (the catalog's heading), nothing overflowing sideways, axe-core with
+//      no violation and nothing incomplete (in a second tab with JavaScript on, which axe-core
+//      needs), and every stop of the keyboard's Tab order with a visible focus.
 //
 // A step the next ones build on stops the flow where it fails; the page checks run in any case
 // (the household's page only once the flow has signed in again).
@@ -28,9 +32,10 @@
 // and 127.0.0.3 (the laptop).
 //
 // Usage: node portal_browser.mjs --shelterd PATH
-// With SHELTER_SCREENSHOTS=DIR, the phone's full-page screenshots of sign-in, first access and
-// the household's page (after the change) go to DIR as portal-sign-in.png,
-// portal-first-access.png and portal-home.png (docs/screenshots).
+// With SHELTER_SCREENSHOTS=DIR, the phone's full-page screenshots of sign-in, first access, the
+// household's page (after the change) and the tablet's settings go to DIR as
+// portal-sign-in.png, portal-first-access.png, portal-home.png and portal-settings.png
+// (docs/screenshots).
 import dgram from "node:dgram";
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -403,7 +408,49 @@ async function pauseLaptop(page, daemon) {
         JSON.stringify(back));
 }
 
-// 4. Sign out, and back in with the password.
+// 4. The tablet's settings: social media allowed by unticking its box, in force within 1 s.
+async function tabletSettings(page, daemon) {
+  const tablet = page.getByRole("article", { name: "tablet", exact: true });
+  const link = en("portal.settings.link-device", { device: "tablet" });
+  await Promise.all([page.waitForURL(/\/settings\?device=tablet$/),
+                     tablet.getByRole("link", { name: link, exact: true }).tap()]);
+  const facts = await pageFacts(page);
+  must(path(page) === "/settings?device=tablet" &&
+       facts.heading === en("portal.settings.title"),
+       `"${link}" opens the tablet's page "${en("portal.settings.title")}"`,
+       `${page.url()} ${JSON.stringify(facts)}`);
+  const band = page.getByRole("radio", { name: new RegExp(`^${en("portal.band.9-12.name")}`) });
+  const social = page.getByLabel(en("portal.category.social-media"), { exact: true });
+  const adult = page.getByLabel(en("portal.category.adult"), { exact: true });
+  must(await band.isChecked() && await social.isChecked() && await adult.isChecked(),
+       `the page starts from the tablet's band, "${en("portal.band.9-12.name")}", with ` +
+       `"${en("portal.category.social-media")}" ticked`,
+       `band ${await band.isChecked()}, social ${await social.isChecked()}`);
+  await social.tap();
+  await shot(page, "portal-settings");
+  const sent = await send(page, page.getByRole("button", { name: en("portal.save"),
+                                                             exact: true }), "tap");
+  const open = await digUntil(daemon.dns, "social.test", TABLET, FORWARDED, 1000);
+  const said = await notice(page);
+  must(path(page).startsWith("/?notice=saved") &&
+       pattern("en", "portal.notice.saved", "\\d+(?:\\.\\d)?").test(said),
+       `"${en("portal.save")}": back on the family page, which says "${said}"`,
+       `${sent}\nnotice: ${said}`);
+  check(open.ok, `social media unticked: within 1 s dig -b ${TABLET} social.test answers ` +
+        `${FORWARDED} (${open.ms} ms of asking)`, JSON.stringify(open));
+  const record = await adminApi(daemon, "GET", `/v1/households/${HOUSEHOLD}`);
+  const custom = record.body.profiles?.["tablet-custom"] ?? {};
+  check(record.body.devices?.tablet?.profile === "tablet-custom" && custom.base === "9-12" &&
+        JSON.stringify(custom.unblock) === JSON.stringify(["social-media"]),
+        "the household's record: the tablet follows tablet-custom, 9-12 with social media " +
+        "unblocked", record.text);
+  const filter = (await tablet.locator("dd").nth(1).textContent()).trim();
+  const named = en("portal.band.custom", { band: en("portal.band.9-12.name"),
+                                           name: "tablet-custom" });
+  check(filter === named, `the tablet's card says "${named}"`, filter);
+}
+
+// 5. Sign out, and back in with the password.
 async function signOutAndIn(page, daemon) {
   const sent = await send(page, page.getByRole("button", { name: en("portal.sign-out"),
                                                              exact: true }));
@@ -447,6 +494,7 @@ async function main() {
     page.setDefaultTimeout(10000);
     const flow = [["first access", firstAccess], ["the tablet set to 9-12", tabletTo912],
                   ["the laptop paused and resumed", pauseLaptop],
+                  ["the tablet's settings: social media allowed", tabletSettings],
                   ["sign-out and sign-in", signOutAndIn]];
     let signedIn = false;
     for (const [what, step] of flow) {
@@ -466,8 +514,10 @@ async function main() {
     const pages = [
       { path: "/sign-in", heading: "portal.sign-in.heading", stops: 4 },
       { path: "/first-access", heading: "portal.first-access.heading", stops: 6 },
-      ...(signedIn ? [{ path: "/", heading: "portal.home.heading", stops: 12 }] : []),
-    ].map((spec) => ({ ...spec, url: `${daemon.portal}${spec.path}` }));
+      ...(signedIn ? [{ path: "/", heading: "portal.home.heading", stops: 12 },
+                      { path: "/settings", query: "?device=tablet",
+                        heading: "portal.settings.title", stops: 24 }] : []),
+    ].map((spec) => ({ ...spec, url: `${daemon.portal}${spec.path}${spec.query ?? ""}` }));
     if (!signedIn) check(false, "the household's page is checked in en and ar", "not signed in");
     await Promise.all(["en", "ar"].map(async (locale) => {
       for (const view of [PHONE, ...VIEWPORTS]) {

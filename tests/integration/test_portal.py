@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """The parents' portal through real HTTP (curl) and real DNS (dig), with the embedded store:
 first access with the code the operator issued (admin API), sign-in, the household's page, a
-device set to an age band and paused (in force for the next query from that device), a child's
+device set to an age band and paused (in force for the next query from that device), a device's
+settings beyond its band (a category unblocked, a site blocked, bedtime with an allowed site, each
+in force within a second; mistakes shown beside their field with nothing written), a child's
 "ask my parent" answered in one tap, sign-out; and its security: CSRF (missing, another form's,
 another session's), cross-site posts, session fixation, revoked sessions, brute-force throttling
 per account, one household never reaching another's data, no default passwords, cookies'
 attributes, HTTPS with the operator's certificate (HSTS, __Host- cookie, TLS 1.1 refused) and
 plain HTTP refused off loopback (config check). Headless Chromium drives it in
 tests/browser/portal_browser.mjs."""
+import html
 import json
 import os
 import re
@@ -207,6 +210,188 @@ def check_change(t, d, p, state):
             audit)
 
 
+def settings_fields(page):
+    """The settings form's fields as a browser would post them, from the page: [(name, value)]."""
+    body = page.body
+    form = re.search(r'<form method="post" action="/settings".*?</form>', body, re.S)
+    body = form.group(0) if form else ""
+
+    def value(pattern, default=""):
+        m = re.search(pattern, body, re.S)
+        return html.unescape(m.group(1)) if m else default
+    fields = [("csrf", value(r'name="csrf" value="([^"]*)"')),
+              ("device", value(r'name="device" value="([^"]*)"')),
+              ("shown-band", value(r'name="shown-band" value="([^"]*)"')),
+              ("band", value(r'name="band" value="([^"]*)" checked'))]
+    fields += [("block", b) for b in re.findall(r'name="block" value="([^"]+)" checked', body)]
+    fields += [("allow", value(r'<textarea id="allow"[^>]*>(.*?)</textarea>')),
+               ("deny", value(r'<textarea id="deny"[^>]*>(.*?)</textarea>'))]
+    if 'name="safe-search" value="on" checked' in body:
+        fields.append(("safe-search", "on"))
+    if 'name="bedtime" value="on" checked' in body:
+        fields.append(("bedtime", "on"))
+    fields += [("bedtime-from", value(r'name="bedtime-from" value="([^"]*)"')),
+               ("bedtime-to", value(r'name="bedtime-to" value="([^"]*)"')),
+               ("bedtime-days", value(r'name="bedtime-days" value="([^"]*)" checked', "daily"))]
+    return fields
+
+
+def changed(fields, **new):
+    """`fields` with some replaced: block=[...] the boxes ticked, the others by name (a
+    keyword's "_" is the field's "-"); None leaves a field out."""
+    out = [(k, v) for k, v in fields if k != "block" or "block" not in new]
+    out += [("block", b) for b in new.pop("block", [])]
+    for key, v in new.items():
+        name = key.replace("_", "-")
+        out = [(k, x) for k, x in out if k != name] + ([(name, v)] if v is not None else [])
+    return out
+
+
+def check_settings(t, d, p, state):
+    b = Browser(p.portal)
+    b.cookies = dict(state["smith"])
+    post_form(b, "/profile", {"device": "tablet", "profile": "under-9"})
+    t.check(wait_until(lambda: answer(d, "social.test", TABLET) == [BLOCK_V4], 1.0),
+            "before: the tablet on under-9 (social media blocked)")
+    home = b.request("/")
+    t.check('href="/settings?device=tablet"' in home.body and
+            'href="/settings?device="' in home.body,
+            "the page links to the tablet's and everyone's settings", home)
+    r = b.request("/settings?device=printer")
+    t.check(r.status == 404, "no settings page for a device the household does not have", r)
+    page = b.request("/settings?device=tablet")
+    fields = settings_fields(page)
+    boxes = [v for k, v in fields if k == "block"]
+    t.check(page.status == 200 and ("band", "under-9") in fields and "social-media" in boxes and
+            "games" not in boxes and ("safe-search", "on") in fields and
+            ("bedtime", "on") not in fields,
+            "the tablet's settings: under-9, its categories ticked, safe search on, no bedtime",
+            fields)
+    t.check(b.csrf(page, "/settings") and ("device", "tablet") in fields,
+            "the form carries its token and the device", page)
+
+    # Social media unticked: the tablet reaches social.test within a second.
+    unticked = [x for x in boxes if x != "social-media"]
+    r = b.request("/settings", "POST", changed(fields, block=unticked))
+    loc = r.headers.get("location", "")
+    t.check(r.status == 303 and re.fullmatch(r"/\?notice=saved&s=\d+\.\d", loc),
+            "saved: back to / with 'active after N s'", r)
+    t.check(wait_until(lambda: answer(d, "social.test", TABLET) == [FORWARDED], 1.0),
+            "social media unblocked: dig -b 127.0.0.2 social.test is forwarded within 1 s")
+    t.equal(answer(d, "adult.test", TABLET), [BLOCK_V4], "adult sites still blocked")
+    doc = api(d, "GET", "/v1/households/smith")[1]
+    custom = doc.get("profiles", {}).get("tablet-custom", {})
+    t.check(doc["devices"]["tablet"].get("profile") == "tablet-custom" and
+            custom.get("base") == "under-9" and custom.get("unblock") == ["social-media"] and
+            "block" not in custom, "the household has tablet-custom: base under-9, unblock "
+            "social-media; the tablet follows it", doc)
+    t.check(doc["devices"]["laptop"].get("profile") is None and doc.get("profile") == "15-17",
+            "the laptop and the household are not changed", doc)
+
+    # A site always blocked.
+    t.equal(answer(d, "open.test", TABLET), [FORWARDED], "before: open.test answers")
+    page = b.request("/settings?device=tablet")
+    fields = settings_fields(page)
+    t.check("social-media" not in [v for k, v in fields if k == "block"],
+            "the page shows social media unticked now", fields)
+    r = b.request("/settings", "POST", changed(fields, deny="open.test\n"))
+    t.check(r.status == 303, "a blocked site saved", r)
+    t.check(wait_until(lambda: answer(d, "open.test", TABLET) == [BLOCK_V4], 1.0),
+            "open.test blocked for the tablet within 1 s")
+    t.equal(answer(d, "open.test", LAPTOP), [FORWARDED], "not for the laptop")
+
+    # An allowed site and bedtime now: only that site answers.
+    now = time.gmtime()
+    minute = now.tm_hour * 60 + now.tm_min
+
+    def hhmm(m):
+        return f"{(m // 60) % 24:02d}:{m % 60:02d}"
+    page = b.request("/settings?device=tablet")
+    fields = settings_fields(page)
+    t.check(("deny", "open.test\n") in fields, "the page shows the blocked site", fields)
+    r = b.request("/settings", "POST", changed(
+        fields, allow="school.test\n", bedtime="on", bedtime_from=hhmm(minute + 1440 - 60),
+        bedtime_to=hhmm(minute + 60), bedtime_days="daily"))
+    t.check(r.status == 303, "bedtime on, from an hour ago to an hour from now (UTC)", r)
+    t.check(wait_until(lambda: answer(d, "other.test", TABLET) == [BLOCK_V4], 1.0),
+            "at bedtime a name not allowed is blocked within 1 s")
+    t.equal(answer(d, "school.test", TABLET), [FORWARDED], "the allowed site answers")
+    t.equal(answer(d, "other.test", LAPTOP), [FORWARDED], "the laptop has no bedtime")
+    doc = api(d, "GET", "/v1/households/smith")[1]
+    bedtime = doc["profiles"]["tablet-custom"].get("schedules", [{}])[0]
+    t.check(bedtime.get("name") == "bedtime" and bedtime.get("allow") == ["school.test"] and
+            bedtime.get("days") == "mon,tue,wed,thu,fri,sat,sun" and "block" not in bedtime,
+            "the schedule: bedtime, allow-only, the allowed site, every day", doc)
+    page = b.request("/settings?device=tablet")
+    fields = settings_fields(page)
+    t.check(("bedtime", "on") in fields and ("allow", "school.test\n") in fields and
+            ("bedtime-to", hhmm(minute + 60)) in fields, "the page shows bedtime as saved", fields)
+
+    # Mistakes: the form again with what was typed, nothing written.
+    before = api(d, "GET", "/v1/households/smith")[1]
+    r = b.request("/settings", "POST", changed(fields, allow="school.test\nnot a site\n",
+                                               deny="open.test\nkept.test\n"))
+    t.check(r.status == 400 and 'id="allow-error"' in r.body and 'href="#allow"' in r.body and
+            "not a site" in r.body and "kept.test" in r.body and
+            b.csrf(r, "/settings") == b.csrf(page, "/settings"),
+            "an invalid site: 400, the form again with the error beside the field and the "
+            "parent's input kept", r)
+    r = b.request("/settings", "POST", changed(fields, bedtime_from="25:99"))
+    t.check(r.status == 400 and 'id="bedtime-from-error"' in r.body,
+            "an invalid time: 400 beside the field", r)
+    r = b.request("/settings", "POST", changed(fields, block=["no-such-category"]))
+    t.check(r.status == 400, "a box the page does not offer: 400", r)
+    r = b.request("/settings", "POST", changed(fields, band="no-such-band"))
+    t.check(r.status == 400, "a band the page does not offer: 400", r)
+    r = b.request("/settings", "POST", changed(fields, device="printer"))
+    t.check(r.status == 400, "a device the household does not have: 400", r)
+    r = b.request("/settings", "POST", changed(fields, csrf=None, allow=""))
+    t.check(r.status == 403, "CSRF missing: 403", r)
+    r = b.request("/settings", "POST", changed(fields, csrf=b.csrf(home, "/profile"), allow=""))
+    t.check(r.status == 403, "another form's token: 403", r)
+    r = b.request("/settings", "POST", changed(fields, allow=""),
+                  headers=["Sec-Fetch-Site: cross-site"])
+    t.check(r.status == 403, "cross-site: 403", r)
+    t.equal(api(d, "GET", "/v1/households/smith")[1], before,
+            "after every refused post the household is as it was")
+
+    # Everyone's settings, then back to a plain band from the home page.
+    page = b.request("/settings?device=")
+    everyone = settings_fields(page)
+    t.check(page.status == 200 and ("device", "") in everyone and ("band", "15-17") in everyone,
+            "everyone's settings: the household's 15-17", everyone)
+    audit = api(d, "GET", "/v1/audit")[1]["entries"]
+    mine = [e for e in audit if e["action"] == "device.settings"]
+    t.check(len(mine) == 3 and all(e["who"] == "portal:smith" and
+                                   e["target"] == "smith/tablet" for e in mine),
+            "each save audited as device.settings for smith/tablet", mine)
+    t.check(not any(site in e.get("detail", "") for e in mine
+                    for site in ("school.test", "open.test")) and
+            any("bedtime" in e.get("detail", "") for e in mine),
+            "the audit says which parts changed, never the sites", mine)
+    r = post_form(b, "/profile", {"device": "tablet", "profile": "15-17"})
+    t.check(r.status == 303 and
+            wait_until(lambda: answer(d, "other.test", TABLET) == [FORWARDED], 1.0),
+            "a band chosen on the home page again: the plain band, no bedtime", r)
+    r = b.request("/settings", "POST", changed(everyone, deny="family.test\n"))
+    t.check(r.status == 303 and
+            wait_until(lambda: answer(d, "family.test", LAPTOP) == [BLOCK_V4], 1.0),
+            "everyone's settings saved: the laptop, which follows them, blocks family.test "
+            "within 1 s", r)
+    doc = api(d, "GET", "/v1/households/smith")[1]
+    t.check(doc.get("profile") == "household-custom" and
+            doc["profiles"]["household-custom"].get("base") == "15-17",
+            "the household follows household-custom, based on 15-17", doc)
+    t.equal(answer(d, "family.test", TABLET), [FORWARDED],
+            "the tablet, on its own band, does not")
+    post_form(b, "/profile", {"device": "", "profile": "15-17"})
+    doc = api(d, "GET", "/v1/households/smith")[1]
+    t.check(doc["devices"]["tablet"].get("profile") == "15-17" and doc.get("profile") == "15-17"
+            and {"tablet-custom", "household-custom"} <= set(doc.get("profiles", {})),
+            "the tablet and the household follow 15-17 again; the changes stay in the "
+            "household's profiles", doc)
+
+
 def check_ask(t, d, p, state):
     b = Browser(p.portal)
     b.cookies = dict(state["smith"])
@@ -374,7 +559,8 @@ def main(t):
         state = {}
         with t.shelterd(config(up, p), files=FILES) as d:
             t.run_cases([("first access", check_first_access), ("home", check_home),
-                         ("change", check_change), ("throttle", check_throttle),
+                         ("change", check_change), ("settings", check_settings),
+                         ("throttle", check_throttle),
                          ("ask my parent", check_ask), ("csrf", check_csrf),
                          ("fixation and revocation", check_fixation_and_revocation),
                          ("xss", check_xss)], d, p, state)

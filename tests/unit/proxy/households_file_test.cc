@@ -91,6 +91,7 @@ TEST_CASE("render_households reads back to the same households", "[profiles]") {
         deny: [d.example]
         safe-search: {google: true, youtube: moderate, bing: false, duckduckgo: true}
         block-bypass: false
+        audience: teen
         schedules:
           - {name: bedtime, days: sun-thu, from: "21:00", to: "07:00", allow: [s.example]}
           - {name: homework, days: weekdays, from: "16:00", to: "18:30", block: [games]}
@@ -105,6 +106,7 @@ TEST_CASE("render_households reads back to the same households", "[profiles]") {
   CHECK(p.schedules.at(1).window.end_minute == 18 * 60 + 30);
   CHECK(p.schedules.at(0).window.days == 0b1001111);
   CHECK(p.block_bypass == false);
+  CHECK(p.audience == shelter::policy::Audience::teen);
 }
 
 TEST_CASE("HouseholdsFile: edits are checked, written atomically, then in force", "[profiles]") {

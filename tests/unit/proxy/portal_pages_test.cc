@@ -238,6 +238,28 @@ const std::map<std::string, std::string> kHomeTokens = {{"/profile", "tok-profil
                                                         {"/answer", "tok-answer"},
                                                         {"/sign-out", "tok-signout"}};
 
+portal::SettingsView sample_settings() {
+  portal::SettingsView v;
+  v.household = "smith-family";
+  v.device = "tablet";
+  v.bands = {"under-9", "9-12", "13-14", "15-17", "adult", "public-wifi", "homework"};
+  v.input = {.band = "9-12",
+             .shown_band = "9-12",
+             .blocked = {"adult", "gambling", "social-media", "security"},
+             .allow = "khanacademy.org\nexample.net/maths\n",
+             .deny = "games.example\n",
+             .safe_search = true,
+             .bedtime = true,
+             .bedtime_from = "20:30",
+             .bedtime_to = "07:00",
+             .bedtime_days = "sun-thu"};
+  v.time_zone = "Europe/London";
+  v.csrf = "tok-settings";
+  return v;
+}
+
+const std::map<std::string, std::string> kSettingsTokens = {{"/settings", "tok-settings"}};
+
 // The part of `html` from a device's card to the next card's.
 std::string card_of(const std::string& html, std::string_view device) {
   const std::size_t at = html.find("<bdi>" + std::string(device) + "</bdi></h3>");
@@ -638,6 +660,219 @@ TEST_CASE("a pages directory replaces the portal's template and stylesheet", "[p
   CHECK(contains(errors.front(), "portal.mustache"));
 }
 
+TEST_CASE("the settings page has the portal's shape and its token, in every language",
+          "[portal][settings]") {
+  for (std::string_view lang : kLanguages) {
+    INFO(lang);
+    const web::Texts t = texts(lang);
+    const std::string html = portal::settings_page(sample_settings(), t);
+    check_shape(html, lang);
+    check_tokens(html, kSettingsTokens);
+    CHECK(contains(html, "<h1>" + t("portal.settings.title") + "</h1>"));
+    CHECK(count(html, "<form ") == 1);
+    CHECK(contains(html, "<a href=\"/\">" + t.plain("portal.settings.back") + "</a>"));
+    portal::SettingsView household = sample_settings();
+    household.device = "";
+    const std::string everyone = portal::settings_page(household, t);
+    check_shape(everyone, lang);
+    CHECK(contains(everyone, t("portal.settings.lead-everyone")));
+    CHECK(contains(everyone, "<input type=\"hidden\" name=\"device\" value=\"\">"));
+  }
+}
+
+TEST_CASE("the settings page: every control labelled in plain words, pre-filled",
+          "[portal][settings]") {
+  const web::Texts t = texts();
+  const portal::SettingsView v = sample_settings();
+  const std::string html = portal::settings_page(v, t);
+  INFO(html);
+  CHECK(contains(html, "For <bdi>tablet</bdi> only."));
+  CHECK(contains(html, "<input type=\"hidden\" name=\"device\" value=\"tablet\">"));
+  CHECK(contains(html, "<input type=\"hidden\" name=\"shown-band\" value=\"9-12\">"));
+  // The bands: the home page's choices, the one in force checked.
+  CHECK(
+      contains(html, "<input type=\"radio\" id=\"band-2\" name=\"band\" value=\"9-12\" checked>"));
+  CHECK(count(html, "name=\"band\"") == v.bands.size());
+  CHECK(contains(html, "<span class=\"name\">Ages 9 to 12</span><span class=\"about\">" +
+                           t("portal.band.9-12.about") + "</span>"));
+  CHECK(contains(html, "<span class=\"name\">homework</span></label>"));
+  // A box per category, with its one line; ticked: blocked.
+  for (std::string_view category : portal::kSettingsCategories) {
+    INFO(category);
+    const std::string c(category);
+    const bool ticked =
+        std::find(v.input.blocked.begin(), v.input.blocked.end(), c) != v.input.blocked.end();
+    CHECK(contains(html, "<input type=\"checkbox\" id=\"block-" + c + "\" name=\"block\" value=\"" +
+                             c + "\"" + (ticked ? " checked>" : ">") + "<label for=\"block-" + c +
+                             "\">" + t("portal.category." + c) + "</label>"));
+  }
+  CHECK(contains(html, "<legend>What to block</legend>"));
+  CHECK(contains(html, "Social media</label>"));
+  // The sites, as they are, one a line.
+  CHECK(contains(html, "<label for=\"allow\">Always allow these sites</label>"));
+  CHECK(contains(html, "<label for=\"deny\">Always block these sites</label>"));
+  CHECK(contains(html,
+                 "aria-describedby=\"allow-hint\">khanacademy.org\nexample.net/maths\n"
+                 "</textarea>"));
+  CHECK(contains(html, ">games.example\n</textarea>"));
+  CHECK_FALSE(contains(html, "aria-invalid"));
+  // Safe search and bedtime.
+  CHECK(contains(html,
+                 "<input type=\"checkbox\" id=\"safe-search\" name=\"safe-search\" "
+                 "value=\"on\" checked><label for=\"safe-search\">Show only safe results "
+                 "on Google, YouTube, Bing and DuckDuckGo</label>"));
+  CHECK(contains(html,
+                 "<input type=\"checkbox\" id=\"bedtime\" name=\"bedtime\" value=\"on\" "
+                 "checked><label for=\"bedtime\">Turn bedtime on</label>"));
+  CHECK(contains(html,
+                 "<label for=\"bedtime-from\">Starts at</label>\n<input type=\"time\" "
+                 "id=\"bedtime-from\" name=\"bedtime-from\" value=\"20:30\""));
+  CHECK(contains(html, "id=\"bedtime-to\" name=\"bedtime-to\" value=\"07:00\""));
+  CHECK(contains(html, "name=\"bedtime-days\" value=\"daily\"><label"));
+  CHECK(contains(html,
+                 "name=\"bedtime-days\" value=\"sun-thu\" checked><label for=\"days-2\">"
+                 "School nights (Sunday to Thursday)</label>"));
+  CHECK(count(html, "name=\"bedtime-days\"") == 2);
+  CHECK(contains(html, "time zone: <bdi>Europe/London</bdi>."));
+
+  portal::SettingsView off = v;
+  off.input.safe_search = false;
+  off.input.bedtime = false;
+  off.input.blocked.clear();
+  off.input.bedtime_days = "sat,sun";  // set another way: stays a choice
+  const std::string plain = portal::settings_page(off, t);
+  CHECK(count(plain, " checked>") == 2);  // the band and the days
+  CHECK(contains(plain,
+                 "name=\"bedtime-days\" value=\"sat,sun\" checked><label for=\"days-3\">"
+                 "The nights set now (<bdi>sat,sun</bdi>)</label>"));
+  check_shape(plain, "en");
+}
+
+TEST_CASE("the settings page shows each mistake beside its field and keeps what was typed",
+          "[portal][settings]") {
+  const web::Texts t = texts();
+  portal::SettingsView v = sample_settings();
+  v.input.allow = "fine.example\n<script>alert(1)</script>\n";
+  v.errors["allow"] = {.key = "site-invalid",
+                       .values = {{"line", "2"}, {"site", "<script>alert(1)</script>"}}};
+  v.errors["bedtime-to"] = {.key = "time-same"};
+  const std::string html = portal::settings_page(v, t);
+  INFO(html);
+  check_shape(html, "en");
+  CHECK_FALSE(contains(html, "<script"));
+  CHECK(contains(html, "role=\"alert\""));
+  CHECK(contains(html,
+                 "<a href=\"#allow\">Line 2, <bdi>&lt;script&gt;alert(1)&lt;/script&gt;"
+                 "</bdi>, is not a site."));
+  CHECK(contains(html, "<a href=\"#bedtime-to\">" + t("portal.error.time-same") + "</a>"));
+  CHECK(contains(html, "<span class=\"error\" id=\"allow-error\">Line 2,"));
+  CHECK(contains(html,
+                 "aria-describedby=\"allow-hint allow-error\" aria-invalid=\"true\">"
+                 "fine.example\n&lt;script&gt;alert(1)&lt;/script&gt;\n</textarea>"));
+  CHECK(contains(html, "<span class=\"error\" id=\"bedtime-to-error\">"));
+  CHECK(contains(html,
+                 "value=\"07:00\" dir=\"ltr\" aria-describedby=\"bedtime-to-error\" "
+                 "aria-invalid=\"true\">"));
+  CHECK(count(html, "aria-invalid") == 2);
+  // The summary in the page's order: the sites before bedtime.
+  CHECK(html.find("href=\"#allow\"") < html.find("href=\"#bedtime-to\""));
+  for (const char* key : {"sites-too-many", "site-both", "time-invalid"}) {
+    INFO(key);
+    portal::SettingsView one = sample_settings();
+    one.errors["deny"] = {.key = key, .values = {{"site", "x.example"}, {"max", "50"}}};
+    const std::string page = portal::settings_page(one, t);
+    CHECK(contains(page,
+                   t(std::string("portal.error.") + key, {{"site", "x.example"}, {"max", "50"}})));
+    CHECK(count(page, "aria-invalid") == 1);
+  }
+}
+
+TEST_CASE("the settings page escapes everything it reflects", "[portal][settings]") {
+  portal::SettingsView v = sample_settings();
+  v.household = "<b>home</b>";
+  v.device = "\"><script>x()</script>";
+  v.bands.push_back("<u>band</u>");
+  v.input.shown_band = "\"><i>";
+  v.input.allow = "</textarea><script>alert(1)</script>";
+  v.input.deny = "\"><img src=x onerror=alert(1)>";
+  v.input.bedtime_from = "\"><script>";
+  v.input.bedtime_days = "<b>days</b>";
+  v.time_zone = "<i>zone</i>";
+  v.csrf = "\"><script>";
+  const std::string html = portal::settings_page(v, texts());
+  INFO(html);
+  for (const char* tag : {"<script", "<img", "<b>", "<i>", "<u>"})
+    CHECK_FALSE(contains(html, tag));
+  CHECK(contains(html, "&lt;/textarea&gt;&lt;script&gt;alert(1)&lt;/script&gt;</textarea>"));
+  CHECK(contains(html, "value=\"&quot;&gt;&lt;script&gt;x()&lt;/script&gt;\""));
+  CHECK(contains(html, "value=\"&lt;b&gt;days&lt;/b&gt;\" checked>"));
+  CHECK(count(html, "</textarea>") == 2);
+}
+
+TEST_CASE("the settings page's texts are in every catalog and speak its language",
+          "[portal][settings]") {
+  std::vector<std::string> keys = {"portal.band.custom",          "portal.error.site-invalid",
+                                   "portal.error.sites-too-many", "portal.error.site-both",
+                                   "portal.error.time-invalid",   "portal.error.time-same"};
+  for (const char* key : {"title",           "lead-device",    "lead-everyone",
+                          "link-device",     "link-everyone",  "back",
+                          "band-legend",     "band-hint",      "categories-legend",
+                          "categories-hint", "allow-label",    "allow-hint",
+                          "deny-label",      "deny-hint",      "safe-search-legend",
+                          "safe-search",     "bedtime-legend", "bedtime-hint",
+                          "bedtime-zone",    "bedtime-on",     "bedtime-from",
+                          "bedtime-to",      "days-legend",    "days-daily",
+                          "days-sun-thu",    "days-other"}) {
+    keys.push_back(std::string("portal.settings.") + key);
+  }
+  for (std::string_view category : portal::kSettingsCategories)
+    keys.push_back("portal.category." + std::string(category));
+  for (const web::Catalog& c : builtin().catalogs()) {
+    for (const std::string& key : keys) {
+      INFO(c.lang << ": " << key);
+      REQUIRE(c.texts.count(key) == 1);
+      CHECK_FALSE(c.texts.at(key).empty());
+      if (c.lang != "en") CHECK(c.texts.at(key) != builtin().english().texts.at(key));
+    }
+  }
+  const std::string en = portal::settings_page(sample_settings(), texts("en"));
+  for (std::string_view lang : {"fr", "es", "ar"}) {
+    INFO(lang);
+    const web::Texts t = texts(lang);
+    const std::string html = portal::settings_page(sample_settings(), t);
+    for (const char* key :
+         {"portal.settings.title", "portal.settings.categories-legend", "portal.category.adult",
+          "portal.settings.allow-label", "portal.settings.bedtime-on", "portal.save"}) {
+      INFO(key);
+      CHECK(contains(html, t(key)));
+      CHECK_FALSE(contains(html, texts("en")(key)));
+    }
+  }
+  CHECK(contains(portal::settings_page(sample_settings(), texts("ar")),
+                 "<html lang=\"ar\" dir=\"rtl\">"));
+}
+
+TEST_CASE("the home page links to each device's settings and names a parent's changes",
+          "[portal][settings]") {
+  portal::HomeView v = sample_home();
+  v.profiles.push_back("tablet-custom");
+  v.own_bases["tablet-custom"] = "9-12";
+  v.devices[0].profile = "tablet-custom";
+  const std::string html = portal::home_page(v, texts());
+  check_shape(html, "en");
+  CHECK(contains(card_of(html, "tablet"),
+                 "<a href=\"/settings?device=tablet\">Change what is blocked on "
+                 "<bdi>tablet</bdi></a>"));
+  CHECK(contains(card_of(html, "laptop"), "<a href=\"/settings?device=laptop\">"));
+  CHECK(contains(html, "<a href=\"/settings?device=\">Change what is blocked for everyone</a>"));
+  CHECK(contains(card_of(html, "tablet"),
+                 "<option value=\"tablet-custom\" selected>Ages 9 to 12, with your changes "
+                 "(tablet-custom)</option>"));
+  CHECK(contains(card_of(html, "tablet"), "<dd>Ages 9 to 12, with your changes (tablet-custom)"));
+  // A page for each link: the link text names the device, so no two links read the same.
+  CHECK(count(html, "Change what is blocked") == v.devices.size() + 1);
+}
+
 // Writes sample pages for people to look at: shelter_portal_pages_tests "[samples]"
 // (SHELTER_PORTAL_SAMPLES names the directory; /tmp/portal-samples by default).
 TEST_CASE("write sample pages", "[.samples]") {
@@ -666,6 +901,12 @@ TEST_CASE("write sample pages", "[.samples]") {
               {.household = "smith-family", .error_key = "password-mismatch", .csrf = "tok"}, t));
     write("message" + suffix, portal::portal_message_page("portal.message.unavailable-title",
                                                           "portal.message.unavailable", t));
+    write("settings" + suffix, portal::settings_page(sample_settings(), t));
+    portal::SettingsView mistakes = sample_settings();
+    mistakes.input.allow = "khanacademy.org\nnot a site\n";
+    mistakes.errors["allow"] = {.key = "site-invalid",
+                                .values = {{"line", "2"}, {"site", "not a site"}}};
+    write("settings-error" + suffix, portal::settings_page(mistakes, t));
   }
   write("portal-csp.txt", portal::portal_csp(builtin()) + "\n");
 }
