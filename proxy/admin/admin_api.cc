@@ -74,6 +74,7 @@ boost::asio::awaitable<http::Response> appeals(const http::Request& request,
     } else if (!status.empty() && status != "open") {
       co_return error_answer(400, "status is open, closed or all");
     }
+    query.household = query_value(request, "household");
     const std::vector<cases::Appeal> found = co_await context.store->appeals(query);
     co_return json_answer(200, json_list("appeals", found, [](const cases::Appeal& a) {
                             return cases::to_json(a, cases::Detail::summary);
