@@ -8,6 +8,7 @@
 #include "proxy/admin/api_reply.h"
 #include "proxy/admin/explain_api.h"
 #include "proxy/admin/households_api.h"
+#include "proxy/admin/profiles_api.h"
 #include "proxy/admin/self_test.h"
 #include "proxy/cases/case_json.h"
 #include "proxy/cases/rules.h"
@@ -275,6 +276,11 @@ boost::asio::awaitable<http::Response> handle_api(const http::Request& request,
     HouseholdsApi api{context.runtime, context.households, context.audit, context.accounts,
                       context.access_code_lifetime};
     co_return co_await handle_households(request, api, path, *who);
+  }
+  if (path[1] == "profiles") {
+    HouseholdsApi api{context.runtime, context.households, context.audit, context.accounts,
+                      context.access_code_lifetime};
+    co_return co_await handle_profiles(request, api, path);
   }
   if (path[1] == "explain" && path.size() == 2 && request.method == "GET") {
     co_return explain(request, *context.runtime.current(), clock::now());
