@@ -8,7 +8,7 @@ duplicate, an unknown household, no token); the audit trail (who, what, when; no
 profiles: presets and operator profiles listed with paging and shown (writes 405, saying how),
 a household's own profiles put, shown, used by a device (in force for its next query), refused
 when malformed, named like a preset, or in use (409 naming the device), and deleted;
-shelterctl's household and device verbs. The Redis store runs the same checks in
+shelterctl's household, device and profile verbs. The Redis store runs the same checks in
 test_households_redis.py."""
 import json
 import os
@@ -352,6 +352,51 @@ def check_profiles(t, d):
             "profile changes are audited", actions)
 
 
+def check_ctl_profiles(t, d):
+    p = ctl(t, d, "profile", "list")
+    t.check(p.returncode == 0 and p.stdout.startswith("NAME") and "9-12" in p.stdout
+            and "preset" in p.stdout and "all-lists" in p.stdout, "shelterctl profile list",
+            p.shown)
+    p = ctl(t, d, "profile", "list", "--limit", "2")
+    t.check(p.returncode == 0 and "more: shelterctl profile list --after 15-17 --limit 2"
+            in p.stdout, "shelterctl profile list --limit 2: the next page's command", p.shown)
+    p = ctl(t, d, "profile", "show", "9-12")
+    t.check(p.returncode == 0 and "social-media" in p.stdout and "preset" in p.stdout,
+            "shelterctl profile show 9-12", p.shown)
+    late = {"base": "adult", "block": ["social-media"]}
+    p = ctl(t, d, "profile", "put", "walker", "late", "--file", "-", stdin=json.dumps(late))
+    t.check(p.returncode == 0 and "household walker" in p.stdout,
+            "shelterctl profile put --file - (standard input)", p.shown)
+    with open(d.path("late.json"), "w") as f:
+        json.dump(late, f)
+    p = ctl(t, d, "profile", "put", "walker", "late", "--file", d.path("late.json"))
+    t.check(p.returncode == 0 and "(nothing changed)" in p.stdout,
+            "shelterctl profile put --file FILE: the same again changes nothing", p.shown)
+    p = ctl(t, d, "profile", "set", "walker", "late", "--device", "phone")
+    t.check(p.returncode == 0, "the phone set to it", p.shown)
+    p = ctl(t, d, "profile", "list", "--household", "walker")
+    t.check(p.returncode == 0 and "late" in p.stdout and "device phone" in p.stdout,
+            "shelterctl profile list --household: what uses each", p.shown)
+    shown, p = ctl_json(t, d, "profile", "show", "late", "--household", "walker")
+    t.check(shown and shown["base"] == "adult" and shown["used_by"] == ["device phone"],
+            "shelterctl profile show --household --json", p.shown)
+    p = ctl(t, d, "profile", "remove", "walker", "late")
+    t.check(p.returncode == 1 and "device phone" in p.stderr and "409" in p.stderr,
+            "shelterctl profile remove while the phone uses it: exit 1, names it", p.shown)
+    p = ctl(t, d, "profile", "put", "walker", "9-12", "--file", "-", stdin="{}")
+    t.check(p.returncode == 1 and "preset" in p.stderr, "a preset's name: exit 1, says why",
+            p.shown)
+    p = ctl(t, d, "profile", "put", "walker", "x", "--file", d.path("missing.json"))
+    t.check(p.returncode == 2 and "cannot read" in p.stderr, "a missing file: exit 2", p.shown)
+    p = ctl(t, d, "profile", "put", "walker", "x", "--file", "-", stdin="{not json")
+    t.check(p.returncode == 1 and "not a JSON object" in p.stderr, "malformed JSON: exit 1",
+            p.shown)
+    for verb in ("list", "show", "put", "remove"):
+        p = ctl(t, d, "profile", verb, "--help")
+        t.check(p.returncode == 0 and f"shelterctl profile {verb}" in p.stdout,
+                f"shelterctl profile {verb} --help", p.shown)
+
+
 def check_shelterctl(t, d):
     p = ctl(t, d, "household", "add", "walker", "--profile", "13-14", "--address", "127.0.0.11")
     t.check(p.returncode == 0, "shelterctl household add", p.shown)
@@ -377,8 +422,12 @@ def check_shelterctl(t, d):
     p = ctl(t, d, "profile", "set", "walker", "bogus")
     t.check(p.returncode == 1 and "bogus" in p.stderr, "an unknown profile: exit 1, says which",
             p.shown)
+    check_ctl_profiles(t, d)
     p = ctl(t, d, "device", "unbind", "walker", "phone")
     t.check(p.returncode == 0, "shelterctl device unbind", p.shown)
+    p = ctl(t, d, "profile", "remove", "walker", "late")
+    t.check(p.returncode == 0 and "household walker" in p.stdout,
+            "shelterctl profile remove, once nothing uses it", p.shown)
     p = ctl(t, d, "household", "remove", "walker")
     t.check(p.returncode == 0, "shelterctl household remove", p.shown)
     in_force(t, d, "social.test", "127.0.0.11", [FORWARDED], "walker's address: the default")
