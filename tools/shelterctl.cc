@@ -35,6 +35,7 @@ constexpr int kServerError = 1;
 constexpr int kUsage = 2;
 constexpr int kUnreachable = 3;
 constexpr std::size_t kTokenFileLimit = 64 * 1024;
+constexpr std::size_t kProfileFileLimit = 1024 * 1024;
 
 std::string env(const char* name) {
   const char* value = std::getenv(name);
@@ -101,6 +102,28 @@ bool find_token(const ctl::Invocation& invocation, std::string& token, std::stri
   return error.empty();
 }
 
+// profile put: the JSON of --file FILE ("-": standard input) into invocation.body.
+bool read_profile(ctl::Invocation& invocation, std::string& error) {
+  std::FILE* file = invocation.file == "-" ? stdin : std::fopen(invocation.file.c_str(), "rb");
+  if (file == nullptr) {
+    error = "cannot read " + invocation.file + " (" + std::strerror(errno) + ")";
+    return false;
+  }
+  std::string text(kProfileFileLimit + 1, '\0');
+  text.resize(std::fread(text.data(), 1, text.size(), file));
+  const bool failed = std::ferror(file) != 0;
+  if (file != stdin) std::fclose(file);
+  const std::string from = invocation.file == "-" ? "standard input" : invocation.file;
+  if (failed)
+    error = "cannot read " + from + " (read error)";
+  else if (text.size() > kProfileFileLimit)
+    error = from + " is larger than 1 MiB";
+  else if (text.find_first_not_of(" \t\r\n") == std::string::npos)
+    error = from + " is empty";
+  invocation.body = std::move(text);
+  return error.empty();
+}
+
 std::string login_name() {
   const passwd* pw = ::getpwuid(::getuid());
   return ctl::default_by(env("SUDO_USER"), env("USER"), pw != nullptr ? pw->pw_name : "");
@@ -162,6 +185,19 @@ bool render(const ctl::Invocation& invocation, const json::value& answer, std::s
     }
     case ctl::Action::kHouseholdShow:
       out = ctl::household_summary(*object, now);
+      return true;
+    case ctl::Action::kProfileList: {
+      const json::array* list = list_of(*object, "profiles");
+      if (list == nullptr) return false;
+      out = list->empty() ? "no profiles of " + ctl::terminal_safe(invocation.household) + "\n"
+                          : ctl::profiles_table(*list);
+      const json::value* next = object->if_contains("next");
+      if (next != nullptr && next->is_string() && !next->get_string().empty())
+        out += ctl::next_page_hint(next->get_string(), invocation.limit, "profile list");
+      return true;
+    }
+    case ctl::Action::kProfileShow:
+      out = ctl::profile_summary(*object);
       return true;
     case ctl::Action::kHouseholdAccessCode:
       out = ctl::access_code_text(*object, now);
@@ -282,6 +318,8 @@ int run(ctl::Invocation invocation) {
     invocation.by = login_name();
     if (invocation.by.empty()) return fail(kUsage, "cannot tell who you are; give --by NAME");
   }
+  if (invocation.action == ctl::Action::kProfilePut && !read_profile(invocation, error))
+    return fail(kUsage, error);
   const ctl::AdminAddress& admin = *address.address;
   ctl::ApiCall call = ctl::api_call(invocation);
   int status = kOk;

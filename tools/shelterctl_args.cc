@@ -26,7 +26,7 @@ const std::map<std::string_view, Arg, std::less<>> kOptions = {
     {"help", Arg::kNone},       {"version", Arg::kNone},     {"after", Arg::kValue},
     {"limit", Arg::kValue},     {"profile", Arg::kValue},    {"time-zone", Arg::kValue},
     {"device", Arg::kValue},    {"address", Arg::kRepeated}, {"mac", Arg::kRepeated},
-    {"cpe-id", Arg::kRepeated},
+    {"cpe-id", Arg::kRepeated}, {"file", Arg::kValue},
 };
 
 struct Scanned {
@@ -123,7 +123,7 @@ struct CommandSpec {
 
 // The options every command takes are admin, token-file and help; these are the others.
 // clang-format off
-constexpr std::array<CommandSpec, 18> kCommands = {{
+constexpr std::array<CommandSpec, 22> kCommands = {{
     {"appeals", "list", Action::kAppealsList, 0, {"all", "closed", "json"}, ""},
     {"appeals", "show", Action::kAppealsShow, 1, {"json"}, "an ID"},
     {"appeals", "decide", Action::kAppealsDecide, 2, {"reason", "by", "json"},
@@ -142,6 +142,12 @@ constexpr std::array<CommandSpec, 18> kCommands = {{
     {"device", "unbind", Action::kDeviceUnbind, 2, {"mac", "address", "json"},
      "a household ID and a device name"},
     {"profile", "set", Action::kProfileSet, 2, {"device", "json"}, "a household ID and a profile"},
+    {"profile", "list", Action::kProfileList, 0, {"household", "after", "limit", "json"}, ""},
+    {"profile", "show", Action::kProfileShow, 1, {"household", "json"}, "a profile name"},
+    {"profile", "put", Action::kProfilePut, 2, {"file", "json"},
+     "a household ID and a profile name"},
+    {"profile", "remove", Action::kProfileRemove, 2, {"json"},
+     "a household ID and a profile name"},
     {"audit", "", Action::kAudit, 0, {"limit", "json"}, ""},
     {"lists", "status", Action::kListsStatus, 0, {"json"}, ""},
     {"lists", "reload", Action::kListsReload, 0, {"json"}, ""},
@@ -223,6 +229,27 @@ std::string fill_cases(const Scanned& scanned, std::size_t first, Invocation& in
   return {};
 }
 
+// profile list and show: --household H asks for that household's own profiles; without it,
+// the presets and operator profiles (which page: --after NAME, --limit N).
+std::string fill_profile_query(const Scanned& scanned, std::size_t first, Invocation& inv) {
+  std::string error = read_value(scanned, "household", "a household ID", inv.household);
+  if (error.empty() && !inv.household.empty()) error = check_name("household ID", inv.household);
+  if (inv.action == Action::kProfileShow) {
+    inv.profile = scanned.words[first];
+    if (error.empty()) error = check_name("profile name", inv.profile);
+  }
+  if (const std::string* after = scanned.option("after")) {
+    inv.after = *after;
+    if (error.empty()) error = check_name("profile name", inv.after);
+  }
+  if (error.empty() && !inv.household.empty() &&
+      (scanned.option("after") || scanned.option("limit")))
+    error =
+        "--after and --limit page the presets and operator profiles; a household's own "
+        "profiles come in one answer";
+  return error;
+}
+
 // The household, device, profile and audit commands' operands and options.
 std::string fill_households(const Scanned& scanned, std::size_t first, Invocation& inv) {
   const auto& words = scanned.words;
@@ -235,6 +262,8 @@ std::string fill_households(const Scanned& scanned, std::size_t first, Invocatio
       inv.after = *after;
       then(check_name("household ID", inv.after));
     }
+  } else if (inv.action == Action::kProfileList || inv.action == Action::kProfileShow) {
+    then(fill_profile_query(scanned, first, inv));
   } else if (inv.action != Action::kAudit) {
     inv.id = words[first];
     then(check_name("household ID", inv.id));
@@ -252,6 +281,14 @@ std::string fill_households(const Scanned& scanned, std::size_t first, Invocatio
   if (inv.action == Action::kDeviceBind && inv.macs.empty() && inv.addresses.empty() &&
       inv.profile.empty())
     then("say what to bind: --mac, --address or --profile");
+  if (inv.action == Action::kProfilePut || inv.action == Action::kProfileRemove) {
+    inv.profile = words[first + 1];
+    then(check_name("profile name", inv.profile));
+  }
+  if (inv.action == Action::kProfilePut) {
+    then(read_value(scanned, "file", "a file, or - for standard input", inv.file));
+    if (inv.file.empty()) then("give the profile's JSON with --file FILE (- reads standard input)");
+  }
   if (inv.action == Action::kProfileSet) {
     inv.profile = trim(words[first + 1]);
     if (inv.profile.empty()) then("'profile set' needs a profile");

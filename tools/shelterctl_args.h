@@ -30,6 +30,10 @@ enum class Action {
   kDeviceBind,
   kDeviceUnbind,
   kProfileSet,
+  kProfileList,
+  kProfileShow,
+  kProfilePut,
+  kProfileRemove,
   kAudit,
 };
 
@@ -45,16 +49,19 @@ struct Invocation {
   std::string reason;     ///< appeals decide --reason, trimmed, never empty for kAppealsDecide
   std::string by;         ///< --by NAME; empty means the login name (main fills it in)
   std::string status;     ///< list filter sent to the server: open|closed|all, waiting|answered|all
-  std::string household;  ///< requests list --household
+  std::string household;  ///< requests list --household, profile list/show --household
   std::string device;     ///< device bind/unbind DEVICE, profile set --device
-  std::string profile;    ///< household add / device bind --profile, profile set PROFILE
+  std::string profile;    ///< household add / device bind --profile, profile set PROFILE,
+                          ///< profile show/put/remove NAME
   std::string time_zone;  ///< household add --time-zone
   std::vector<std::string> addresses;  ///< --address, in order given (household add, device)
   std::vector<std::string> macs;       ///< --mac
   std::vector<std::string> cpe_ids;    ///< household add --cpe-id
-  std::string after;                   ///< household list --after: the page after this id
-  int limit = 0;                       ///< household list, audit --limit; 0: the server's
-  bool json = false;                   ///< print the server's JSON instead of a table or summary
+  std::string file;   ///< profile put --file: the profile's JSON from this file ("-": stdin)
+  std::string body;   ///< profile put: that JSON, read by main before api_call()
+  std::string after;  ///< household list --after: the page after this id
+  int limit = 0;      ///< household list, audit --limit; 0: the server's
+  bool json = false;  ///< print the server's JSON instead of a table or summary
 };
 
 /// Either an invocation or a usage error (with the help topic to point at).

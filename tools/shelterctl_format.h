@@ -59,7 +59,16 @@ std::string households_table(const boost::json::array& households);
 
 /// The line after a page when there are more: the command that lists the next one (`limit` 0:
 /// none was given).
-std::string next_page_hint(std::string_view next, int limit);
+std::string next_page_hint(std::string_view next, int limit,
+                           std::string_view command = "household list");
+
+/// `GET /v1/profiles` or a household's profiles as a table in the server's (name) order: name,
+/// kind (preset, built-in, operator, household), base, how many categories it blocks and
+/// unblocks, what uses it (a household's own profiles).
+std::string profiles_table(const boost::json::array& profiles);
+
+/// `profile show`: every field of one profile, one a line (lists joined with ", ").
+std::string profile_summary(const boost::json::object& profile);
 
 /// `household show`: the profile, time zone, pause, bindings, one line per device (profile,
 /// bindings, pause) and the household's own profiles by name, then any field this version does

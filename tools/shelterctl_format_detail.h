@@ -35,6 +35,13 @@ std::string time_text(std::int64_t t, std::int64_t now, bool with_relative);
 /// A value for the terminal: a string as it is, anything else as its JSON; terminal-safe.
 std::string plain(const boost::json::value& value);
 
+/// A string field, terminal-safe: `missing` when it is absent and "?" when it is not a string.
+std::string text_or(const boost::json::object& object, std::string_view key,
+                    std::string_view missing);
+
+/// A list of strings as "a, b" ("-" when empty or absent); other items as their JSON.
+std::string list_text(const boost::json::object& object, std::string_view key);
+
 /// Label and value lines.
 using Lines = std::vector<std::pair<std::string, std::string>>;
 

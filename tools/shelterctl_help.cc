@@ -26,6 +26,10 @@ Commands:
   device bind HOUSEHOLD DEVICE [--mac MAC]... [--address CIDR]... [--profile P] [--json]
   device unbind HOUSEHOLD DEVICE [--mac MAC]... [--address CIDR]... [--json]
   profile set HOUSEHOLD PROFILE [--device DEVICE] [--json]
+  profile list [--household H] [--after NAME] [--limit N] [--json]
+  profile show NAME [--household H] [--json]
+  profile put HOUSEHOLD NAME --file FILE|- [--json]
+  profile remove HOUSEHOLD NAME [--json]
   audit [--limit N] [--json]
   lists status|reload [--json]
   explain CLIENT NAME|URL [--json]
@@ -134,16 +138,41 @@ Example:
 
 constexpr std::string_view kProfile = R"help(Usage:
   shelterctl profile set HOUSEHOLD PROFILE [--device DEVICE] [--json]
+  shelterctl profile list [--household H] [--after NAME] [--limit N] [--json]
+  shelterctl profile show NAME [--household H] [--json]
+  shelterctl profile put HOUSEHOLD NAME --file FILE|- [--json]
+  shelterctl profile remove HOUSEHOLD NAME [--json]
 
-Sets the profile of a household, or with --device of one of its devices (which must exist).
-PROFILE is a preset (under-9, 9-12, 13-14, 15-17, adult, public-wifi), an operator profile or
-one of the household's own.
+Profiles say what is blocked. The presets (under-9, 9-12, 13-14, 15-17, adult, public-wifi,
+and all-lists) are built into shelterd and the operator's profiles are in its configuration
+file: list and show them here, change them in the file and reload shelterd (SIGHUP). A
+household may have profiles of its own (the portal writes <device>-custom): put and remove
+them here.
 
-  --json    print the server's JSON as it came instead of a summary
+  set       sets the profile of a household, or with --device of one of its devices (which
+            must exist). PROFILE is a preset, an operator profile or one of the household's own
+  list      the presets and operator profiles, by name, a page at a time (--after, --limit);
+            with --household the household's own profiles and what uses each
+  show      one profile's fields (base, block, unblock, allow, deny, safe search, bedtime and
+            other schedules); with --household one of the household's own
+  put       creates or replaces the household's profile NAME from a JSON object in FILE (- reads
+            standard input), spelled as in a households file: {"base": "9-12", "unblock":
+            ["games"], "deny": ["example.com"]}. NAME cannot be a preset's or operator
+            profile's name. What `profile show --household H NAME --json` prints puts back as
+            it is
+  remove    deletes the household's profile NAME; refused (exit 1) while the household, a
+            device or another of its profiles uses it, naming them
+  --json    print the server's JSON as it came instead of a table or summary
 
 Example:
   shelterctl profile set smith 13-14
   shelterctl profile set smith under-9 --device tablet
+  shelterctl profile list
+  shelterctl profile show 9-12
+  echo '{"base": "9-12", "unblock": ["games"]}' | shelterctl profile put smith homework --file -
+  shelterctl profile set smith homework --device laptop
+  shelterctl profile list --household smith
+  shelterctl profile remove smith homework
 )help";
 
 constexpr std::string_view kAudit = R"help(Usage:

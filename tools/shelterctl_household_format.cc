@@ -18,28 +18,11 @@ using detail::aligned;
 using detail::as_int;
 using detail::field;
 using detail::Lines;
+using detail::list_text;
 using detail::plain;
 using detail::text;
+using detail::text_or;
 using detail::time_text;
-
-// A string field, `missing` when it is absent and "?" when it is not a string.
-std::string text_or(const json::object& object, std::string_view key, std::string_view missing) {
-  const json::value* value = field(object, key);
-  if (value == nullptr) return std::string(missing);
-  return value->is_string() ? terminal_safe(value->get_string()) : "?";
-}
-
-// A list of strings as "a, b" ("-" when empty or absent); other items as their JSON.
-std::string list_text(const json::object& object, std::string_view key) {
-  const json::value* value = field(object, key);
-  if (value == nullptr) return "-";
-  const json::array* list = value->if_array();
-  if (list == nullptr) return "?";
-  std::string out;
-  for (const json::value& item : *list)
-    out += (out.empty() ? "" : ", ") + plain(item);
-  return out.empty() ? "-" : out;
-}
 
 std::size_t list_size(const json::object& object, std::string_view key) {
   const json::value* value = field(object, key);
@@ -114,6 +97,29 @@ void add_block(Lines& lines, const std::string& label, const std::vector<std::st
 
 }  // namespace
 
+namespace detail {
+
+// A string field, `missing` when it is absent and "?" when it is not a string.
+std::string text_or(const json::object& object, std::string_view key, std::string_view missing) {
+  const json::value* value = field(object, key);
+  if (value == nullptr) return std::string(missing);
+  return value->is_string() ? terminal_safe(value->get_string()) : "?";
+}
+
+// A list of strings as "a, b" ("-" when empty or absent); other items as their JSON.
+std::string list_text(const json::object& object, std::string_view key) {
+  const json::value* value = field(object, key);
+  if (value == nullptr) return "-";
+  const json::array* list = value->if_array();
+  if (list == nullptr) return "?";
+  std::string out;
+  for (const json::value& item : *list)
+    out += (out.empty() ? "" : ", ") + plain(item);
+  return out.empty() ? "-" : out;
+}
+
+}  // namespace detail
+
 std::string households_table(const json::array& households) {
   std::vector<std::vector<std::string>> rows = {{"ID", "PROFILE", "DEVICES", "BINDINGS"}};
   for (const json::value& item : households) {
@@ -125,8 +131,8 @@ std::string households_table(const json::array& households) {
   return format_table(rows);
 }
 
-std::string next_page_hint(std::string_view next, int limit) {
-  std::string out = "more: shelterctl household list --after " + terminal_safe(next);
+std::string next_page_hint(std::string_view next, int limit, std::string_view command) {
+  std::string out = "more: shelterctl " + std::string(command) + " --after " + terminal_safe(next);
   if (limit > 0) out += " --limit " + std::to_string(limit);
   return out + "\n";
 }

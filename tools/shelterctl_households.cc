@@ -205,6 +205,24 @@ ApiCall household_call(const Invocation& inv) {
     case Action::kAudit:
       call.target = "/v1/audit" + query(inv.limit, "");
       break;
+    case Action::kProfileList:
+      call.target = inv.household.empty() ? "/v1/profiles" + query(inv.limit, inv.after)
+                                          : "/v1/households/" + inv.household + "/profiles";
+      break;
+    case Action::kProfileShow:
+      call.target = (inv.household.empty() ? std::string("/v1/profiles/")
+                                           : "/v1/households/" + inv.household + "/profiles/") +
+                    inv.profile;
+      break;
+    case Action::kProfilePut:
+      call.method = Method::kPut;
+      call.target = household_path(inv) + "/profiles/" + inv.profile;
+      call.body = inv.body;
+      break;
+    case Action::kProfileRemove:
+      call.method = Method::kDelete;
+      call.target = household_path(inv) + "/profiles/" + inv.profile;
+      break;
     default:  // household show and device bind read the household
       call.target = household_path(inv);
       break;

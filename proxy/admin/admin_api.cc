@@ -8,6 +8,7 @@
 #include "proxy/admin/api_reply.h"
 #include "proxy/admin/explain_api.h"
 #include "proxy/admin/households_api.h"
+#include "proxy/admin/profiles_api.h"
 #include "proxy/admin/self_test.h"
 #include "proxy/cases/case_json.h"
 #include "proxy/cases/rules.h"
@@ -74,6 +75,7 @@ boost::asio::awaitable<http::Response> appeals(const http::Request& request,
     } else if (!status.empty() && status != "open") {
       co_return error_answer(400, "status is open, closed or all");
     }
+    query.household = query_value(request, "household");
     const std::vector<cases::Appeal> found = co_await context.store->appeals(query);
     co_return json_answer(200, json_list("appeals", found, [](const cases::Appeal& a) {
                             return cases::to_json(a, cases::Detail::summary);
@@ -274,6 +276,11 @@ boost::asio::awaitable<http::Response> handle_api(const http::Request& request,
     HouseholdsApi api{context.runtime, context.households, context.audit, context.accounts,
                       context.access_code_lifetime};
     co_return co_await handle_households(request, api, path, *who);
+  }
+  if (path[1] == "profiles") {
+    HouseholdsApi api{context.runtime, context.households, context.audit, context.accounts,
+                      context.access_code_lifetime};
+    co_return co_await handle_profiles(request, api, path);
   }
   if (path[1] == "explain" && path.size() == 2 && request.method == "GET") {
     co_return explain(request, *context.runtime.current(), clock::now());

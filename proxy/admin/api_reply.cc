@@ -49,6 +49,20 @@ std::string query_value(const http::Request& request, std::string_view name) {
   return std::string(parsed.form->get(name).value_or(""));
 }
 
+std::optional<std::size_t> page_limit(const http::Request& request, std::size_t fallback,
+                                      std::size_t max) {
+  const std::string text = query_value(request, "limit");
+  if (text.empty()) return fallback;
+  std::size_t limit = 0;
+  try {
+    limit = std::stoul(text);
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+  if (limit == 0 || limit > max) return std::nullopt;
+  return limit;
+}
+
 std::vector<std::string_view> segments(std::string_view path) {
   std::vector<std::string_view> out;
   while (!path.empty()) {

@@ -25,6 +25,10 @@ std::optional<boost::json::object> body_object(const http::Request& request, std
 std::string string_field(const boost::json::object& o, std::string_view key);
 /// The value of `name` in the query string ("" when absent).
 std::string query_value(const http::Request& request, std::string_view name);
+/// The `limit` query value of a paged list: `fallback` when absent, nullopt when it is not a
+/// whole number from 1 to `max`.
+std::optional<std::size_t> page_limit(const http::Request& request, std::size_t fallback,
+                                      std::size_t max);
 /// "/v1/appeals/ABC/decision" -> {"v1", "appeals", "ABC", "decision"}
 std::vector<std::string_view> segments(std::string_view path);
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "proxy/admin/api_reply.h"
+#include "proxy/admin/profiles_api.h"
 #include "proxy/clock.h"
 #include "proxy/portal/access_code.h"
 #include "proxy/profiles/household_json.h"
@@ -16,13 +17,7 @@ using profiles::HouseholdEdit;
 
 constexpr std::size_t kDefaultPage = 100;
 
-// An edit's refusal with its own status (no such household or device, already exists).
-class Refused : public std::runtime_error {
- public:
-  Refused(unsigned status, const std::string& message)
-      : std::runtime_error(message), status(status) {}
-  unsigned status;
-};
+using Refused = EditRefused;
 
 // The body (a JSON object, "id" removed) read as a household document: every mistake with its
 // key. nullopt with the reasons in `reasons`.
@@ -63,49 +58,17 @@ std::string edit_body(const EditOutcome& outcome) {
   return json::serialize(body);
 }
 
-// Runs an edit and answers it: 200 (201 when `created`) with the household, or the refusal.
-boost::asio::awaitable<http::Response> apply(const HouseholdsApi& api, std::string id,
-                                             HouseholdEdit edit, AuditEntry audit,
-                                             unsigned ok_status) {
-  std::shared_ptr<const server::Runtime> runtime = api.runtime.current();
-  std::optional<http::Response> refused;
-  EditOutcome outcome;
-  try {
-    outcome = co_await api.store->edit(std::move(id), std::move(edit), runtime->profiles);
-  } catch (const profiles::HouseholdRejected& e) {
-    refused = error_answer(400, "the household was not changed", e.reasons());
-  } catch (const profiles::BindingTaken& e) {
-    refused = error_answer(409, e.what());
-  } catch (const profiles::HouseholdStoreUnavailable& e) {
-    refused = error_answer(503, e.what());
-  } catch (const Refused& e) {
-    refused = error_answer(e.status, e.what());
-  }
-  if (refused) co_return std::move(*refused);
-  if (outcome.changed && api.audit) {
-    audit.at = clock::now();
-    co_await api.audit->record(std::move(audit));
-  }
-  co_return json_answer(ok_status, edit_body(outcome));
-}
-
 boost::asio::awaitable<http::Response> list(const http::Request& request,
                                             const HouseholdsApi& api) {
-  std::size_t limit = kDefaultPage;
-  if (const std::string text = query_value(request, "limit"); !text.empty()) {
-    try {
-      limit = std::stoul(text);
-    } catch (const std::exception&) {
-      limit = 0;
-    }
-    if (limit == 0 || limit > profiles::HouseholdStore::kMaxPage) {
-      co_return error_answer(400,
-                             "limit is 1 to " + std::to_string(profiles::HouseholdStore::kMaxPage));
-    }
+  const std::optional<std::size_t> limit =
+      page_limit(request, kDefaultPage, profiles::HouseholdStore::kMaxPage);
+  if (!limit) {
+    co_return error_answer(400,
+                           "limit is 1 to " + std::to_string(profiles::HouseholdStore::kMaxPage));
   }
   profiles::HouseholdPage page;
   try {
-    page = co_await api.store->list(query_value(request, "after"), limit);
+    page = co_await api.store->list(query_value(request, "after"), *limit);
   } catch (const profiles::HouseholdStoreUnavailable& e) {
     co_return error_answer(503, e.what());
   }
@@ -115,13 +78,6 @@ boost::asio::awaitable<http::Response> list(const http::Request& request,
     items.push_back(household_view(h));
   body["next"] = page.next_after.empty() ? json::value(nullptr) : json::value(page.next_after);
   co_return json_answer(200, json::serialize(body));
-}
-
-bool valid_name(std::string_view s) {
-  return !s.empty() && s.size() <= 64 && std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-           c == '_' || c == '-';
-  });
 }
 
 // "profile, devices.tablet.profile": which fields a patch touched (not their values).
@@ -159,7 +115,7 @@ boost::asio::awaitable<http::Response> device_route(const http::Request& request
       return h;
     };
     AuditEntry audit{.who = who, .action = "device.delete", .target = id + "/" + device};
-    co_return co_await apply(api, id, std::move(edit), std::move(audit), 200);
+    co_return co_await apply_edit(api, id, std::move(edit), std::move(audit), 200);
   }
   if (request.method != "PUT") co_return error_answer(405, "use PUT or DELETE");
   std::string error;
@@ -172,18 +128,13 @@ boost::asio::awaitable<http::Response> device_route(const http::Request& request
       "profile " + (given->profile.empty() ? std::string("(household's)") : given->profile);
   HouseholdEdit edit = [&](std::optional<config::HouseholdConfig> h) {
     if (!h) throw missing();
-    auto it = std::find_if(h->devices.begin(), h->devices.end(),
-                           [&](const config::DeviceConfig& d) { return d.id == device; });
-    if (it != h->devices.end()) {
-      *it = *given;
-    } else {
-      h->devices.push_back(*given);
-    }
+    replace_or_add(h->devices, *given,
+                   [&](const config::DeviceConfig& d) { return d.id == device; });
     return h;
   };
   AuditEntry audit{
       .who = who, .action = "device.put", .target = id + "/" + device, .detail = detail};
-  co_return co_await apply(api, id, std::move(edit), std::move(audit), 200);
+  co_return co_await apply_edit(api, id, std::move(edit), std::move(audit), 200);
 }
 
 // RFC 7396: objects merge key by key, null removes a key, anything else replaces it.
@@ -224,7 +175,7 @@ boost::asio::awaitable<http::Response> patch(const http::Request& request, const
   };
   AuditEntry audit{
       .who = who, .action = "household.patch", .target = id, .detail = patched_keys(changes)};
-  co_return co_await apply(api, id, std::move(edit), std::move(audit), 200);
+  co_return co_await apply_edit(api, id, std::move(edit), std::move(audit), 200);
 }
 
 // A first-access code for the household's parents (shown once: only its digest is kept). A
@@ -267,6 +218,38 @@ boost::asio::awaitable<http::Response> issue_access_code(const HouseholdsApi& ap
 
 }  // namespace
 
+bool valid_name(std::string_view s) {
+  return !s.empty() && s.size() <= 64 && std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-';
+  });
+}
+
+boost::asio::awaitable<http::Response> apply_edit(const HouseholdsApi& api, std::string id,
+                                                  HouseholdEdit edit, AuditEntry audit,
+                                                  unsigned ok_status) {
+  std::shared_ptr<const server::Runtime> runtime = api.runtime.current();
+  std::optional<http::Response> refused;
+  EditOutcome outcome;
+  try {
+    outcome = co_await api.store->edit(std::move(id), std::move(edit), runtime->profiles);
+  } catch (const profiles::HouseholdRejected& e) {
+    refused = error_answer(400, "the household was not changed", e.reasons());
+  } catch (const profiles::BindingTaken& e) {
+    refused = error_answer(409, e.what());
+  } catch (const profiles::HouseholdStoreUnavailable& e) {
+    refused = error_answer(503, e.what());
+  } catch (const Refused& e) {
+    refused = error_answer(e.status, e.what());
+  }
+  if (refused) co_return std::move(*refused);
+  if (outcome.changed && api.audit) {
+    audit.at = clock::now();
+    co_await api.audit->record(std::move(audit));
+  }
+  co_return json_answer(ok_status, edit_body(outcome));
+}
+
 json::object household_view(const config::HouseholdConfig& household) {
   json::object view;
   view["id"] = household.id;
@@ -300,10 +283,13 @@ boost::asio::awaitable<http::Response> handle_households(const http::Request& re
       return given;
     };
     AuditEntry audit{.who = who, .action = "household.create", .target = id, .detail = detail};
-    co_return co_await apply(api, id, std::move(edit), std::move(audit), 201);
+    co_return co_await apply_edit(api, id, std::move(edit), std::move(audit), 201);
   }
   const std::string id(path[2]);
   if (!valid_name(id)) co_return error_answer(404, "no household " + id);
+  if (path.size() >= 4 && path[3] == "profiles") {
+    co_return co_await handle_household_profiles(request, api, path, who);
+  }
   if (path.size() == 5 && path[3] == "devices") {
     co_return co_await device_route(request, api, id, std::string(path[4]), who);
   }
@@ -328,7 +314,7 @@ boost::asio::awaitable<http::Response> handle_households(const http::Request& re
       return std::optional<config::HouseholdConfig>();
     };
     AuditEntry audit{.who = who, .action = "household.delete", .target = id};
-    co_return co_await apply(api, id, std::move(edit), std::move(audit), 200);
+    co_return co_await apply_edit(api, id, std::move(edit), std::move(audit), 200);
   }
   if (request.method == "PATCH") co_return co_await patch(request, api, id, who);
   if (request.method != "PUT") co_return error_answer(405, "use GET, PUT, PATCH or DELETE");
@@ -344,7 +330,7 @@ boost::asio::awaitable<http::Response> handle_households(const http::Request& re
   const std::string detail = summary(*given);
   HouseholdEdit edit = [&](const std::optional<config::HouseholdConfig>&) { return given; };
   AuditEntry audit{.who = who, .action = "household.replace", .target = id, .detail = detail};
-  co_return co_await apply(api, id, std::move(edit), std::move(audit), 200);
+  co_return co_await apply_edit(api, id, std::move(edit), std::move(audit), 200);
 }
 
 }  // namespace shelter::proxy::admin

@@ -44,6 +44,9 @@ struct Appeal {
   std::int64_t created = 0;
   std::string site{};  ///< the host the appeal is about (normalised)
   std::string url{};   ///< the URL as given (a legal list's: for the referral only, never shown)
+  /// The requester's household when the appeal form was sent from an identified device (its
+  /// parents see the appeal on the portal); "" otherwise, and in records older than the field.
+  std::string household{};
   Reporter reporter = Reporter::other;
   std::string why{};
   std::string contact{};  ///< optional; erased when the case closes and its retention ends

@@ -114,6 +114,7 @@ std::string to_json(const Appeal& a, Detail detail) {
   if (detail != Detail::summary) {
     o["contact"] = a.contact;
     o["url"] = a.url;
+    o["household"] = a.household;
     if (a.referral) {
       o["referral"] = json::object{{"delivered", a.referral->delivered},
                                    {"at", a.referral->at},
@@ -160,6 +161,7 @@ std::optional<Appeal> appeal_from_json(std::string_view text, std::string& error
   a.created = r.integer("created");
   a.site = r.string("site");
   a.url = r.string("url", false);
+  a.household = r.string("household", false);  // absent from records older than the field
   a.reporter = r.name<Reporter>("reporter", parse_reporter);
   a.why = r.string("why");
   a.contact = r.string("contact", false);

@@ -12,9 +12,9 @@ namespace shelter::proxy::cases {
 
 /// What a JSON text shows of an appeal.
 enum class Detail : std::uint8_t {
-  summary,  ///< lists: no contact, no URL, no secret hash
-  full,     ///< one case for the operator: contact and URL too (a legal list's URL included:
-            ///< the operator refers it), never the secret hash
+  summary,  ///< lists: no contact, no URL, no household, no secret hash
+  full,     ///< one case for the operator: contact, URL and household too (a legal list's URL
+            ///< included: the operator refers it), never the secret hash
   stored,   ///< everything, for the store
 };
 

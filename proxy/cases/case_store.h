@@ -34,6 +34,9 @@ struct CaseConflict : std::runtime_error {
 
 struct AppealQuery {
   enum class Which : std::uint8_t { open, closed, all } which = Which::open;
+  /// "" = every appeal; else only those filed from that household's devices. The Redis store
+  /// has no index by household: it reads the newest appeals and keeps the household's.
+  std::string household{};
   std::size_t limit = 1000;  ///< newest first
 };
 

@@ -153,6 +153,7 @@ boost::asio::awaitable<std::vector<Appeal>> EmbeddedCaseStore::appeals(AppealQue
     std::lock_guard lock(mutex_);
     for (auto it = state_.appeals.rbegin(); it != state_.appeals.rend(); ++it) {
       if (out.size() >= query.limit) break;
+      if (!query.household.empty() && it->household != query.household) continue;
       const bool wanted = query.which == AppealQuery::Which::all ||
                           (query.which == AppealQuery::Which::open) != it->closed();
       if (wanted) out.push_back(*it);

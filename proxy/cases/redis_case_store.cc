@@ -373,6 +373,7 @@ asio::awaitable<std::vector<Appeal>> RedisCaseStore::Impl::list_appeals(AppealQu
       if (!record.text || !seen.insert(record.id).second) continue;
       std::optional<Appeal> a = read_appeal(record.id, *record.text);
       if (!a) continue;
+      if (!query.household.empty() && a->household != query.household) continue;
       const bool wanted = query.which == Which::all || (query.which == Which::open) != a->closed();
       if (wanted && out.size() < query.limit) out.push_back(std::move(*a));
     }

@@ -28,6 +28,7 @@ namespace asio = boost::asio;
 constexpr std::string_view kSignInForm = "portal-sign-in";
 constexpr std::int64_t kFormLifetime = 3600;  // a sign-in form left open for an hour still works
 constexpr std::size_t kMinPassword = 10;
+constexpr std::size_t kAppealsShown = 20;  // the household's newest reports of wrong blocking
 // Verified when a household has no password or does not exist, so that the time a sign-in
 // takes does not tell which households exist (a hash of a random password at the default cost).
 const std::string& decoy_hash() {
@@ -445,11 +446,33 @@ asio::awaitable<http::Response> PortalFront::home(const http::Request& request, 
           RequestView{.id = r.id, .device = r.device, .site = r.site, .created = r.created});
     }
   }
+  if (deps_.cases) view.appeals = co_await household_appeals(id, *w.runtime);
   for (const char* form : {"profile", "pause", "answer", "sign-out"})
     view.csrf[form] = session_csrf(*deps_.keys, s.token, form);
   http::Response r;
   r.body = home_page(view, w.texts);
   co_return r;
+}
+
+// The household's own reports of wrong blocking, newest first, as the page shows them: a legal
+// list's without its site or URL, a referred one with the authority that keeps the list.
+asio::awaitable<std::vector<AppealView>> PortalFront::household_appeals(
+    std::string household, const server::Runtime& runtime) {
+  cases::AppealQuery query{.which = cases::AppealQuery::Which::all,
+                           .household = std::move(household),
+                           .limit = kAppealsShown};
+  std::vector<AppealView> out;
+  for (const cases::Appeal& a : co_await deps_.cases->appeals(std::move(query))) {
+    AppealView view{.site = a.legal ? std::string() : a.site,
+                    .created = a.created,
+                    .status = std::string(cases::status_name(a.status)),
+                    .decision_reason = a.decision_reason};
+    for (const blocklist::ListInfo& list : runtime.lists->snapshot->lists()) {
+      if (a.legal && list.id == a.list) view.authority = list.authority;
+    }
+    out.push_back(std::move(view));
+  }
+  co_return out;
 }
 
 asio::awaitable<http::Response> PortalFront::change(const http::Request& request,

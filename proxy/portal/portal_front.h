@@ -28,6 +28,7 @@
 #include "proxy/http/server.h"
 #include "proxy/portal/account_store.h"
 #include "proxy/portal/login_throttle.h"
+#include "proxy/portal/portal_pages.h"
 #include "proxy/profiles/household_store.h"
 #include "proxy/server/runtime.h"
 #include "proxy/web/pages.h"
@@ -74,6 +75,8 @@ class PortalFront {
   boost::asio::awaitable<http::Response> sign_in(const http::Request& request, bool post);
   boost::asio::awaitable<http::Response> first_access(const http::Request& request, bool post);
   boost::asio::awaitable<http::Response> home(const http::Request& request, const Session& s);
+  boost::asio::awaitable<std::vector<AppealView>> household_appeals(std::string household,
+                                                                    const server::Runtime& runtime);
   boost::asio::awaitable<http::Response> change(const http::Request& request, const Session& s);
   boost::asio::awaitable<http::Response> settings(const http::Request& request, const Session& s);
   boost::asio::awaitable<http::Response> save_settings(const http::Request& request,

@@ -203,6 +203,39 @@ mustache::data requests_data(const HomeView& view, const web::Texts& texts) {
   return r;
 }
 
+// "Reports of wrong blocking": each report's site, when, its status in plain words and the
+// decision's reason. A legal list's site is never named (as on the public status page).
+mustache::data appeals_data(const HomeView& view, const web::Texts& texts) {
+  mustache::data a;
+  a.set("appeals_heading", texts("portal.appeals.heading"));
+  a.set("appeals_lead", texts("portal.appeals.lead"));
+  if (view.appeals.empty()) a.set("appeals_none", texts("portal.appeals.none"));
+  a.set("label_reported", texts("portal.appeals.reported"));
+  a.set("label_status", texts("portal.appeals.status"));
+  a.set("label_reason", texts("portal.appeals.reason"));
+  mustache::data items{mustache::data::type::list};
+  std::size_t n = 0;
+  for (const AppealView& appeal : view.appeals) {
+    mustache::data item;
+    item.set("n", std::to_string(++n));
+    if (appeal.site.empty()) {
+      item.set("appeal_title", texts("portal.appeals.legal-site"));
+    } else {
+      item.set("appeal_title", texts("portal.appeals.site", {{"site", appeal.site}}));
+    }
+    item.set("appeal_when", texts.time(appeal.created));
+    const bool unnamed = appeal.status == "referred" && appeal.authority.empty();
+    item.set("appeal_status",
+             texts("portal.appeals.status-" + appeal.status + (unnamed ? "-unnamed" : ""),
+                   {{"authority", appeal.authority}}));
+    item.set("appeal_waiting", appeal.status == "open");
+    if (appeal.status != "referred") set_text(item, "appeal_reason", appeal.decision_reason);
+    items.push_back(std::move(item));
+  }
+  a.set("appeal_items", std::move(items));
+  return a;
+}
+
 mustache::data everyone_data(const HomeView& view, const web::Texts& texts) {
   mustache::data e;
   const bool paused = view.paused_until > view.now;
@@ -506,6 +539,7 @@ std::string home_page(const HomeView& view, const web::Texts& texts) {
   page.set("save", texts("portal.save"));
   page.set("profile_csrf", token(view, "profile"));
   page.set("requests", requests_data(view, texts));
+  page.set("appeals", appeals_data(view, texts));
   page.set("everyone", everyone_data(view, texts));
   page.set("devices", devices_data(view, texts));
   page.set("good_to_know", good_to_know(texts));

@@ -44,6 +44,15 @@ struct RequestView {  // a child's "ask my parent" waiting for an answer
   std::int64_t created = 0;
 };
 
+/// A report of wrong blocking ("Report a mistake") sent from one of the household's devices.
+struct AppealView {
+  std::string site{};  // "" for a legal list's block: its site is never shown
+  std::int64_t created = 0;
+  std::string status{};           // "open", "upheld", "overturned", "referred" (cases::status_name)
+  std::string decision_reason{};  // shown for upheld and overturned appeals
+  std::string authority{};        // referred: who keeps the list ("" = not known)
+};
+
 /// A line at the top of the page about what just happened: the catalog's `portal.notice.<key>`
 /// with `values` inserted (escaped). Keys: saved {seconds}, paused, resumed, answered,
 /// signed-out, password-set. A key the catalogs lack shows nothing.
@@ -105,6 +114,7 @@ struct HomeView {
   // "Ages 9 to 12, with your changes" rather than as a profile's name
   std::map<std::string, std::string> own_bases{};
   std::vector<RequestView> requests{};
+  std::vector<AppealView> appeals{};  // newest first
   std::optional<Notice> notice{};
   // form name -> token: "profile", "pause", "answer", "sign-out"
   std::map<std::string, std::string> csrf{};

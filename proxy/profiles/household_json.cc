@@ -63,4 +63,39 @@ config::HouseholdsResult household_from_json(std::string_view json_text, const s
   return config::parse_household_document(json_text, id);
 }
 
+// Both through a household of one profile: the households file's writer and reader are the one
+// spelling of a profile's fields.
+std::string profile_to_json(const config::ProfileConfig& profile) {
+  config::HouseholdConfig holder;
+  holder.id = "profile";
+  holder.profiles.push_back(profile);
+  const json::value document = json::parse(household_to_json(holder));
+  const json::value* fields = document.as_object().if_contains("profiles");
+  const json::value* own = fields ? fields->as_object().if_contains(profile.name) : nullptr;
+  // A profile with no fields renders as an empty mapping, which YAML reads as null.
+  return own != nullptr && own->is_object() ? json::serialize(*own) : "{}";
+}
+
+std::optional<config::ProfileConfig> profile_from_json(std::string_view json_text,
+                                                       const std::string& household,
+                                                       const std::string& name,
+                                                       std::vector<std::string>& errors) {
+  json::error_code ec;
+  json::value fields = json::parse(json_text, ec);
+  if (ec || !fields.is_object()) {
+    errors = {"the profile is not a JSON object"};
+    return std::nullopt;
+  }
+  json::object holder;
+  holder["profiles"].emplace_object()[name] = std::move(fields);
+  config::HouseholdsResult parsed = household_from_json(json::serialize(holder), household);
+  errors = std::move(parsed.errors);
+  if (!errors.empty() || parsed.households.size() != 1 ||
+      parsed.households.front().profiles.size() != 1) {
+    if (errors.empty()) errors.emplace_back("'" + name + "' is not a valid profile name");
+    return std::nullopt;
+  }
+  return std::move(parsed.households.front().profiles.front());
+}
+
 }  // namespace shelter::proxy::profiles

@@ -476,6 +476,11 @@ asio::awaitable<http::Response> WebRoutes::appeal_submit(const http::Request& re
   appeal.reporter = *reporter;
   appeal.why = input.why;
   appeal.contact = input.contact;
+  // Sent from a device of a household: its parents see the appeal on the portal.
+  if (const server::Requester requester = server::requester_of(request.client, *runtime);
+      requester.who) {
+    appeal.household = requester.who->household;
+  }
   appeal.route = cases::appeal_route(appeal.legal, venue);
   if (appeal.legal) {
     // Referred from the start: the operator cannot lift a legal list's block.

@@ -17,8 +17,13 @@
 //      (9-12, social media ticked); the parent unticks "Social media" by its label and saves:
 //      the page says when it is active, within a second a dig from the tablet reaches
 //      social.test again, and the household's record has the tablet on "tablet-custom".
-//   5. Sign out: / sends back to sign-in; signing in with the password opens the page again.
-//   6. /sign-in, /first-access, / and the tablet's /settings in English and Arabic, at the
+//   5. Reports of wrong blocking: the tablet sends the appeal form (curl from its address) about
+//      social.test and about a legal list's csam.test; the operator upholds the first (admin
+//      API). The family page lists both in plain words: the first as "the block stays" with the
+//      reviewer's reason, the legal one as sent to the list's authority without its site.
+//   6. Sign out: / sends back to sign-in; signing in with the password opens the page again.
+//   7. /sign-in, /first-access, / (with the reports) and the tablet's /settings in English and
+//      Arabic, at the
 //      phone and at 320 px, 1280 px and 1280 px at 200 % zoom: status 200, the language and
 //      direction, one h1 (the catalog's heading), nothing overflowing sideways, axe-core with
 //      no violation and nothing incomplete (in a second tab with JavaScript on, which axe-core
@@ -184,8 +189,8 @@ async function digUntil(port, name, source, address, ms) {
 // --- shelterd --------------------------------------------------------------------------------
 
 async function start(dir, upstreamPort) {
-  const [dns, admin, block, portal] =
-    [await freePort(), await freePort(), await freePort(), await freePort()];
+  const [dns, admin, block, portal, pub] =
+    [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
   mkdirSync(join(dir, "state"));
   writeFileSync(join(dir, "households.yaml"), `households:
   ${HOUSEHOLD}:
@@ -205,19 +210,24 @@ upstream: {servers: ["127.0.0.1:${upstreamPort}"], timeout: 500ms, attempts: 2}
 blocking: {block-page-ipv4: ["${BLOCK}"]}
 lists:
   - {id: parental, format: domains, category: social-media, entries: [social.test]}
+  - {id: hotline, format: domains, category: csam, legal: true, authority: Test Hotline,
+     entries: [csam.test]}
 subscribers: {file: "${join(dir, "households.yaml")}"}
 list-updates: {state-directory: "${join(dir, "state")}"}
 admin: {listen: "127.0.0.1:${admin}", token-file: "${join(dir, "admin.tokens")}"}
-web: {block-listen: ["127.0.0.1:${block}"], organisation: Example ISP}
+web: {block-listen: ["127.0.0.1:${block}"], public-listen: ["127.0.0.1:${pub}"],
+      organisation: Example ISP}
 portal: {listen: ["127.0.0.1:${portal}"]}
 `);
   const child = await startShelterd(shelterd, config);
-  return { child, dns, admin: `http://127.0.0.1:${admin}`, portal: `http://127.0.0.1:${portal}` };
+  return { child, dns, admin: `http://127.0.0.1:${admin}`, portal: `http://127.0.0.1:${portal}`,
+           pub: `http://127.0.0.1:${pub}` };
 }
 
-async function adminApi(daemon, method, path) {
+async function adminApi(daemon, method, path, json) {
   const response = await fetch(`${daemon.admin}${path}`, {
-    method, headers: { Authorization: `Bearer ${TOKEN}` } });
+    method, headers: { Authorization: `Bearer ${TOKEN}`, "Content-Type": "application/json" },
+    body: json === undefined ? undefined : JSON.stringify(json) });
   const text = await response.text();
   let body = {};
   try { body = JSON.parse(text); } catch { /* reported with the text below */ }
@@ -451,6 +461,54 @@ async function tabletSettings(page, daemon) {
 }
 
 // 5. Sign out, and back in with the password.
+// curl from `source` (a device's address): { status, headers, body }.
+function curl(url, source, form) {
+  const args = ["-sS", "-i", "--noproxy", "*", "--max-time", "5", "--interface", source];
+  if (form) args.push("--data-raw", new URLSearchParams(form).toString());
+  return new Promise((resolve) => {
+    execFile("curl", [...args, url], { timeout: 8000 }, (error, stdout) => {
+      const [head, ...rest] = stdout.split("\r\n\r\n");
+      const status = Number((head.match(/^HTTP\/[\d.]+ (\d+)/) ?? [])[1] ?? 0);
+      const location = (head.match(/^location: (.*)$/im) ?? [])[1] ?? "";
+      resolve({ status, location: location.trim(), body: rest.join("\r\n\r\n"),
+                error: error ? error.message : "" });
+    });
+  });
+}
+
+// The tablet reports `site` as blocked by mistake through the public appeal form: its id.
+async function reportMistake(daemon, site) {
+  const form = await curl(`${daemon.pub}/appeal?site=${site}`, TABLET);
+  const csrf = (form.body.match(/name="csrf" value="([^"]+)"/) ?? [])[1] ?? "";
+  const sent = await curl(`${daemon.pub}/appeal`, TABLET,
+                          { url: site, reporter: "child", why: "I need it for school", csrf });
+  const id = (sent.location.match(/^\/appeal\/case\?id=([0-9A-Z]{8})&/) ?? [])[1];
+  must(sent.status === 303 && id, `the tablet reports ${site} through the appeal form`,
+       `${form.status} ${form.error}\n${sent.status} ${sent.location} ${sent.error}`);
+  return id;
+}
+
+// 5. The household's reports of wrong blocking, as the family page says them.
+async function reports(page, daemon) {
+  const social = await reportMistake(daemon, "social.test");
+  await reportMistake(daemon, "csam.test");
+  const decided = await adminApi(daemon, "POST", `/v1/appeals/${social}/decision`,
+                                 { outcome: "uphold", reason: "Social media stays blocked" });
+  must(decided.status === 200, "the operator upholds the first (admin API)", decided.text);
+  await page.goto(`${daemon.portal}/`);
+  const section = page.locator("section", {
+    has: page.getByRole("heading", { name: en("portal.appeals.heading"), exact: true }) });
+  const text = (await section.innerText().catch(() => "")).replace(/\s+/g, " ");
+  check(text.includes("social.test") && text.includes(en("portal.appeals.status-upheld")) &&
+        text.includes("Social media stays blocked"),
+        `"${en("portal.appeals.heading")}": social.test, "${en("portal.appeals.status-upheld")}" ` +
+        "and the reason", text);
+  check(text.includes(en("portal.appeals.legal-site")) &&
+        text.includes(en("portal.appeals.status-referred", { authority: "Test Hotline" })) &&
+        !(await page.content()).includes("csam.test"),
+        "the legal list's report: sent to Test Hotline, its site never shown", text);
+}
+
 async function signOutAndIn(page, daemon) {
   const sent = await send(page, page.getByRole("button", { name: en("portal.sign-out"),
                                                              exact: true }));
@@ -495,6 +553,7 @@ async function main() {
     const flow = [["first access", firstAccess], ["the tablet set to 9-12", tabletTo912],
                   ["the laptop paused and resumed", pauseLaptop],
                   ["the tablet's settings: social media allowed", tabletSettings],
+                  ["the household's reports of wrong blocking", reports],
                   ["sign-out and sign-in", signOutAndIn]];
     let signedIn = false;
     for (const [what, step] of flow) {

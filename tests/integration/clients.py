@@ -86,13 +86,14 @@ def shelterctl_path(t):
     return path
 
 
-def ctl(t, d, *args, token=ADMIN_TOKEN):
-    """Runs shelterctl against d's admin API; returns the CompletedProcess."""
+def ctl(t, d, *args, token=ADMIN_TOKEN, stdin=None):
+    """Runs shelterctl against d's admin API (`stdin`: text for its standard input); returns the
+    CompletedProcess."""
     env = {k: v for k, v in os.environ.items() if k not in ("SHELTER_ADMIN", "SHELTER_ADMIN_TOKEN")}
     env["SHELTER_ADMIN_TOKEN"] = token
     cmd = [shelterctl_path(t), "--admin", f"http://127.0.0.1:{d.admin_port}", *args]
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=20, env=env,
-                       stdin=subprocess.DEVNULL)
+    given = {"stdin": subprocess.DEVNULL} if stdin is None else {"input": stdin}
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=20, env=env, **given)
     p.shown = (f"$ {' '.join(shlex.quote(c) for c in cmd[1:])}\n[rc={p.returncode}]\n"
                f"{p.stdout}{p.stderr}")
     return p

@@ -4,8 +4,10 @@ redis-server (subscribers.store: redis, docs/redis-schema.md "Cases") and one
 web.token-keys-file. An appeal filed on node A and overturned through node B's admin API is in
 force on both nodes within 2 s; a child's request made on node A and answered on node B lets
 that household (only) through on node A within 2 s; a legal list's appeal is referred and
-cannot be overturned from either node. Along the way: node A's signed links and case pages
-are read by node B.
+cannot be overturned from either node; an appeal sent from a household's device records the
+household in its Redis record, node B shows it and lists the household's appeals, and a record
+written before the field existed still reads. Along the way: node A's signed links and case
+pages are read by node B.
 
 shelterctl comes from $SHELTERCTL (ctest sets it), else beside shelterd in the build tree."""
 import json
@@ -168,6 +170,36 @@ def check_appeal_legal(t, nodes):
         t.check('"verdict":"restricted"' in r.body, f"{label}: still restricted", r)
 
 
+def check_appeal_household(t, nodes, redis):
+    (_, a, wa), (_, b, wb) = nodes
+    form = appeal_form(wa, "?site=upheld.test", KIDS)
+    r = submit_appeal(wa, form, KIDS, reporter="child", why="for school")
+    appeal_id, _ = case_link(r)
+    t.check(r.status == 303 and appeal_id, "a child of kids appeals on node A", r)
+    if not appeal_id:
+        return
+    text = redis.cli("GET", PREFIX + "appeal:" + appeal_id)
+    stored = json.loads(text) if text.strip() else {}
+    t.check(stored.get("household") == "kids", "the Redis record holds the household", text)
+    _, full, r = api(b, "GET", f"/v1/appeals/{appeal_id}")
+    t.check(full and full.get("household") == "kids", "node B shows it", r)
+    _, listed, r = api(b, "GET", "/v1/appeals?status=all&household=kids")
+    t.check(listed and [x["id"] for x in listed["appeals"]] == [appeal_id],
+            "node B lists kids's appeals: this one only", r)
+    _, listed, r = api(b, "GET", "/v1/appeals?status=all&household=others")
+    t.check(listed is not None and listed["appeals"] == [], "...and none of others", r)
+    old = dict(stored, id="OLDREC01")
+    del old["household"]
+    redis.pipe([["SET", PREFIX + "appeal:OLDREC01", json.dumps(old)],
+                ["ZADD", PREFIX + "appeals", str(old["created"]), "OLDREC01"]])
+    status, full, r = api(b, "GET", "/v1/appeals/OLDREC01")
+    t.check(status == 200 and full.get("household") == "",
+            "a record written before the field reads, with no household", r)
+    _, listed, r = api(a, "GET", "/v1/appeals?status=all")
+    t.check(listed and "OLDREC01" in [x["id"] for x in listed["appeals"]],
+            "...and is listed", r)
+
+
 def binding_reloads(d):
     return metric(parse_metrics(http_get(d.admin_port, "/metrics")[2]),
                   "shelter_redis_binding_reloads_total")
@@ -205,6 +237,7 @@ def body(t):
             t.run_cases([("appeal across nodes", check_appeal_overturned),
                          ("ask across nodes", check_ask_answered),
                          ("legal appeal", check_appeal_legal)], nodes)
+            t.run_cases([("appeal's household", check_appeal_household)], nodes, redis)
     finally:
         redis.stop()
         up.stop()

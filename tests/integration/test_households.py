@@ -5,7 +5,10 @@ and removed; every change in force for the next query (a dig from the household'
 written to the households file (it survives a restart); refusals with clear bodies (malformed
 JSON, unknown profile or time zone, a bad id, a binding that is another household's, a
 duplicate, an unknown household, no token); the audit trail (who, what, when; no browsing);
-shelterctl's household and device verbs. The Redis store runs the same checks in
+profiles: presets and operator profiles listed with paging and shown (writes 405, saying how),
+a household's own profiles put, shown, used by a device (in force for its next query), refused
+when malformed, named like a preset, or in use (409 naming the device), and deleted;
+shelterctl's household, device and profile verbs. The Redis store runs the same checks in
 test_households_redis.py."""
 import json
 import os
@@ -246,6 +249,154 @@ def check_self_test(t, d):
             "shelterctl self-test", p.shown)
 
 
+DESK = "127.0.0.12"
+HOMEWORK = {"base": "adult", "block": ["social-media"], "deny": ["games.test"]}
+
+
+def check_profiles(t, d):
+    status, r, resp = api(d, "GET", "/v1/profiles")
+    names = [p["name"] for p in (r or {}).get("profiles", [])]
+    t.check(status == 200 and names == sorted(names)
+            and {"under-9", "9-12", "13-14", "15-17", "adult", "public-wifi", "all-lists"}
+            <= set(names) and r["next"] is None, "GET /v1/profiles: every preset, by name", resp)
+    kinds = {p["name"]: p["kind"] for p in r["profiles"]} if r else {}
+    t.check(kinds.get("9-12") == "preset" and kinds.get("all-lists") == "built-in",
+            "each says its kind", kinds)
+    seen, after, pages = [], "", 0
+    while pages < 10:
+        status, r, resp = api(d, "GET", f"/v1/profiles?limit=3&after={after}")
+        t.check(status == 200, "GET a page of profiles", resp)
+        seen += [p["name"] for p in r["profiles"]]
+        pages += 1
+        if r["next"] is None:
+            break
+        after = r["next"]
+    t.equal(seen, names, "pages of 3 give every profile once, in order")
+    status, r, resp = api(d, "GET", "/v1/profiles?limit=0")
+    t.check(status == 400 and "limit" in r["error"], "a page limit of 0 -> 400", resp)
+    status, r, resp = api(d, "GET", "/v1/profiles/9-12")
+    t.check(status == 200 and r["kind"] == "preset" and "social-media" in r["block"]
+            and r["audience"] == "child", "GET /v1/profiles/9-12: its fields", resp)
+    status, r, resp = api(d, "GET", "/v1/profiles/nine")
+    t.check(status == 404 and "nine" in r["error"], "an unknown profile -> 404", resp)
+    for method, path in (("PUT", "/v1/profiles/9-12"), ("DELETE", "/v1/profiles/9-12"),
+                         ("POST", "/v1/profiles")):
+        status, r, resp = api(d, method, path, {} if method != "DELETE" else None)
+        t.check(status == 405 and "configuration" in r["error"] and "SIGHUP" in r["error"]
+                and resp.headers.get("allow") == "GET",
+                f"{method} {path} -> 405, saying how presets change", resp)
+    for method, path in (("GET", "/v1/profiles"), ("PUT", "/v1/households/smith/profiles/x")):
+        status, _, resp = api(d, method, path, {} if method == "PUT" else None, token=None)
+        t.equal(status, 401, f"{method} {path} without a token -> 401")
+
+    own = "/v1/households/smith/profiles"
+    status, r, resp = api(d, "PUT", own + "/homework", HOMEWORK)
+    t.check(status == 200 and r["changed"]
+            and r["household"]["profiles"]["homework"]["block"] == ["social-media"],
+            "PUT a household's own profile -> 200", resp)
+    status, r, resp = api(d, "PUT", "/v1/households/smith/devices/desk",
+                          {"profile": "homework", "addresses": [f"{DESK}/32"]})
+    t.check(status == 200, "a device set to it", resp)
+    in_force(t, d, "social.test", DESK, [BLOCK_V4], "the desk's next query: social media blocked")
+    in_force(t, d, "games.test", DESK, [BLOCK_V4], "...and its denied site")
+    status, r, resp = api(d, "PUT", own + "/homework", {**HOMEWORK, "block": []})
+    t.check(status == 200 and r["changed"], "the profile changed", resp)
+    in_force(t, d, "social.test", DESK, [FORWARDED], "the desk gets the change at once")
+    status, r, resp = api(d, "GET", own)
+    t.check(status == 200 and [p["name"] for p in r["profiles"]] == ["homework"]
+            and r["profiles"][0]["used_by"] == ["device desk"]
+            and r["profiles"][0]["kind"] == "household", "GET the household's profiles", resp)
+    status, shown, resp = api(d, "GET", own + "/homework")
+    t.check(status == 200 and shown["base"] == "adult" and shown["deny"] == ["games.test"],
+            "GET one of them", resp)
+    status, r, resp = api(d, "PUT", own + "/homework", shown)
+    t.check(status == 200 and not r["changed"], "what GET shows PUTs back as it is", resp)
+    refusals = [
+        ("malformed JSON", own + "/homework", "{not json", 400, "not a JSON object"),
+        ("an unknown field", own + "/homework", {"colour": "red"}, 400, "colour"),
+        ("an unknown base", own + "/homework", {"base": "nine"}, 400, "nine"),
+        ("a category that is no name", own + "/homework", {"block": ["a b"]}, 400, "block"),
+        ("a preset's name", own + "/9-12", {"base": "adult"}, 400, "preset"),
+        ("a bad name", own + "/a%20b", {"base": "adult"}, 400, "name"),
+        ("the body's name against the path's", own + "/homework", {"name": "other"}, 400,
+         "other"),
+        ("an unknown household", "/v1/households/nobody/profiles/homework", HOMEWORK, 404,
+         "no household"),
+    ]
+    for what, path, body, want, says in refusals:
+        status, r, resp = api(d, "PUT", path, body)
+        t.check(status == want and r and says in json.dumps(r), f"{what} -> {want}", resp)
+    status, shown, resp = api(d, "GET", own + "/homework")
+    t.check(status == 200 and shown["base"] == "adult", "nothing refused was written", resp)
+    status, r, resp = api(d, "GET", "/v1/households/jones/profiles/homework")
+    t.check(status == 404, "another household's profile is not jones's", resp)
+    status, r, resp = api(d, "PUT", "/v1/households/jones/devices/tv", {"profile": "homework"})
+    t.check(status == 400 and "homework" in json.dumps(r),
+            "jones cannot use smith's profile", resp)
+    status, r, resp = api(d, "PATCH", own + "/homework", {})
+    t.equal(status, 405, "PATCH a household's profile -> 405")
+    status, r, resp = api(d, "DELETE", own + "/homework")
+    t.check(status == 409 and "desk" in r["error"] and r["reasons"] == ["device desk"],
+            "DELETE a profile the desk uses -> 409 naming the device", resp)
+    in_force(t, d, "games.test", DESK, [BLOCK_V4], "it is still in force")
+    status, r, resp = api(d, "DELETE", "/v1/households/smith/devices/desk")
+    t.equal(status, 200, "the desk removed")
+    status, r, resp = api(d, "DELETE", own + "/homework")
+    t.check(status == 200 and "profiles" not in r["household"], "then DELETE -> 200", resp)
+    status, r, resp = api(d, "DELETE", own + "/homework")
+    t.equal(status, 404, "DELETE it again -> 404")
+    status, r, resp = api(d, "GET", "/v1/audit?limit=20")
+    actions = [(e["action"], e["target"]) for e in (r or {}).get("entries", [])]
+    t.check(("profile.put", "smith/homework") in actions
+            and ("profile.delete", "smith/homework") in actions,
+            "profile changes are audited", actions)
+
+
+def check_ctl_profiles(t, d):
+    p = ctl(t, d, "profile", "list")
+    t.check(p.returncode == 0 and p.stdout.startswith("NAME") and "9-12" in p.stdout
+            and "preset" in p.stdout and "all-lists" in p.stdout, "shelterctl profile list",
+            p.shown)
+    p = ctl(t, d, "profile", "list", "--limit", "2")
+    t.check(p.returncode == 0 and "more: shelterctl profile list --after 15-17 --limit 2"
+            in p.stdout, "shelterctl profile list --limit 2: the next page's command", p.shown)
+    p = ctl(t, d, "profile", "show", "9-12")
+    t.check(p.returncode == 0 and "social-media" in p.stdout and "preset" in p.stdout,
+            "shelterctl profile show 9-12", p.shown)
+    late = {"base": "adult", "block": ["social-media"]}
+    p = ctl(t, d, "profile", "put", "walker", "late", "--file", "-", stdin=json.dumps(late))
+    t.check(p.returncode == 0 and "household walker" in p.stdout,
+            "shelterctl profile put --file - (standard input)", p.shown)
+    with open(d.path("late.json"), "w") as f:
+        json.dump(late, f)
+    p = ctl(t, d, "profile", "put", "walker", "late", "--file", d.path("late.json"))
+    t.check(p.returncode == 0 and "(nothing changed)" in p.stdout,
+            "shelterctl profile put --file FILE: the same again changes nothing", p.shown)
+    p = ctl(t, d, "profile", "set", "walker", "late", "--device", "phone")
+    t.check(p.returncode == 0, "the phone set to it", p.shown)
+    p = ctl(t, d, "profile", "list", "--household", "walker")
+    t.check(p.returncode == 0 and "late" in p.stdout and "device phone" in p.stdout,
+            "shelterctl profile list --household: what uses each", p.shown)
+    shown, p = ctl_json(t, d, "profile", "show", "late", "--household", "walker")
+    t.check(shown and shown["base"] == "adult" and shown["used_by"] == ["device phone"],
+            "shelterctl profile show --household --json", p.shown)
+    p = ctl(t, d, "profile", "remove", "walker", "late")
+    t.check(p.returncode == 1 and "device phone" in p.stderr and "409" in p.stderr,
+            "shelterctl profile remove while the phone uses it: exit 1, names it", p.shown)
+    p = ctl(t, d, "profile", "put", "walker", "9-12", "--file", "-", stdin="{}")
+    t.check(p.returncode == 1 and "preset" in p.stderr, "a preset's name: exit 1, says why",
+            p.shown)
+    p = ctl(t, d, "profile", "put", "walker", "x", "--file", d.path("missing.json"))
+    t.check(p.returncode == 2 and "cannot read" in p.stderr, "a missing file: exit 2", p.shown)
+    p = ctl(t, d, "profile", "put", "walker", "x", "--file", "-", stdin="{not json")
+    t.check(p.returncode == 1 and "not a JSON object" in p.stderr, "malformed JSON: exit 1",
+            p.shown)
+    for verb in ("list", "show", "put", "remove"):
+        p = ctl(t, d, "profile", verb, "--help")
+        t.check(p.returncode == 0 and f"shelterctl profile {verb}" in p.stdout,
+                f"shelterctl profile {verb} --help", p.shown)
+
+
 def check_shelterctl(t, d):
     p = ctl(t, d, "household", "add", "walker", "--profile", "13-14", "--address", "127.0.0.11")
     t.check(p.returncode == 0, "shelterctl household add", p.shown)
@@ -271,8 +422,12 @@ def check_shelterctl(t, d):
     p = ctl(t, d, "profile", "set", "walker", "bogus")
     t.check(p.returncode == 1 and "bogus" in p.stderr, "an unknown profile: exit 1, says which",
             p.shown)
+    check_ctl_profiles(t, d)
     p = ctl(t, d, "device", "unbind", "walker", "phone")
     t.check(p.returncode == 0, "shelterctl device unbind", p.shown)
+    p = ctl(t, d, "profile", "remove", "walker", "late")
+    t.check(p.returncode == 0 and "household walker" in p.stdout,
+            "shelterctl profile remove, once nothing uses it", p.shown)
     p = ctl(t, d, "household", "remove", "walker")
     t.check(p.returncode == 0, "shelterctl household remove", p.shown)
     in_force(t, d, "social.test", "127.0.0.11", [FORWARDED], "walker's address: the default")
@@ -301,7 +456,8 @@ def check_shelterctl(t, d):
 
 CASES = [("create", check_create), ("refusals", check_refusals), ("devices", check_devices),
          ("paging", check_paging), ("replace and delete", check_replace_delete),
-         ("audit", check_audit), ("explain", check_explain), ("lists", check_lists),
+         ("audit", check_audit), ("profiles", check_profiles), ("explain", check_explain),
+         ("lists", check_lists),
          ("self-test", check_self_test),
          ("shelterctl", check_shelterctl)]
 

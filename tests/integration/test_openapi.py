@@ -453,6 +453,48 @@ def check_devices(t, a, ctx):
     a.call("DELETE", dev, {"id": "smith", "name": "bad!name"}, want=400)
 
 
+def check_profiles(t, a, ctx):
+    r = a.call("GET", "/v1/profiles", want=200)
+    names = [x["name"] for x in (r.json or {}).get("profiles", [])]
+    t.check(names == sorted(names) and {"9-12", "all-lists", "public-wifi"} <= set(names),
+            "every preset, in name order", r.text)
+    r = a.call("GET", "/v1/profiles", query={"limit": 2}, want=200)
+    t.check(r.json and r.json["next"] == names[1], "a page of 2, then next", r.text)
+    a.call("GET", "/v1/profiles", query={"limit": 2, "after": names[1]}, want=200)
+    a.call("GET", "/v1/profiles", query={"limit": 0}, want=400)
+    r = a.call("GET", "/v1/profiles/{name}", {"name": "9-12"}, want=200)
+    t.check(r.json and r.json["kind"] == "preset", "a preset shown", r.text)
+    a.call("GET", "/v1/profiles/{name}", {"name": "nine"}, want=404)
+    own, mine = "/v1/households/{id}/profiles/{name}", {"id": "smith", "name": "homework"}
+    r = a.call("PUT", own, mine, body={"base": "9-12", "unblock": ["games"]}, want=200)
+    t.check(r.json and "homework" in r.json["household"]["profiles"], "PUT a household's profile",
+            r.text)
+    r = a.call("PUT", own, mine, body={"colour": "red"}, want=400)
+    t.check(r.json and r.json.get("reasons"), "a profile that does not read: reasons", r.text)
+    a.call("PUT", own, mine, body={"base": "nine"}, want=400)
+    a.call("PUT", own, mine, raw="{", want=400)
+    a.call("PUT", own, {"id": "smith", "name": "9-12"}, body={"base": "adult"}, want=400)
+    a.call("PUT", own, {"id": "smith", "name": "bad!name"}, body={}, want=400)
+    a.call("PUT", own, {"id": "nobody", "name": "homework"}, body={}, want=404)
+    a.call("PUT", "/v1/households/{id}/devices/{name}", {"id": "smith", "name": "laptop"},
+           body={"profile": "homework"}, want=200)
+    r = a.call("GET", "/v1/households/{id}/profiles", {"id": "smith"}, want=200)
+    t.check(r.json and r.json["profiles"][0]["used_by"] == ["device laptop"],
+            "the household's profiles, with what uses each", r.text)
+    a.call("GET", "/v1/households/{id}/profiles", {"id": "nobody"}, want=404)
+    a.call("GET", own, mine, want=200)
+    a.call("GET", own, {"id": "smith", "name": "none"}, want=404)
+    a.call("GET", own, {"id": "smith", "name": "bad!name"}, want=400)
+    r = a.call("DELETE", own, mine, want=409)
+    t.check(r.json and r.json.get("reasons") == ["device laptop"], "in use: 409 naming it",
+            r.text)
+    a.call("DELETE", "/v1/households/{id}/devices/{name}", {"id": "smith", "name": "laptop"},
+           want=200)
+    a.call("DELETE", own, mine, want=200)
+    a.call("DELETE", own, mine, want=404)
+    a.call("DELETE", own, {"id": "smith", "name": "bad!name"}, want=400)
+
+
 def check_access_code(t, a, ctx):
     r = a.call("POST", "/v1/households/{id}/access-code", {"id": "smith"}, want=200)
     t.check(r.json and r.json["household"] == "smith" and r.json["expires"] > time.time(),
@@ -536,7 +578,8 @@ def check_audit(t, a, ctx):
     r = a.call("GET", "/v1/audit", want=200)
     actions = {e["action"] for e in (r.json or {}).get("entries", [])}
     want = {"household.create", "household.replace", "household.patch", "household.delete",
-            "device.put", "device.delete", "account.access-code", "appeal.decide",
+            "device.put", "device.delete", "profile.put", "profile.delete",
+            "account.access-code", "appeal.decide",
             "request.answer", "lists.reload"}
     t.check(want <= actions, "the changes made are audited", sorted(actions))
     r = a.call("GET", "/v1/audit", query={"limit": 3}, want=200)
@@ -634,6 +677,10 @@ def check_bare_node(t, a, ctx):
            want=503)
     a.call("DELETE", "/v1/households/{id}/devices/{name}", {"id": "z", "name": "tv"}, want=503)
     a.call("POST", "/v1/households/{id}/access-code", {"id": "z"}, want=404)
+    a.call("GET", "/v1/households/{id}/profiles", {"id": "z"}, want=404)
+    a.call("PUT", "/v1/households/{id}/profiles/{name}", {"id": "z", "name": "p"},
+           body={"base": "adult"}, want=503)
+    a.call("DELETE", "/v1/households/{id}/profiles/{name}", {"id": "z", "name": "p"}, want=503)
     a.call("GET", "/v1/audit", want=404)
     a.call("POST", "/v1/test/clock", body={"advance": 1}, want=403)
 
@@ -671,7 +718,8 @@ def with_test_clock(wrapped):
 
 
 CASES = [("node", check_node), ("households", check_households), ("devices", check_devices),
-         ("access code", check_access_code), ("explain", check_explain),
+         ("profiles", check_profiles), ("access code", check_access_code),
+         ("explain", check_explain),
          ("appeals", check_appeals), ("requests", check_requests), ("lists", check_lists),
          ("audit", check_audit), ("self-test", check_self_test),
          ("test clock", check_test_clock), ("unlisted methods", check_unlisted_methods), ("no token", check_no_token)]

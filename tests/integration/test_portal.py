@@ -4,7 +4,9 @@ first access with the code the operator issued (admin API), sign-in, the househo
 device set to an age band and paused (in force for the next query from that device), a device's
 settings beyond its band (a category unblocked, a site blocked, bedtime with an allowed site, each
 in force within a second; mistakes shown beside their field with nothing written), a child's
-"ask my parent" answered in one tap, sign-out; and its security: CSRF (missing, another form's,
+"ask my parent" answered in one tap, the household's reports of wrong blocking (filed from a
+child's device through the appeal form, waiting, then decided through the admin API; never on
+another household's page; a legal list's without its site), sign-out; and its security: CSRF (missing, another form's,
 another session's), cross-site posts, session fixation, revoked sessions, brute-force throttling
 per account, one household never reaching another's data, no default passwords, cookies'
 attributes, HTTPS with the operator's certificate (HSTS, __Host- cookie, TLS 1.1 refused) and
@@ -30,6 +32,8 @@ LISTS = [
     {"id": "parental", "format": "domains", "category": "social-media",
      "entries": ["social.test"]},
     {"id": "adult-sites", "format": "domains", "category": "adult", "entries": ["adult.test"]},
+    {"id": "hotline", "format": "domains", "category": "csam", "legal": True,
+     "authority": "Test Hotline", "entries": ["csam.test"]},
 ]
 HOUSEHOLDS = f"""households:
   smith:
@@ -50,12 +54,14 @@ FILES = {"households.yaml": HOUSEHOLDS, "admin.tokens": f"operator {ADMIN_TOKEN}
 class Ports:
     def __init__(self):
         self.portal, self.web = free_port(("127.0.0.1",)), free_port(("127.0.0.1",))
+        self.pub = free_port(("127.0.0.1",))
 
 
 def config(up, p, **portal):
     return base_config(
         up.addr, lists=LISTS, subscribers={"file": "{dir}/households.yaml"},
-        web={"block-listen": [f"127.0.0.1:{p.web}"], "organisation": "Test ISP"},
+        web={"block-listen": [f"127.0.0.1:{p.web}"], "public-listen": [f"127.0.0.1:{p.pub}"],
+             "organisation": "Test ISP"},
         admin={"token-file": "{dir}/admin.tokens"},
         portal={"listen": [f"127.0.0.1:{p.portal}"], **portal},
         **{"list-updates": {"state-directory": "{dir}/state"}})
@@ -424,6 +430,71 @@ def check_ask(t, d, p, state):
                 "the tablet reaches it within a second")
 
 
+def report_mistake(t, p, site, source):
+    """A child's device sends the appeal form ("Report a mistake") about `site`: its id."""
+    form = http(p.pub, "/appeal?site=" + urllib.parse.quote(site), source=source)
+    r = http(p.pub, "/appeal", "POST", source=source, data={
+        "url": site, "reporter": "child", "why": "I need it <b>for school</b>", "contact": "",
+        "csrf": form.field("csrf") or ""})
+    m = re.fullmatch(r"/appeal/case\?id=([0-9A-Z]{8})&s=[0-9A-Z]{26}",
+                     r.headers.get("location", ""))
+    t.check(r.status == 303 and m, f"the tablet reports {site} as a mistake", f"{form}\n{r}")
+    return m.group(1) if m else None
+
+
+def appeals_section(page):
+    m = re.search(r'<section aria-labelledby="appeals-heading">.*?</section>', page.body, re.S)
+    return m.group(0) if m else ""
+
+
+def check_appeals(t, d, p, state):
+    b = Browser(p.portal)
+    b.cookies = dict(state["smith"])
+    jones = Browser(p.portal)
+    jones.cookies = dict(state.get("jones", {}))
+    home = appeals_section(b.request("/"))
+    t.check("Reports of wrong blocking" in home and "No reports yet." in home,
+            "the family page has the reports section, empty at first", home)
+    appeal_id = report_mistake(t, p, "adult.test", TABLET)
+    _, full, r = api(d, "GET", f"/v1/appeals/{appeal_id}")
+    t.check(full and full.get("household") == "smith",
+            "the appeal records the household of the device that sent it", r)
+    _, listed, r = api(d, "GET", "/v1/appeals?status=all&household=smith")
+    t.check(listed and [a["id"] for a in listed["appeals"]] == [appeal_id]
+            and "household" not in listed["appeals"][0],
+            "GET /v1/appeals?household=smith lists it (lists never show the household)", r)
+    _, listed, r = api(d, "GET", "/v1/appeals?status=all&household=jones")
+    t.check(listed is not None and listed["appeals"] == [], "...and jones has none", r)
+    home = appeals_section(b.request("/"))
+    t.check("<bdi>adult.test</bdi>" in home and "Waiting for a decision" in home,
+            "it shows on smith's page as waiting", home)
+    if jones.cookies:
+        other = jones.request("/")
+        t.check(other.status == 200 and "adult.test" not in other.body
+                and "No reports yet." in appeals_section(other),
+                "another household's page does not show it", other)
+    status, decided, r = api(d, "POST", f"/v1/appeals/{appeal_id}/decision",
+                             {"outcome": "uphold", "reason": "An <i>adult</i> site"})
+    t.check(status == 200 and decided.get("status") == "upheld", "decided through the admin API",
+            r)
+    home = appeals_section(b.request("/"))
+    t.check("Looked at: the block stays" in home and "Waiting for a decision" not in home,
+            "the status changes on smith's page", home)
+    t.check("An &lt;i&gt;adult&lt;/i&gt; site" in home and "<i>" not in home,
+            "...with the decision's reason, escaped", home)
+    legal_id = report_mistake(t, p, "csam.test", TABLET)
+    _, full, r = api(d, "GET", f"/v1/appeals/{legal_id}")
+    t.check(full and full.get("legal") is True and full.get("household") == "smith",
+            "a legal list's appeal records the household too", r)
+    page = b.request("/")
+    home = appeals_section(page)
+    t.check("A page on a list the law requires us to block" in home
+            and "Sent to <bdi>Test Hotline</bdi>" in home,
+            "the legal list's appeal shows as sent to the authority that keeps the list", home)
+    t.check("csam.test" not in page.body, "...never naming its site", home)
+    t.check(home.find("Test Hotline") < home.find("adult.test"), "newest first", home)
+
+
 def check_csrf(t, d, p, state):
     b = Browser(p.portal)
     b.cookies = dict(state["smith"])
@@ -561,7 +632,8 @@ def main(t):
             t.run_cases([("first access", check_first_access), ("home", check_home),
                          ("change", check_change), ("settings", check_settings),
                          ("throttle", check_throttle),
-                         ("ask my parent", check_ask), ("csrf", check_csrf),
+                         ("ask my parent", check_ask), ("appeals", check_appeals),
+                         ("csrf", check_csrf),
                          ("fixation and revocation", check_fixation_and_revocation),
                          ("xss", check_xss)], d, p, state)
         with t.case("https"):

@@ -184,6 +184,54 @@ TEST_CASE("records read back as they were written, strictly", "[cases][json]") {
   CHECK(error == "reporter has an unknown value");
 }
 
+TEST_CASE("an appeal's household is kept and shown to the operator only", "[cases][json]") {
+  std::string error;
+  cases::Appeal a = appeal("A1");
+  a.household = "smith";
+  const auto back = cases::appeal_from_json(cases::to_json(a, cases::Detail::stored), error);
+  REQUIRE(back);
+  CHECK(back->household == "smith");
+  CHECK(cases::to_json(a, cases::Detail::full).find("\"household\":\"smith\"") !=
+        std::string::npos);
+  CHECK(cases::to_json(a, cases::Detail::summary).find("smith") == std::string::npos);
+
+  // A record written before the field existed reads, with no household.
+  std::string old = cases::to_json(appeal("A2"), cases::Detail::stored);
+  const std::size_t at = old.find(",\"household\":\"\"");
+  REQUIRE(at != std::string::npos);
+  old.erase(at, std::string(",\"household\":\"\"").size());
+  REQUIRE(old.find("household") == std::string::npos);
+  const auto older = cases::appeal_from_json(old, error);
+  REQUIRE(older);
+  CHECK(older->household.empty());
+  CHECK(older->why == a.why);
+
+  std::string bad = cases::to_json(a, cases::Detail::stored);
+  bad.replace(bad.find("\"smith\""), 7, "7");
+  CHECK_FALSE(cases::appeal_from_json(bad, error));
+  CHECK(error == "household is not a string");
+}
+
+TEST_CASE("appeals are listed by household", "[cases][store]") {
+  Scratch scratch;
+  std::string warning;
+  cases::EmbeddedCaseStore store(scratch.dir.string(), warning);
+  for (const char* id : {"A1", "A2", "A3"}) {
+    cases::Appeal a = appeal(id);
+    a.household = std::string(id) == "A2" ? "jones" : std::string(id) == "A3" ? "smith" : "";
+    run(store.add_appeal(a));
+  }
+  using Which = cases::AppealQuery::Which;
+  const auto smith = run(store.appeals({.which = Which::all, .household = "smith"}));
+  REQUIRE(smith.size() == 1);
+  CHECK(smith.front().id == "A3");
+  CHECK(run(store.appeals({.which = Which::all, .household = "jones"})).front().id == "A2");
+  CHECK(run(store.appeals({.which = Which::all, .household = "brown"})).empty());
+  CHECK(run(store.appeals({.which = Which::all})).size() == 3);
+  cases::EmbeddedCaseStore again(scratch.dir.string(), warning);
+  CHECK(run(again.appeal("A3"))->household == "smith");
+}
+
 TEST_CASE("the embedded store keeps cases across a restart", "[cases][store]") {
   Scratch scratch;
   std::string warning;

@@ -601,6 +601,55 @@ TEST_CASE("each waiting request offers the five answers", "[portal]") {
   check_shape(empty, "en");
 }
 
+TEST_CASE("the household's reports of wrong blocking, in plain words", "[portal][appeals]") {
+  portal::HomeView v = sample_home();
+  v.appeals = {
+      {.site = "games.example", .created = kNow - 60, .status = "open"},
+      {.site = "<img src=x onerror=alert(1)>",
+       .created = kNow - 7200,
+       .status = "upheld",
+       .decision_reason = "<script>alert(1)</script> it is a casino"},
+      {.site = "homework.example",
+       .created = kNow - 9000,
+       .status = "overturned",
+       .decision_reason = "a school's site"},
+      {.site = "", .created = kNow - 86400, .status = "referred", .authority = "<b>IWF</b>"},
+      {.site = "", .created = kNow - 90000, .status = "referred", .decision_reason = "x"},
+  };
+  for (std::string_view lang : {"en", "fr", "es", "ar"}) {
+    INFO(lang);
+    const web::Texts t = texts(lang);
+    const std::string html = portal::home_page(v, t);
+    check_shape(html, std::string(lang));
+    CHECK(contains(html, t("portal.appeals.heading")));
+    CHECK(count(html, "class=\"card appeal\"") == 5);
+    CHECK(contains(html, t("portal.appeals.status-open")));
+    CHECK(contains(html, t("portal.appeals.status-upheld")));
+    CHECK(contains(html, t("portal.appeals.status-overturned")));
+    CHECK(count(html, t("portal.appeals.legal-site")) == 2);
+    CHECK(contains(html, "<bdi>" + t.time(kNow - 7200) + "</bdi>"));
+    CHECK_FALSE(contains(html, "<script"));
+    CHECK_FALSE(contains(html, "<img"));
+    CHECK_FALSE(contains(html, "<b>IWF"));
+    if (lang != "en") CHECK_FALSE(contains(html, texts("en")("portal.appeals.heading")));
+  }
+  const std::string html = portal::home_page(v, texts());
+  CHECK(contains(html, "<h3 id=\"appeal-1\"><bdi>games.example</bdi></h3>"));
+  CHECK(contains(html, "&lt;img src=x onerror=alert(1)&gt;"));
+  CHECK(contains(html, "&lt;script&gt;alert(1)&lt;/script&gt; it is a casino"));
+  CHECK(contains(html, "Looked at: unblocked for everyone on this network"));
+  CHECK(contains(html,
+                 "Sent to <bdi>&lt;b&gt;IWF&lt;/b&gt;</bdi>, the authority that keeps the list"));
+  CHECK(contains(html, "Sent to the authority that keeps the list: it decides"));
+  CHECK(count(html, "Reason given") == 2);  // a referral's reason is the authority's to give
+  CHECK(contains(html, "<dd class=\"status waiting\">Waiting for a decision</dd>"));
+
+  v.appeals.clear();
+  const std::string none = portal::home_page(v, texts());
+  CHECK(contains(none, text_of("portal.appeals.none")));
+  CHECK_FALSE(contains(none, "class=\"card appeal\""));
+}
+
 TEST_CASE("notices: the catalog's words, nothing for an unknown key", "[portal]") {
   portal::HomeView v = sample_home();
   for (const char* key : {"saved", "paused", "resumed", "answered"}) {

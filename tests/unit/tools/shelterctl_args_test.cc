@@ -355,7 +355,7 @@ TEST_CASE("parse_args: household, device, profile and audit usage errors") {
   const Case cases[] = {
       {{"household"}, "'household' needs a command: list, show, add, remove or access-code"},
       {{"device"}, "'device' needs a command: bind or unbind"},
-      {{"profile"}, "'profile' needs a command: set"},
+      {{"profile"}, "'profile' needs a command: set, list, show, put or remove"},
       {{"household", "delete", "x"}, "unknown command 'household delete'"},
       {{"household", "show"}, "'household show' needs a household ID"},
       {{"household", "add"}, "'household add' needs a household ID"},
@@ -661,4 +661,93 @@ TEST_CASE("percent_encode keeps only unreserved characters") {
   CHECK(ctl::percent_encode("A7K3-q_9.~") == "A7K3-q_9.~");
   CHECK(ctl::percent_encode("a b/c?d#e%f&g=h") == "a%20b%2Fc%3Fd%23e%25f%26g%3Dh");
   CHECK(ctl::percent_encode("\xc3\xa9\r\n") == "%C3%A9%0D%0A");
+}
+
+TEST_CASE("parse_args: profile list, show, put and remove") {
+  struct Case {
+    Args args;
+    ctl::Action action;
+    ctl::Method method;
+    std::string_view target;
+  };
+  using enum ctl::Method;
+  const Case cases[] = {
+      {{"profile", "list"}, ctl::Action::kProfileList, kGet, "/v1/profiles"},
+      {{"profile", "list", "--limit", "3", "--after", "15-17"},
+       ctl::Action::kProfileList,
+       kGet,
+       "/v1/profiles?limit=3&after=15-17"},
+      {{"profile", "list", "--household", "smith"},
+       ctl::Action::kProfileList,
+       kGet,
+       "/v1/households/smith/profiles"},
+      {{"profile", "show", "9-12"}, ctl::Action::kProfileShow, kGet, "/v1/profiles/9-12"},
+      {{"profile", "show", "homework", "--household=smith"},
+       ctl::Action::kProfileShow,
+       kGet,
+       "/v1/households/smith/profiles/homework"},
+      {{"profile", "put", "smith", "homework", "--file", "-"},
+       ctl::Action::kProfilePut,
+       kPut,
+       "/v1/households/smith/profiles/homework"},
+      {{"profile", "remove", "smith", "homework"},
+       ctl::Action::kProfileRemove,
+       kDelete,
+       "/v1/households/smith/profiles/homework"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.target);
+    ctl::Invocation inv = parsed(c.args);
+    CHECK(inv.action == c.action);
+    inv.body = R"({"base":"9-12"})";  // what main reads from --file
+    const ctl::ApiCall call = ctl::api_call(inv);
+    CHECK(call.method == c.method);
+    CHECK(call.target == c.target);
+    CHECK(call.body == (c.action == ctl::Action::kProfilePut ? inv.body : ""));
+    CHECK_FALSE(ctl::reads_household_first(inv));
+  }
+  CHECK(parsed({"profile", "put", "smith", "homework", "--file", "p.json"}).file == "p.json");
+  CHECK(parsed({"profile", "show", "9-12", "--json"}).json);
+  // "profile set" is as it was.
+  CHECK(ctl::api_call(parsed({"profile", "set", "smith", "13-14"})).target ==
+        "/v1/households/smith");
+}
+
+TEST_CASE("parse_args: profile usage errors") {
+  struct Case {
+    Args args;
+    std::string error;
+  };
+  const Case cases[] = {
+      {{"profile", "put", "smith", "homework"},
+       "give the profile's JSON with --file FILE (- reads standard input)"},
+      {{"profile", "put", "smith", "homework", "--file", " "},
+       "--file needs a file, or - for standard input"},
+      {{"profile", "put", "smith"}, "'profile put' needs a household ID and a profile name"},
+      {{"profile", "remove", "smith", "a/b"},
+       "'a/b' is not a profile name: give 1 to 64 letters, digits, '.', '_' or '-'"},
+      {{"profile", "show"}, "'profile show' needs a profile name"},
+      {{"profile", "show", ".."},
+       "'..' is not a profile name: give 1 to 64 letters, digits, '.', '_' or '-'"},
+      {{"profile", "list", "--household", "a b"},
+       "'a b' is not a household ID: give 1 to 64 letters, digits, '.', '_' or '-'"},
+      {{"profile", "list", "--household", "smith", "--limit", "3"},
+       "--after and --limit page the presets and operator profiles; a household's own profiles "
+       "come in one answer"},
+      {{"profile", "list", "--limit", "0"}, "--limit takes a whole number from 1, not '0'"},
+      {{"profile", "remove", "smith", "x", "--file", "f"},
+       "--file is not an option of 'profile remove'"},
+      {{"profile", "frob"}, "unknown command 'profile frob'"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.error);
+    CHECK(error_of(c.args) == c.error);
+  }
+  CHECK(ctl::parse_args({"profile", "put", "h"}).topic == "profile");
+  for (std::string_view verb : {"list", "show", "put", "remove", "set"}) {
+    const ctl::Invocation help = parsed({"profile", verb, "--help"});
+    CHECK(help.action == ctl::Action::kHelp);
+    CHECK(ctl::help_text(help.help_topic).find("shelterctl profile " + std::string(verb)) !=
+          std::string_view::npos);
+  }
 }

@@ -390,3 +390,39 @@ TEST_CASE("explain_text: who the client is, then the verdict and what decided") 
         "client 192.0.2.9: no household (the default profile), profile adult\n"
         "a.test: allow (nothing applies)\n");
 }
+
+TEST_CASE("profiles_table: name, kind, base, categories, what uses it") {
+  const json::value answer = parse(R"({"profiles":[
+    {"name":"13-14","kind":"preset","block":["adult","gambling"],"audience":"child"},
+    {"name":"all-lists","kind":"built-in","about":"every category"},
+    {"name":"homework","kind":"household","household":"smith","base":"9-12",
+     "block":["games"],"unblock":["social-media","chat"],"used_by":["device desk"]},
+    {"name":"x\u001b[2Jy","kind":"operator"},
+    7
+  ],"next":"x"})");
+  CHECK(ctl::profiles_table(answer.at("profiles").as_array()) ==
+        "NAME       KIND       BASE  CATEGORIES  USED BY\n"
+        "13-14      preset     -     +2          -\n"
+        "all-lists  built-in   -     -           -\n"
+        "homework   household  9-12  +1 -2       device desk\n"
+        "x[2Jy      operator   -     -           -\n"
+        "?          ?          -     -           -\n");
+  CHECK(ctl::next_page_hint("15-17", 3, "profile list") ==
+        "more: shelterctl profile list --after 15-17 --limit 3\n");
+}
+
+TEST_CASE("profile_summary: the profile's fields, one a line") {
+  const json::value profile = parse(R"({"name":"homework","kind":"household",
+    "base":"9-12","unblock":["games"],"deny":["example.com","x\u001b[2J.test"],
+    "safe-search":{"google":true,"youtube":"strict"},"household":"smith",
+    "used_by":["device desk","household smith"]})");
+  CHECK(ctl::profile_summary(profile.as_object()) ==
+        "profile      homework\n"
+        "kind         household\n"
+        "household    smith\n"
+        "base         9-12\n"
+        "unblock      games\n"
+        "deny         example.com, x[2J.test\n"
+        "safe-search  {\"google\":true,\"youtube\":\"strict\"}\n"
+        "used by      device desk, household smith\n");
+}
