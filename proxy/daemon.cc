@@ -612,7 +612,8 @@ class Daemon {
                            .cases = cases_,
                            .keys = token_keys_,
                            .audit = audit_,
-                           .pages = [web] { return web->pages(); }});
+                           .pages = [web] { return web->pages(); },
+                           .activity = activity_});
   }
 
   std::string portal_description() const {
