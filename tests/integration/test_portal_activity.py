@@ -13,7 +13,8 @@ import re
 
 from clients import ADMIN_TOKEN, api
 from fake_upstream import FakeUpstream, Rule
-from harness import BLOCK_V4, Suite, base_config, dig, free_port
+from harness import (BLOCK_V4, Suite, base_config, dig, free_port, http_get, metric,
+                     parse_metrics)
 from test_appeals import advance_clock, daemon
 from test_portal import Browser, first_access, issue_code, post_form
 
@@ -122,6 +123,11 @@ def check_counts(t, d, p, state):
             "the state file holds counts per ISO week and category", kept)
     t.check(not any(x in kept for x in list(sent) + [TABLET, "tablet"]),
             "the state file holds no name, address or device", kept)
+    _, _, body = http_get(d.admin_port, "/metrics")
+    m = parse_metrics(body)
+    t.check(metric(m, "shelter_household_activity_dropped_total", reason="limit") == 0 and
+            metric(m, "shelter_household_activity_dropped_total", reason="store") == 0,
+            "/metrics: nothing dropped (over the limits, or refused by the store)", body[-600:])
 
 
 def check_new_devices(t, d, p, state):
