@@ -47,10 +47,14 @@ Identity found(const Subscriber* subscriber, IdentifiedBy by) {
 
 }  // namespace
 
+const MacAddress* believed_mac(const ClientFacts& facts, const TrustRules& trust) {
+  return facts.mac && from_any(trust.mac_from, facts.source) ? &*facts.mac : nullptr;
+}
+
 Identity identify(const ClientFacts& facts, const SubscriberBindings& bindings,
                   const TrustRules& trust) {
-  if (facts.mac && from_any(trust.mac_from, facts.source)) {
-    if (const Subscriber* s = bindings.by_mac(*facts.mac)) return found(s, IdentifiedBy::mac);
+  if (const MacAddress* mac = believed_mac(facts, trust)) {
+    if (const Subscriber* s = bindings.by_mac(*mac)) return found(s, IdentifiedBy::mac);
   }
   if (facts.cpe_id && from_any(trust.cpe_id_from, facts.source)) {
     if (const Subscriber* s = bindings.by_cpe_id(*facts.cpe_id))

@@ -33,6 +33,12 @@ struct ClientFacts {
   std::optional<Cidr> client_subnet;
 };
 
+/// A MAC its device made up (locally administered: bit 0x02 of the first octet set), as phones
+/// and laptops do per network for privacy; a new one turns up when such a device rejoins.
+constexpr bool is_private_mac(const MacAddress& mac) {
+  return (mac[0] & 0x02) != 0;
+}
+
 /// The networks whose EDNS claims are believed: the ISP's own CPEs and forwarders. A claim from
 /// anywhere else is ignored, so that a client cannot pose as another household by adding an
 /// option.
@@ -91,6 +97,10 @@ class SubscriberBindings {
   std::map<MacAddress, Subscriber> macs_;
   std::map<std::string, Subscriber, std::less<>> cpe_ids_;
 };
+
+/// The MAC claim of `facts` when its sender is believed to make it (TrustRules::mac_from),
+/// else null.
+const MacAddress* believed_mac(const ClientFacts& facts, const TrustRules& trust);
 
 /// The subscriber of a query. The most specific believed fact that has a binding wins: the
 /// MAC (a device), then the CPE-ID (a household's router), then the EDNS Client Subnet (its

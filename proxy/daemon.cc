@@ -35,6 +35,7 @@
 #include "proxy/log.h"
 #include "proxy/metrics/metrics.h"
 #include "proxy/portal/portal_front.h"
+#include "proxy/profiles/activity_stores.h"
 #include "proxy/profiles/embedded_household_store.h"
 #include "proxy/profiles/redis_directory.h"
 #include "proxy/profiles/redis_household_store.h"
@@ -294,6 +295,7 @@ class Daemon {
     try {
       open_account_stores(*loaded.config);
       start_workers(*loaded.config);
+      start_activity(*loaded.config);
       start_admin(*loaded.config);
       web_ = std::make_unique<web::WebFront>(runtime_, loaded.pages, cases_, token_keys_,
                                              [this](const cases::Appeal& a) { refer(a); });
@@ -312,6 +314,7 @@ class Daemon {
     watch_list_files();
     watch_health();
     keep_cases();
+    keep_activity();
 
     std::vector<std::thread> threads;
     for (auto& worker : workers_)
@@ -532,6 +535,38 @@ class Daemon {
     case_metrics_ = cases::render_case_metrics(appeals, requests, now);
   }
 
+  // Household activity (weekly block counts, new private MACs): the workers count, this
+  // thread flushes into the store in use (Redis with the Redis store, else the state directory).
+  void start_activity(const config::Config& config) {
+    std::shared_ptr<profiles::ActivityStore> store;
+    if (writer_redis_) {
+      store =
+          std::make_shared<profiles::RedisActivityStore>(writer_redis_, config.redis.key_prefix);
+    } else {
+      std::string warning;
+      store = std::make_shared<profiles::EmbeddedActivityStore>(lists::state_directory_of(config),
+                                                                warning);
+      if (!warning.empty()) log_warn("household activity: " + warning);
+    }
+    std::vector<profiles::ActivityAccumulator*> accumulators;
+    for (auto& worker : workers_)
+      accumulators.push_back(&worker->activity());
+    activity_ = std::make_shared<profiles::HouseholdActivity>(
+        std::move(store), std::move(accumulators), [this] { return slots_.names(); });
+  }
+
+  // Every minute: the workers' counts into the store.
+  void keep_activity() {
+    activity_timer_.expires_after(std::chrono::seconds(60));
+    activity_timer_.async_wait([this](boost::system::error_code ec) {
+      if (ec) return;
+      asio::co_spawn(control_, activity_->flush(clock::now()), [this](const std::exception_ptr& e) {
+        if (e) log_exception{"household activity"}(e);
+        keep_activity();
+      });
+    });
+  }
+
   // This node's name, in self-test reports.
   static std::string host_name() {
     std::array<char, 256> name{};
@@ -577,7 +612,8 @@ class Daemon {
                            .cases = cases_,
                            .keys = token_keys_,
                            .audit = audit_,
-                           .pages = [web] { return web->pages(); }});
+                           .pages = [web] { return web->pages(); },
+                           .activity = activity_});
   }
 
   std::string portal_description() const {
@@ -690,8 +726,19 @@ class Daemon {
                                           .households = c.households.load()};
     }
     return metrics::render_prometheus(all, slots_, keeper_.gauges(*current->lists, now), shared) +
-           case_metrics_ +
+           case_metrics_ + activity_metrics() +
            (relay_ ? relay::render_relay_metrics(relay_->metrics()) : std::string());
+  }
+
+  std::string activity_metrics() const {
+    if (!activity_) return {};
+    return "# HELP shelter_household_activity_dropped_total Household block counts and new-device "
+           "sightings not kept: over a worker's limits, or a flush the store refused.\n"
+           "# TYPE shelter_household_activity_dropped_total counter\n"
+           "shelter_household_activity_dropped_total{reason=\"limit\"} " +
+           std::to_string(activity_->dropped()) +
+           "\nshelter_household_activity_dropped_total{reason=\"store\"} " +
+           std::to_string(activity_->failed_flushes()) + "\n";
   }
 
   void wait_for_signal(asio::signal_set& signals) {
@@ -703,19 +750,28 @@ class Daemon {
         return;
       }
       log_info("shelterd: stopping (signal " + std::to_string(signal) + ")");
-      snapshot_timer_.cancel();
-      list_timer_.cancel();
-      health_timer_.cancel();
-      cases_timer_.cancel();
-      if (admin_) admin_->close();
-      if (portal_) portal_->stop();
-      if (web_) web_->stop();
-      if (relay_) relay_->stop();
-      if (redis_store_) redis_store_->stop();
-      if (writer_redis_) writer_redis_->stop();
-      for (auto& worker : workers_)
-        worker->stop(kDrainGrace);
+      activity_timer_.cancel();
+      // The last minute's counts are kept before anything stops (Redis is still connected).
+      asio::co_spawn(control_, activity_->flush(clock::now()), [this](const std::exception_ptr& e) {
+        if (e) log_exception{"household activity"}(e);
+        stop_everything();
+      });
     });
+  }
+
+  void stop_everything() {
+    snapshot_timer_.cancel();
+    list_timer_.cancel();
+    health_timer_.cancel();
+    cases_timer_.cancel();
+    if (admin_) admin_->close();
+    if (portal_) portal_->stop();
+    if (web_) web_->stop();
+    if (relay_) relay_->stop();
+    if (redis_store_) redis_store_->stop();
+    if (writer_redis_) writer_redis_->stop();
+    for (auto& worker : workers_)
+      worker->stop(kDrainGrace);
   }
 
   enum ReloadResult { kReloadOk, kReloadPartial, kReloadFailed };
@@ -881,6 +937,8 @@ class Daemon {
   std::shared_ptr<cases::CaseStore> cases_;
   std::shared_ptr<const web::TokenKeys> token_keys_;
   asio::steady_timer cases_timer_{control_};
+  std::shared_ptr<profiles::HouseholdActivity> activity_;
+  asio::steady_timer activity_timer_{control_};
   asio::thread_pool referral_pool_{1};
   std::string case_metrics_;  // control thread only
   bool first_case_refresh_ = true;

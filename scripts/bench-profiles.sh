@@ -7,13 +7,18 @@
 # shelterd is pinned to CPU 0 (one worker thread), dnsperf, nsd and redis-server to CPU 1.
 # Prints qps and CPU us per query of each run and the medians.
 #
-# Usage: scripts/bench-profiles.sh [BUILD_DIR]   (env: SECONDS_PER_RUN=5, HOUSEHOLDS=100000)
+# Usage: scripts/bench-profiles.sh [BUILD_DIR]   (env: SECONDS_PER_RUN=5, HOUSEHOLDS=100000,
+#   MIX=cached | blocked: the querying household's names are cached, or blocked by its profile;
+#   BASELINE=PATH: instead of "without profiles", another shelterd binary with the same
+#   profiles, e.g. the build before a change to the DNS path)
 set -euo pipefail
 build=${1:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
 shelterd="$root/$build/proxy/shelterd"
 run_seconds=${SECONDS_PER_RUN:-5}
 households=${HOUSEHOLDS:-100000}
+mix=${MIX:-cached}
+baseline=${BASELINE:-}
 work=$(mktemp -d /tmp/shelter-bench-profiles.XXXXXX)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
@@ -63,6 +68,8 @@ import sys
 work = sys.argv[1]
 with open(f"{work}/cached.txt", "w") as f:
     for i in range(1000): f.write(f"c{i}.bench.test A\n")
+with open(f"{work}/blocked.txt", "w") as f:
+    for i in range(1000): f.write(f"b{i}.blocked.test A\n")
 with open(f"{work}/blocklist.txt", "w") as f:
     for i in range(1000): f.write(f"b{i}.blocked.test\n")
 PY
@@ -98,18 +105,18 @@ CONF
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
-run_once() {  # CONFIG -> "qps us_per_query"
-  taskset -c 0 "$shelterd" --config "$1" 2>"$work/shelterd.log" &
+run_once() {  # CONFIG [BINARY] -> "qps us_per_query"
+  taskset -c 0 "${2:-$shelterd}" --config "$1" 2>"$work/shelterd.log" &
   local pid=$!
   for _ in $(seq 1 100); do
     dig -p "$SHELTER_PORT" @127.0.0.1 +tries=1 +time=1 +short ns.bench.test >/dev/null 2>&1 && break
     sleep 0.1
   done
   sleep 0.5  # the Redis store reads its bindings
-  taskset -c 1 dnsperf -s 127.0.0.1 -p "$SHELTER_PORT" -d "$work/cached.txt" -n 2 >/dev/null 2>&1
+  taskset -c 1 dnsperf -s 127.0.0.1 -p "$SHELTER_PORT" -d "$work/$mix.txt" -n 2 >/dev/null 2>&1
   local before after out completed qps
   before=$(cpu_ticks "$pid")
-  out=$(taskset -c 1 dnsperf -s 127.0.0.1 -p "$SHELTER_PORT" -d "$work/cached.txt" \
+  out=$(taskset -c 1 dnsperf -s 127.0.0.1 -p "$SHELTER_PORT" -d "$work/$mix.txt" \
     -l "$run_seconds" -c 8 -q 500 2>&1)
   after=$(cpu_ticks "$pid")
   kill "$pid"; wait "$pid" 2>/dev/null || true
@@ -121,15 +128,21 @@ run_once() {  # CONFIG -> "qps us_per_query"
 
 : > "$work/plain.txt"; : > "$work/profiles.txt"
 for round in 1 2 3 4 5; do
-  run_once "$work/plain.yaml" >> "$work/plain.txt"
+  if [[ -n $baseline ]]; then
+    run_once "$work/profiles.yaml" "$baseline" >> "$work/plain.txt"
+  else
+    run_once "$work/plain.yaml" >> "$work/plain.txt"
+  fi
   run_once "$work/profiles.yaml" >> "$work/profiles.txt"
 done
 grep -q "redis: .* bindings read" "$work/shelterd.log" || { echo "Redis store did not load" >&2; cat "$work/shelterd.log" >&2; exit 1; }
 median() { sort -k"$2" -g "$1" | sed -n 3p | awk -v k="$2" '{print $k}'; }
+echo "mix: $mix"
 echo "| shelterd | runs (qps / CPU us per query) | median qps | median CPU us/q |"
 echo "|---|---|---|---|"
 for mode in plain profiles; do
   runs=$(awk '{printf "%s%s / %s", (NR > 1 ? "; " : ""), $1, $2}' "$work/$mode.txt")
   label=$([[ $mode == plain ]] && echo "without profiles" || echo "$households households in Redis")
+  [[ -n $baseline && $mode == plain ]] && label="$baseline, $households households in Redis"
   echo "| $label | $runs | $(median "$work/$mode.txt" 1) | $(median "$work/$mode.txt" 2) |"
 done

@@ -88,7 +88,8 @@ std::optional<Notice> notice_of(const http::Request& request) {
   if (!query.form) return std::nullopt;
   const std::string key(query.form->get("notice").value_or(""));
   static const std::vector<std::string_view> kKnown = {
-      "saved", "saved-pending", "paused", "resumed", "answered", "signed-out", "password-set"};
+      "saved",    "saved-pending", "paused",       "resumed",
+      "answered", "signed-out",    "password-set", "dismissed"};
   if (std::find(kKnown.begin(), kKnown.end(), key) == kKnown.end()) return std::nullopt;
   Notice notice;
   notice.key = key;
@@ -279,6 +280,8 @@ asio::awaitable<http::Response> PortalFront::handle(const http::Request& request
       answer = co_await change(request, *session);
     } else if (post && path == "/answer") {
       answer = co_await this->answer(request, *session);
+    } else if (post && path == "/new-device") {
+      answer = co_await new_device(request, *session);
     } else if (post && path == "/sign-out") {
       answer = co_await sign_out(request, *session);
     } else {
@@ -447,7 +450,8 @@ asio::awaitable<http::Response> PortalFront::home(const http::Request& request, 
     }
   }
   if (deps_.cases) view.appeals = co_await household_appeals(id, *w.runtime);
-  for (const char* form : {"profile", "pause", "answer", "sign-out"})
+  view.activity = co_await activity_of(household ? &*household : nullptr, id);
+  for (const char* form : {"profile", "pause", "answer", "sign-out", "new-device"})
     view.csrf[form] = session_csrf(*deps_.keys, s.token, form);
   http::Response r;
   r.body = home_page(view, w.texts);
@@ -699,6 +703,114 @@ asio::awaitable<http::Response> PortalFront::sign_out(const http::Request& reque
   http::Response r = redirect("/sign-in?notice=signed-out");
   r.set("Set-Cookie", http::set_cookie_value(gone));
   co_return r;
+}
+
+// ---- "This week" and "New devices" (proxy/profiles/household_activity.h)
+
+namespace {
+
+bool bound_in(const config::HouseholdConfig& household, const policy::MacAddress& mac) {
+  return std::any_of(household.devices.begin(), household.devices.end(),
+                     [&](const config::DeviceConfig& d) {
+                       return std::find(d.macs.begin(), d.macs.end(), mac) != d.macs.end();
+                     });
+}
+
+}  // namespace
+
+// The household's counts and its new devices; a MAC bound since it was seen is not listed.
+// Nothing (the sections are left out) when the node keeps no activity or its store fails.
+asio::awaitable<std::optional<ActivitySection>> PortalFront::activity_of(
+    const config::HouseholdConfig* household, std::string id) {
+  if (!deps_.activity) co_return std::nullopt;
+  profiles::ActivityView read;
+  try {
+    read = co_await deps_.activity->read(std::move(id), clock::now());
+  } catch (const std::exception& e) {
+    log_warn(std::string("portal: household activity: ") + e.what());
+    co_return std::nullopt;
+  }
+  ActivitySection section{.this_week = std::move(read.this_week),
+                          .last_week = std::move(read.last_week)};
+  for (const profiles::DeviceSighting& d : read.new_devices) {
+    const std::optional<policy::MacAddress> mac = policy::parse_mac(d.mac);
+    if (!mac || (household != nullptr && bound_in(*household, *mac))) continue;
+    section.new_devices.push_back(NewDeviceView{.mac = d.mac, .first = d.first, .last = d.last});
+  }
+  co_return section;
+}
+
+// A new device attached to one of the household's devices, added as a device of its own, or
+// dismissed. Only a MAC the household's own list shows can be bound here: another household's
+// (or any other) is refused as not found.
+asio::awaitable<http::Response> PortalFront::new_device(const http::Request& request,
+                                                        const Session& s) {
+  const auto started = std::chrono::steady_clock::now();
+  const Wording w(deps_, request);
+  http::FormResult parsed = http::parse_form(request.body);
+  if (!parsed.form || !deps_.activity) co_return problem(400, "invalid", w);
+  const http::Form& form = *parsed.form;
+  if (!session_csrf_valid(*deps_.keys, field(form, "csrf"), s.token, "new-device")) {
+    co_return problem(403, "refused", w);
+  }
+  const std::string action = field(form, "action");
+  const std::string device = action == "attach" ? field(form, "device") : field(form, "name");
+  const std::optional<policy::MacAddress> mac = policy::parse_mac(field(form, "mac"));
+  if (!mac || (action != "dismiss" && !valid_name(device)) ||
+      (action != "attach" && action != "add" && action != "dismiss")) {
+    co_return problem(400, "invalid", w);
+  }
+  const std::string text = policy::format_mac(*mac);
+  std::string household = s.token.household;
+  std::optional<ActivitySection> listed = co_await activity_of(nullptr, household);
+  if (!listed || std::none_of(listed->new_devices.begin(), listed->new_devices.end(),
+                              [&](const NewDeviceView& d) { return d.mac == text; })) {
+    co_return problem(404, "not-found", w);
+  }
+  const std::int64_t now = clock::now();
+  if (action == "dismiss") {
+    co_await deps_.activity->settle(household, text, now);
+    co_return redirect("/?notice=dismissed");
+  }
+  const bool attach = action == "attach";
+  profiles::HouseholdEdit edit = [&](std::optional<config::HouseholdConfig> h) {
+    if (!h) throw profiles::HouseholdRejected({"this household is not set up yet"});
+    auto it = std::find_if(h->devices.begin(), h->devices.end(),
+                           [&](const config::DeviceConfig& d) { return d.id == device; });
+    if (attach == (it == h->devices.end())) {
+      throw profiles::HouseholdRejected({attach ? "no such device" : "that name is taken"});
+    }
+    if (!attach) {
+      config::DeviceConfig added;
+      added.id = device;
+      it = h->devices.insert(h->devices.end(), std::move(added));
+    }
+    if (std::find(it->macs.begin(), it->macs.end(), *mac) == it->macs.end())
+      it->macs.push_back(*mac);
+    return h;
+  };
+  profiles::EditOutcome outcome;
+  try {
+    std::string id = household;
+    std::shared_ptr<const profiles::ProfileBook> book = w.runtime->profiles;
+    outcome = co_await deps_.households->edit(std::move(id), std::move(edit), std::move(book));
+  } catch (const profiles::HouseholdRejected& e) {
+    log_info(std::string("portal: a new device was not bound: ") + e.what());
+    co_return problem(400, "invalid", w);
+  } catch (const profiles::BindingTaken& e) {
+    log_info(std::string("portal: a new device was not bound: ") + e.what());
+    co_return problem(409, "invalid", w);
+  }
+  co_await deps_.activity->settle(household, text, now);
+  if (deps_.audit) {
+    admin::AuditEntry entry{.at = now,
+                            .who = "portal:" + s.token.household,
+                            .action = attach ? "device.bind" : "device.add",
+                            .target = s.token.household + "/" + device,
+                            .detail = "mac " + text};
+    co_await deps_.audit->record(std::move(entry));
+  }
+  co_return co_await saved(started, outcome.version);
 }
 
 }  // namespace shelter::proxy::portal

@@ -29,6 +29,7 @@
 #include "proxy/portal/account_store.h"
 #include "proxy/portal/login_throttle.h"
 #include "proxy/portal/portal_pages.h"
+#include "proxy/profiles/household_activity.h"
 #include "proxy/profiles/household_store.h"
 #include "proxy/server/runtime.h"
 #include "proxy/web/pages.h"
@@ -51,6 +52,8 @@ struct PortalDeps {
   std::shared_ptr<const web::TokenKeys> keys;
   std::shared_ptr<admin::AuditTrail> audit;  ///< null: changes are only logged
   std::function<std::shared_ptr<const web::Pages>()> pages;
+  /// Weekly block counts and new private-MAC devices (null: those sections are not shown).
+  std::shared_ptr<profiles::HouseholdActivity> activity{};
 };
 
 /// The portal's TLS context: the certificate chain and key of `settings`, TLS 1.2 and later.
@@ -82,6 +85,9 @@ class PortalFront {
   boost::asio::awaitable<http::Response> save_settings(const http::Request& request,
                                                        const Session& s);
   boost::asio::awaitable<http::Response> answer(const http::Request& request, const Session& s);
+  boost::asio::awaitable<http::Response> new_device(const http::Request& request, const Session& s);
+  boost::asio::awaitable<std::optional<ActivitySection>> activity_of(
+      const config::HouseholdConfig* household, std::string id);
   boost::asio::awaitable<http::Response> saved(std::chrono::steady_clock::time_point started,
                                                std::uint64_t version);
   boost::asio::awaitable<http::Response> sign_out(const http::Request& request, const Session& s);

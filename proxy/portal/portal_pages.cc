@@ -339,6 +339,90 @@ mustache::data devices_data(const HomeView& view, const web::Texts& texts) {
   return d;
 }
 
+// ---- "This week" and "New devices"
+
+// A block's category in the words of the settings page; the security box's categories as that
+// box; the household's own reasons (bedtime, paused) and other categories in plain words.
+std::string category_words(const std::string& category, const web::Texts& texts) {
+  static const std::map<std::string, std::string, std::less<>> kAsBox = {
+      {"malware", "security"},
+      {"phishing", "security"},
+      {"botnet", "security"},
+      {"cryptojacking", "security"}};
+  const auto box = kAsBox.find(category);
+  const std::string shown = box == kAsBox.end() ? category : box->second;
+  for (const std::string& key :
+       {"portal.category." + shown, "portal.activity.reason." + shown, "category." + shown}) {
+    if (has_text(texts, key)) return texts(key);
+  }
+  return texts("category.other", {{"category", category}});
+}
+
+mustache::data week_data(const ActivitySection& activity, const web::Texts& texts) {
+  // Categories that read the same (the security box's four) are one row.
+  std::map<std::string, std::pair<std::uint64_t, std::uint64_t>> rows;
+  for (const auto& [category, n] : activity.this_week)
+    rows[category_words(category, texts)].first += n;
+  for (const auto& [category, n] : activity.last_week)
+    rows[category_words(category, texts)].second += n;
+  std::vector<std::pair<std::string, std::pair<std::uint64_t, std::uint64_t>>> ordered(rows.begin(),
+                                                                                       rows.end());
+  std::stable_sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) {
+    return a.second.first != b.second.first ? a.second.first > b.second.first
+                                            : a.second.second > b.second.second;
+  });
+  mustache::data w;
+  w.set("week_heading", texts("portal.activity.heading"));
+  w.set("week_privacy", texts("portal.activity.privacy"));
+  if (ordered.empty()) w.set("week_none", texts("portal.activity.none"));
+  w.set("week_caption", texts("portal.activity.caption"));
+  w.set("col_kind", texts("portal.activity.kind"));
+  w.set("col_this", texts("portal.activity.this-week"));
+  w.set("col_last", texts("portal.activity.last-week"));
+  mustache::data items{mustache::data::type::list};
+  for (const auto& [words, counts] : ordered) {
+    mustache::data row;
+    row.set("kind", words);
+    row.set("this", std::to_string(counts.first));
+    row.set("last", std::to_string(counts.second));
+    items.push_back(std::move(row));
+  }
+  w.set("week_rows", std::move(items));
+  return w;
+}
+
+mustache::data new_devices_data(const HomeView& view, const web::Texts& texts) {
+  mustache::data d;
+  d.set("new_heading", texts("portal.new-devices.heading"));
+  d.set("new_lead", texts("portal.new-devices.lead"));
+  if (view.activity->new_devices.empty()) d.set("new_none", texts("portal.new-devices.none"));
+  d.set("new_csrf", token(view, "new-device"));
+  d.set("label_address", texts("portal.new-devices.address"));
+  d.set("attach_label", texts("portal.new-devices.attach-label"));
+  d.set("attach", texts("portal.new-devices.attach"));
+  d.set("add_label", texts("portal.new-devices.add-label"));
+  d.set("add_hint", texts("portal.new-devices.add-hint"));
+  d.set("add", texts("portal.new-devices.add"));
+  d.set("dismiss", texts("portal.new-devices.dismiss"));
+  if (!view.devices.empty()) d.set("can_attach", true);
+  mustache::data items{mustache::data::type::list};
+  std::size_t n = 0;
+  for (const NewDeviceView& device : view.activity->new_devices) {
+    mustache::data item;
+    item.set("n", std::to_string(++n));
+    item.set("mac", device.mac);
+    item.set("joined", texts("portal.new-devices.joined", {{"when", texts.time(device.first)}}));
+    item.set("seen", texts("portal.new-devices.seen", {{"when", texts.time(device.last)}}));
+    mustache::data options{mustache::data::type::list};
+    for (const DeviceView& known : view.devices)
+      options.push_back(option(known.id, known.id, false));
+    item.set("options", std::move(options));
+    items.push_back(std::move(item));
+  }
+  d.set("new_items", std::move(items));
+  return d;
+}
+
 mustache::data good_to_know(const web::Texts& texts) {
   mustache::data g;
   g.set("good_to_know_heading", texts("portal.about.heading"));
@@ -542,6 +626,10 @@ std::string home_page(const HomeView& view, const web::Texts& texts) {
   page.set("appeals", appeals_data(view, texts));
   page.set("everyone", everyone_data(view, texts));
   page.set("devices", devices_data(view, texts));
+  if (view.activity) {
+    page.set("new_devices", new_devices_data(view, texts));
+    page.set("week", week_data(*view.activity, texts));
+  }
   page.set("good_to_know", good_to_know(texts));
   page.set("sign_out", true);
   page.set("sign_out_csrf", token(view, "sign-out"));

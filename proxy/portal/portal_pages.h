@@ -10,7 +10,8 @@
 // token): /sign-in {household, password}; /first-access {household, code, password,
 // password2}; /profile {device ("" = the household), profile ("" = the household's)};
 // /pause {device, for = 15m | 1h | today | resume}; /answer {id, answer = 15m | 1h | today |
-// always | keep-blocked}; /sign-out; /settings {device, shown-band, band, block (repeated: the
+// always | keep-blocked}; /new-device {mac, action = attach | add | dismiss, device (attach),
+// name (add)}; /sign-out; /settings {device, shown-band, band, block (repeated: the
 // boxes ticked), allow, deny (one site a line), safe-search = on, bedtime = on, bedtime-from,
 // bedtime-to (HH:MM), bedtime-days = daily | sun-thu | the days set now}.
 
@@ -53,9 +54,24 @@ struct AppealView {
   std::string authority{};        // referred: who keeps the list ("" = not known)
 };
 
+/// A device that joined with a private (randomised) MAC address no device is bound to.
+struct NewDeviceView {
+  std::string mac{};  // "02:00:5e:10:00:01"
+  std::int64_t first = 0;
+  std::int64_t last = 0;
+};
+
+/// "This week" and "New devices" (proxy/profiles/household_activity.h): blocks by category (a
+/// list category or the household's own reason: paused, schedule, profile-deny, bypass).
+struct ActivitySection {
+  std::map<std::string, std::uint64_t> this_week{};
+  std::map<std::string, std::uint64_t> last_week{};
+  std::vector<NewDeviceView> new_devices{};
+};
+
 /// A line at the top of the page about what just happened: the catalog's `portal.notice.<key>`
 /// with `values` inserted (escaped). Keys: saved {seconds}, paused, resumed, answered,
-/// signed-out, password-set. A key the catalogs lack shows nothing.
+/// signed-out, password-set, dismissed. A key the catalogs lack shows nothing.
 struct Notice {
   std::string key{};
   std::map<std::string, std::string> values{};
@@ -116,8 +132,10 @@ struct HomeView {
   std::vector<RequestView> requests{};
   std::vector<AppealView> appeals{};  // newest first
   std::optional<Notice> notice{};
-  // form name -> token: "profile", "pause", "answer", "sign-out"
+  // form name -> token: "profile", "pause", "answer", "sign-out", "new-device"
   std::map<std::string, std::string> csrf{};
+  // null: the node keeps no household activity, the sections are not shown
+  std::optional<ActivitySection> activity{};
 };
 
 /// `error_key`: "" or one of sign-in-failed, throttled, csrf (`portal.error.<key>`).

@@ -9,6 +9,7 @@
 #include "proxy/dns/edns_options.h"
 #include "proxy/dns/steering.h"
 #include "proxy/dns/structured_error.h"
+#include "proxy/profiles/household_activity.h"
 
 namespace shelter::proxy::server {
 namespace {
@@ -200,10 +201,22 @@ policy::ClientFacts gather_facts(dns::Bytes packet, const config::Address& clien
 
 enum class Lookup : std::uint8_t { hit, absent, fetched, fallback };
 
-// Identification and the subscriber's state; `household` keeps the profile alive. False when
-// the household must be fetched first (plan.fetch_household says which).
+// A believed private MAC that no device is bound to, from a household something else
+// identified: perhaps a child's phone that made up a new address ("New devices" on the portal).
+void note_new_device(const policy::ClientFacts& facts, const policy::Identity& identity,
+                     QueryContext& context) {
+  const policy::MacAddress* mac =
+      policy::believed_mac(facts, context.runtime.config->subscribers.trust);
+  if (mac == nullptr || !policy::is_private_mac(*mac)) return;
+  context.activity->new_device(identity.subscriber->household, *mac, context.unix_now);
+}
+
+// Identification and the subscriber's state; `household` keeps the profile alive and `found`
+// is the household's state (null: none). False when the household must be fetched first
+// (plan.fetch_household says which).
 bool find_subject(const policy::ClientFacts& facts, QueryContext& context, ForwardPlan& plan,
-                  std::shared_ptr<const profiles::Household>& household, policy::Subject& subject) {
+                  std::shared_ptr<const profiles::Household>& household,
+                  const profiles::Household*& found_household, policy::Subject& subject) {
   const Runtime& runtime = context.runtime;
   subject = {.profile = &runtime.profiles->default_profile(),
              .zone = runtime.profiles->default_zone().get()};
@@ -211,6 +224,11 @@ bool find_subject(const policy::ClientFacts& facts, QueryContext& context, Forwa
       runtime.subscribers->identify(facts, runtime.config->subscribers.trust);
   context.metrics.identified_by[static_cast<std::size_t>(identity.by)].add();
   if (!identity.subscriber) return true;
+  // The one test most queries pay: no MAC option, or one that identified its device.
+  if (facts.mac && identity.by != policy::IdentifiedBy::mac && context.activity != nullptr &&
+      context.may_fetch) {
+    note_new_device(facts, identity, context);
+  }
   profiles::Found found = runtime.subscribers->find(identity.subscriber->household);
   Lookup lookup = context.may_fetch ? Lookup::hit : Lookup::fetched;
   if (found.status == profiles::Found::Status::pending) {
@@ -224,6 +242,7 @@ bool find_subject(const policy::ClientFacts& facts, QueryContext& context, Forwa
   }
   context.metrics.household_lookups[static_cast<std::size_t>(lookup)].add();
   household = std::move(found.keep_alive);
+  found_household = found.household;
   if (found.household) subject = found.household->subject(identity.subscriber->device);
   subject.grants =
       runtime.overrides->grants_for(identity.subscriber->household, identity.subscriber->device);
@@ -297,9 +316,10 @@ Step answer_locally(dns::Bytes packet, const config::Address& client, bool over_
   }
 
   std::shared_ptr<const profiles::Household> household;
+  const profiles::Household* found_household = nullptr;
   policy::Subject subject;
   if (!find_subject(gather_facts(packet, client, query, runtime, context.metrics), context, plan,
-                    household, subject)) {
+                    household, found_household, subject)) {
     return Step::fetch;
   }
   policy::Decision decision = policy::decide({.qname = query.name(), .now = context.unix_now},
@@ -313,6 +333,9 @@ Step answer_locally(dns::Bytes packet, const config::Address& client, bool over_
                            ? runtime.category_slot[decision.rule.category]
                            : runtime.reason_slot[static_cast<std::size_t>(decision.reason)];
     context.metrics.blocks_by_category[slot].add();
+    // The household's weekly count: its id and the category, never the name or the device.
+    if (found_household != nullptr && context.activity != nullptr)
+      context.activity->blocked(found_household->id, slot);
     context.metrics.response(Outcome::blocked);
     return Step::reply;
   }

@@ -16,6 +16,10 @@
 #include "proxy/server/runtime.h"
 #include "proxy/upstream/upstream_answer.h"
 
+namespace shelter::proxy::profiles {
+class ActivityAccumulator;
+}  // namespace shelter::proxy::profiles
+
 namespace shelter::proxy::server {
 
 struct QueryContext {
@@ -27,6 +31,8 @@ struct QueryContext {
   /// A household that is not in memory may be fetched (Step::fetch). False on the second
   /// pass after a fetch: then the default profile applies.
   bool may_fetch = true;
+  /// Where a household's blocks and new private MACs are counted (null: nowhere).
+  profiles::ActivityAccumulator* activity = nullptr;
 };
 
 /// What answer_locally decided for a query that must go upstream.

@@ -133,4 +133,8 @@ const metrics::WorkerMetrics& Worker::metrics() const {
   return impl_->metrics;
 }
 
+profiles::ActivityAccumulator& Worker::activity() {
+  return impl_->core.activity;
+}
+
 }  // namespace shelter::proxy::server

@@ -11,6 +11,10 @@
 #include "proxy/metrics/metrics.h"
 #include "proxy/server/runtime.h"
 
+namespace shelter::proxy::profiles {
+class ActivityAccumulator;
+}  // namespace shelter::proxy::profiles
+
 namespace shelter::proxy::upstream {
 class HealthBoard;
 }  // namespace shelter::proxy::upstream
@@ -37,6 +41,9 @@ class Worker {
   void stop(std::chrono::milliseconds grace);
 
   const metrics::WorkerMetrics& metrics() const;
+  /// What this worker counted for households since the last flush (proxy/profiles/
+  /// household_activity.h): the control thread takes it.
+  profiles::ActivityAccumulator& activity();
 
  private:
   void wait_for_drain(std::chrono::steady_clock::time_point deadline);

@@ -79,7 +79,8 @@ asio::awaitable<std::optional<std::vector<std::uint8_t>>> WorkerCore::answer_aft
     --in_flight;
   }
   runtime = view.get();
-  QueryContext context{*runtime, cache, metrics, dns::CacheClock::now(), unix_seconds(), false};
+  QueryContext context{*runtime,       cache, metrics,  dns::CacheClock::now(),
+                       unix_seconds(), false, &activity};
   dns::Query query;
   std::vector<std::uint8_t> answer;
   ForwardPlan plan;

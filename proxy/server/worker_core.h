@@ -15,6 +15,7 @@
 
 #include "proxy/dns/cache.h"
 #include "proxy/metrics/metrics.h"
+#include "proxy/profiles/household_activity.h"
 #include "proxy/redis/client.h"
 #include "proxy/server/query_pipeline.h"
 #include "proxy/server/runtime.h"
@@ -51,6 +52,8 @@ struct WorkerCore {
   RuntimeView view;
   dns::SharedResponseCache& cache;
   metrics::WorkerMetrics& metrics;
+  /// This worker's household blocks and new private MACs, until the control thread takes them.
+  profiles::ActivityAccumulator activity;
   upstream::Forwarder forwarder;
   /// This worker's own Redis connection, when households live in Redis.
   std::unique_ptr<redis::Client> redis;

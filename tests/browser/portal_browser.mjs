@@ -10,6 +10,9 @@
 //      tablet's address answers social.test (social media) with the upstream's address; the page
 //      says the change is active after N s; within a second the same dig gets the block
 //      address, while the laptop (the household's 15-17) still reaches it.
+//   2b. "This week" counts the tablet's blocks (no name shown); two phones join through the
+//      household's CPE with private MACs and are listed under "New devices"; one is attached
+//      to the tablet with its form, and within a second a dig with that MAC gets 9-12.
 //   3. The laptop is paused for 15 minutes with one tap: every name it asks for gets the block
 //      address (the tablet is not paused); the household's record says 15 minutes; it is
 //      turned back on and reaches names again within a second.
@@ -70,6 +73,12 @@ const BLOCK = "192.0.2.80";
 const TABLET = "127.0.0.2";
 const LAPTOP = "127.0.0.3";
 const HOUSEHOLD = "smith";
+// The household's CPE forwards queries from here with its CPE-ID and the device's MAC (EDNS
+// options 65074 and 65001, believed from this address only).
+const TRUSTED = "127.0.0.9";
+const MACS = ["02:aa:bb:cc:dd:01", "02:aa:bb:cc:dd:02"];
+const withMac = (mac) => [`+ednsopt=65074:${Buffer.from("cpe-smith").toString("hex")}`,
+                          `+ednsopt=65001:${mac.replaceAll(":", "")}`];
 const PASSWORD = "our dog likes long walks";
 const TOKEN = randomBytes(20).toString("hex");
 const PHONE = { name: "phone 360px", viewport: { width: 360, height: 740 }, deviceScaleFactor: 1,
@@ -162,10 +171,10 @@ function startUpstream() {
 }
 
 // `dig -p PORT @127.0.0.1 -b SOURCE NAME A +short`: the addresses answered, or what went wrong.
-function dig(port, name, source) {
+function dig(port, name, source, opts = []) {
   return new Promise((resolve) => {
     execFile("dig", ["-p", String(port), "@127.0.0.1", "-b", source, name, "A", "+short",
-                     "+time=2", "+tries=1"], { timeout: 5000 }, (error, stdout, stderr) => {
+                     "+time=2", "+tries=1", ...opts], { timeout: 5000 }, (error, stdout, stderr) => {
       const lines = stdout.trim().split("\n").filter(Boolean);
       resolve(error ? [`dig failed: ${error.message} ${stderr}`.trim()] : lines);
     });
@@ -175,10 +184,10 @@ function dig(port, name, source) {
 const same = (answers, address) => answers.length === 1 && answers[0] === address;
 
 // Asks until the answer is `address` or `ms` have passed: { ok, ms, answers }.
-async function digUntil(port, name, source, address, ms) {
+async function digUntil(port, name, source, address, ms, opts = []) {
   const start = Date.now();
   for (;;) {
-    const answers = await dig(port, name, source);
+    const answers = await dig(port, name, source, opts);
     const elapsed = Date.now() - start;
     if (same(answers, address)) return { ok: elapsed <= ms, ms: elapsed, answers };
     if (elapsed > ms) return { ok: false, ms: elapsed, answers };
@@ -195,6 +204,7 @@ async function start(dir, upstreamPort) {
   writeFileSync(join(dir, "households.yaml"), `households:
   ${HOUSEHOLD}:
     profile: 15-17
+    cpe-ids: [cpe-smith]
     devices:
       tablet:
         profile: 15-17
@@ -212,7 +222,9 @@ lists:
   - {id: parental, format: domains, category: social-media, entries: [social.test]}
   - {id: hotline, format: domains, category: csam, legal: true, authority: Test Hotline,
      entries: [csam.test]}
-subscribers: {file: "${join(dir, "households.yaml")}"}
+subscribers:
+  file: "${join(dir, "households.yaml")}"
+  trust: {mac-from: ["${TRUSTED}/32"], cpe-id-from: ["${TRUSTED}/32"]}
 list-updates: {state-directory: "${join(dir, "state")}"}
 admin: {listen: "127.0.0.1:${admin}", token-file: "${join(dir, "admin.tokens")}"}
 web: {block-listen: ["127.0.0.1:${block}"], public-listen: ["127.0.0.1:${pub}"],
@@ -379,6 +391,48 @@ async function tabletTo912(page, daemon) {
         `the tablet's card says "${band}" and its choice stays "${band}"`,
         `setting: ${filter}; chosen: ${chosen}`);
   await shot(page, "portal-home");
+}
+
+// 2b. "This week": the tablet's blocks counted, no name shown. "New devices": two phones that
+// joined through the household's CPE with private MACs; one is attached to the tablet with
+// its form, and a query with that MAC gets the tablet's 9-12 at once.
+async function newDevices(page, daemon) {
+  await page.goto(`${daemon.portal}/`);
+  const week = page.getByRole("region", { name: en("portal.activity.heading"), exact: true });
+  const privacy = (await week.locator("p.privacy").textContent()).trim();
+  check(privacy === en("portal.activity.privacy"), `"This week" says what is kept: ${privacy}`);
+  const row = week.getByRole("row", { name: new RegExp(`^${en("portal.category.social-media")}`) });
+  const counts = await row.locator("td").allTextContents();
+  check(Number(counts[0]) >= 1 && counts[1] === "0",
+        `social media: blocked ${counts[0]} times this week (the tablet's digs), 0 last week`,
+        counts.join(", "));
+  check(!(await page.locator("main").innerText()).includes("social.test"),
+        "no blocked name on the page");
+  for (const mac of MACS) await dig(daemon.dns, "open.test", TRUSTED, withMac(mac));
+  let answers = await dig(daemon.dns, "social.test", TRUSTED, withMac(MACS[0]));
+  check(same(answers, FORWARDED), "before: the new phone gets the household's 15-17",
+        JSON.stringify(answers));
+  await page.goto(`${daemon.portal}/`);
+  const section = page.getByRole("region", { name: en("portal.new-devices.heading"),
+                                             exact: true });
+  const listed = await section.locator("span.id").allTextContents();
+  must(listed.join() === MACS.join(), `New devices lists both private MACs`, listed.join());
+  const card = section.getByRole("article").filter({ hasText: MACS[0] });
+  await card.getByLabel(en("portal.new-devices.attach-label"), { exact: true })
+    .selectOption({ label: "tablet" });
+  const sent = await send(page, card.getByRole("button", { name: en("portal.new-devices.attach"),
+                                                           exact: true }));
+  const said = await notice(page);
+  must(!!said.match(pattern("en", "portal.notice.saved", "\\d+(?:\\.\\d)?")),
+       `"${en("portal.new-devices.attach")}": the page says when it is active`,
+       `${sent}\nnotice: ${said}`);
+  const blocked = await digUntil(daemon.dns, "social.test", TRUSTED, BLOCK, 1000, withMac(MACS[0]));
+  check(blocked.ok, `within 1 s the phone's MAC gets the tablet's 9-12: social.test blocked ` +
+        `(${blocked.ms} ms)`, JSON.stringify(blocked));
+  const left = await page.getByRole("region", { name: en("portal.new-devices.heading"),
+                                                exact: true }).locator("span.id").allTextContents();
+  check(left.join() === MACS[1], "the attached MAC is no longer listed; the other stays",
+        left.join());
 }
 
 // 3. The laptop paused for 15 minutes with one tap, then turned back on.
@@ -551,6 +605,7 @@ async function main() {
     const page = await context.newPage();
     page.setDefaultTimeout(10000);
     const flow = [["first access", firstAccess], ["the tablet set to 9-12", tabletTo912],
+                  ["this week's counts and a new private MAC attached", newDevices],
                   ["the laptop paused and resumed", pauseLaptop],
                   ["the tablet's settings: social media allowed", tabletSettings],
                   ["the household's reports of wrong blocking", reports],

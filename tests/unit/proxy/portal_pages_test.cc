@@ -18,6 +18,7 @@
 #include <regex>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "proxy/web/case_pages.h"
@@ -229,14 +230,20 @@ portal::HomeView sample_home() {
   v.csrf = {{"profile", "tok-profile"},
             {"pause", "tok-pause"},
             {"answer", "tok-answer"},
-            {"sign-out", "tok-signout"}};
+            {"sign-out", "tok-signout"},
+            {"new-device", "tok-new-device"}};
+  v.activity = portal::ActivitySection{
+      .this_week = {{"social-media", 3}, {"malware", 2}, {"phishing", 1}, {"schedule", 4}},
+      .last_week = {{"social-media", 1}, {"gambling", 7}},
+      .new_devices = {{.mac = "02:aa:bb:cc:dd:01", .first = kNow - 7200, .last = kNow - 60}}};
   return v;
 }
 
 const std::map<std::string, std::string> kHomeTokens = {{"/profile", "tok-profile"},
                                                         {"/pause", "tok-pause"},
                                                         {"/answer", "tok-answer"},
-                                                        {"/sign-out", "tok-signout"}};
+                                                        {"/sign-out", "tok-signout"},
+                                                        {"/new-device", "tok-new-device"}};
 
 portal::SettingsView sample_settings() {
   portal::SettingsView v;
@@ -332,7 +339,8 @@ TEST_CASE("the shape and token checks catch what they are for", "[portal]") {
   no_sign_out.erase("/sign-out");
   CHECK_FALSE(token_problems(home, no_sign_out).empty());
   const auto all = forms(home);
-  CHECK(all.size() == 2 + 2 + 3 * 2 + 1);  // requests, the household's two, 2 per device, sign out
+  // requests, the household's two, 2 per device, the new device's 3, sign out
+  CHECK(all.size() == 2 + 2 + 3 * 2 + 3 + 1);
 }
 
 TEST_CASE("the sign-in form: its fields, its link and its errors", "[portal]") {
@@ -432,7 +440,8 @@ TEST_CASE("everything a page reflects is escaped", "[portal]") {
   CHECK(contains(html, "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;"));
   CHECK(contains(html, "&lt;i&gt;02:00&lt;/i&gt;"));
   CHECK(contains(html, "Active everywhere after &lt;script&gt; s."));
-  CHECK(count(html, "<select") == 3);  // the hostile profile name made none
+  // one per device and the new device's; the hostile profile name made none
+  CHECK(count(html, "<select") == 3 + 1);
   CHECK(contains(html, "<option value=\"&quot;&gt;&lt;select&gt;\" selected>"));
 
   const std::string sign_in =
@@ -924,6 +933,84 @@ TEST_CASE("the home page links to each device's settings and names a parent's ch
 
 // Writes sample pages for people to look at: shelter_portal_pages_tests "[samples]"
 // (SHELTER_PORTAL_SAMPLES names the directory; /tmp/portal-samples by default).
+// ---- "This week" and "New devices"
+
+namespace {
+
+// The "This week" table's rows: (kind, this week, last week), in the page's order.
+std::vector<std::tuple<std::string, std::string, std::string>> week_rows(const std::string& html) {
+  std::vector<std::tuple<std::string, std::string, std::string>> rows;
+  const std::string open = "<tr><th scope=\"row\">";
+  for (std::size_t at = html.find(open); at != std::string::npos; at = html.find(open, at + 1)) {
+    const std::size_t kind_end = html.find("</th><td>", at);
+    const std::size_t this_end = html.find("</td><td>", kind_end);
+    const std::size_t last_end = html.find("</td></tr>", this_end);
+    rows.emplace_back(html.substr(at + open.size(), kind_end - at - open.size()),
+                      html.substr(kind_end + 9, this_end - kind_end - 9),
+                      html.substr(this_end + 9, last_end - this_end - 9));
+  }
+  return rows;
+}
+
+}  // namespace
+
+TEST_CASE("this week: counts by kind in the settings page's words, what is kept said",
+          "[portal][activity]") {
+  const std::string html = portal::home_page(sample_home(), texts());
+  using Row = std::tuple<std::string, std::string, std::string>;
+  // Most blocked first; the security box's categories are one row; reasons in plain words.
+  CHECK(week_rows(html) == std::vector<Row>{
+                               {"At bedtime", "4", "0"},
+                               {text_of("portal.category.social-media"), "3", "1"},
+                               {text_of("portal.category.security"), "3", "0"},
+                               {text_of("portal.category.gambling"), "0", "7"},
+                           });
+  CHECK(contains(html,
+                 "Shelter keeps no list of the sites anyone visited: only how many times "
+                 "something was blocked this week, by kind."));
+  CHECK(contains(html, "<th scope=\"col\">Last week</th>"));
+  portal::HomeView quiet = sample_home();
+  quiet.activity->this_week.clear();
+  quiet.activity->last_week.clear();
+  const std::string none = portal::home_page(quiet, texts());
+  CHECK(contains(none, text_of("portal.activity.none")));
+  CHECK_FALSE(contains(none, "<table"));
+  portal::HomeView off = sample_home();
+  off.activity.reset();
+  const std::string without = portal::home_page(off, texts());
+  CHECK_FALSE(contains(without, "week-heading"));
+  CHECK_FALSE(contains(without, "new-devices-heading"));
+}
+
+TEST_CASE("new devices: asked about in plain words, three forms, names escaped",
+          "[portal][activity]") {
+  portal::HomeView v = sample_home();
+  v.devices.push_back({.id = "<b>sam</b>"});
+  const std::string html = portal::home_page(v, texts());
+  CHECK(contains(html, "A device with a private address joined on <bdi>"));
+  CHECK(contains(html, "Is it one of yours?"));
+  CHECK(contains(html, "<span class=\"id\" dir=\"ltr\">02:aa:bb:cc:dd:01</span>"));
+  CHECK(count(html, "<input type=\"hidden\" name=\"mac\" value=\"02:aa:bb:cc:dd:01\">") == 3);
+  for (const char* action : {"attach", "add", "dismiss"}) {
+    INFO(action);
+    CHECK(contains(html, std::string("name=\"action\" value=\"") + action + "\""));
+  }
+  CHECK(contains(html, "<option value=\"tablet\">tablet</option>"));
+  CHECK((contains(html, "<option value=\"&lt;b&gt;sam&lt;&#x2F;b&gt;\">") ||
+         contains(html, "<option value=\"&lt;b&gt;sam&lt;/b&gt;\">")));
+  CHECK_FALSE(contains(html, "<b>sam</b>"));
+  // No device yet: only "add" and "dismiss".
+  portal::HomeView empty = sample_home();
+  empty.devices.clear();
+  const std::string lone = portal::home_page(empty, texts());
+  CHECK_FALSE(contains(lone, "value=\"attach\""));
+  CHECK(contains(lone, "value=\"add\""));
+  // Nothing new: says so.
+  portal::HomeView settled = sample_home();
+  settled.activity->new_devices.clear();
+  CHECK(contains(portal::home_page(settled, texts()), text_of("portal.new-devices.none")));
+}
+
 TEST_CASE("write sample pages", "[.samples]") {
   const char* env = std::getenv("SHELTER_PORTAL_SAMPLES");
   const std::filesystem::path dir = env != nullptr ? env : "/tmp/portal-samples";
