@@ -309,10 +309,7 @@ Step answer_locally(dns::Bytes packet, const config::Address& client, bool over_
   if (decision.legal_override) context.metrics.legal_overrides.add();
   if (decision.verdict == policy::Verdict::block) {
     build_block_answer(packet, query, over_tcp, decision, out, runtime, context.unix_now);
-    std::size_t slot = decision.reason == policy::Reason::list
-                           ? runtime.category_slot[decision.rule.category]
-                           : runtime.reason_slot[static_cast<std::size_t>(decision.reason)];
-    context.metrics.blocks_by_category[slot].add();
+    context.metrics.blocks[runtime.block_slot(decision)].add();
     context.metrics.response(Outcome::blocked);
     return Step::reply;
   }
