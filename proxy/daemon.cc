@@ -22,6 +22,7 @@
 
 #include "proxy/admin/admin_api.h"
 #include "proxy/admin/admin_server.h"
+#include "proxy/cases/block_ledger.h"
 #include "proxy/cases/case_metrics.h"
 #include "proxy/cases/embedded_case_store.h"
 #include "proxy/cases/redis_case_store.h"
@@ -42,6 +43,7 @@
 #include "proxy/redis/client.h"
 #include "proxy/relay/relay_front.h"
 #include "proxy/relay/tls_terminate.h"
+#include "proxy/server/block_tally.h"
 #include "proxy/server/runtime.h"
 #include "proxy/server/worker.h"
 #include "proxy/upstream/health_board.h"
@@ -296,9 +298,11 @@ class Daemon {
       open_account_stores(*loaded.config);
       start_workers(*loaded.config);
       start_activity(*loaded.config);
+      start_tally(*loaded.config);
       start_admin(*loaded.config);
-      web_ = std::make_unique<web::WebFront>(runtime_, loaded.pages, cases_, token_keys_,
-                                             [this](const cases::Appeal& a) { refer(a); });
+      web_ = std::make_unique<web::WebFront>(
+          runtime_, loaded.pages, cases_, token_keys_, [this](const cases::Appeal& a) { refer(a); },
+          tally_, &page_blocks_);
       start_relay(*loaded.config, runtime_.current()->upstreams);
       start_portal(*loaded.config);
     } catch (const std::system_error& e) {
@@ -315,6 +319,7 @@ class Daemon {
     watch_health();
     keep_cases();
     keep_activity();
+    keep_tally();
 
     std::vector<std::thread> threads;
     for (auto& worker : workers_)
@@ -330,6 +335,7 @@ class Daemon {
     control_.run();
     for (auto& t : threads)
       t.join();
+    if (!writer_redis_) final_flush();  // the blocks of the workers' last moments (a file)
     web_->stop();
     if (relay_) relay_->stop();
     referral_pool_.join();
@@ -552,7 +558,13 @@ class Daemon {
     for (auto& worker : workers_)
       accumulators.push_back(&worker->activity());
     activity_ = std::make_shared<profiles::HouseholdActivity>(
-        std::move(store), std::move(accumulators), [this] { return slots_.names(); });
+        std::move(store), std::move(accumulators), [this] {
+          // A household's counts are by category: a list's rule's, or its own setting's.
+          std::vector<std::string> names;
+          for (metrics::BlockSource& source : slots_.sources())
+            names.push_back(std::move(source.category));
+          return names;
+        });
   }
 
   // Every minute: the workers' counts into the store.
@@ -655,7 +667,8 @@ class Daemon {
                     reloads_[kReloadPartial] != before[kReloadPartial] ? "partial" : "swapped in");
               },
           .keys = token_keys_,
-          .node = host_name()});
+          .node = host_name(),
+          .tally = tally_});
       api = [context](const http::Request& r) { return admin::handle_api(r, *context); };
     }
     admin::AdminHandlers handlers{
@@ -751,6 +764,7 @@ class Daemon {
       }
       log_info("shelterd: stopping (signal " + std::to_string(signal) + ")");
       activity_timer_.cancel();
+      tally_timer_.cancel();
       // The last minute's counts are kept before anything stops (Redis is still connected).
       asio::co_spawn(control_, activity_->flush(clock::now()), [this](const std::exception_ptr& e) {
         if (e) log_exception{"household activity"}(e);
@@ -769,9 +783,66 @@ class Daemon {
     if (web_) web_->stop();
     if (relay_) relay_->stop();
     if (redis_store_) redis_store_->stop();
-    if (writer_redis_) writer_redis_->stop();
+    if (writer_redis_) {
+      // The fleet's ledger: this node's last counts first, then the connection closes.
+      asio::co_spawn(control_, flush_tally(),
+                     [this](const std::exception_ptr&) { writer_redis_->stop(); });
+    }
     for (auto& worker : workers_)
       worker->stop(kDrainGrace);
+  }
+
+  // The transparency report's day ledger (cases/block_ledger.h): beside the cases, in Redis
+  // with the Redis store, else transparency.json in the state directory (memory without one).
+  void start_tally(const config::Config& config) {
+    std::shared_ptr<cases::BlockLedger> ledger;
+    if (writer_redis_) {
+      ledger = cases::make_redis_block_ledger(writer_redis_, control_.get_executor(),
+                                              config.redis.key_prefix);
+    } else {
+      const std::string directory = lists::state_directory_of(config);
+      std::string warning;
+      ledger = cases::make_file_block_ledger(
+          directory.empty() ? std::string() : directory + "/transparency.json", warning);
+      if (!warning.empty()) log_warn("transparency: " + warning);
+    }
+    std::vector<const metrics::WorkerMetrics*> all;
+    for (const auto& worker : workers_)
+      all.push_back(&worker->metrics());
+    tally_ = std::make_shared<server::BlockTally>(std::move(all), page_blocks_, slots_,
+                                                  std::move(ledger));
+  }
+
+  // Every minute (every second under --test-clock, so that a fleet's test sees other nodes'
+  // counts at once): the blocks since the last flush into today's bucket.
+  void keep_tally() {
+    tally_timer_.expires_after(options_.test_clock ? std::chrono::seconds(1)
+                                                   : std::chrono::seconds(60));
+    tally_timer_.async_wait([this](boost::system::error_code ec) {
+      if (ec) return;
+      asio::co_spawn(control_, flush_tally(), [this](const std::exception_ptr&) { keep_tally(); });
+    });
+  }
+
+  asio::awaitable<void> flush_tally() {
+    const std::int64_t retention_days =
+        runtime_.current()->config->cases.closed_appeal.count() / 86400;
+    try {
+      co_await tally_->flush(clock::now(), retention_days);
+      if (tally_failing_) log_info("transparency: block counts recorded again");
+      tally_failing_ = false;
+    } catch (const cases::StoreUnavailable& e) {
+      // Kept for the next flush: nothing lost, nothing added twice.
+      if (!tally_failing_)
+        log_warn(std::string("transparency: block counts kept for later: ") + e.what());
+      tally_failing_ = true;
+    }
+  }
+
+  void final_flush() {
+    control_.restart();
+    asio::co_spawn(control_, flush_tally(), asio::detached);
+    control_.run();
   }
 
   enum ReloadResult { kReloadOk, kReloadPartial, kReloadFailed };
@@ -916,8 +987,9 @@ class Daemon {
   std::uint64_t rejected_inode_ = 0;
   server::RuntimeHolder runtime_;
   policy::CategoryRegistry categories_;  // category names -> ids, for the life of the process
-  metrics::CategorySlots slots_;
-  lists::ListKeeper keeper_;  // control thread only
+  metrics::BlockSlots slots_;
+  server::SharedBlockCounters page_blocks_;  // the proxy's page blocks, per slot
+  lists::ListKeeper keeper_;                 // control thread only
   std::array<std::uint64_t, 3> reloads_{};
   upstream::HealthBoard upstream_health_;
   UpstreamWatch upstream_watch_;
@@ -939,6 +1011,9 @@ class Daemon {
   asio::steady_timer cases_timer_{control_};
   std::shared_ptr<profiles::HouseholdActivity> activity_;
   asio::steady_timer activity_timer_{control_};
+  asio::steady_timer tally_timer_{control_};
+  std::shared_ptr<server::BlockTally> tally_;
+  bool tally_failing_ = false;  // control thread only
   asio::thread_pool referral_pool_{1};
   std::string case_metrics_;  // control thread only
   bool first_case_refresh_ = true;

@@ -217,6 +217,9 @@ bool render(const ctl::Invocation& invocation, const json::value& answer, std::s
     case ctl::Action::kSelfTest:
       out = ctl::self_test_text(*object);
       return true;
+    case ctl::Action::kReport:
+      out = ctl::report_text(*object);
+      return true;
     case ctl::Action::kAudit: {
       const json::array* list = list_of(*object, "entries");
       if (list == nullptr) return false;
@@ -250,6 +253,11 @@ std::optional<json::value> parse_answer(const ctl::AdminAddress& address,
 
 int print_answer(const ctl::Invocation& invocation, const ctl::AdminAddress& address,
                  const ctl::HttpAnswer& answer) {
+  // report --csv: the server's CSV as it is (the server wrote it; nothing to lay out).
+  if (invocation.csv && answer.status >= 200 && answer.status <= 299) {
+    print(answer.body, stdout);
+    return kOk;
+  }
   std::optional<json::value> parsed = parse_answer(address, answer);
   if (!parsed) return kServerError;
   if (invocation.json) {

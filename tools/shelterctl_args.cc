@@ -26,7 +26,8 @@ const std::map<std::string_view, Arg, std::less<>> kOptions = {
     {"help", Arg::kNone},       {"version", Arg::kNone},     {"after", Arg::kValue},
     {"limit", Arg::kValue},     {"profile", Arg::kValue},    {"time-zone", Arg::kValue},
     {"device", Arg::kValue},    {"address", Arg::kRepeated}, {"mac", Arg::kRepeated},
-    {"cpe-id", Arg::kRepeated}, {"file", Arg::kValue},
+    {"cpe-id", Arg::kRepeated}, {"file", Arg::kValue},       {"from", Arg::kValue},
+    {"to", Arg::kValue},        {"csv", Arg::kNone},
 };
 
 struct Scanned {
@@ -123,7 +124,7 @@ struct CommandSpec {
 
 // The options every command takes are admin, token-file and help; these are the others.
 // clang-format off
-constexpr std::array<CommandSpec, 22> kCommands = {{
+constexpr std::array<CommandSpec, 23> kCommands = {{
     {"appeals", "list", Action::kAppealsList, 0, {"all", "closed", "json"}, ""},
     {"appeals", "show", Action::kAppealsShow, 1, {"json"}, "an ID"},
     {"appeals", "decide", Action::kAppealsDecide, 2, {"reason", "by", "json"},
@@ -153,6 +154,7 @@ constexpr std::array<CommandSpec, 22> kCommands = {{
     {"lists", "reload", Action::kListsReload, 0, {"json"}, ""},
     {"explain", "", Action::kExplain, 2, {"json"}, "a client address and a name or URL"},
     {"self-test", "", Action::kSelfTest, 0, {"json"}, ""},
+    {"report", "", Action::kReport, 0, {"from", "to", "csv", "json"}, ""},
 }};
 // clang-format on
 
@@ -300,6 +302,15 @@ std::string fill_households(const Scanned& scanned, std::size_t first, Invocatio
   return error;
 }
 
+// report: the period (checked by the server, which says what is wrong) and the output.
+std::string fill_report(const Scanned& scanned, Invocation& inv) {
+  if (inv.json && scanned.option("csv")) return "give --csv or --json, not both";
+  inv.csv = scanned.option("csv") != nullptr;
+  std::string error = read_value(scanned, "from", "a date (YYYY-MM-DD)", inv.from);
+  if (error.empty()) error = read_value(scanned, "to", "a date (YYYY-MM-DD)", inv.to);
+  return error;
+}
+
 // The command's operands and options into `inv`; returns an error or "".
 std::string fill(const CommandSpec& spec, const Scanned& scanned, Invocation& inv) {
   std::string command(spec.group);
@@ -338,6 +349,8 @@ std::string fill(const CommandSpec& spec, const Scanned& scanned, Invocation& in
     case Action::kListsReload:
     case Action::kSelfTest:
       return {};
+    case Action::kReport:
+      return fill_report(scanned, inv);
     case Action::kExplain:
       inv.id = trim(scanned.words[first]);        // the client's address
       inv.verb = trim(scanned.words[first + 1]);  // the name or URL
@@ -586,6 +599,14 @@ ApiCall api_call(const Invocation& inv) {
     case Action::kSelfTest:
       call.target = "/v1/self-test";
       break;
+    case Action::kReport: {
+      call.target = inv.csv ? "/v1/transparency.csv" : "/v1/transparency";
+      std::string query;
+      if (!inv.from.empty()) query += "&from=" + percent_encode(inv.from);
+      if (!inv.to.empty()) query += "&to=" + percent_encode(inv.to);
+      if (!query.empty()) call.target += "?" + query.substr(1);
+      break;
+    }
     case Action::kListsReload:
       call.method = Method::kPost;
       call.target = "/v1/lists/reload";

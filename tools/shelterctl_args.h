@@ -35,6 +35,7 @@ enum class Action {
   kProfilePut,
   kProfileRemove,
   kAudit,
+  kReport,
 };
 
 /// One parsed command line. Strings that an option did not set are empty.
@@ -62,6 +63,9 @@ struct Invocation {
   std::string after;  ///< household list --after: the page after this id
   int limit = 0;      ///< household list, audit --limit; 0: the server's
   bool json = false;  ///< print the server's JSON instead of a table or summary
+  bool csv = false;   ///< report --csv: the server's CSV as it is
+  std::string from;   ///< report --from YYYY-MM-DD
+  std::string to;     ///< report --to YYYY-MM-DD
 };
 
 /// Either an invocation or a usage error (with the help topic to point at).

@@ -94,6 +94,10 @@ std::string explain_text(const boost::json::object& answer);
 /// A self-test report: the node, the time, passed or not, then one row per check.
 std::string self_test_text(const boost::json::object& report);
 
+/// The transparency report (GET /v1/transparency) as text: the period, blocks per list and
+/// category, then the appeals' and the access requests' figures.
+std::string report_text(const boost::json::object& report);
+
 /// A first-access code for the household's parents, to send them, and until when it works.
 std::string access_code_text(const boost::json::object& answer, std::int64_t now);
 

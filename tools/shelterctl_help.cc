@@ -34,7 +34,8 @@ Commands:
   lists status|reload [--json]
   explain CLIENT NAME|URL [--json]
   self-test [--json]
-  help [appeals|requests|household|device|profile|audit|lists|explain|self-test]
+  report [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--csv|--json]
+  help [appeals|requests|household|device|profile|audit|lists|explain|self-test|report]
 
 Options (anywhere on the line):
   --admin URL        the admin API: http://ADDRESS:PORT with a literal IPv4 address, a
@@ -231,6 +232,20 @@ later). Exits 1 when a check failed. Run it against every node of a fleet, e.g. 
   done
 )help";
 
+constexpr std::string_view kReport = R"help(Usage:
+  shelterctl report [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--csv|--json]
+
+The transparency report over whole UTC days (default: the last 30; at most 366): blocks per
+list and category (a household's own settings as "parental-controls"), the appeals received
+(by route; upheld, overturned, referred, still open; median and 90th-percentile time to a
+decision) and the access requests received (granted, kept blocked, expired, waiting; the same
+times). Counts only: never a site, a URL, a household or a device. A period older than what
+cases.retention keeps is marked incomplete. --csv prints one row per figure
+(section,list,category,measure,value), as GET /v1/transparency.csv does.
+
+  shelterctl report --from 2026-01-01 --to 2026-03-31 --csv > report-2026-q1.csv
+)help";
+
 }  // namespace
 
 std::string_view help_text(std::string_view topic) {
@@ -244,6 +259,7 @@ std::string_view help_text(std::string_view topic) {
   if (topic == "lists") return kLists;
   if (topic == "explain") return kExplain;
   if (topic == "self-test") return kSelfTest;
+  if (topic == "report") return kReport;
   return {};
 }
 

@@ -10,6 +10,7 @@
 #include "proxy/admin/households_api.h"
 #include "proxy/admin/profiles_api.h"
 #include "proxy/admin/self_test.h"
+#include "proxy/admin/transparency_api.h"
 #include "proxy/cases/case_json.h"
 #include "proxy/cases/rules.h"
 #include "proxy/clock.h"
@@ -317,6 +318,11 @@ boost::asio::awaitable<http::Response> handle_api(const http::Request& request,
   }
   if (path[1] == "audit" && path.size() == 2 && request.method == "GET") {
     co_return co_await audit_route(request, context);
+  }
+  if ((path[1] == "transparency" || path[1] == "transparency.csv") && path.size() == 2 &&
+      request.method == "GET" && context.tally) {
+    co_return co_await transparency(request, context.runtime, *context.tally, context.store.get(),
+                                    path[1] == "transparency.csv");
   }
   if (!context.store) co_return error_answer(404, "no case store on this node");
   std::string failure;

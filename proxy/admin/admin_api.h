@@ -16,6 +16,7 @@
 #include "proxy/http/message.h"
 #include "proxy/portal/account_store.h"
 #include "proxy/profiles/household_store.h"
+#include "proxy/server/block_tally.h"
 #include "proxy/server/runtime.h"
 #include "proxy/web/signed_token.h"
 #include "proxy/web/web_routes.h"
@@ -48,6 +49,8 @@ struct ApiContext {
   /// Signs self-test reports (the web front's keys); null: no self-test.
   std::shared_ptr<const web::TokenKeys> keys{};
   std::string node{};  ///< this node's name, in self-test reports
+  /// The transparency report's block counts; null: /v1/transparency is off.
+  std::shared_ptr<server::BlockTally> tally{};
 };
 
 /// Answers an access request as `by` (the rules, then the store, which puts the grant in

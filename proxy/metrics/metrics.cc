@@ -69,22 +69,22 @@ void WorkerMetrics::upstream_latency(double seconds) {
   upstream_latency_sum_us.add(static_cast<std::uint64_t>(seconds * 1e6));
 }
 
-std::size_t CategorySlots::slot(std::string_view category) {
+std::size_t BlockSlots::slot(std::string_view list, std::string_view category) {
   std::lock_guard lock(mutex_);
-  for (std::size_t i = 0; i < names_.size(); ++i) {
-    if (names_[i] == category) return i;
+  for (std::size_t i = 0; i < sources_.size(); ++i) {
+    if (sources_[i].list == list && sources_[i].category == category) return i;
   }
-  if (names_.size() + 1 >= kMaxCategories) {
-    if (names_.size() + 1 == kMaxCategories) names_.emplace_back("other");
-    return kMaxCategories - 1;
+  if (sources_.size() + 1 >= kMaxBlockSources) {
+    if (sources_.size() + 1 == kMaxBlockSources) sources_.push_back({"other", "other"});
+    return kMaxBlockSources - 1;
   }
-  names_.emplace_back(category);
-  return names_.size() - 1;
+  sources_.push_back({std::string(list), std::string(category)});
+  return sources_.size() - 1;
 }
 
-std::vector<std::string> CategorySlots::names() const {
+std::vector<BlockSource> BlockSlots::sources() const {
   std::lock_guard lock(mutex_);
-  return names_;
+  return sources_;
 }
 
 namespace {
@@ -154,7 +154,7 @@ void render_health(Writer& w, const SharedGauges& shared) {
 }  // namespace
 
 std::string render_prometheus(const std::vector<const WorkerMetrics*>& workers,
-                              const CategorySlots& categories, const std::vector<ListGauge>& lists,
+                              const BlockSlots& blocks, const std::vector<ListGauge>& lists,
                               const SharedGauges& shared) {
   Writer w;
   w.help("shelter_dns_queries_total", "counter", "DNS queries received, by transport.");
@@ -252,13 +252,13 @@ std::string render_prometheus(const std::vector<const WorkerMetrics*>& workers,
                1e6);
   w.sample("shelter_upstream_latency_seconds_count", "", cumulative);
 
-  w.help("shelter_blocks_total", "counter", "Blocked queries, by list category.");
-  std::vector<std::string> names = categories.names();
-  for (std::size_t i = 0; i < names.size(); ++i) {
-    w.sample("shelter_blocks_total", label("category", names[i]),
-             sum(workers, [i](const WorkerMetrics& m) -> const Counter& {
-               return m.blocks_by_category[i];
-             }));
+  w.help("shelter_blocks_total", "counter",
+         "Blocked queries, by list (parental-controls: a household's own settings) and category.");
+  const std::vector<BlockSource> sources = blocks.sources();
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    w.sample("shelter_blocks_total",
+             label("list", sources[i].list) + "," + label("category", sources[i].category),
+             sum(workers, [i](const WorkerMetrics& m) -> const Counter& { return m.blocks[i]; }));
   }
 
   render_list_gauges(w, lists);

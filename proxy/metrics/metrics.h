@@ -47,8 +47,12 @@ std::string_view outcome_name(Outcome o);
 /// Upper bounds of the upstream latency histogram, seconds.
 inline constexpr std::array<double, 12> kLatencyBuckets = {
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5};
-/// Category counters a worker keeps; categories beyond this share the last slot ("other").
-inline constexpr std::size_t kMaxCategories = 64;
+/// Block counters a worker keeps, one per (source, category) pair; pairs beyond this share the
+/// last slot ("other", "other").
+inline constexpr std::size_t kMaxBlockSources = 1024;
+/// The source of blocks no list made: a household's own settings (paused, schedule,
+/// profile-deny) and encrypted-DNS bypass prevention.
+inline constexpr std::string_view kParentalControls = "parental-controls";
 
 struct WorkerMetrics {
   Counter queries_udp;
@@ -70,23 +74,33 @@ struct WorkerMetrics {
   std::array<Counter, 4> household_lookups;
   std::array<Counter, kLatencyBuckets.size() + 1> upstream_latency_buckets;  // last is +Inf
   Counter upstream_latency_sum_us;
-  std::array<Counter, kMaxCategories> blocks_by_category;
+  /// Blocks by (source, category) slot (BlockSlots): one add per blocked query.
+  std::array<Counter, kMaxBlockSources> blocks;
   Counter tcp_connections;  // gauge, open now
 
   void response(Outcome o) { responses[static_cast<std::size_t>(o)].add(); }
   void upstream_latency(double seconds);
 };
 
-/// Stable numbering of category names for blocks_by_category: a category keeps its slot for
-/// the life of the process, across list reloads. Thread-safe.
-class CategorySlots {
+/// Where blocks came from: a list's id and the category of its rule, or kParentalControls and
+/// the household setting that blocked ("paused", "schedule", "profile-deny", "bypass").
+struct BlockSource {
+  std::string list{};
+  std::string category{};
+};
+
+/// Stable numbering of (source, category) pairs for WorkerMetrics::blocks: a pair keeps its
+/// slot for the life of the process, across list reloads (a removed list's counts stay where
+/// they were). Thread-safe; used when a runtime is built and when counters are read, never per
+/// query.
+class BlockSlots {
  public:
-  std::size_t slot(std::string_view category);
-  std::vector<std::string> names() const;  ///< index = slot
+  std::size_t slot(std::string_view list, std::string_view category);
+  std::vector<BlockSource> sources() const;  ///< index = slot
 
  private:
   mutable std::mutex mutex_;
-  std::vector<std::string> names_;
+  std::vector<BlockSource> sources_;
 };
 
 /// Facts about each configured list, worked out when /metrics is read.
@@ -148,7 +162,7 @@ struct SharedGauges {
 
 /// Renders every worker's counters, summed, in the Prometheus text format (version 0.0.4).
 std::string render_prometheus(const std::vector<const WorkerMetrics*>& workers,
-                              const CategorySlots& categories, const std::vector<ListGauge>& lists,
+                              const BlockSlots& blocks, const std::vector<ListGauge>& lists,
                               const SharedGauges& shared);
 
 }  // namespace shelter::proxy::metrics

@@ -329,10 +329,8 @@ Step answer_locally(dns::Bytes packet, const config::Address& client, bool over_
   if (decision.legal_override) context.metrics.legal_overrides.add();
   if (decision.verdict == policy::Verdict::block) {
     build_block_answer(packet, query, over_tcp, decision, out, runtime, context.unix_now);
-    std::size_t slot = decision.reason == policy::Reason::list
-                           ? runtime.category_slot[decision.rule.category]
-                           : runtime.reason_slot[static_cast<std::size_t>(decision.reason)];
-    context.metrics.blocks_by_category[slot].add();
+    const std::size_t slot = runtime.block_slot(decision);
+    context.metrics.blocks[slot].add();
     // The household's weekly count: its id and the category, never the name or the device.
     if (found_household != nullptr && context.activity != nullptr)
       context.activity->blocked(found_household->id, slot);

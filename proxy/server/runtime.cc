@@ -14,11 +14,50 @@ dns::CacheLimits cache_limits(const config::CacheConfig& cache) {
           .max_bytes = cache.max_memory_mb << 20};
 }
 
+namespace {
+
+// The categories a list's rules can carry: its own, and a SquidGuard tree's per folder. Only
+// those pairs get a counter slot of their own: lists x categories would spend slots on pairs
+// that never happen.
+bool list_makes(const config::Config& config, const blocklist::ListInfo& list,
+                std::string_view category) {
+  if (list.category == category) return true;
+  for (const config::ListConfig& l : config.lists) {
+    if (l.id != list.id) continue;
+    for (const auto& [folder, c] : l.categories) {
+      if (c == category) return true;
+    }
+  }
+  return false;
+}
+
+void assign_block_slots(Runtime& runtime, const config::Config& config,
+                        const blocklist::Snapshot& snapshot, metrics::BlockSlots& slots) {
+  runtime.categories = snapshot.categories().size();
+  const auto overflow = static_cast<std::uint16_t>(metrics::kMaxBlockSources - 1);
+  for (const blocklist::ListInfo& list : snapshot.lists()) {
+    for (const std::string& category : snapshot.categories()) {
+      runtime.source_slot.push_back(list_makes(config, list, category)
+                                        ? static_cast<std::uint16_t>(slots.slot(list.id, category))
+                                        : overflow);
+    }
+  }
+  for (auto [reason, name] : {std::pair{policy::Reason::paused, "paused"},
+                              std::pair{policy::Reason::schedule, "schedule"},
+                              std::pair{policy::Reason::profile_deny, "profile-deny"},
+                              std::pair{policy::Reason::bypass, "bypass"}}) {
+    runtime.reason_slot[static_cast<std::size_t>(reason)] =
+        static_cast<std::uint16_t>(slots.slot(metrics::kParentalControls, name));
+  }
+}
+
+}  // namespace
+
 std::shared_ptr<const Runtime> make_runtime(std::shared_ptr<const config::Config> config,
                                             std::shared_ptr<const lists::LoadedLists> lists,
                                             std::vector<config::Endpoint> upstreams,
                                             profiles::Subscribers subscribers,
-                                            metrics::CategorySlots& slots) {
+                                            metrics::BlockSlots& slots) {
   auto runtime = std::make_shared<Runtime>();
   auto v4 = [](const std::vector<config::Address>& from, auto& to) {
     for (const config::Address& a : from) {
@@ -40,13 +79,7 @@ std::shared_ptr<const Runtime> make_runtime(std::shared_ptr<const config::Config
         config->proxy.cover_names.begin(), config->proxy.cover_names.end());
   }
   const blocklist::Snapshot& snapshot = *lists->snapshot;
-  for (const std::string& category : snapshot.categories())
-    runtime->category_slot.push_back(slots.slot(category));
-  runtime->reason_slot[static_cast<std::size_t>(policy::Reason::paused)] = slots.slot("paused");
-  runtime->reason_slot[static_cast<std::size_t>(policy::Reason::schedule)] = slots.slot("schedule");
-  runtime->reason_slot[static_cast<std::size_t>(policy::Reason::profile_deny)] =
-      slots.slot("profile-deny");
-  runtime->reason_slot[static_cast<std::size_t>(policy::Reason::bypass)] = slots.slot("bypass");
+  assign_block_slots(*runtime, *config, snapshot, slots);
   auto structured = [&](std::string justification, policy::BlockEde ede) {
     dns::StructuredError e{.contacts = config->blocking.contact,
                            .justification = std::move(justification),

@@ -35,11 +35,14 @@ struct Runtime {
   policy::CategoryBits category_bits;
   /// Some EDNS claim is trusted from somewhere: the options are worth reading.
   bool reads_client_options = false;
-  /// Per snapshot category: its metrics slot.
-  std::vector<std::size_t> category_slot;
-  /// Per policy::Reason: the metrics slot of blocks that no list made ("paused", "schedule",
-  /// "profile-deny", "bypass").
-  std::array<std::size_t, policy::kReasonCount> reason_slot{};
+  /// Per (list, category) pair, at list * categories + category: its block counter's slot
+  /// (metrics::BlockSlots). Pairs a list cannot make share the overflow slot.
+  std::vector<std::uint16_t> source_slot;
+  /// Per policy::Reason: the slot of blocks that no list made (parental-controls and "paused",
+  /// "schedule", "profile-deny", "bypass").
+  std::array<std::uint16_t, policy::kReasonCount> reason_slot{};
+  /// Categories of the snapshot (the stride of source_slot and block_reason).
+  std::size_t categories = 0;
   /// Per (list, category) pair, at list * categories + category: the EDE EXTRA-TEXT.
   std::vector<std::string> block_reason;
   /// The same as structured DNS errors (I-JSON), for clients that ask for them; "" when no
@@ -70,10 +73,16 @@ struct Runtime {
   }
 
   const std::string& reason_for(std::uint32_t list, std::uint32_t category) const {
-    return block_reason[list * category_slot.size() + category];
+    return block_reason[list * categories + category];
   }
   const std::string& json_reason_for(std::uint32_t list, std::uint32_t category) const {
-    return block_reason_json[list * category_slot.size() + category];
+    return block_reason_json[list * categories + category];
+  }
+  /// The block counter slot of a block decision (the one add per blocked query).
+  std::size_t block_slot(const policy::Decision& decision) const {
+    return decision.reason == policy::Reason::list
+               ? source_slot[decision.rule.list_index * categories + decision.rule.category]
+               : reason_slot[static_cast<std::size_t>(decision.reason)];
   }
   policy::Environment environment() const {
     return {
@@ -94,7 +103,7 @@ std::shared_ptr<const Runtime> make_runtime(std::shared_ptr<const config::Config
                                             std::shared_ptr<const lists::LoadedLists> lists,
                                             std::vector<config::Endpoint> upstreams,
                                             profiles::Subscribers subscribers,
-                                            metrics::CategorySlots& slots);
+                                            metrics::BlockSlots& slots);
 
 /// Owner of the current Runtime. publish() is rare (start, reload); current() is for readers
 /// that are not on the hot path. Thread-safe.

@@ -264,6 +264,7 @@ PageSpec check_page(const std::string& input, const std::optional<SiteCheck>& ch
   form.submit_html = texts("check.submit");
   spec.form = std::move(form);
   spec.note_html = texts("check.note");
+  spec.links.push_back({"/transparency", texts.plain("transparency.link")});
   return spec;
 }
 

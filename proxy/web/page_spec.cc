@@ -61,6 +61,28 @@ mustache::data field_data(const Field& f) {
   return d;
 }
 
+mustache::data table_data(const Table& t) {
+  mustache::data d;
+  d.set("caption", t.caption_html);
+  mustache::data columns{mustache::data::type::list};
+  for (const std::string& c : t.columns_html)
+    columns.push_back(mustache::data(c));
+  d.set("columns", std::move(columns));
+  mustache::data rows{mustache::data::type::list};
+  for (const std::vector<std::string>& row : t.rows) {
+    if (row.empty()) continue;
+    mustache::data r;
+    r.set("head", row.front());
+    mustache::data cells{mustache::data::type::list};
+    for (std::size_t i = 1; i < row.size(); ++i)
+      cells.push_back(mustache::data(row[i]));
+    r.set("cells", std::move(cells));
+    rows.push_back(std::move(r));
+  }
+  d.set("rows", std::move(rows));
+  return d;
+}
+
 }  // namespace
 
 std::string render_spec(const PageSpec& spec, const Pages& pages, const Catalog& catalog) {
@@ -130,6 +152,12 @@ std::string render_spec(const PageSpec& spec, const Pages& pages, const Catalog&
     form.set("fields", std::move(fields));
     form.set("submit", spec.form->submit_html);
     page.set("form", std::move(form));
+  }
+  if (!spec.tables.empty()) {
+    mustache::data tables{mustache::data::type::list};
+    for (const Table& t : spec.tables)
+      tables.push_back(table_data(t));
+    page.set("tables", std::move(tables));
   }
   if (!spec.links.empty()) {
     page.set("has_links", true);

@@ -61,6 +61,14 @@ struct Link {
   std::string text{};
 };
 
+/// A table of figures (the transparency report): a caption, column headings and rows. The
+/// first cell of a row is its heading (scope="row"); numbers are given as text.
+struct Table {
+  std::string caption_html{};
+  std::vector<std::string> columns_html{};
+  std::vector<std::vector<std::string>> rows{};  ///< plain text, escaped by the renderer
+};
+
 struct PageSpec {
   std::string kind{};  ///< the body's class: the colour scheme ("child", "general", ...)
   std::string title_html{};
@@ -73,6 +81,7 @@ struct PageSpec {
   std::vector<std::string> steps_html{};
   std::optional<AskButton> ask{};
   std::optional<Form> form{};
+  std::vector<Table> tables{};
   std::vector<Link> links{};
   std::string note_html{};
   std::string footer_html{};

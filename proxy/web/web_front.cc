@@ -59,7 +59,8 @@ struct WebFront::Impl {
 
 WebFront::WebFront(const server::RuntimeHolder& runtime, std::shared_ptr<const Pages> pages,
                    std::shared_ptr<cases::CaseStore> store, std::shared_ptr<const TokenKeys> keys,
-                   ReferralSender send_referral)
+                   ReferralSender send_referral, std::shared_ptr<server::BlockTally> tally,
+                   server::SharedBlockCounters* page_blocks)
     : impl_(std::make_unique<Impl>(runtime, std::move(pages))) {
   const config::WebConfig& web = runtime.current()->config->web;
   impl_->thread_count = web.threads;
@@ -69,7 +70,9 @@ WebFront::WebFront(const server::RuntimeHolder& runtime, std::shared_ptr<const P
                    .store = std::move(store),
                    .keys = std::move(keys),
                    .send_referral = std::move(send_referral),
-                   .cache = &impl_->cache});
+                   .cache = &impl_->cache,
+                   .tally = std::move(tally),
+                   .page_blocks = page_blocks});
   http::ServerLimits limits;
   limits.header_timeout = web.header_timeout;
   limits.idle_timeout = web.idle_timeout;

@@ -25,10 +25,12 @@ class WebFront {
  public:
   /// Binds every web listener of the runtime's configuration (throws std::system_error naming
   /// the one that failed). Serves once start() is called. `store` null: no appeals or access
-  /// requests (the pages say where to write instead).
+  /// requests (the pages say where to write instead). `tally` null: no transparency page;
+  /// `page_blocks` (outliving the front): where the proxy's page blocks are counted.
   WebFront(const server::RuntimeHolder& runtime, std::shared_ptr<const Pages> pages,
            std::shared_ptr<cases::CaseStore> store, std::shared_ptr<const TokenKeys> keys,
-           ReferralSender send_referral);
+           ReferralSender send_referral, std::shared_ptr<server::BlockTally> tally = nullptr,
+           server::SharedBlockCounters* page_blocks = nullptr);
   ~WebFront();
   WebFront(const WebFront&) = delete;
   WebFront& operator=(const WebFront&) = delete;

@@ -14,6 +14,7 @@
 #include "proxy/web/csrf.h"
 #include "proxy/web/decision_token.h"
 #include "proxy/web/site_check.h"
+#include "proxy/web/transparency_page.h"
 
 namespace shelter::proxy::web {
 namespace {
@@ -165,6 +166,7 @@ std::optional<http::Response> WebRoutes::proxy_page(
                                                    requester.subject, runtime->environment());
   // A page request is never steered (its URL decided); a cover name is an open host.
   if (decision.verdict != policy::Verdict::block) return std::nullopt;
+  if (context_.page_blocks != nullptr) context_.page_blocks->add(runtime->block_slot(decision));
   return render_page(request(), host, decision, *runtime, requester.subject.profile->audience,
                      requester.household, now);
 }
@@ -327,12 +329,48 @@ asio::awaitable<http::Response> WebRoutes::public_listener(const http::Request& 
     if (request.method == "POST") co_return co_await appeal_submit(request);
   }
   if (read && path == "/appeal/case" && context_.store) co_return co_await appeal_status(request);
+  if (read && (path == "/transparency" || path == "/transparency.csv") && context_.tally) {
+    co_return co_await transparency(request, path.ends_with(".csv"));
+  }
   if (!read && request.method != "POST") {
     http::Response r = http::text_response(405, "method not allowed");
     r.set("Allow", "GET, HEAD, POST");
     co_return r;
   }
   co_return not_found(request, "case.not-found");
+}
+
+// The transparency report for the period asked (the last 30 days by default): the page, or its
+// figures as CSV. Rate limited with "check a site": it reads every case.
+asio::awaitable<http::Response> WebRoutes::transparency(const http::Request& request, bool csv) {
+  if (const http::Admission a = check_limiter_.admit(request.client, now_ms()); !a.allowed) {
+    co_return limited(request, a.retry_after_seconds);
+  }
+  const std::int64_t now = clock::now();
+  const PageContext page(request, context_.runtime.current(), context_.pages());
+  const std::string from = query_value(request, "from");
+  const std::string to = query_value(request, "to");
+  std::string error;
+  const std::optional<cases::Period> period =
+      cases::parse_period(from, to, cases::day_of(now), error);
+  if (!period) {
+    if (csv) co_return http::text_response(400, error);
+    co_return page.page(400, transparency_page(from, to, nullptr, true, page.texts));
+  }
+  std::optional<cases::Report> report;
+  try {
+    report = co_await server::transparency_report(*context_.tally, context_.store.get(),
+                                                  *page.runtime, *period, now);
+  } catch (const cases::StoreUnavailable&) {
+  }
+  if (!report) co_return unavailable(request);
+  if (csv) {
+    http::Response response;
+    response.content_type = "text/csv; charset=utf-8";
+    response.body = cases::report_csv(*report);
+    co_return response;
+  }
+  co_return page.page(200, transparency_page(from, to, &*report, false, page.texts));
 }
 
 http::Response WebRoutes::check(const http::Request& request, bool json) {

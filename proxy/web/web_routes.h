@@ -18,6 +18,7 @@
 #include "proxy/cases/case_store.h"
 #include "proxy/http/message.h"
 #include "proxy/http/rate_limiter.h"
+#include "proxy/server/block_tally.h"
 #include "proxy/server/runtime.h"
 #include "proxy/web/block_page.h"
 #include "proxy/web/pages.h"
@@ -36,6 +37,11 @@ struct RouteContext {
   std::shared_ptr<const TokenKeys> keys;
   ReferralSender send_referral;
   PageCache* cache = nullptr;
+  /// The transparency report's block counts; null: no /transparency page.
+  std::shared_ptr<server::BlockTally> tally{};
+  /// Where page blocks (URL-level entries, decided for the filtering proxy) are counted per
+  /// list and category; null: not counted.
+  server::SharedBlockCounters* page_blocks = nullptr;
 };
 
 class WebRoutes {
@@ -47,7 +53,8 @@ class WebRoutes {
   static bool awaits(const http::Request& request);
   /// The block listener: the block page for any path, and "Ask my parent" (kAskPath).
   boost::asio::awaitable<http::Response> block_listener(const http::Request& request);
-  /// The public listener: /, /check, /check.json, /appeal, /appeal/case, /blocked.
+  /// The public listener: /, /check, /check.json, /appeal, /appeal/case, /blocked,
+  /// /transparency, /transparency.csv.
   boost::asio::awaitable<http::Response> public_listener(const http::Request& request);
 
   /// The block page for `request` at `now`, with its "Report a mistake" link and "Ask my
@@ -74,6 +81,7 @@ class WebRoutes {
   boost::asio::awaitable<http::Response> appeal_submit(const http::Request& request);
   boost::asio::awaitable<http::Response> appeal_status(const http::Request& request);
   http::Response explained_block(const http::Request& request);
+  boost::asio::awaitable<http::Response> transparency(const http::Request& request, bool csv);
   http::Response page_for(const http::Request& request, std::string_view site,
                           std::string_view path, std::int64_t now) const;
   http::Response render_page(const http::Request& request, std::string_view site,

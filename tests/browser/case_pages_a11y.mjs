@@ -3,7 +3,8 @@
 // page with its "Ask my parent" button and report link, the request's status page, "check a
 // site" (empty, blocked, open, restricted, mistyped), the appeal form (empty, pre-filled from a
 // block page, sent empty so it shows its errors), a case's status (open, referred), the
-// not-found pages and the page for a link whose token does not verify. Every page x every
+// not-found pages, the page for a link whose token does not verify and the transparency report
+// (its tables, and its period form refused). Every page x every
 // built-in language (en, fr, es, ar) x three viewports (320 px, 1280 px, 1280 px at 200 %
 // zoom), with JavaScript off (axe-core, itself a script, reads the same page in a second tab
 // with it on): no axe-core violation and nothing incomplete, the language and direction right,
@@ -118,6 +119,9 @@ function pagesOf(pub, made) {
     { name: "case not found", url: `${pub}/appeal/case?id=nothing&s=nothing`, status: 404 },
     { name: "block explained by its token", url: `${pub}/blocked?t=${made.token}`, status: 403 },
     { name: "token that does not verify", url: `${pub}/blocked?t=bad`, status: 400 },
+    { name: "transparency report", url: `${pub}/transparency`, status: 200 },
+    { name: "transparency report, bad period", url: `${pub}/transparency?from=2026-02-30`,
+      status: 400 },
   ];
 }
 

@@ -598,6 +598,20 @@ def check_self_test(t, a, ctx):
     a.call("POST", "/v1/self-test/verify", body={"checks": []}, want=400)
 
 
+def check_transparency(t, a, ctx):
+    r = a.call("GET", "/v1/transparency", want=200)
+    t.check(r.json and r.json["period"]["days"] == 30 and r.json["appeals"]["received"] >= 1,
+            "the transparency report: the last 30 days, with the appeals filed here", r.text)
+    r = a.call("GET", "/v1/transparency", query={"from": "2026-02-30"}, want=400)
+    a.call("GET", "/v1/transparency", query={"from": "2020-01-01", "to": "2022-01-01"}, want=400)
+    r = a.call("GET", "/v1/transparency.csv", query={"from": "2020-01-01", "to": "2020-01-31"},
+               want=200)
+    t.check(r.text.startswith("section,list,category,measure,value\r\n")
+            and "period,,,complete,false\r\n" in r.text,
+            "the CSV of an old period: a header row, marked incomplete", r.text)
+    a.call("GET", "/v1/transparency.csv", query={"to": "2020-13-01"}, want=400)
+
+
 def check_test_clock(t, a, ctx):
     r = a.call("POST", "/v1/test/clock", body={"advance": 0}, want=200)
     t.check(r.json and abs(r.json["now"] - time.time()) < 120, "the daemon's clock", r.text)
@@ -722,7 +736,7 @@ CASES = [("node", check_node), ("households", check_households), ("devices", che
          ("explain", check_explain),
          ("appeals", check_appeals), ("requests", check_requests), ("lists", check_lists),
          ("audit", check_audit), ("self-test", check_self_test),
-         ("test clock", check_test_clock), ("unlisted methods", check_unlisted_methods), ("no token", check_no_token)]
+         ("transparency", check_transparency), ("test clock", check_test_clock), ("unlisted methods", check_unlisted_methods), ("no token", check_no_token)]
 
 
 def main(t):

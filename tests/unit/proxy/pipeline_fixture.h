@@ -89,14 +89,20 @@ class Pipeline {
   const Runtime& runtime() const { return *runtime_; }
   const config::Config& config() const { return *config_; }
   const metrics::WorkerMetrics& metrics() const { return metrics_; }
-  metrics::CategorySlots& slots() { return slots_; }
+  metrics::BlockSlots& slots() { return slots_; }
   dns::SharedResponseCache& cache() { return cache_; }
 
   std::uint64_t responses(metrics::Outcome o) const {
     return metrics_.responses[static_cast<std::size_t>(o)].get();
   }
-  std::uint64_t blocks(std::string_view category) {
-    return metrics_.blocks_by_category[slots_.slot(category)].get();
+  /// Blocks of `category`, whatever their source.
+  std::uint64_t blocks(std::string_view category) const {
+    std::uint64_t n = 0;
+    const std::vector<metrics::BlockSource> sources = slots_.sources();
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+      if (sources[i].category == category) n += metrics_.blocks[i].get();
+    }
+    return n;
   }
 
  private:
@@ -132,7 +138,7 @@ class Pipeline {
 
   std::shared_ptr<const config::Config> config_;
   policy::CategoryRegistry categories_;
-  metrics::CategorySlots slots_;
+  metrics::BlockSlots slots_;
   std::shared_ptr<const Runtime> runtime_;
   dns::SharedResponseCache cache_;
   metrics::WorkerMetrics metrics_;

@@ -809,12 +809,17 @@ TEST_CASE("a reload that lists a cached name blocks it at once", "[pipeline][cac
 
 TEST_CASE("metrics count transports, outcomes, categories and the cache", "[pipeline][metrics]") {
   Pipeline p(Setup{.allow = R"(["127.0.0.0/8"])"}.yaml());
-  // Slots are numbered in list order by make_runtime; the metrics follow each list's slot.
-  const auto& slot = p.runtime().category_slot;
-  REQUIRE(slot.size() == 4);
-  CHECK(slot[0] == p.slots().slot("adult"));
-  CHECK(slot[1] == p.slots().slot("malware"));
-  CHECK(slot[3] == p.slots().slot("csam"));
+  // Slots are numbered by (list, category) pair in list order by make_runtime.
+  REQUIRE(p.runtime().categories == 4);
+  const std::vector<metrics::BlockSource> sources = p.slots().sources();
+  REQUIRE(sources.size() >= 4);
+  auto slot_of = [&](std::string_view category) {
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+      if (sources[i].category == category) return i;
+    }
+    FAIL("no slot for " << category);
+    return std::size_t{0};
+  };
 
   p.ask(query("example.test"));                       // UDP, blocked (adult)
   p.ask(query("a.example.test"), "127.0.0.1", true);  // TCP, blocked (adult)
@@ -841,10 +846,11 @@ TEST_CASE("metrics count transports, outcomes, categories and the cache", "[pipe
   CHECK(p.responses(Outcome::formerr) == 1);
   CHECK(p.responses(Outcome::servfail) == 0);
   CHECK(total_responses(p) == 10);
-  CHECK(m.blocks_by_category[slot[0]].get() == 2);
-  CHECK(m.blocks_by_category[slot[1]].get() == 1);
-  CHECK(m.blocks_by_category[slot[2]].get() == 0);
-  CHECK(m.blocks_by_category[slot[3]].get() == 1);
+  CHECK(m.blocks[slot_of("adult")].get() == 2);
+  CHECK(m.blocks[slot_of("malware")].get() == 1);
+  CHECK(m.blocks[slot_of("csam")].get() == 1);
+  CHECK(sources[slot_of("csam")].list != metrics::kParentalControls);
+  CHECK(p.blocks("adult") + p.blocks("malware") + p.blocks("csam") == 4);
   CHECK(m.cache_hits.get() == 1);
   CHECK(m.cache_misses.get() == 1);
 }

@@ -751,3 +751,42 @@ TEST_CASE("parse_args: profile usage errors") {
           std::string_view::npos);
   }
 }
+
+TEST_CASE("parse_args: report, its period and its output") {
+  struct Case {
+    Args args;
+    std::string target;
+    bool csv;
+    bool json;
+  };
+  const Case cases[] = {
+      {{"report"}, "/v1/transparency", false, false},
+      {{"report", "--json"}, "/v1/transparency", false, true},
+      {{"report", "--csv", "--from", "2026-01-01"},
+       "/v1/transparency.csv?from=2026-01-01",
+       true,
+       false},
+      {{"--to=2026-03-31", "report", "--from", "2026-01-01"},
+       "/v1/transparency?from=2026-01-01&to=2026-03-31",
+       false,
+       false},
+      // The server reads the dates (and says what is wrong); the client only encodes them.
+      {{"report", "--to", "31/03/2026"}, "/v1/transparency?to=31%2F03%2F2026", false, false},
+  };
+  for (const Case& c : cases) {
+    const ctl::Invocation inv = parsed(c.args);
+    INFO(c.target);
+    CHECK(inv.action == ctl::Action::kReport);
+    CHECK(inv.csv == c.csv);
+    CHECK(inv.json == c.json);
+    const ctl::ApiCall call = ctl::api_call(inv);
+    CHECK(call.method == ctl::Method::kGet);
+    CHECK(call.target == c.target);
+    CHECK(call.body.empty());
+  }
+  CHECK(error_of({"report", "--csv", "--json"}) == "give --csv or --json, not both");
+  CHECK(error_of({"report", "--from", " "}) == "--from needs a date (YYYY-MM-DD)");
+  CHECK(error_of({"report", "2026"}) == "unexpected '2026' after 'report'");
+  CHECK(error_of({"report", "--all"}) == "--all is not an option of 'report'");
+  CHECK_FALSE(ctl::help_text("report").empty());
+}

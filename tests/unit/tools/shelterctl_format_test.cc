@@ -426,3 +426,30 @@ TEST_CASE("profile_summary: the profile's fields, one a line") {
         "safe-search  {\"google\":true,\"youtube\":\"strict\"}\n"
         "used by      device desk, household smith\n");
 }
+
+TEST_CASE("report_text: the period, a table of sources, the case figures") {
+  const json::value report = parse(R"({"period":{"from":"2026-11-08","to":"2026-12-07","days":30},
+    "generated":1,"complete":false,"completeness":{"blocks":true,"appeals":true,"requests":false},
+    "blocks":{"total":9,"sources":[
+      {"list":"hotline","category":"csam","legal":true,"blocks":1},
+      {"list":"parental","category":"adult","legal":false,"blocks":8}]},
+    "appeals":{"received":4,"by_route":{"authority":1,"operator":3},"upheld":1,"overturned":1,
+      "referred":1,"open":1,"unresolved_share":0.25,
+      "time_to_decision":{"count":3,"median_seconds":600,"p90_seconds":7200}},
+    "requests":{"received":0,"granted":0,"kept_blocked":0,"expired":0,"waiting":0,
+      "unresolved_share":0,"time_to_answer":{"count":0,"median_seconds":null,
+      "p90_seconds":null}}})");
+  const std::string text = ctl::report_text(report.as_object());
+  INFO(text);
+  CHECK(
+      text.starts_with("transparency report 2026-11-08 to 2026-12-07 (30 days, UTC): "
+                       "INCOMPLETE"));
+  CHECK(text.find("LIST      CATEGORY  LEGAL  BLOCKS") != std::string::npos);
+  CHECK(text.find("hotline   csam      yes    1") != std::string::npos);
+  CHECK(text.find("\n(all)                      9\n") != std::string::npos);
+  CHECK(text.find("\nunresolved          25%\n") != std::string::npos);
+  CHECK(text.find("  by authority") != std::string::npos);
+  CHECK(text.find("600 s") != std::string::npos);
+  CHECK(text.find("7200 s (2 h)") != std::string::npos);
+  CHECK(text.find("\nmedian to answer  -\n") != std::string::npos);
+}
