@@ -130,7 +130,15 @@ PageSpec transparency_page(const std::string& from, const std::string& to,
     spec.facts.push_back({texts("transparency.period"),
                           texts("transparency.period-value", {{"from", first}, {"to", last}}),
                           true});
-    if (!report->complete.all()) {
+    const cases::Completeness& complete = report->complete;
+    if (complete.blocks && complete.appeals && !complete.requests) {
+      // Only the requests' retention (a week, by default) is shorter than the period: the
+      // default period's usual case, said as what it is rather than as "incomplete".
+      spec.facts.push_back(
+          {texts("transparency.requests-window-label"),
+           texts("transparency.requests-window",
+                 {{"request_days", std::to_string(complete.request_seconds / 86400)}})});
+    } else if (!complete.all()) {
       spec.facts.push_back(
           {texts("transparency.incomplete-label"),
            texts("transparency.incomplete",

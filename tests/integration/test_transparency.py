@@ -321,6 +321,12 @@ def check_page(t, w, d, body):
             and 'name="from"' in page.body and 'name="to"' in page.body,
             "page: a plain GET form for the period", page)
     t.check('href="/transparency.csv?from=' in page.body, "page: links its CSV", page)
+    t.check("only the requests of the last 7 days" in page.body and "Incomplete" not in page.body,
+            "page, default period: says the requests cover their 7 days kept, not 'Incomplete'",
+            page)
+    old = http(w.pub, "/transparency?from=2020-01-01&to=2020-01-05", headers=NAV)
+    t.check(old.status == 200 and "Incomplete" in old.body,
+            "page over a period older than what is kept: 'Incomplete'", old)
     fr = http(w.pub, "/transparency", headers=NAV + ["Accept-Language: ar"])
     t.check(fr.status == 200 and 'dir="rtl"' in fr.body and 'lang="ar"' in fr.body
             and "تقرير الشفافية" in fr.body, "page: in Arabic, right to left", fr)
