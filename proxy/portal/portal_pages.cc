@@ -71,8 +71,7 @@ mustache::data shell(std::string_view title_key, const web::Texts& texts) {
 }
 
 std::string render(const mustache::data& page, const web::Texts& texts) {
-  mustache::mustache t{texts.pages().portal_template()};
-  return t.render(page);
+  return texts.pages().portal_page().render(page);
 }
 
 mustache::data button(std::string value, std::string text_html, bool secondary) {
@@ -548,10 +547,8 @@ std::string portal_message_page(std::string_view title_key, std::string_view lea
   return render(page, texts);
 }
 
-std::string portal_csp(const web::Pages& pages) {
-  return "default-src 'none'; style-src " + web::style_source(pages.css()) + " " +
-         web::style_source(pages.portal_css()) +
-         "; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+const std::string& portal_csp(const web::Pages& pages) {
+  return pages.portal_content_security_policy();
 }
 
 }  // namespace shelter::proxy::portal

@@ -144,8 +144,7 @@ std::string render_spec(const PageSpec& spec, const Pages& pages, const Catalog&
   }
   if (!spec.note_html.empty()) page.set("note", spec.note_html);
   page.set("footer", spec.footer_html);
-  mustache::mustache t{pages.page_template()};
-  return t.render(page);
+  return pages.page().render(page);
 }
 
 }  // namespace shelter::proxy::web
