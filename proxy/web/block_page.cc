@@ -71,8 +71,8 @@ mustache::data values_for(const BlockView& view, const Pages& pages, const Catal
 
 mustache::data link(std::string url, std::string text) {
   mustache::data d;
-  d.set("url", std::move(url));
-  d.set("text", std::move(text));
+  set_moved(d, "url", std::move(url));
+  set_moved(d, "text", std::move(text));
   return d;
 }
 
@@ -83,9 +83,9 @@ mustache::data links_for(const BlockView& view, const Pages& pages, const Catalo
   switch (view.kind) {
     case PageKind::legal:
       if (!view.report_url.empty()) {
-        links.push_back(link(view.report_url, label("label.appeal")));
+        push_moved(links, link(view.report_url, label("label.appeal")));
       } else if (is_link(view.appeal)) {
-        links.push_back(link(view.appeal, label("label.appeal")));
+        push_moved(links, link(view.appeal, label("label.appeal")));
       }
       links.push_back(
           link(settings.hotline.url, label("label.hotline") + " (" + settings.hotline.name + ")"));
@@ -103,9 +103,9 @@ mustache::data links_for(const BlockView& view, const Pages& pages, const Catalo
       break;
   }
   if (!view.report_url.empty()) {
-    links.push_back(link(view.report_url, label("label.report")));
+    push_moved(links, link(view.report_url, label("label.report")));
   } else if (!settings.contact.empty()) {
-    links.push_back(link(settings.contact, label("label.report")));
+    push_moved(links, link(settings.contact, label("label.report")));
   }
   return links;
 }

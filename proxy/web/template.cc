@@ -80,4 +80,19 @@ std::string Template::render(std::initializer_list<const TemplateValues*> values
   return std::move(sink.out);
 }
 
+// The library gives no mutable access: set a slot that is cheap to copy, then move into it
+// (get() and list_value() point at the stored value, which is not const).
+void set_moved(TemplateValues& object, const std::string& name, TemplateValues&& value) {
+  object.set(name, TemplateValues(false));
+  if (const TemplateValues* slot = object.get(name)) {
+    *const_cast<TemplateValues*>(slot) = std::move(value);
+  }
+}
+
+void push_moved(TemplateValues& list, TemplateValues&& value) {
+  if (!list.is_list()) return;
+  list.push_back(TemplateValues(false));
+  const_cast<TemplateValues&>(list.list_value().back()) = std::move(value);
+}
+
 }  // namespace shelter::proxy::web

@@ -62,4 +62,11 @@ class Template {
   std::shared_ptr<const Parsed> parsed_;  // null: plain text, or invalid
 };
 
+/// Moves `value` into `object` under `name`. kainjow's own set() and push_back() copy what they
+/// are given (they have no moving overloads), so a nested object or list is copied again at each
+/// level it is set into: most of a portal page's CPU once its templates were parsed once.
+void set_moved(TemplateValues& object, const std::string& name, TemplateValues&& value);
+/// Moves `value` to the end of `list`.
+void push_moved(TemplateValues& list, TemplateValues&& value);
+
 }  // namespace shelter::proxy::web
