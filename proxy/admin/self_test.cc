@@ -1,11 +1,9 @@
 #include "proxy/admin/self_test.h"
 
-#include <openssl/evp.h>
-
-#include <array>
 #include <boost/json.hpp>
 
 #include "proxy/admin/explain_api.h"
+#include "proxy/lists/sha256.h"
 
 namespace shelter::proxy::admin {
 namespace {
@@ -19,16 +17,7 @@ std::string digest_of(const json::object& report) {
   json::object unsigned_report = report;
   unsigned_report.erase("signature");
   const std::string text = json::serialize(unsigned_report);
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int length = 0;
-  EVP_Digest(text.data(), text.size(), digest.data(), &length, EVP_sha256(), nullptr);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned int i = 0; i < length; ++i) {
-    hex += kHex[digest[i] >> 4];
-    hex += kHex[digest[i] & 15];
-  }
-  return hex;
+  return lists::Sha256().add(text).hex();
 }
 
 // A name has neither '/' nor ':'; anything else is read as a URL.

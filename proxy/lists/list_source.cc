@@ -1,7 +1,6 @@
 #include "proxy/lists/list_source.h"
 
 #include <fcntl.h>
-#include <openssl/evp.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,6 +10,7 @@
 #include <memory>
 
 #include "proxy/fs/unique_fd.h"
+#include "proxy/lists/sha256.h"
 
 namespace shelter::proxy::lists {
 namespace {
@@ -68,26 +68,15 @@ bool read_whole_file(const std::string& path, std::string& text, std::int64_t& m
 }
 
 std::string fingerprint_of(const std::vector<SourcePart>& parts) {
-  std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-  EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr);
+  Sha256 digest;
   for (const SourcePart& part : parts) {
     // Length-prefixed, so that moving bytes from one part to the next changes the digest.
     for (const std::string* field : {&part.name, &part.text}) {
       const std::uint64_t size = field->size();
-      EVP_DigestUpdate(ctx.get(), &size, sizeof size);
-      EVP_DigestUpdate(ctx.get(), field->data(), field->size());
+      digest.add(std::string_view(reinterpret_cast<const char*>(&size), sizeof size)).add(*field);
     }
   }
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  EVP_DigestFinal_ex(ctx.get(), digest, &length);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  for (unsigned int i = 0; i < length; ++i) {
-    hex += kHex[digest[i] >> 4];
-    hex += kHex[digest[i] & 15];
-  }
-  return hex;
+  return digest.hex();
 }
 
 ListSource read_list_source(const config::ListConfig& list) {

@@ -107,7 +107,10 @@ std::optional<Notice> notice_of(const http::Request& request) {
   return notice;
 }
 
-// What a page is written with: the pages in force, the reader's language, the settings.
+}  // namespace
+
+// What a page is written with: the pages in force, the reader's language, the settings. Made
+// once per request by handle() and lent to the handler it calls.
 struct Wording {
   Wording(const PortalDeps& deps, const http::Request& request)
       : pages(deps.pages()),
@@ -118,6 +121,8 @@ struct Wording {
   std::shared_ptr<const server::Runtime> runtime;
   web::Texts texts;
 };
+
+namespace {
 
 http::Response html(unsigned status, std::string body) {
   http::Response r;
@@ -265,25 +270,25 @@ asio::awaitable<http::Response> PortalFront::handle(const http::Request& request
     if (answer) {
       // answered above
     } else if (path == "/sign-in") {
-      answer = co_await sign_in(request, post);
+      answer = co_await sign_in(request, post, w);
     } else if (path == "/first-access") {
-      answer = co_await first_access(request, post);
+      answer = co_await first_access(request, post, w);
     } else if (std::optional<Session> session = co_await session_of(request); !session) {
       answer = redirect("/sign-in");
     } else if (path == "/" && !post) {
-      answer = co_await home(request, *session);
+      answer = co_await home(request, *session, w);
     } else if (path == "/settings" && !post) {
-      answer = co_await settings(request, *session);
+      answer = co_await settings(request, *session, w);
     } else if (path == "/settings") {
-      answer = co_await save_settings(request, *session);
+      answer = co_await save_settings(request, *session, w);
     } else if (post && (path == "/profile" || path == "/pause")) {
-      answer = co_await change(request, *session);
+      answer = co_await change(request, *session, w);
     } else if (post && path == "/answer") {
-      answer = co_await this->answer(request, *session);
+      answer = co_await this->answer(request, *session, w);
     } else if (post && path == "/new-device") {
-      answer = co_await new_device(request, *session);
+      answer = co_await new_device(request, *session, w);
     } else if (post && path == "/sign-out") {
-      answer = co_await sign_out(request, *session);
+      answer = co_await sign_out(request, *session, w);
     } else {
       answer = problem(404, "not-found", w);
     }
@@ -300,8 +305,8 @@ asio::awaitable<http::Response> PortalFront::handle(const http::Request& request
   co_return std::move(*answer);
 }
 
-asio::awaitable<http::Response> PortalFront::sign_in(const http::Request& request, bool post) {
-  const Wording w(deps_, request);
+asio::awaitable<http::Response> PortalFront::sign_in(const http::Request& request, bool post,
+                                                     const Wording& w) {
   const std::int64_t now = clock::now();
   SignInView view;
   view.csrf = web::csrf_token(*deps_.keys, kSignInForm, request.client, now);
@@ -347,8 +352,8 @@ asio::awaitable<http::Response> PortalFront::sign_in(const http::Request& reques
   co_return signed_in(*account, "");
 }
 
-asio::awaitable<http::Response> PortalFront::first_access(const http::Request& request, bool post) {
-  const Wording w(deps_, request);
+asio::awaitable<http::Response> PortalFront::first_access(const http::Request& request, bool post,
+                                                          const Wording& w) {
   const std::int64_t now = clock::now();
   FirstAccessView view;
   view.csrf = web::csrf_token(*deps_.keys, kSignInForm, request.client, now);
@@ -412,8 +417,8 @@ asio::awaitable<http::Response> PortalFront::first_access(const http::Request& r
   co_return signed_in(*account, "password-set");
 }
 
-asio::awaitable<http::Response> PortalFront::home(const http::Request& request, const Session& s) {
-  const Wording w(deps_, request);
+asio::awaitable<http::Response> PortalFront::home(const http::Request& request, const Session& s,
+                                                  const Wording& w) {
   const std::string& id = s.token.household;
   std::optional<config::HouseholdConfig> household = co_await deps_.households->get(id);
   HomeView view;
@@ -479,10 +484,9 @@ asio::awaitable<std::vector<AppealView>> PortalFront::household_appeals(
   co_return out;
 }
 
-asio::awaitable<http::Response> PortalFront::change(const http::Request& request,
-                                                    const Session& s) {
+asio::awaitable<http::Response> PortalFront::change(const http::Request& request, const Session& s,
+                                                    const Wording& w) {
   const auto started = std::chrono::steady_clock::now();
-  const Wording w(deps_, request);
   const bool pause = request.path() == "/pause";
   http::FormResult parsed = http::parse_form(request.body);
   if (!parsed.form) co_return problem(400, "invalid", w);
@@ -583,8 +587,7 @@ http::Response settings_response(unsigned status, const SettingsView& view, cons
 }  // namespace
 
 asio::awaitable<http::Response> PortalFront::settings(const http::Request& request,
-                                                      const Session& s) {
-  const Wording w(deps_, request);
+                                                      const Session& s, const Wording& w) {
   http::FormResult query = http::parse_form(request.query());
   const std::string device = query.form ? field(*query.form, "device") : std::string();
   std::string id = s.token.household;
@@ -601,9 +604,8 @@ asio::awaitable<http::Response> PortalFront::settings(const http::Request& reque
 }
 
 asio::awaitable<http::Response> PortalFront::save_settings(const http::Request& request,
-                                                           const Session& s) {
+                                                           const Session& s, const Wording& w) {
   const auto started = std::chrono::steady_clock::now();
-  const Wording w(deps_, request);
   // Two lists of up to 50 sites or pages each, and a box per category.
   const http::FormLimits limits{.max_fields = 64, .max_name_bytes = 64, .max_value_bytes = 32768};
   http::FormResult parsed = http::parse_form(request.body, limits);
@@ -658,9 +660,8 @@ asio::awaitable<http::Response> PortalFront::save_settings(const http::Request& 
   co_return co_await saved(started, version);
 }
 
-asio::awaitable<http::Response> PortalFront::answer(const http::Request& request,
-                                                    const Session& s) {
-  const Wording w(deps_, request);
+asio::awaitable<http::Response> PortalFront::answer(const http::Request& request, const Session& s,
+                                                    const Wording& w) {
   http::FormResult parsed = http::parse_form(request.body);
   if (!parsed.form) co_return problem(400, "invalid", w);
   const http::Form& form = *parsed.form;
@@ -684,11 +685,11 @@ asio::awaitable<http::Response> PortalFront::answer(const http::Request& request
 }
 
 asio::awaitable<http::Response> PortalFront::sign_out(const http::Request& request,
-                                                      const Session& s) {
+                                                      const Session& s, const Wording& w) {
   http::FormResult parsed = http::parse_form(request.body);
   if (!parsed.form ||
       !session_csrf_valid(*deps_.keys, field(*parsed.form, "csrf"), s.token, "sign-out")) {
-    co_return problem(403, "refused", Wording(deps_, request));
+    co_return problem(403, "refused", w);
   }
   Account account = s.account;
   // Every session of the household issued until now ends (whole seconds: the next one on).
@@ -744,9 +745,8 @@ asio::awaitable<std::optional<ActivitySection>> PortalFront::activity_of(
 // dismissed. Only a MAC the household's own list shows can be bound here: another household's
 // (or any other) is refused as not found.
 asio::awaitable<http::Response> PortalFront::new_device(const http::Request& request,
-                                                        const Session& s) {
+                                                        const Session& s, const Wording& w) {
   const auto started = std::chrono::steady_clock::now();
-  const Wording w(deps_, request);
   http::FormResult parsed = http::parse_form(request.body);
   if (!parsed.form || !deps_.activity) co_return problem(400, "invalid", w);
   const http::Form& form = *parsed.form;

@@ -60,6 +60,9 @@ struct PortalDeps {
 /// Throws std::runtime_error naming the file and what is wrong.
 std::shared_ptr<boost::asio::ssl::context> portal_tls_context(const config::PortalConfig& settings);
 
+/// A request's pages, runtime and reader's texts (portal_front.cc).
+struct Wording;
+
 class PortalFront {
  public:
   /// Binds every portal.listen endpoint on `io` (throws std::system_error naming it, or
@@ -75,22 +78,31 @@ class PortalFront {
  private:
   struct Session;
   boost::asio::awaitable<std::optional<Session>> session_of(const http::Request& request);
-  boost::asio::awaitable<http::Response> sign_in(const http::Request& request, bool post);
-  boost::asio::awaitable<http::Response> first_access(const http::Request& request, bool post);
-  boost::asio::awaitable<http::Response> home(const http::Request& request, const Session& s);
+  // The handlers below write with handle()'s Wording: one per request.
+  boost::asio::awaitable<http::Response> sign_in(const http::Request& request, bool post,
+                                                 const Wording& w);
+  boost::asio::awaitable<http::Response> first_access(const http::Request& request, bool post,
+                                                      const Wording& w);
+  boost::asio::awaitable<http::Response> home(const http::Request& request, const Session& s,
+                                              const Wording& w);
+  boost::asio::awaitable<http::Response> change(const http::Request& request, const Session& s,
+                                                const Wording& w);
+  boost::asio::awaitable<http::Response> settings(const http::Request& request, const Session& s,
+                                                  const Wording& w);
+  boost::asio::awaitable<http::Response> save_settings(const http::Request& request,
+                                                       const Session& s, const Wording& w);
+  boost::asio::awaitable<http::Response> answer(const http::Request& request, const Session& s,
+                                                const Wording& w);
+  boost::asio::awaitable<http::Response> new_device(const http::Request& request, const Session& s,
+                                                    const Wording& w);
   boost::asio::awaitable<std::vector<AppealView>> household_appeals(std::string household,
                                                                     const server::Runtime& runtime);
-  boost::asio::awaitable<http::Response> change(const http::Request& request, const Session& s);
-  boost::asio::awaitable<http::Response> settings(const http::Request& request, const Session& s);
-  boost::asio::awaitable<http::Response> save_settings(const http::Request& request,
-                                                       const Session& s);
-  boost::asio::awaitable<http::Response> answer(const http::Request& request, const Session& s);
-  boost::asio::awaitable<http::Response> new_device(const http::Request& request, const Session& s);
   boost::asio::awaitable<std::optional<ActivitySection>> activity_of(
       const config::HouseholdConfig* household, std::string id);
   boost::asio::awaitable<http::Response> saved(std::chrono::steady_clock::time_point started,
                                                std::uint64_t version);
-  boost::asio::awaitable<http::Response> sign_out(const http::Request& request, const Session& s);
+  boost::asio::awaitable<http::Response> sign_out(const http::Request& request, const Session& s,
+                                                  const Wording& w);
   boost::asio::awaitable<bool> password_matches(std::string password, std::string hash);
   boost::asio::awaitable<std::string> new_password_hash(std::string password);
   http::Response signed_in(const Account& account, std::string_view notice);

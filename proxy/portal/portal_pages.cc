@@ -71,14 +71,13 @@ mustache::data shell(std::string_view title_key, const web::Texts& texts) {
 }
 
 std::string render(const mustache::data& page, const web::Texts& texts) {
-  mustache::mustache t{texts.pages().portal_template()};
-  return t.render(page);
+  return texts.pages().portal_page().render(page);
 }
 
 mustache::data button(std::string value, std::string text_html, bool secondary) {
   mustache::data b;
-  b.set("value", std::move(value));
-  b.set("text", std::move(text_html));
+  web::set_moved(b, "value", std::move(value));
+  web::set_moved(b, "text", std::move(text_html));
   b.set("secondary", secondary);
   return b;
 }
@@ -91,10 +90,10 @@ void set_error(mustache::data& page, const std::string& error_html, const std::s
   e.set("text", error_html);
   set_text(e, "field", field);
   mustache::data errors{mustache::data::type::list};
-  errors.push_back(std::move(e));
+  web::push_moved(errors, std::move(e));
   page.set("errors_present", true);
   page.set("label_errors", texts("label.errors"));
-  page.set("errors", std::move(errors));
+  web::set_moved(page, "errors", std::move(errors));
 }
 
 struct Input {
@@ -134,10 +133,10 @@ void set_form(mustache::data& page, const std::string& action, const std::string
   form.set("csrf", csrf);
   mustache::data fields{mustache::data::type::list};
   for (const Input& in : inputs)
-    fields.push_back(input_data(in));
-  form.set("fields", std::move(fields));
-  form.set("submit", std::move(submit_html));
-  page.set("form", std::move(form));
+    web::push_moved(fields, input_data(in));
+  web::set_moved(form, "fields", std::move(fields));
+  web::set_moved(form, "submit", std::move(submit_html));
+  web::set_moved(page, "form", std::move(form));
 }
 
 void set_links(mustache::data& page,
@@ -147,10 +146,10 @@ void set_links(mustache::data& page,
     mustache::data l;
     l.set("url", url);
     l.set("text", text);
-    items.push_back(std::move(l));
+    web::push_moved(items, std::move(l));
   }
   page.set("links", true);
-  page.set("link_items", std::move(items));
+  web::set_moved(page, "link_items", std::move(items));
 }
 
 Input household_input(const std::string& value, const web::Texts& texts) {
@@ -168,12 +167,12 @@ mustache::data pause_form(const std::string& device, bool paused, std::string le
   mustache::data p;
   p.set("pause_csrf", csrf);
   p.set("pause_device", device);
-  p.set("pause_legend", std::move(legend_html));
+  web::set_moved(p, "pause_legend", std::move(legend_html));
   mustache::data buttons{mustache::data::type::list};
-  if (paused) buttons.push_back(button("resume", texts("portal.pause.resume"), false));
+  if (paused) web::push_moved(buttons, button("resume", texts("portal.pause.resume"), false));
   for (const char* value : {"15m", "1h", "today"})
-    buttons.push_back(button(value, texts(std::string("portal.pause.") + value), true));
-  p.set("pause_buttons", std::move(buttons));
+    web::push_moved(buttons, button(value, texts(std::string("portal.pause.") + value), true));
+  web::set_moved(p, "pause_buttons", std::move(buttons));
   return p;
 }
 
@@ -196,10 +195,10 @@ mustache::data requests_data(const HomeView& view, const web::Texts& texts) {
       answers.push_back(button(value, texts(std::string("portal.answer.") + value),
                                std::string_view(value) == "keep-blocked"));
     }
-    item.set("answers", std::move(answers));
-    items.push_back(std::move(item));
+    web::set_moved(item, "answers", std::move(answers));
+    web::push_moved(items, std::move(item));
   }
-  r.set("request_items", std::move(items));
+  web::set_moved(r, "request_items", std::move(items));
   return r;
 }
 
@@ -230,9 +229,9 @@ mustache::data appeals_data(const HomeView& view, const web::Texts& texts) {
                    {{"authority", appeal.authority}}));
     item.set("appeal_waiting", appeal.status == "open");
     if (appeal.status != "referred") set_text(item, "appeal_reason", appeal.decision_reason);
-    items.push_back(std::move(item));
+    web::push_moved(items, std::move(item));
   }
-  a.set("appeal_items", std::move(items));
+  web::set_moved(a, "appeal_items", std::move(items));
   return a;
 }
 
@@ -257,9 +256,9 @@ mustache::data everyone_data(const HomeView& view, const web::Texts& texts) {
     b.set("name", profile_name(profile, texts, view.own_bases));
     set_text(b, "about", profile_about(profile, texts));
     b.set("checked", profile == view.profile);
-    bands.push_back(std::move(b));
+    web::push_moved(bands, std::move(b));
   }
-  e.set("bands", std::move(bands));
+  web::set_moved(e, "bands", std::move(bands));
   e.set("pause",
         pause_form("", paused, texts("portal.pause.legend-everyone"), token(view, "pause"), texts));
   return e;
@@ -267,8 +266,8 @@ mustache::data everyone_data(const HomeView& view, const web::Texts& texts) {
 
 mustache::data option(std::string value, std::string text, bool selected) {
   mustache::data o;
-  o.set("value", std::move(value));
-  o.set("text", std::move(text));
+  web::set_moved(o, "value", std::move(value));
+  web::set_moved(o, "text", std::move(text));
   o.set("selected", selected);
   return o;
 }
@@ -285,7 +284,7 @@ mustache::data device_data(const DeviceView& device, std::size_t n, const HomeVi
     for (const std::string& id : *list)
       recognised.push_back(mustache::data(id));
   }
-  d.set("recognised", std::move(recognised));
+  web::set_moved(d, "recognised", std::move(recognised));
   const std::string household = profile_name(view.profile, texts, view.own_bases);
   d.set("device_filter",
         device.profile.empty()
@@ -316,7 +315,7 @@ mustache::data device_data(const DeviceView& device, std::size_t n, const HomeVi
     options.push_back(
         option(device.profile, profile_name(device.profile, texts, view.own_bases), true));
   }
-  d.set("options", std::move(options));
+  web::set_moved(d, "options", std::move(options));
   d.set("pause", pause_form(device.id, paused, texts("portal.pause.legend-device", named),
                             token(view, "pause"), texts));
   return d;
@@ -334,8 +333,8 @@ mustache::data devices_data(const HomeView& view, const web::Texts& texts) {
   mustache::data items{mustache::data::type::list};
   std::size_t n = 0;
   for (const DeviceView& device : view.devices)
-    items.push_back(device_data(device, ++n, view, texts));
-  d.set("device_items", std::move(items));
+    web::push_moved(items, device_data(device, ++n, view, texts));
+  web::set_moved(d, "device_items", std::move(items));
   return d;
 }
 
@@ -385,9 +384,9 @@ mustache::data week_data(const ActivitySection& activity, const web::Texts& text
     row.set("kind", words);
     row.set("this", std::to_string(counts.first));
     row.set("last", std::to_string(counts.second));
-    items.push_back(std::move(row));
+    web::push_moved(items, std::move(row));
   }
-  w.set("week_rows", std::move(items));
+  web::set_moved(w, "week_rows", std::move(items));
   return w;
 }
 
@@ -416,10 +415,10 @@ mustache::data new_devices_data(const HomeView& view, const web::Texts& texts) {
     mustache::data options{mustache::data::type::list};
     for (const DeviceView& known : view.devices)
       options.push_back(option(known.id, known.id, false));
-    item.set("options", std::move(options));
-    items.push_back(std::move(item));
+    web::set_moved(item, "options", std::move(options));
+    web::push_moved(items, std::move(item));
   }
-  d.set("new_items", std::move(items));
+  web::set_moved(d, "new_items", std::move(items));
   return d;
 }
 
@@ -430,7 +429,7 @@ mustache::data good_to_know(const web::Texts& texts) {
   for (const char* key : {"portal.about.tell", "portal.about.history", "portal.about.requests"}) {
     items.push_back(mustache::data(texts(key)));
   }
-  g.set("good_to_know_items", std::move(items));
+  web::set_moved(g, "good_to_know_items", std::move(items));
   return g;
 }
 
@@ -454,7 +453,7 @@ mustache::data band_radios(const SettingsView& view, const web::Texts& texts) {
     b.set("name", profile_name(profile, texts));
     set_text(b, "about", profile_about(profile, texts));
     b.set("checked", profile == view.input.band);
-    bands.push_back(std::move(b));
+    web::push_moved(bands, std::move(b));
   }
   return bands;
 }
@@ -467,7 +466,7 @@ mustache::data category_boxes(const SettingsView& view, const web::Texts& texts)
     b.set("label", texts("portal.category." + std::string(category)));
     b.set("checked", std::find(view.input.blocked.begin(), view.input.blocked.end(), category) !=
                          view.input.blocked.end());
-    boxes.push_back(std::move(b));
+    web::push_moved(boxes, std::move(b));
   }
   return boxes;
 }
@@ -499,9 +498,9 @@ mustache::data bedtime_data(const SettingsView& view, const web::Texts& texts) {
     t.set("label", texts(std::string("portal.settings.") + name));
     set_text(t, "error", field_error(view, name, texts));
     t.set("value", *value);
-    times.push_back(std::move(t));
+    web::push_moved(times, std::move(t));
   }
-  b.set("times", std::move(times));
+  web::set_moved(b, "times", std::move(times));
   b.set("days_legend", texts("portal.settings.days-legend"));
   mustache::data days{mustache::data::type::list};
   std::size_t n = 0;
@@ -513,7 +512,7 @@ mustache::data bedtime_data(const SettingsView& view, const web::Texts& texts) {
     d.set("label", texts(std::string("portal.settings.days-") + value));
     d.set("checked", in.bedtime_days == value);
     listed = listed || in.bedtime_days == value;
-    days.push_back(std::move(d));
+    web::push_moved(days, std::move(d));
   }
   // Days set another way (the admin API) stay a choice, so that Save does not change them.
   if (!listed) {
@@ -522,9 +521,9 @@ mustache::data bedtime_data(const SettingsView& view, const web::Texts& texts) {
     d.set("value", in.bedtime_days);
     d.set("label", texts("portal.settings.days-other", {{"days", in.bedtime_days}}));
     d.set("checked", true);
-    days.push_back(std::move(d));
+    web::push_moved(days, std::move(d));
   }
-  b.set("days", std::move(days));
+  web::set_moved(b, "days", std::move(days));
   return b;
 }
 
@@ -535,18 +534,18 @@ mustache::data settings_form(const SettingsView& view, const web::Texts& texts) 
   f.set("shown_band", view.input.shown_band);
   f.set("band_legend", texts("portal.settings.band-legend"));
   f.set("band_hint", texts("portal.settings.band-hint"));
-  f.set("bands", band_radios(view, texts));
+  web::set_moved(f, "bands", band_radios(view, texts));
   f.set("categories_legend", texts("portal.settings.categories-legend"));
   f.set("categories_hint", texts("portal.settings.categories-hint"));
-  f.set("categories", category_boxes(view, texts));
+  web::set_moved(f, "categories", category_boxes(view, texts));
   mustache::data lists{mustache::data::type::list};
-  lists.push_back(site_list(view, "allow", view.input.allow, texts));
-  lists.push_back(site_list(view, "deny", view.input.deny, texts));
-  f.set("lists", std::move(lists));
+  web::push_moved(lists, site_list(view, "allow", view.input.allow, texts));
+  web::push_moved(lists, site_list(view, "deny", view.input.deny, texts));
+  web::set_moved(f, "lists", std::move(lists));
   f.set("safe_legend", texts("portal.settings.safe-search-legend"));
   f.set("safe_label", texts("portal.settings.safe-search"));
   f.set("safe_checked", view.input.safe_search);
-  f.set("bedtime", bedtime_data(view, texts));
+  web::set_moved(f, "bedtime", bedtime_data(view, texts));
   f.set("save", texts("portal.save"));
   return f;
 }
@@ -622,15 +621,15 @@ std::string home_page(const HomeView& view, const web::Texts& texts) {
   page.set("lead", texts("portal.home.lead"));
   page.set("save", texts("portal.save"));
   page.set("profile_csrf", token(view, "profile"));
-  page.set("requests", requests_data(view, texts));
-  page.set("appeals", appeals_data(view, texts));
-  page.set("everyone", everyone_data(view, texts));
-  page.set("devices", devices_data(view, texts));
+  web::set_moved(page, "requests", requests_data(view, texts));
+  web::set_moved(page, "appeals", appeals_data(view, texts));
+  web::set_moved(page, "everyone", everyone_data(view, texts));
+  web::set_moved(page, "devices", devices_data(view, texts));
   if (view.activity) {
-    page.set("new_devices", new_devices_data(view, texts));
-    page.set("week", week_data(*view.activity, texts));
+    web::set_moved(page, "new_devices", new_devices_data(view, texts));
+    web::set_moved(page, "week", week_data(*view.activity, texts));
   }
-  page.set("good_to_know", good_to_know(texts));
+  web::set_moved(page, "good_to_know", good_to_know(texts));
   page.set("sign_out", true);
   page.set("sign_out_csrf", token(view, "sign-out"));
   page.set("sign_out_text", texts("portal.sign-out"));
@@ -647,17 +646,17 @@ std::string settings_page(const SettingsView& view, const web::Texts& texts) {
     mustache::data e;
     e.set("text", text);
     e.set("field", std::string(name));
-    errors.push_back(std::move(e));
+    web::push_moved(errors, std::move(e));
   }
   if (!errors.is_empty_list()) {
     page.set("errors_present", true);
     page.set("label_errors", texts("label.errors"));
-    page.set("errors", std::move(errors));
+    web::set_moved(page, "errors", std::move(errors));
   }
   page.set("lead", view.device.empty()
                        ? texts("portal.settings.lead-everyone")
                        : texts("portal.settings.lead-device", {{"device", view.device}}));
-  page.set("settings", settings_form(view, texts));
+  web::set_moved(page, "settings", settings_form(view, texts));
   set_links(page, {{"/", texts.plain("portal.settings.back")}});
   return render(page, texts);
 }
@@ -670,10 +669,8 @@ std::string portal_message_page(std::string_view title_key, std::string_view lea
   return render(page, texts);
 }
 
-std::string portal_csp(const web::Pages& pages) {
-  return "default-src 'none'; style-src " + web::style_source(pages.css()) + " " +
-         web::style_source(pages.portal_css()) +
-         "; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+const std::string& portal_csp(const web::Pages& pages) {
+  return pages.portal_content_security_policy();
 }
 
 }  // namespace shelter::proxy::portal

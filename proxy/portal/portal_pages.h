@@ -165,7 +165,7 @@ std::string settings_page(const SettingsView&, const web::Texts&);
 std::string portal_message_page(std::string_view title_key, std::string_view lead_key,
                                 const web::Texts&);
 /// The Content-Security-Policy of every portal page: no script, the two inline stylesheets
-/// (page.css, portal.css) by their hashes. Hashes both stylesheets on each call (a few KiB).
-std::string portal_csp(const web::Pages&);
+/// (page.css, portal.css) by their hashes; computed once when the pages load.
+const std::string& portal_csp(const web::Pages&);
 
 }  // namespace shelter::proxy::portal

@@ -8,13 +8,6 @@ namespace {
 
 namespace mustache = kainjow::mustache;
 
-// Catalog texts are templates of our own; what they insert ({{organisation}}, {{category}},
-// ...) is escaped by the renderer, so their output goes into the page as it is.
-std::string render(std::string_view text, const mustache::data& values) {
-  mustache::mustache t{std::string(text)};
-  return t.render(values);
-}
-
 bool is_link(std::string_view url) {
   return url.starts_with("https://") || url.starts_with("http://") || url.starts_with("mailto:") ||
          url.starts_with("tel:");
@@ -68,9 +61,8 @@ mustache::data values_for(const BlockView& view, const Pages& pages, const Catal
   if (words.empty()) {
     mustache::data raw_category;
     raw_category.set("category", view.category);
-    mustache::mustache fallback{std::string(pages.text(catalog, "category.other"))};
-    fallback.set_custom_escape([](const std::string& s) { return s; });
-    values.set("category", fallback.render(raw_category));
+    values.set("category",
+               pages.text_template(catalog, "category.other").render(raw_category, Inserts::raw));
   } else {
     values.set("category", std::string(words));
   }
@@ -79,8 +71,8 @@ mustache::data values_for(const BlockView& view, const Pages& pages, const Catal
 
 mustache::data link(std::string url, std::string text) {
   mustache::data d;
-  d.set("url", std::move(url));
-  d.set("text", std::move(text));
+  set_moved(d, "url", std::move(url));
+  set_moved(d, "text", std::move(text));
   return d;
 }
 
@@ -91,9 +83,9 @@ mustache::data links_for(const BlockView& view, const Pages& pages, const Catalo
   switch (view.kind) {
     case PageKind::legal:
       if (!view.report_url.empty()) {
-        links.push_back(link(view.report_url, label("label.appeal")));
+        push_moved(links, link(view.report_url, label("label.appeal")));
       } else if (is_link(view.appeal)) {
-        links.push_back(link(view.appeal, label("label.appeal")));
+        push_moved(links, link(view.appeal, label("label.appeal")));
       }
       links.push_back(
           link(settings.hotline.url, label("label.hotline") + " (" + settings.hotline.name + ")"));
@@ -111,9 +103,9 @@ mustache::data links_for(const BlockView& view, const Pages& pages, const Catalo
       break;
   }
   if (!view.report_url.empty()) {
-    links.push_back(link(view.report_url, label("label.report")));
+    push_moved(links, link(view.report_url, label("label.report")));
   } else if (!settings.contact.empty()) {
-    links.push_back(link(settings.contact, label("label.report")));
+    push_moved(links, link(settings.contact, label("label.report")));
   }
   return links;
 }
@@ -233,7 +225,11 @@ std::string render_page(const BlockView& view, const Pages& pages, const Catalog
                         const config::WebConfig& settings, std::int64_t now) {
   const std::string kind(kind_name(view.kind));
   mustache::data values = values_for(view, pages, catalog, settings);
-  auto text = [&](std::string_view key) { return render(pages.text(catalog, key), values); };
+  // Catalog texts are templates of our own; what they insert ({{organisation}}, {{category}},
+  // ...) is escaped by the renderer, so their output goes into the page as it is.
+  auto text = [&](std::string_view key) {
+    return pages.text_template(catalog, key).render(values);
+  };
 
   mustache::data page;
   page.set("lang", catalog.lang);
@@ -253,8 +249,8 @@ std::string render_page(const BlockView& view, const Pages& pages, const Catalog
   page.set("when", format_utc(now, pages.text(catalog, "when-format")));
   page.set("when_iso", format_utc(now, "%Y-%m-%dT%H:%M:%SZ"));
   mustache::data steps{mustache::data::type::list};
-  for (const std::string& step : pages.list(catalog, kind + ".steps"))
-    steps.push_back(render(step, values));
+  for (const Template& step : pages.list_templates(catalog, kind + ".steps"))
+    steps.push_back(step.render(values));
   const bool reports = view.kind != PageKind::legal && view.kind != PageKind::not_blocked;
   if (reports && (!settings.contact.empty() || !view.report_url.empty())) {
     steps.push_back(text(kind + ".report"));
@@ -274,8 +270,7 @@ std::string render_page(const BlockView& view, const Pages& pages, const Catalog
   if (auto note = text(kind + ".note"); !note.empty()) page.set("note", note);
   page.set("footer", text("footer"));
 
-  mustache::mustache t{pages.page_template()};
-  return t.render(page);
+  return pages.page().render(page);
 }
 
 }  // namespace shelter::proxy::web

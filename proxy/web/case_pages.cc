@@ -48,7 +48,13 @@ PageSpec base_spec(std::string kind, std::string_view title_key, const Texts& te
 }  // namespace
 
 Texts::Texts(const Pages& pages, const Catalog& catalog, const config::WebConfig& settings)
-    : pages_(pages), catalog_(catalog), settings_(settings) {}
+    : pages_(pages), catalog_(catalog), settings_(settings) {
+  auto common = std::make_shared<mustache::data>();
+  common->set("organisation", settings_.organisation);
+  common->set("venue", settings_.venue.empty() ? settings_.organisation : settings_.venue);
+  common->set("response_time", settings_.response_time);
+  common_ = std::move(common);
+}
 
 std::string Texts::operator()(std::string_view key,
                               const std::map<std::string, std::string>& extra) const {
@@ -62,15 +68,14 @@ std::string Texts::plain(std::string_view key,
 
 std::string Texts::render(std::string_view key, const std::map<std::string, std::string>& extra,
                           bool escaped) const {
-  mustache::data values;
-  values.set("organisation", settings_.organisation);
-  values.set("venue", settings_.venue.empty() ? settings_.organisation : settings_.venue);
-  values.set("response_time", settings_.response_time);
+  const Template& text = pages_.text_template(catalog_, key);
+  if (text.plain()) return text.text();  // most texts insert nothing: no values to build
+  const Inserts inserts = escaped ? Inserts::escaped : Inserts::raw;
+  if (extra.empty()) return text.render(*common_, inserts);
+  mustache::data own;
   for (const auto& [name, value] : extra)
-    values.set(name, value);
-  mustache::mustache t{std::string(pages_.text(catalog_, key))};
-  if (!escaped) t.set_custom_escape([](const std::string& s) { return s; });
-  return t.render(values);
+    own.set(name, value);
+  return text.render({common_.get(), &own}, inserts);
 }
 
 std::string Texts::time(std::int64_t unix_time) const {

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -39,6 +40,7 @@ class Texts {
   const Pages& pages_;
   const Catalog& catalog_;
   const config::WebConfig& settings_;
+  std::shared_ptr<const TemplateValues> common_;  // organisation, venue, response_time
 };
 
 /// What a person typed into the appeal form (or what a block's token pre-filled).

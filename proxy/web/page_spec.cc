@@ -48,9 +48,9 @@ mustache::data field_data(const Field& f) {
         o.set("value", c.value);
         o.set("text", c.text_html);
         o.set("checked", c.checked);
-        options.push_back(std::move(o));
+        push_moved(options, std::move(o));
       }
-      d.set("options", std::move(options));
+      set_moved(d, "options", std::move(options));
       break;
     }
     default:
@@ -103,9 +103,9 @@ std::string render_spec(const PageSpec& spec, const Pages& pages, const Catalog&
       mustache::data e;
       e.set("field", field);
       e.set("text", text);
-      errors.push_back(std::move(e));
+      push_moved(errors, std::move(e));
     }
-    page.set("errors", std::move(errors));
+    set_moved(page, "errors", std::move(errors));
   }
   if (!spec.facts.empty()) {
     page.set("facts_present", true);
@@ -115,9 +115,9 @@ std::string render_spec(const PageSpec& spec, const Pages& pages, const Catalog&
       d.set("label", f.label_html);
       d.set("value", f.value_html);
       d.set("bdi", f.isolate);
-      facts.push_back(std::move(d));
+      push_moved(facts, std::move(d));
     }
-    page.set("facts", std::move(facts));
+    set_moved(page, "facts", std::move(facts));
   }
   if (!spec.steps_html.empty()) {
     page.set("has_steps", true);
@@ -125,14 +125,14 @@ std::string render_spec(const PageSpec& spec, const Pages& pages, const Catalog&
     mustache::data steps{mustache::data::type::list};
     for (const std::string& s : spec.steps_html)
       steps.push_back(mustache::data(s));
-    page.set("steps", std::move(steps));
+    set_moved(page, "steps", std::move(steps));
   }
   if (spec.ask) {
     mustache::data ask;
     ask.set("action", spec.ask->action);
     ask.set("csrf", spec.ask->csrf);
     ask.set("button", spec.ask->button_html);
-    page.set("ask", std::move(ask));
+    set_moved(page, "ask", std::move(ask));
   }
   if (spec.form) {
     mustache::data form;
@@ -143,15 +143,15 @@ std::string render_spec(const PageSpec& spec, const Pages& pages, const Catalog&
       mustache::data h;
       h.set("name", name);
       h.set("value", value);
-      hidden.push_back(std::move(h));
+      push_moved(hidden, std::move(h));
     }
-    form.set("hidden", std::move(hidden));
+    set_moved(form, "hidden", std::move(hidden));
     mustache::data fields{mustache::data::type::list};
     for (const Field& f : spec.form->fields)
-      fields.push_back(field_data(f));
-    form.set("fields", std::move(fields));
+      push_moved(fields, field_data(f));
+    set_moved(form, "fields", std::move(fields));
     form.set("submit", spec.form->submit_html);
-    page.set("form", std::move(form));
+    set_moved(page, "form", std::move(form));
   }
   if (!spec.tables.empty()) {
     mustache::data tables{mustache::data::type::list};
@@ -166,14 +166,13 @@ std::string render_spec(const PageSpec& spec, const Pages& pages, const Catalog&
       mustache::data d;
       d.set("url", l.url);
       d.set("text", l.text);
-      links.push_back(std::move(d));
+      push_moved(links, std::move(d));
     }
-    page.set("links", std::move(links));
+    set_moved(page, "links", std::move(links));
   }
   if (!spec.note_html.empty()) page.set("note", spec.note_html);
   page.set("footer", spec.footer_html);
-  mustache::mustache t{pages.page_template()};
-  return t.render(page);
+  return pages.page().render(page);
 }
 
 }  // namespace shelter::proxy::web

@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
-#include <kainjow/mustache.hpp>
 #include <sstream>
 
 namespace shelter::proxy::web {
@@ -55,18 +54,19 @@ void flatten(const YAML::Node& node, const std::string& prefix, Catalog& out,
   }
 }
 
-// Every text of a catalog is itself a template: each must parse.
-void check_templates(const Catalog& catalog, std::vector<std::string>& errors,
-                     const std::string& where) {
-  auto check = [&](const std::string& key, const std::string& text) {
-    kainjow::mustache::mustache t{text};
-    if (!t.is_valid()) errors.push_back(where + ": " + key + ": " + t.error_message());
+// Every text of a catalog is itself a template: each must parse, and is kept parsed.
+void compile_texts(Catalog& catalog, std::vector<std::string>& errors, const std::string& where) {
+  auto compile = [&](const std::string& key, const std::string& text) {
+    Template t{text};
+    if (!t.valid()) errors.push_back(where + ": " + key + ": " + t.error());
+    return t;
   };
   for (const auto& [key, text] : catalog.texts)
-    check(key, text);
+    catalog.text_templates.emplace(key, compile(key, text));
   for (const auto& [key, list] : catalog.lists) {
+    std::vector<Template>& templates = catalog.list_templates[key];
     for (const std::string& text : list)
-      check(key, text);
+      templates.push_back(compile(key, text));
   }
 }
 
@@ -91,7 +91,7 @@ std::optional<Catalog> parse_catalog(std::string_view tag, std::string_view yaml
     }
     catalog.dir = it->second;
   }
-  check_templates(catalog, errors, where);
+  compile_texts(catalog, errors, where);
   return catalog;
 }
 
@@ -189,14 +189,13 @@ std::shared_ptr<const Pages> Pages::load(const std::string& directory,
   const std::size_t errors_before = errors.size();
   std::map<std::string, std::string> files = gather_files(directory, errors);
   auto pages = std::make_shared<Pages>();
-  pages->template_ = files["page.mustache"];
+  pages->page_ = Template(files["page.mustache"]);
   pages->css_ = files["page.css"];
-  pages->portal_template_ = files["portal.mustache"];
+  pages->portal_page_ = Template(files["portal.mustache"]);
   pages->portal_css_ = files["portal.css"];
-  for (const auto& [name, text] : {std::pair{"page.mustache", &pages->template_},
-                                   std::pair{"portal.mustache", &pages->portal_template_}}) {
-    kainjow::mustache::mustache t{*text};
-    if (!t.is_valid()) errors.push_back(std::string(name) + ": " + t.error_message());
+  for (const auto& [name, t] : {std::pair{"page.mustache", &pages->page_},
+                                std::pair{"portal.mustache", &pages->portal_page_}}) {
+    if (!t->valid()) errors.push_back(std::string(name) + ": " + t->error());
   }
   for (const auto& [name, text] : files) {
     if (!name.starts_with("locales/")) continue;
@@ -213,6 +212,10 @@ std::shared_ptr<const Pages> Pages::load(const std::string& directory,
   }
   pages->csp_ = "default-src 'none'; style-src " + style_source(pages->css_) +
                 "; img-src data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+  pages->portal_csp_ = "default-src 'none'; style-src " + style_source(pages->css_) + " " +
+                       style_source(pages->portal_css_) +
+                       "; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; "
+                       "base-uri 'none'";
   if (errors.size() != errors_before) return nullptr;
   return pages;
 }
@@ -239,6 +242,29 @@ const std::vector<std::string>& Pages::list(const Catalog& catalog, std::string_
   static const std::vector<std::string> kNone;
   if (auto it = catalog.lists.find(key); it != catalog.lists.end()) return it->second;
   if (auto it = english().lists.find(key); it != english().lists.end()) return it->second;
+  return kNone;
+}
+
+const Template& Pages::text_template(const Catalog& catalog, std::string_view key) const {
+  static const Template kNone;
+  if (auto it = catalog.text_templates.find(key); it != catalog.text_templates.end()) {
+    return it->second;
+  }
+  if (auto it = english().text_templates.find(key); it != english().text_templates.end()) {
+    return it->second;
+  }
+  return kNone;
+}
+
+const std::vector<Template>& Pages::list_templates(const Catalog& catalog,
+                                                   std::string_view key) const {
+  static const std::vector<Template> kNone;
+  if (auto it = catalog.list_templates.find(key); it != catalog.list_templates.end()) {
+    return it->second;
+  }
+  if (auto it = english().list_templates.find(key); it != english().list_templates.end()) {
+    return it->second;
+  }
   return kNone;
 }
 

@@ -2,7 +2,8 @@
 // The web front's wording and look as data: a page template (mustache), its stylesheet, and one
 // message catalog per language (YAML). Built into shelterd; `web.pages-directory` replaces any
 // of them and adds languages (docs/block-page.md), so an operator rewords a page or adds a
-// language without C++. Loaded and checked once per (re)load; immutable after.
+// language without C++. Loaded, checked and parsed once per (re)load; immutable after, and
+// shared by every thread that renders.
 
 #include <cstdint>
 #include <map>
@@ -11,6 +12,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "proxy/web/template.h"
 
 namespace shelter::proxy::web {
 
@@ -21,6 +24,9 @@ struct Catalog {
   std::string dir = "ltr";  ///< "ltr" or "rtl"
   std::map<std::string, std::string, std::less<>> texts;
   std::map<std::string, std::vector<std::string>, std::less<>> lists;
+  /// `texts` and `lists` parsed: every text is itself a template (Pages::load fills these).
+  std::map<std::string, Template, std::less<>> text_templates;
+  std::map<std::string, std::vector<Template>, std::less<>> list_templates;
 };
 
 class Pages {
@@ -40,22 +46,31 @@ class Pages {
   /// A text of `catalog`, else English's, else "".
   std::string_view text(const Catalog& catalog, std::string_view key) const;
   const std::vector<std::string>& list(const Catalog& catalog, std::string_view key) const;
+  /// The same, parsed: what a page renders with its values.
+  const Template& text_template(const Catalog& catalog, std::string_view key) const;
+  const std::vector<Template>& list_templates(const Catalog& catalog, std::string_view key) const;
 
-  const std::string& page_template() const { return template_; }
+  const std::string& page_template() const { return page_.text(); }
+  /// page.mustache, parsed.
+  const Template& page() const { return page_; }
   const std::string& css() const { return css_; }
   /// The parents' portal's template and the stylesheet it adds to css() (proxy/portal).
-  const std::string& portal_template() const { return portal_template_; }
+  const std::string& portal_template() const { return portal_page_.text(); }
+  const Template& portal_page() const { return portal_page_; }
   const std::string& portal_css() const { return portal_css_; }
   /// The Content-Security-Policy of a page: no script, the inline stylesheet by its hash.
   const std::string& content_security_policy() const { return csp_; }
+  /// The portal's: both stylesheets by their hashes, images from itself.
+  const std::string& portal_content_security_policy() const { return portal_csp_; }
 
  private:
   std::vector<Catalog> catalogs_;  // English first
-  std::string template_;
+  Template page_;
   std::string css_;
-  std::string portal_template_;
+  Template portal_page_;
   std::string portal_css_;
   std::string csp_;
+  std::string portal_csp_;
 };
 
 /// An inline stylesheet as a Content-Security-Policy source: 'sha256-<its SHA-256, base64>'.

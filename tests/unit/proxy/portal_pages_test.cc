@@ -23,6 +23,7 @@
 
 #include "proxy/web/case_pages.h"
 #include "proxy/web/pages.h"
+#include "tests/unit/proxy/builtin_pages.h"
 #include "tests/unit/proxy/scratch_dir.h"
 
 namespace config = shelter::proxy::config;
@@ -39,14 +40,7 @@ constexpr std::string_view kPresets[] = {"under-9", "9-12",  "13-14",
 constexpr std::string_view kLanguages[] = {"en", "fr", "es", "ar"};
 
 const web::Pages& builtin() {
-  static const std::shared_ptr<const web::Pages> pages = [] {
-    std::vector<std::string> errors;
-    auto loaded = web::Pages::load("", errors);
-    REQUIRE(errors.empty());
-    REQUIRE(loaded != nullptr);
-    return loaded;
-  }();
-  return *pages;
+  return shelter::test::builtin_pages();
 }
 
 const config::WebConfig& settings() {

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "proxy/web/pages.h"
+#include "tests/unit/proxy/builtin_pages.h"
 #include "tests/unit/proxy/scratch_dir.h"
 
 namespace fs = std::filesystem;
@@ -47,14 +48,7 @@ constexpr PageKind kBlockKinds[] = {PageKind::child, PageKind::teen,     PageKin
 constexpr std::string_view kLanguages[] = {"en", "fr", "es", "ar"};
 
 const web::Pages& builtin() {
-  static const std::shared_ptr<const web::Pages> pages = [] {
-    std::vector<std::string> errors;
-    auto loaded = web::Pages::load("", errors);
-    REQUIRE(errors.empty());
-    REQUIRE(loaded != nullptr);
-    return loaded;
-  }();
-  return *pages;
+  return shelter::test::builtin_pages();
 }
 
 std::string read_source(std::string_view relative) {
