@@ -492,7 +492,7 @@ TEST_CASE("Redis case store: works as the node's ACL user of docs/redis-schema.m
       node.store.add_request(make_request(std::string(26, 'A'), "tablet", "game.example", now)));
   AccessRequest yes = allowed(r, now, now + 60);
   rig.run(node.store.answer_request(yes, grant_of(yes)));
-  CHECK(rig.run(node.store.appeals(AppealQuery{AppealQuery::Which::all, 10})).size() == 1);
+  CHECK(rig.run(node.store.appeals(AppealQuery{AppealQuery::Which::all, "", 10})).size() == 1);
   CHECK(rig.run(node.store.requests(RequestQuery{RequestQuery::Which::all, "", 10})).size() == 1);
   rig.run(node.store.expire(now + 400 * 86400, Retention{}));
   CHECK_FALSE(rig.run(node.store.appeal("ACL00001")));
