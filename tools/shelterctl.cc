@@ -307,6 +307,45 @@ std::optional<ctl::HttpAnswer> exchange(const ctl::AdminAddress& admin, const ct
   return std::nullopt;
 }
 
+// self-test --node: each node in the order given. A node that cannot be reached is said and the
+// rest are still tested; --json prints the reports as one JSON array.
+int self_test_nodes(const ctl::Invocation& invocation, const std::string& token) {
+  std::vector<ctl::AdminAddress> nodes;
+  for (const std::string& url : invocation.nodes) {
+    ctl::AdminAddressResult address = ctl::parse_admin_url(url);
+    if (!address.address)
+      return fail(kUsage, "--node '" + ctl::terminal_safe(url) + "': " + address.error);
+    nodes.push_back(std::move(*address.address));
+  }
+  const ctl::ApiCall call = ctl::api_call(invocation);
+  int worst = kOk;
+  std::string reports;  // --json: the bodies, comma-separated
+  for (const ctl::AdminAddress& node : nodes) {
+    int status = kOk;
+    if (!invocation.json) std::printf("== %s\n", ctl::terminal_safe(node.url).c_str());
+    std::optional<ctl::HttpAnswer> answer = exchange(node, call, token, status);
+    if (answer && invocation.json) {
+      std::optional<json::value> parsed = parse_answer(node, *answer);
+      const json::value* passed =
+          parsed && parsed->is_object() ? parsed->as_object().if_contains("passed") : nullptr;
+      status = parsed ? kOk : kServerError;
+      if (parsed) reports += (reports.empty() ? "" : ",") + answer->body;
+      if (parsed && (passed == nullptr || !passed->is_bool() || !passed->get_bool()))
+        status = kServerError;
+    } else if (answer) {
+      status = print_answer(invocation, node, *answer);
+    }
+    // Unreachable outranks a failed check: the report is missing, not merely red.
+    if (status == kUnreachable || worst == kOk) worst = status == kOk ? worst : status;
+  }
+  if (invocation.json) {
+    std::string text = ctl::json_for_terminal("[" + reports + "]");
+    if (text.empty() || text.back() != '\n') text += '\n';
+    std::fputs(text.c_str(), stdout);
+  }
+  return worst;
+}
+
 int run(ctl::Invocation invocation) {
   std::string url = invocation.admin;
   std::string source = "--admin";
@@ -328,6 +367,8 @@ int run(ctl::Invocation invocation) {
   }
   if (invocation.action == ctl::Action::kProfilePut && !read_profile(invocation, error))
     return fail(kUsage, error);
+  if (invocation.action == ctl::Action::kSelfTest && !invocation.nodes.empty())
+    return self_test_nodes(invocation, token);
   const ctl::AdminAddress& admin = *address.address;
   ctl::ApiCall call = ctl::api_call(invocation);
   int status = kOk;

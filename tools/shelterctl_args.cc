@@ -27,7 +27,7 @@ const std::map<std::string_view, Arg, std::less<>> kOptions = {
     {"limit", Arg::kValue},     {"profile", Arg::kValue},    {"time-zone", Arg::kValue},
     {"device", Arg::kValue},    {"address", Arg::kRepeated}, {"mac", Arg::kRepeated},
     {"cpe-id", Arg::kRepeated}, {"file", Arg::kValue},       {"from", Arg::kValue},
-    {"to", Arg::kValue},        {"csv", Arg::kNone},
+    {"to", Arg::kValue},        {"csv", Arg::kNone},         {"node", Arg::kRepeated},
 };
 
 struct Scanned {
@@ -153,7 +153,7 @@ constexpr std::array<CommandSpec, 23> kCommands = {{
     {"lists", "status", Action::kListsStatus, 0, {"json"}, ""},
     {"lists", "reload", Action::kListsReload, 0, {"json"}, ""},
     {"explain", "", Action::kExplain, 2, {"json"}, "a client address and a name or URL"},
-    {"self-test", "", Action::kSelfTest, 0, {"json"}, ""},
+    {"self-test", "", Action::kSelfTest, 0, {"node", "json"}, ""},
     {"report", "", Action::kReport, 0, {"from", "to", "csv", "json"}, ""},
 }};
 // clang-format on
@@ -347,8 +347,11 @@ std::string fill(const CommandSpec& spec, const Scanned& scanned, Invocation& in
       return fill_cases(scanned, first, inv);
     case Action::kListsStatus:
     case Action::kListsReload:
-    case Action::kSelfTest:
       return {};
+    case Action::kSelfTest:
+      if (scanned.option("admin") && scanned.options.contains("node"))
+        return "give the nodes with --node, not --admin as well";
+      return read_values(scanned, "node", "a node's admin URL", inv.nodes);
     case Action::kReport:
       return fill_report(scanned, inv);
     case Action::kExplain:

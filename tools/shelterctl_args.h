@@ -66,6 +66,8 @@ struct Invocation {
   bool csv = false;   ///< report --csv: the server's CSV as it is
   std::string from;   ///< report --from YYYY-MM-DD
   std::string to;     ///< report --to YYYY-MM-DD
+  /// self-test --node URL (repeated): each node of a fleet in turn, instead of --admin
+  std::vector<std::string> nodes;
 };
 
 /// Either an invocation or a usage error (with the help topic to point at).

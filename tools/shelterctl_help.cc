@@ -33,7 +33,7 @@ Commands:
   audit [--limit N] [--json]
   lists status|reload [--json]
   explain CLIENT NAME|URL [--json]
-  self-test [--json]
+  self-test [--node URL]... [--json]
   report [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--csv|--json]
   help [appeals|requests|household|device|profile|audit|lists|explain|self-test|report]
 
@@ -219,17 +219,22 @@ Examples:
 )help";
 
 constexpr std::string_view kSelfTest = R"help(Usage:
-  shelterctl self-test [--json]
+  shelterctl self-test [--node URL]... [--json]
 
 Checks the node's blocking now: every name or URL of admin.self-test.block must be blocked and
 every one of admin.self-test.allow must not be, as decided by the lists and profiles in force
 for admin.self-test.client. Prints the report (the node, the time, each check) and its
 signature (the node's token key over the report: POST it to /v1/self-test/verify to check it
-later). Exits 1 when a check failed. Run it against every node of a fleet, e.g. each quarter:
+later). Exits 1 when a check failed.
 
-  for node in 10.0.0.11 10.0.0.12; do
-    shelterctl --admin http://$node:9300 self-test --json > self-test-$node-$(date +%F).json
-  done
+  --node URL  test this node's admin API instead of --admin; give it once per node of a fleet.
+              Each node's report is printed in turn (--json: a JSON array of the reports, in
+              the order given); a node that cannot be reached is said and the others are still
+              tested. Exits 3 when a node could not be reached, else 1 when a check failed on
+              any node. Each quarter, for example:
+
+  shelterctl self-test --node http://10.0.0.11:9300 --node http://10.0.0.12:9300 --json \
+    > self-test-$(date +%F).json
 )help";
 
 constexpr std::string_view kReport = R"help(Usage:

@@ -790,3 +790,20 @@ TEST_CASE("parse_args: report, its period and its output") {
   CHECK(error_of({"report", "--all"}) == "--all is not an option of 'report'");
   CHECK_FALSE(ctl::help_text("report").empty());
 }
+
+TEST_CASE("parse_args: self-test against each node of a fleet") {
+  const ctl::Invocation one = parsed({"self-test"});
+  CHECK(one.nodes.empty());
+  const ctl::Invocation fleet = parsed(
+      {"self-test", "--node", "http://127.0.0.1:9300", "--json", "--node=http://[::1]:9301"});
+  CHECK(fleet.action == ctl::Action::kSelfTest);
+  CHECK(fleet.json);
+  CHECK(fleet.nodes == std::vector<std::string>{"http://127.0.0.1:9300", "http://[::1]:9301"});
+  CHECK(ctl::api_call(fleet).target == "/v1/self-test");
+  CHECK(error_of({"self-test", "--node", " "}) == "--node needs a node's admin URL");
+  CHECK(error_of({"--admin", "http://127.0.0.1:9300", "self-test", "--node",
+                  "http://127.0.0.1:9301"}) == "give the nodes with --node, not --admin as well");
+  CHECK(error_of({"lists", "status", "--node", "http://127.0.0.1:9300"}) ==
+        "--node is not an option of 'lists status'");
+  CHECK(ctl::help_text("self-test").find("--node URL") != std::string_view::npos);
+}
