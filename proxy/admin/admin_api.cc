@@ -17,6 +17,8 @@
 #include "proxy/http/form.h"
 #include "proxy/json_text.h"
 #include "proxy/log.h"
+#include "proxy/profiles/household.h"
+#include "proxy/server/requester.h"
 
 namespace shelter::proxy::admin {
 namespace {
@@ -59,6 +61,27 @@ boost::asio::awaitable<void> audit_case(const ApiContext& context, const char* a
                    .target = std::move(target),
                    .detail = std::move(detail)};
   co_await context.audit->record(std::move(entry));
+}
+
+// The client's household read from the store, when this node does not hold it in memory yet
+// (a fleet node reads a household on its first query from it): so that a preview or a
+// self-test gives what that query would get, not the default profile. Null otherwise, and when
+// the store cannot be read (then memory decides, as the pages do).
+boost::asio::awaitable<std::shared_ptr<const profiles::Household>> stored_household(
+    const config::Address& client, const ApiContext& context, const server::Runtime& runtime) {
+  if (!context.households) co_return nullptr;
+  const server::Requester requester = server::requester_of(client, runtime);
+  if (!requester.who || requester.household) co_return nullptr;
+  std::optional<config::HouseholdConfig> spec;
+  std::string id = requester.who->household;
+  try {
+    spec = co_await context.households->get(std::move(id));
+  } catch (const std::exception& e) {
+    log_warn("admin: household " + requester.who->household + " not read: " + e.what());
+  }
+  if (!spec) co_return nullptr;
+  std::vector<std::string> errors;
+  co_return profiles::compile_household(*spec, runtime.profiles, errors);
 }
 
 boost::asio::awaitable<http::Response> appeals(const http::Request& request,
@@ -284,12 +307,21 @@ boost::asio::awaitable<http::Response> handle_api(const http::Request& request,
     co_return co_await handle_profiles(request, api, path);
   }
   if (path[1] == "explain" && path.size() == 2 && request.method == "GET") {
-    co_return explain(request, *context.runtime.current(), clock::now());
+    const std::shared_ptr<const server::Runtime> runtime = context.runtime.current();
+    const std::optional<config::Address> client =
+        config::Address::parse(query_value(request, "client"));
+    std::shared_ptr<const profiles::Household> stored;
+    if (client) stored = co_await stored_household(*client, context, *runtime);
+    co_return explain(request, *runtime, clock::now(), stored.get());
   }
   if (path[1] == "self-test" && context.keys) {
     if (path.size() == 2 && request.method == "GET") {
-      co_return json_answer(200, self_test_report(*context.runtime.current(), *context.keys,
-                                                  context.node, clock::now()));
+      const std::shared_ptr<const server::Runtime> runtime = context.runtime.current();
+      const config::Address client = self_test_client(*runtime);
+      const std::shared_ptr<const profiles::Household> stored =
+          co_await stored_household(client, context, *runtime);
+      co_return json_answer(
+          200, self_test_report(*runtime, *context.keys, context.node, clock::now(), stored.get()));
     }
     if (path.size() == 3 && path[2] == "verify" && request.method == "POST") {
       const std::optional<bool> valid = verify_self_test(request.body, *context.keys);

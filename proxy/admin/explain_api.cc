@@ -62,7 +62,8 @@ std::string_view reason_name(policy::Reason r) {
 std::optional<boost::json::object> explain_subject(const server::Runtime& runtime,
                                                    const config::Address& client,
                                                    std::string_view subject, bool is_url,
-                                                   std::int64_t now, std::string& error) {
+                                                   std::int64_t now, std::string& error,
+                                                   const profiles::Household* stored) {
   std::string site, path;
   if (!is_url) {
     std::optional<std::string> name = blocklist::normalise_domain(subject);
@@ -77,7 +78,13 @@ std::optional<boost::json::object> explain_subject(const server::Runtime& runtim
     site = std::move(url->host);
     path = std::move(url->path);
   }
-  const server::Requester requester = server::requester_of(client, runtime);
+  server::Requester requester = server::requester_of(client, runtime);
+  if (stored != nullptr && requester.who && !requester.household) {
+    const policy::GrantSet* grants = requester.subject.grants;
+    requester.subject = stored->subject(requester.who->device);
+    requester.subject.grants = grants;
+    requester.household = true;
+  }
   const policy::Decision decision = policy::decide({.qname = site, .now = now, .path = path},
                                                    requester.subject, runtime.environment());
   json::object body;
@@ -108,7 +115,7 @@ std::optional<boost::json::object> explain_subject(const server::Runtime& runtim
 }
 
 http::Response explain(const http::Request& request, const server::Runtime& runtime,
-                       std::int64_t now) {
+                       std::int64_t now, const profiles::Household* stored) {
   const std::optional<config::Address> client =
       config::Address::parse(query_value(request, "client"));
   if (!client) return error_answer(400, "give client=ADDRESS (an IPv4 or IPv6 address)");
@@ -116,8 +123,8 @@ http::Response explain(const http::Request& request, const server::Runtime& runt
   const std::string url = query_value(request, "url");
   if (site.empty() == url.empty()) return error_answer(400, "give either site=NAME or url=URL");
   std::string error;
-  std::optional<json::object> body =
-      explain_subject(runtime, *client, site.empty() ? url : site, site.empty(), now, error);
+  std::optional<json::object> body = explain_subject(runtime, *client, site.empty() ? url : site,
+                                                     site.empty(), now, error, stored);
   if (!body) return error_answer(400, (site.empty() ? "url: " : "site: ") + error);
   return json_answer(200, json::serialize(*body));
 }

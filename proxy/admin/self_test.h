@@ -17,9 +17,15 @@
 
 namespace shelter::proxy::admin {
 
-/// Runs the self-test now; the signed report (JSON). `node`: this node's name.
+/// The client the self-test decides for: admin.self-test.client, else an address no binding
+/// can name.
+config::Address self_test_client(const server::Runtime& runtime);
+
+/// Runs the self-test now; the signed report (JSON). `node`: this node's name. `stored`: the
+/// client's household as the store has it, when this node does not hold it yet (explain_subject).
 std::string self_test_report(const server::Runtime& runtime, const web::TokenKeys& keys,
-                             const std::string& node, std::int64_t now);
+                             const std::string& node, std::int64_t now,
+                             const profiles::Household* stored = nullptr);
 
 /// Whether `report_json` is a report a holder of `keys` signed, unchanged. nullopt when it is
 /// not a report at all.

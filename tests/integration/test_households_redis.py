@@ -165,10 +165,11 @@ def check_self_test_fleet(t, a, b):
         p.shown = f"$ {' '.join(cmd[1:])}\n[rc={p.returncode}]\n{p.stdout}{p.stderr}"
         return p
 
-    # The self-test decides with what a node holds in memory, as the pages do: a household the
-    # node has not read yet gets the default profile there (a query would read it first). B
-    # reads jones's household on its first query from jones.
-    answer(b, "adult.test", JONES)
+    # B has not read jones's household yet (no query from jones reached it): the self-test reads
+    # it from the store, as jones's first query would, rather than give the default profile.
+    status, preview, resp = api(b, "GET", f"/v1/explain?client={JONES}&site=adult.test")
+    t.check(status == 200 and preview["verdict"] == "block" and preview["household_found"],
+            "explain on B, which has not read jones yet: the household read from Redis", resp)
     p = run(a.admin_port, b.admin_port)
     t.check(p.returncode == 0 and p.stdout.count("PASSED") == 2
             and p.stdout.index(f":{a.admin_port}") < p.stdout.index(f":{b.admin_port}"),
