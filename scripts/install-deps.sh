@@ -8,11 +8,13 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config clang libclang-rt-14-dev
   libboost1.81-dev libssl-dev libc-ares-dev libhiredis-dev libyaml-cpp-dev libidn2-dev
   libkainjow-mustache-dev  # logic-less page templates that escape by default (proxy/web)
+  libsystemd-dev  # sd_notify: systemd's Type=notify readiness, reload and stop notices
   catch2 libbenchmark-dev
   # tests and benchmarks
   python3 redis-server dnsutils knot-dnsutils dnsperf nsd unbound dnsdist curl procps util-linux time
   redis-tools openssl  # redis-cli; test certificates for the Redis client's TLS tests
   tzdata  # /usr/share/zoneinfo: households' time zones
+  iproute2 nftables iputils-ping  # the deployment tests' network namespaces and their rule sets
   chromium  # the block pages in a real browser (tests/browser, with axe-core)
   nginx wrk  # the web benchmark's peer and load generator (scripts/bench-web.sh)
   # the proxy benchmark's peers (scripts/bench-proxy.sh): squid-openssl is Debian's squid built
