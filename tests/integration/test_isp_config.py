@@ -20,7 +20,7 @@ DEPLOY = os.path.join(ROOT, "deploy")
 
 def defines(path):
     text = open(path).read()
-    return {m.group(1): m.group(2).strip() for m in re.finditer(r"^define (\w+) = (.*)$", text,
+    return {m.group(1): m.group(2).strip() for m in re.finditer(r"^\s*define (\w+) = (.*)$", text,
                                                                  re.M)}
 
 

@@ -60,13 +60,13 @@ def shipped_rules(path, values):
     """The shipped rule set with each `define NAME = ...` line given this network's value;
     every define must be given one, so no example value of the file stays in force."""
     text = open(path).read()
-    names = re.findall(r"^define (\w+) =", text, re.M)
+    names = re.findall(r"^\s*define (\w+) =", text, re.M)
     missing = sorted(set(names) - set(values))
     if missing:
         raise AssertionError(f"{path}: no test value for define {missing}")
     for name in names:
-        text = re.sub(rf"^define {name} = .*$", f"define {name} = {values[name]}", text,
-                      flags=re.M)
+        text = re.sub(rf"^(\s*)define {name} = .*$", rf"\1define {name} = {values[name]}",
+                      text, flags=re.M)
     return text
 
 
@@ -281,6 +281,19 @@ def proxy_rules(mode):
     return shipped_rules(os.path.join(DEPLOY, "nftables", f"proxy-{mode}.nft"), values)
 
 
+def load_rules(gw, work, mode):
+    """As docs/deploy-isp.md does it: both files in one directory, included by one
+    nftables.conf and loaded in one go (the inline table is replaced, not doubled)."""
+    rules = os.path.join(work, "nftables.d")
+    os.makedirs(rules, exist_ok=True)
+    for name in os.listdir(rules):
+        os.remove(os.path.join(rules, name))
+    for name, text in (("inline.nft", inline_rules()), (f"proxy-{mode}.nft", proxy_rules(mode))):
+        with open(os.path.join(rules, name), "w") as f:
+            f.write(text)
+    gw.nft(f'include "{rules}/*.nft"\n')
+
+
 PROXY_TABLES = {"steered": "shelter_steered", "redirect": "shelter_proxy",
                 "tproxy": "shelter_tproxy"}
 
@@ -447,7 +460,10 @@ def check_mode(t, mode, client, gw, d, ca):
 
 def run_mode(t, mode, client, gw, ca, work):
     t0 = time.monotonic()
-    gw.nft(proxy_rules(mode))
+    load_rules(gw, work, mode)
+    listing = gw.run(["nft", "list", "table", "inet", "shelter_inline"]).stdout
+    t.equal(listing.count("dnat ip to"), 1, f"{mode}: the inline rules loaded once (reloading "
+            "replaces the table)", listing)
     cfg = shelterd_config(mode)
     d = harness.Shelterd(t.args.shelterd, cfg, files={"pages.csv": f"{SHARED}/bad/page.html\n"},
                          netns=gw)
@@ -506,7 +522,6 @@ def main(t):
                 "nginx is up in the internet namespace")
         t.check(harness.wait_until(lambda: dig(gw, NS_ADDR[4], ALLOWED).status == "NOERROR",
                                    10, 0.05) is not None, "nsd is up in the internet namespace")
-        gw.nft(inline_rules())
         print(f"  network built in {time.monotonic() - started:.1f} s", flush=True)
         check_network(t, client, gw, inet, ca)
         for mode in ("steered", "redirect", "tproxy"):
