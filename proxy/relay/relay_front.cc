@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -55,6 +56,18 @@ std::optional<config::Endpoint> redirected_destination(tcp::socket& socket, bool
     return std::nullopt;
   }
   return e;
+}
+
+// TPROXY delivers a diverted connection with the destination the client chose as its local
+// address. A connection made to one of this node's own endpoints (a steered client on the proxy
+// address, beside the transparent listeners) was not diverted: its origin comes from the Host
+// or the server name, as in the steered mode.
+bool diverted(const config::Endpoint& here, const config::Endpoint& listener,
+              const std::vector<OwnEndpoint>& own) {
+  if (here == listener) return false;
+  return std::none_of(own.begin(), own.end(), [&](const OwnEndpoint& o) {
+    return o.address == here.address && o.port == here.port;
+  });
 }
 
 struct Listener {
@@ -136,8 +149,10 @@ asio::awaitable<void> RelayFront::Impl::accept_loop(Thread& t, Listener& l) {
     if (original && !(original->address == connection.local && original->port == here.port())) {
       connection.original_destination = original;
     } else if (tproxy) {
-      connection.original_destination =
-          config::Endpoint{.address = connection.local, .port = here.port()};
+      const config::Endpoint local{.address = connection.local, .port = here.port()};
+      if (diverted(local, l.endpoint, shared.origins.own)) {
+        connection.original_destination = local;
+      }
     }
     auto done = [&t, client](const std::exception_ptr& e) {
       auto it = t.per_client.find(client);

@@ -10,12 +10,15 @@ clients.
       │ up0 ── eth0
     internet: nsd, authoritative for example.org/.net/.com and cloudflare-dns.com (203.0.113.53),
               nginx with HTTP and HTTPS (a throwaway CA) for an allowed site, a blocked domain, a
-              shared host with one listed page and a DoH endpoint, a DoT listener, a UDP/443
-              echo (so that a refused QUIC packet proves the gateway refused it)
+              shared host with one page on the operator's list, another with one page on a legal
+              list, and a DoH endpoint; a DoT listener, a UDP/443 echo (so that a refused QUIC
+              packet proves the gateway refused it)
 
 From the client, with dig and curl: the allowed site loads; the blocked domain gets the block
 page over HTTP and a refused connection over HTTPS; the listed page is blocked and its host's
-other pages load, in the DNS-steered mode and with REDIRECT and TPROXY, over IPv4 and IPv6;
+other pages load, in the DNS-steered mode and with REDIRECT and TPROXY (the operator's list
+unsteered there, reached through the redirect; the legal list's host steered beside it, as
+docs/deploy-isp.md advises), over IPv4 and IPv6;
 QUIC fails within 200 ms; `dig @<the internet's resolver>` is still filtered; DoT is refused;
 the DoH endpoint is unreachable by name and by address. Each refusal has a control from the
 gateway itself that shows the server was there.
@@ -46,7 +49,8 @@ PROXY = {4: "192.0.2.81", 6: "2001:db8::81"}
 NS_ADDR = {4: "203.0.113.53", 6: "2001:db8:113::53"}
 ALLOWED, BLOCKED, SHARED, DOH = "www.example.org", "casino.example.net", "pages.example.com", \
     "cloudflare-dns.com"
-SITES = {ALLOWED: 10, BLOCKED: 11, SHARED: 12, DOH: 13}  # last byte / group of their addresses
+FILES = "files.example.com"  # a shared host with a page on a legal (authority) list
+SITES = {ALLOWED: 10, BLOCKED: 11, SHARED: 12, DOH: 13, FILES: 14}  # their addresses' last byte
 HTTP_PORT, TLS_PORT, MARK = 3128, 3129, "0x5e1"
 NAV = ["-H", "Accept: text/html"]
 
@@ -81,7 +85,7 @@ ns IN A 203.0.113.53
 
 
 def start_nsd(inet, work):
-    zones = {"example.org": [ALLOWED], "example.net": [BLOCKED], "example.com": [SHARED],
+    zones = {"example.org": [ALLOWED], "example.net": [BLOCKED], "example.com": [SHARED, FILES],
              "cloudflare-dns.com": [DOH]}
     conf = [f'server:\n  ip-address: {NS_ADDR[4]}\n  ip-address: {NS_ADDR[6]}\n  port: 53\n'
             f'  username: ""\n  chroot: ""\n  zonesdir: "{work}"\n  pidfile: "{work}/nsd.pid"\n'
@@ -282,13 +286,17 @@ def proxy_rules(mode):
 
 
 def load_rules(gw, work, mode):
-    """As docs/deploy-isp.md does it: both files in one directory, included by one
-    nftables.conf and loaded in one go (the inline table is replaced, not doubled)."""
+    """As docs/deploy-isp.md does it: the files in one directory, included by one nftables.conf
+    and loaded in one go (the inline table is replaced, not doubled). The transparent modes keep
+    the steered mode's guard: legal lists' hosts are still steered (docs/deploy-isp.md, 6)."""
     rules = os.path.join(work, "nftables.d")
     os.makedirs(rules, exist_ok=True)
     for name in os.listdir(rules):
         os.remove(os.path.join(rules, name))
-    for name, text in (("inline.nft", inline_rules()), (f"proxy-{mode}.nft", proxy_rules(mode))):
+    files = [("inline.nft", inline_rules()), ("proxy-steered.nft", proxy_rules("steered"))]
+    if mode != "steered":
+        files.append((f"proxy-{mode}.nft", proxy_rules(mode)))
+    for name, text in files:
         with open(os.path.join(rules, name), "w") as f:
             f.write(text)
     gw.nft(f'include "{rules}/*.nft"\n')
@@ -299,14 +307,18 @@ PROXY_TABLES = {"steered": "shelter_steered", "redirect": "shelter_proxy",
 
 
 def shelterd_config(mode):
-    if mode == "steered":
-        proxy = (f'  address-ipv4: ["{PROXY[4]}"]\n  address-ipv6: ["{PROXY[6]}"]\n'
-                 f'  http-listen: ["{PROXY[4]}:80", "[{PROXY[6]}]:80"]\n'
-                 f'  tls-listen: ["{PROXY[4]}:443", "[{PROXY[6]}]:443"]\n')
-    else:
-        proxy = (f'  http-listen: ["0.0.0.0:{HTTP_PORT}", "[::]:{HTTP_PORT}"]\n'
-                 f'  tls-listen: ["0.0.0.0:{TLS_PORT}", "[::]:{TLS_PORT}"]\n'
-                 f'  tproxy: {"true" if mode == "tproxy" else "false"}\n')
+    """The steered proxy in every mode (a legal list's hosts are always steered); the
+    transparent modes add their listeners, and there the operator's page list is not steered,
+    so its host is reached through REDIRECT or TPROXY."""
+    http = [f"{PROXY[4]}:80", f"[{PROXY[6]}]:80"]
+    tls = [f"{PROXY[4]}:443", f"[{PROXY[6]}]:443"]
+    if mode != "steered":
+        http += [f"0.0.0.0:{HTTP_PORT}", f"[::]:{HTTP_PORT}"]
+        tls += [f"0.0.0.0:{TLS_PORT}", f"[::]:{TLS_PORT}"]
+    flow = lambda items: "[" + ", ".join(f'"{i}"' for i in items) + "]"  # noqa: E731
+    proxy = (f'  address-ipv4: ["{PROXY[4]}"]\n  address-ipv6: ["{PROXY[6]}"]\n'
+             f'  http-listen: {flow(http)}\n  tls-listen: {flow(tls)}\n'
+             f'  tproxy: {"true" if mode == "tproxy" else "false"}\n')
     return f"""threads: 1
 dns:
   listen: ["{RESOLVER[4]}:53", "[{RESOLVER[6]}]:53"]
@@ -335,6 +347,13 @@ lists:
     path: {{dir}}/pages.csv
     category: adult
     authority: The operator
+    steer: {"true" if mode == "steered" else "false"}
+  - id: hotline
+    format: urls
+    path: {{dir}}/hotline.csv
+    category: csam
+    legal: true
+    authority: The national hotline
 web:
   block-listen: ["{BLOCK[4]}:80", "[{BLOCK[6]}]:80"]
   organisation: Example ISP
@@ -446,6 +465,15 @@ def check_mode(t, mode, client, gw, d, ca):
             t.check(rc == 35 and status is None and secs < 1.0,
                     p + "and over HTTPS a TLS alert at once",
                     f"rc={rc} status={status} {secs:.3f}s {err}")
+        t.equal(resolve(client, FILES, fam), PROXY[fam],
+                p + "a host with a legal list's page is steered, not blocked whole")
+        rc, status, body, _, err = fetch(client, ca, FILES, fam, "/abuse/1.html", extra=NAV)
+        t.check(status == 403 and "<html" in body.lower() and "/abuse/1.html" not in body,
+                p + "its listed page is blocked, and the page does not show its URL",
+                f"rc={rc} status={status} {body[:200]!r} {err}")
+        rc, status, body, _, err = fetch(client, ca, FILES, fam, "/shared/ok.html")
+        t.equal((status, body), (200, f"{FILES} /shared/ok.html"),
+                p + "the rest of that host loads", err)
         what, ms = probe(client, QUIC_PROBE, addr)
         print(f"  {mode} IPv{fam}: QUIC to {SHARED} ({addr}): {what} in {ms} ms")
         t.check(what == "refused" and ms < 200, p + "QUIC (UDP/443) to the steered name fails "
@@ -465,8 +493,9 @@ def run_mode(t, mode, client, gw, ca, work):
     t.equal(listing.count("dnat ip to"), 1, f"{mode}: the inline rules loaded once (reloading "
             "replaces the table)", listing)
     cfg = shelterd_config(mode)
-    d = harness.Shelterd(t.args.shelterd, cfg, files={"pages.csv": f"{SHARED}/bad/page.html\n"},
-                         netns=gw)
+    d = harness.Shelterd(t.args.shelterd, cfg, netns=gw,
+                         files={"pages.csv": f"{SHARED}/bad/page.html\n",
+                                "hotline.csv": f"{FILES}/abuse/1.html,csam,1\n"})
     with d:
         start = time.monotonic() - t0
         with t.case(mode):
@@ -475,7 +504,8 @@ def run_mode(t, mode, client, gw, ca, work):
                 check_bypass(t, client, gw, ca)
         alive = d.alive()
     t.check(alive and d.rc == 0, f"{mode}: shelterd ran and exited 0", d.log_tail())
-    gw.run(["nft", "delete", "table", "inet", PROXY_TABLES[mode]])
+    for table in {PROXY_TABLES["steered"], PROXY_TABLES[mode]}:
+        gw.run(["nft", "delete", "table", "inet", table])
     print(f"  {mode}: shelterd ready in {start:.2f} s, mode checked in "
           f"{time.monotonic() - t0:.1f} s", flush=True)
 
