@@ -35,8 +35,8 @@ def yaml_list(text, section, key):
 def lay_out(root, text):
     """Writes every file the config names under root; returns the rewritten config text."""
     etc, var = os.path.join(root, "etc"), os.path.join(root, "var")
-    text = text.replace("/etc/shelter/", etc + "/").replace("/var/lib/shelter/", var + "/")
-    lists = os.path.join(var, "lists")
+    text = text.replace("/etc/shelter/", etc + "/").replace("/var/lib/shelter-lists/", var + "/")
+    lists = os.path.join(var, "src")
     os.makedirs(os.path.join(etc, "lists"))
     shutil.copytree(os.path.join(DEPLOY, "lists", "ut1"), os.path.join(lists, "ut1"))
     os.makedirs(os.path.join(lists, "ut1", "social_networks"))
