@@ -474,10 +474,13 @@ def check_mode(t, mode, client, gw, d, ca):
         rc, status, body, _, err = fetch(client, ca, FILES, fam, "/shared/ok.html")
         t.equal((status, body), (200, f"{FILES} /shared/ok.html"),
                 p + "the rest of that host loads", err)
-        what, ms = probe(client, QUIC_PROBE, addr)
-        print(f"  {mode} IPv{fam}: QUIC to {SHARED} ({addr}): {what} in {ms} ms")
-        t.check(what == "refused" and ms < 200, p + "QUIC (UDP/443) to the steered name fails "
-                "within 200 ms (ICMP port unreachable)", f"{what} {ms} ms")
+        # QUIC to the steered name (the proxy address) and, in the transparent modes, to the
+        # shared host's own address: both refused, so browsers fall back to TCP at once.
+        for name, target in [(FILES, PROXY[fam])] + ([(SHARED, addr)] if not steered else []):
+            what, ms = probe(client, QUIC_PROBE, target)
+            print(f"  {mode} IPv{fam}: QUIC to {name} ({target}): {what} in {ms} ms")
+            t.check(what == "refused" and ms < 200, p + f"QUIC (UDP/443) to {name} ({target}) "
+                    "fails within 200 ms (ICMP port unreachable)", f"{what} {ms} ms")
     m = harness.parse_metrics(gw.run(["curl", "-s", "http://127.0.0.1:9300/metrics"]).stdout)
     t.check((harness.metric(m, "shelter_proxy_forwarded_total") or 0) >= 4
             and (harness.metric(m, "shelter_tls_spliced_total") or 0) >= 2,
