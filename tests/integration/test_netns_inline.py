@@ -20,8 +20,9 @@ other pages load, in the DNS-steered mode and with REDIRECT and TPROXY (the oper
 unsteered there, reached through the redirect; the legal list's host steered beside it, as
 docs/deploy-isp.md advises), over IPv4 and IPv6;
 QUIC fails within 200 ms; `dig @<the internet's resolver>` is still filtered; DoT is refused;
-the DoH endpoint is unreachable by name and by address. Each refusal has a control from the
-gateway itself that shows the server was there.
+the DoH endpoint is unreachable by name and by address; shelterd takes its lists from a
+compiled snapshot, and a new one renamed into place is in force within a second. Each refusal
+has a control from the gateway itself that shows the server was there.
 
 Root only (exits 77 otherwise). Every namespace is removed at the end, also after a failure:
 the last check runs this script deliberately failing and looks for what it left.
@@ -339,7 +340,7 @@ lists:
     category: dns-bypass
     authority: The operator
   - id: gambling
-    entries: [{BLOCKED}]
+    path: {{dir}}/gambling.txt
     category: gambling
     authority: The operator
   - id: pages
@@ -360,6 +361,9 @@ web:
 proxy:
 {proxy}  clients: ["{SUBS_V4}", "{SUBS_V6}"]
   private-origins: ["203.0.113.0/24", "2001:db8:113::/48"]
+snapshot:
+  path: {{dir}}/lists.snap
+  check-interval: 1s
 admin:
   listen: "127.0.0.1:9300"
 """
@@ -489,6 +493,35 @@ def check_mode(t, mode, client, gw, d, ca):
             f"spliced={harness.metric(m, 'shelter_tls_spliced_total')}")
 
 
+def compile_snapshot(t, d):
+    return harness.run([t.args.shelter_compile, "--config", d.config_path, "--output",
+                        d.path("lists.snap")], 60)
+
+
+def check_snapshot_update(t, client, d):
+    """A new snapshot renamed into place (as shelter-compile and rsync do) is in force for the
+    subscribers within about a second, without a restart or a signal."""
+    newly = "poker.example.net"
+    r = dig(client, RESOLVER[4], newly)
+    t.check(r.status == "NXDOMAIN" and not r.data("A"),
+            f"{newly} is not blocked yet (nsd: no such name)", str(r))
+    mark = d.mark()
+    with open(d.path("gambling.txt"), "a") as f:
+        f.write(newly + "\n")
+    compiled = compile_snapshot(t, d)
+    t.check(compiled.rc == 0, "shelter-compile replaced the snapshot", compiled.err)
+    took = harness.wait_until(lambda: dig(client, RESOLVER[4], newly).data("A") == [BLOCK[4]],
+                              5, 0.1)
+    print(f"  a new snapshot was in force for the client {took and round(took, 2)} s after "
+          "shelter-compile renamed it into place")
+    t.check(took is not None and took < 3, "the new snapshot is picked up within 3 s, no "
+            "restart, and the client gets the block answer", f"took={took}")
+    t.check(d.wait_for(r"snapshot: swapped in", mark, 2) is not None
+            and d.wait_for(r"^.*lists: swapped in", mark, 0) is None,
+            "it came from the snapshot file (shelterd's log), not from reading the list file",
+            d.log_tail(5))
+
+
 def run_mode(t, mode, client, gw, ca, work):
     t0 = time.monotonic()
     load_rules(gw, work, mode)
@@ -498,13 +531,18 @@ def run_mode(t, mode, client, gw, ca, work):
     cfg = shelterd_config(mode)
     d = harness.Shelterd(t.args.shelterd, cfg, netns=gw,
                          files={"pages.csv": f"{SHARED}/bad/page.html\n",
-                                "hotline.csv": f"{FILES}/abuse/1.html,csam,1\n"})
+                                "hotline.csv": f"{FILES}/abuse/1.html,csam,1\n",
+                                "gambling.txt": f"{BLOCKED}\n"})
+    # As on an ISP node: the lists come as one compiled snapshot (deploy/isp/shelter.yaml).
+    compiled = compile_snapshot(t, d)
+    t.check(compiled.rc == 0, f"{mode}: shelter-compile made the snapshot", compiled.err)
     with d:
         start = time.monotonic() - t0
         with t.case(mode):
             check_mode(t, mode, client, gw, d, ca)
             if mode == "steered":
                 check_bypass(t, client, gw, ca)
+                check_snapshot_update(t, client, d)
         alive = d.alive()
     t.check(alive and d.rc == 0, f"{mode}: shelterd ran and exited 0", d.log_tail())
     for table in {PROXY_TABLES["steered"], PROXY_TABLES[mode]}:
