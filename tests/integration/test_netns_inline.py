@@ -551,6 +551,12 @@ def run_mode(t, mode, client, gw, ca, work):
           f"{time.monotonic() - t0:.1f} s", flush=True)
 
 
+def namespaces_of(pid):
+    listed = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True).stdout
+    return [line.split()[0] for line in listed.splitlines()
+            if line.startswith(f"{netns.PREFIX}{pid}-")]
+
+
 def check_cleanup_after_failure(t):
     """This script, failing on purpose after it built a network, leaves nothing behind."""
     p = subprocess.run([sys.executable, os.path.abspath(__file__), "--fail-after-setup"],
@@ -560,10 +566,7 @@ def check_cleanup_after_failure(t):
             p.stdout + p.stderr)
     if not m:
         return
-    left = [line for line in subprocess.run(["ip", "netns", "list"], capture_output=True,
-                                            text=True).stdout.splitlines()
-            if line.startswith(f"{netns.PREFIX}{m.group(1)}-")]
-    t.equal(left, [], "no namespace is left after the failing run")
+    t.equal(namespaces_of(m.group(1)), [], "no namespace is left after the failing run")
     t.check(not os.path.exists(f"/proc/{m.group(2)}"),
             "no process of the failing run is left in its namespaces")
 
@@ -581,7 +584,8 @@ def fail_after_setup():
 
 def main(t):
     started = time.monotonic()
-    with netns.Network() as net, tempfile.TemporaryDirectory(prefix="shelter-inline-") as work:
+    # The network (and every process in it) ends before the files of its servers go.
+    with tempfile.TemporaryDirectory(prefix="shelter-inline-") as work, netns.Network() as net:
         client, gw, inet = build(net)
         make_certificates(work)
         ca = f"{work}/ca.pem"
@@ -597,6 +601,7 @@ def main(t):
         check_network(t, client, gw, inet, ca)
         for mode in ("steered", "redirect", "tproxy"):
             run_mode(t, mode, client, gw, ca, work)
+    t.equal(namespaces_of(os.getpid()), [], "no namespace of this run is left")
     check_cleanup_after_failure(t)
     print(f"  total {time.monotonic() - started:.1f} s", flush=True)
 
