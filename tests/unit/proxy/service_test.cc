@@ -1,7 +1,12 @@
 // Operating shelterd: log lines (text, journal, JSON), the service manager's messages, the
 // /proc capability fields, and the run-as and logging configuration keys.
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include "proxy/config/loader.h"
@@ -69,6 +74,28 @@ TEST_CASE("text log lines: a time stamp, or a syslog priority for the journal") 
   // JSON keeps its time stamp under the journal: its readers want it in the object.
   const LogSink json_journal{.format = LogFormat::json, .journal = true};
   CHECK(format_log_line(json_journal, LogLevel::info, "m", kWhen).starts_with("{\"ts\":\"2026"));
+}
+
+TEST_CASE("the journal is recognised by JOURNAL_STREAM naming the descriptor") {
+  std::FILE* file = std::tmpfile();
+  REQUIRE(file != nullptr);
+  const int fd = ::fileno(file);
+  struct stat st {};
+  REQUIRE(::fstat(fd, &st) == 0);
+  const std::string mine = std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
+  ::unsetenv("JOURNAL_STREAM");
+  CHECK_FALSE(shelter::proxy::stream_is_journal(fd));
+  ::setenv("JOURNAL_STREAM", mine.c_str(), 1);
+  CHECK(shelter::proxy::stream_is_journal(fd));
+  // Inherited by a child whose stderr went elsewhere: not the journal.
+  std::FILE* other = std::tmpfile();
+  REQUIRE(other != nullptr);
+  CHECK_FALSE(shelter::proxy::stream_is_journal(::fileno(other)));
+  ::setenv("JOURNAL_STREAM", "garbage", 1);
+  CHECK_FALSE(shelter::proxy::stream_is_journal(fd));
+  ::unsetenv("JOURNAL_STREAM");
+  std::fclose(other);
+  std::fclose(file);
 }
 
 TEST_CASE("the service manager's messages") {
