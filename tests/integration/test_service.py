@@ -18,7 +18,7 @@ import tempfile
 import time
 
 from fake_upstream import FakeUpstream, Rule
-from harness import Shelterd, Suite, base_config, dig, merge, run, to_yaml
+from harness import Shelterd, Suite, base_config, dig, http_get, merge, run, to_yaml
 
 FORWARDED = "198.51.100.7"
 
@@ -148,18 +148,21 @@ def check_json_lines(t, d):
                 "started as root without run-as: a loud warning", parsed[:5])
 
 
-def privileged_port():
-    """A port below 1024 free for UDP and TCP on 127.0.0.1."""
+def privileged_ports(n):
+    """n distinct ports below 1024, each free for UDP and TCP on 127.0.0.1."""
+    found = []
     for port in range(853, 1000):
         try:
             with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as u, \
                     socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
                 u.bind(("127.0.0.1", port))
                 s.bind(("127.0.0.1", port))
-            return port
         except OSError:
             continue
-    raise RuntimeError("no free port below 1024 on 127.0.0.1")
+        found.append(port)
+        if len(found) == n:
+            return found
+    raise RuntimeError(f"not {n} free ports below 1024 on 127.0.0.1")
 
 
 def status_fields(pid):
@@ -173,9 +176,15 @@ def status_fields(pid):
     return out
 
 
-def run_as_config(up, d_port):
-    return base_config(up.addr, **{
-        "dns": {"listen": [f"127.0.0.1:{d_port}"]},
+def run_as_config(up, dns_port, web_port=None, proxy_port=None):
+    extra = {}
+    if web_port:
+        extra["web"] = {"block-listen": [f"127.0.0.1:{web_port}"]}
+    if proxy_port:  # a TPROXY listener: IP_TRANSPARENT needs CAP_NET_ADMIN while binding
+        extra["proxy"] = {"address-ipv4": ["127.0.0.1"], "http-listen": [f"127.0.0.1:{proxy_port}"],
+                          "tproxy": True}
+    return base_config(up.addr, **extra, **{
+        "dns": {"listen": [f"127.0.0.1:{dns_port}"]},
         "run-as": {"user": "nobody", "group": "nogroup"},
         "list-updates": {"state-directory": "{dir}/state"},
         "lists": [{"id": "kids", "format": "domains", "path": "{dir}/kids.txt",
@@ -185,8 +194,9 @@ def run_as_config(up, d_port):
 
 def check_run_as(t, binary, up):
     nobody, nogroup = pwd.getpwnam("nobody").pw_uid, grp.getgrnam("nogroup").gr_gid
-    port = privileged_port()
-    d = Shelterd(binary, run_as_config(up, port), {"kids.txt": "blocked.test\n"})
+    port, web_port, proxy_port = privileged_ports(3)
+    d = Shelterd(binary, run_as_config(up, port, web_port, proxy_port),
+                 {"kids.txt": "blocked.test\n"})
     os.chmod(d.dir, 0o755)  # the harness's directory is root's 0700: nobody must read its files
     for name in ("shelterd.yaml", "kids.txt"):
         os.chmod(d.path(name), 0o644)
@@ -199,6 +209,19 @@ def check_run_as(t, binary, up):
                 f"answers on privileged port 127.0.0.1:{port} after switching", r)
         r = dig(port, "www.example.test", "+tcp")
         t.check(r.status == "NOERROR", "and over TCP", r)
+        status, _, body = http_get(web_port, "/")
+        t.check(status is not None, f"the web front answers on privileged port {web_port}",
+                body)
+        ready = d.wait_for("shelterd: ready", 0, 1) or ""
+        t.check(f"HTTP proxy on 127.0.0.1:{proxy_port}" in ready,
+                f"the TPROXY listener (IP_TRANSPARENT) bound on privileged port {proxy_port}",
+                ready)
+        try:
+            socket.create_connection(("127.0.0.1", proxy_port), timeout=2).close()
+            accepted = ""
+        except OSError as e:
+            accepted = str(e)
+        t.check(not accepted, "and takes connections after switching", accepted)
         f = status_fields(pid)
         t.equal(f["Uid"], {f"{nobody}\t{nobody}\t{nobody}\t{nobody}"},
                 "every thread's Uid (real, effective, saved, fs)")
@@ -223,7 +246,8 @@ def check_run_as(t, binary, up):
         t.check(d.stop() == 0, "stops cleanly on SIGTERM", d.log_tail(5))
 
     # The state directory root's and not writable by nobody: refused before anything starts.
-    d = Shelterd(binary, run_as_config(up, privileged_port()), {"kids.txt": "blocked.test\n"})
+    d = Shelterd(binary, run_as_config(up, privileged_ports(1)[0]),
+                 {"kids.txt": "blocked.test\n"})
     try:
         os.chmod(d.dir, 0o755)
         for name in ("shelterd.yaml", "kids.txt"):
