@@ -4,7 +4,8 @@
 notify: the real shelterd with NOTIFY_SOCKET pointing at this script's AF_UNIX datagram socket
 says READY=1 (with STATUS=) once it serves, RELOADING=1 with MONOTONIC_USEC then READY=1 around
 each SIGHUP (a failed reload too), WATCHDOG=1 when WATCHDOG_USEC asks for it, and STOPPING=1 on
-SIGTERM, in that order; with logging.format json every stderr line is a JSON object.
+SIGTERM, in that order; with logging.format json every stderr line is a JSON object; with
+JOURNAL_STREAM naming stderr, text lines carry a syslog priority instead of a time stamp.
 run-as (root only; skipped otherwise): started as root with run-as nobody, shelterd binds a
 privileged port, answers dig there, and runs with nobody's ids and no capability in every
 thread; files it makes belong to nobody; a reload still reads its files; a state directory
@@ -13,7 +14,9 @@ import json
 import os
 import grp
 import pwd
+import re
 import socket
+import subprocess
 import tempfile
 import time
 
@@ -146,6 +149,38 @@ def check_json_lines(t, d):
     if os.geteuid() == 0:
         t.check(any("RUNNING AS ROOT" in p["msg"] and p["level"] == "warn" for p in parsed),
                 "started as root without run-as: a loud warning", parsed[:5])
+
+
+def check_journal(t, binary, up):
+    """stderr is the journal when JOURNAL_STREAM names it: text lines then carry a syslog
+    priority and no time stamp (the journal stamps them)."""
+    d = Shelterd(binary, base_config(up.addr))
+    r, w = os.pipe()
+    st = os.fstat(w)
+    env = dict(os.environ, JOURNAL_STREAM=f"{st.st_dev}:{st.st_ino}")
+    proc = subprocess.Popen([binary, "--config", d.config_path], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=w, env=env)
+    os.close(w)
+    lines = []
+    try:
+        with os.fdopen(r, errors="replace") as stream:
+            deadline = time.monotonic() + 15
+            for line in stream:
+                lines.append(line.rstrip("\n"))
+                if "shelterd: ready" in line or time.monotonic() > deadline:
+                    break
+            proc.terminate()
+            lines += [line.rstrip("\n") for line in stream]
+        proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        d.__exit__()
+    ready = [line for line in lines if "shelterd: ready" in line]
+    t.check(ready and ready[0].startswith("<6>info shelterd: ready"),
+            "under the journal: '<6>info shelterd: ready' (priority, no time stamp)", lines[-5:])
+    t.check(lines and all(re.match(r"<[3467]>(error|warn|info|debug) ", line) for line in lines),
+            f"every line starts with its priority ({len(lines)} lines)", lines[:5])
 
 
 def privileged_ports(n):
@@ -284,6 +319,8 @@ def body(t):
     with FakeUpstream(default=Rule(a=(FORWARDED,))) as up:
         with t.case("notify"):
             check_notify(t, t.args.shelterd, up)
+        with t.case("journal"):
+            check_journal(t, t.args.shelterd, up)
         with t.case("config"):
             check_config_errors(t, t.args.shelterd, up)
         if os.geteuid() != 0:
