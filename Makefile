@@ -5,7 +5,9 @@ JOBS       ?= $(shell nproc)
 WERROR     ?= OFF
 CMAKE_ARGS ?=
 
-.PHONY: all deps build run test test-unit test-integration test-asan fuzz bench bench-portal bench-proxy format format-check tidy clean
+PREFIX     ?= /usr
+
+.PHONY: all deps build install run test test-unit test-integration test-asan fuzz bench bench-portal bench-proxy format format-check tidy clean
 
 all: build
 
@@ -17,6 +19,11 @@ $(BUILD)/build.ninja:
 
 build: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
+
+# Lays out shelterd, the tools, the systemd unit and the docs under PREFIX (DESTDIR honoured);
+# docs/operations.md#install-layout.
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
 
 # Starts shelterd in the foreground on loopback with the embedded defaults (no config file).
 run: build

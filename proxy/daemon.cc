@@ -13,8 +13,10 @@
 #include <boost/asio/thread_pool.hpp>
 #include <csignal>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <system_error>
 #include <thread>
@@ -46,6 +48,8 @@
 #include "proxy/server/block_tally.h"
 #include "proxy/server/runtime.h"
 #include "proxy/server/worker.h"
+#include "proxy/service/notify.h"
+#include "proxy/service/privileges.h"
 #include "proxy/upstream/health_board.h"
 #include "proxy/web/web_front.h"
 
@@ -173,6 +177,34 @@ LogLevel level_of(const std::string& name) {
   return LogLevel::info;
 }
 
+void apply_logging(const config::LoggingConfig& logging) {
+  set_log_level(level_of(logging.level));
+  set_log_format(logging.format == "json" ? LogFormat::json : LogFormat::text);
+}
+
+// What shelterd reads or writes after it started, checked as the run-as user before it
+// switches for good: the state directory and the households file's directory (files are
+// replaced there by rename), and what a reload reads again.
+std::vector<service::NeededAccess> needed_access(const config::Config& config,
+                                                 const std::optional<std::string>& config_path) {
+  std::vector<service::NeededAccess> needed;
+  if (std::string state = lists::state_directory_of(config); !state.empty())
+    needed.push_back({state, "the state directory (list-updates.state-directory)", true});
+  if (config.subscribers.store == config::StoreKind::embedded && !config.subscribers.file.empty()) {
+    const std::string directory =
+        std::filesystem::path(config.subscribers.file).parent_path().string();
+    needed.push_back({directory.empty() ? "." : directory,
+                      "the households file's directory (subscribers.file)", true});
+  }
+  if (config_path) needed.push_back({*config_path, "the configuration file", false});
+  if (!config.snapshot.path.empty())
+    needed.push_back({config.snapshot.path, "the snapshot (snapshot.path)", false});
+  for (const config::ListConfig& list : config.lists) {
+    if (!list.path.empty()) needed.push_back({list.path, "list '" + list.id + "'", false});
+  }
+  return needed;
+}
+
 // Settings that only a restart changes; a reload that changes them says so.
 void warn_restart_only(const config::Config& before, const config::Config& after) {
   auto warn = [](const char* key) {
@@ -269,9 +301,10 @@ class Daemon {
       return 1;
     }
     Loaded& loaded = *outcome.loaded;
-    set_log_level(level_of(loaded.config->logging.level));
+    apply_logging(loaded.config->logging);
     for (const std::string& w : loaded.warnings)
       log_warn(w);
+    if (!assume_run_as(*loaded.config)) return 1;
     if (auto missing = missing_legal_lists(*loaded.lists); !missing.empty()) {
       for (const std::string& m : missing)
         log_error(m);
@@ -305,6 +338,7 @@ class Daemon {
           tally_, &page_blocks_);
       start_relay(*loaded.config, runtime_.current()->upstreams);
       start_portal(*loaded.config);
+      drop_run_as();  // every listener is bound; no thread serves yet
     } catch (const std::system_error& e) {
       log_error(std::string("shelterd: not started: ") + e.what());
       return 1;
@@ -332,6 +366,9 @@ class Daemon {
              (web.empty() ? "" : "; " + web) + (relay.empty() ? "" : "; " + relay) +
              (admin_ ? "; admin on " + admin_->local_endpoint().to_string() : "") +
              portal_description());
+    status_ = "serving: dns on " + listening_ + "; " + description;
+    service::notify_ready(status_);
+    keep_watchdog();
     control_.run();
     for (auto& t : threads)
       t.join();
@@ -418,6 +455,71 @@ class Daemon {
     list_memory_ = loaded.lists->snapshot->image_bytes();
     runtime_.publish(server::make_runtime(loaded.config, loaded.lists, loaded.upstreams,
                                           loaded.subscribers, slots_));
+  }
+
+  // run-as, step 1 (proxy/service/privileges.h): started as root, shelterd takes the run-as
+  // account's identity for files before it writes any, and checks what it will need later.
+  // False, with the reason logged, when it must not start.
+  bool assume_run_as(const config::Config& config) {
+    const config::RunAsConfig& run_as = config.run_as;
+    if (::geteuid() != 0) {
+      if (!run_as.user.empty()) {
+        log_info("run-as: not started as root, so nothing to switch; running as uid " +
+                 std::to_string(::geteuid()));
+      }
+      return true;
+    }
+    if (run_as.user.empty()) {
+      log_warn(
+          "shelterd: RUNNING AS ROOT: a flaw in any part of shelterd would own this machine. "
+          "Set run-as (user, group) to switch to an unprivileged user once the listeners are "
+          "bound, or start it with deploy/systemd/shelterd.service (docs/operations.md)");
+      return true;
+    }
+    std::string error;
+    account_ = service::find_account(run_as, error);
+    if (!account_) {
+      log_error("shelterd: not started: " + error);
+      return false;
+    }
+    try {
+      service::assume_account(*account_);
+    } catch (const std::system_error& e) {
+      log_error(std::string("shelterd: not started: ") + e.what());
+      return false;
+    }
+    const std::vector<std::string> errors =
+        service::check_access(needed_access(config, options_.config_path));
+    for (const std::string& e : errors)
+      log_error("run-as: user '" + account_->user + "': " + e);
+    if (!errors.empty()) {
+      log_error("shelterd: not started: the run-as user '" + account_->user +
+                "' cannot reach what shelterd writes and reads later (see above)");
+      return false;
+    }
+    return true;
+  }
+
+  // run-as, step 2: every id becomes the account's, which leaves no capability. Throws
+  // std::runtime_error when root could be regained or a capability is left.
+  void drop_run_as() {
+    if (!account_) return;
+    service::drop_to_account(*account_);
+    log_info("run-as: running as user '" + account_->user + "' (uid " +
+             std::to_string(account_->uid) + "), group '" + account_->group + "' (gid " +
+             std::to_string(account_->gid) + "); no capabilities left");
+  }
+
+  // WATCHDOG=1 from the control thread (WatchdogSec= in the unit): a control thread stuck in a
+  // reload or a store call stops it, and systemd restarts shelterd.
+  void keep_watchdog() {
+    const auto period = service::watchdog_period();
+    if (!period) return;
+    service::notify_watchdog();
+    watchdog_timer_.expires_after(*period);
+    watchdog_timer_.async_wait([this](boost::system::error_code ec) {
+      if (!ec) keep_watchdog();
+    });
   }
 
   void start_workers(const config::Config& config) {
@@ -758,11 +860,14 @@ class Daemon {
     signals.async_wait([this, &signals](boost::system::error_code ec, int signal) {
       if (ec) return;
       if (signal == SIGHUP) {
+        service::notify_reloading();
         reload();
+        service::notify_ready(status_);
         wait_for_signal(signals);
         return;
       }
       log_info("shelterd: stopping (signal " + std::to_string(signal) + ")");
+      service::notify_stopping("stopping: draining queries in flight");
       activity_timer_.cancel();
       tally_timer_.cancel();
       // The last minute's counts are kept before anything stops (Redis is still connected).
@@ -774,6 +879,7 @@ class Daemon {
   }
 
   void stop_everything() {
+    watchdog_timer_.cancel();
     snapshot_timer_.cancel();
     list_timer_.cancel();
     health_timer_.cancel();
@@ -860,19 +966,21 @@ class Daemon {
         keeper_.count_snapshot_refusal(*current->lists);
       }
       log_error("reload: failed, keeping the running configuration and lists:" + reasons);
+      status_ = "serving: dns on " + listening_ + "; last reload failed (see the log)";
       return;
     }
     Loaded& loaded = *outcome.loaded;
     for (const std::string& w : loaded.warnings)
       log_warn(w);
     warn_restart_only(*current->config, *loaded.config);
-    set_log_level(level_of(loaded.config->logging.level));
+    apply_logging(loaded.config->logging);
     publish(loaded);
     web_->set_pages(loaded.pages);
     keeper_.commit(*loaded.lists, unix_now());
     const bool partial = loaded.lists->refused() > 0;
     ++reloads_[partial ? kReloadPartial : kReloadOk];
     log_info(std::string(partial ? "reload: partial: " : "reload: ok: ") + describe(loaded));
+    status_ = "serving: dns on " + listening_ + "; " + describe(loaded);
     if (!watching_snapshot_) watch_snapshot_file();
     if (!watching_lists_) watch_list_files();
   }
@@ -912,6 +1020,9 @@ class Daemon {
     log_info(trigger + (partial ? ": partial" : ": swapped in") + " (read and checked in " +
              milliseconds_text(took) + ", kept in " + milliseconds_text(kept) +
              "): " + describe(loaded));
+    // Not a reload of the service (nothing is interrupted, no RELOADING=1): the status only.
+    status_ = "serving: dns on " + listening_ + "; " + describe(loaded);
+    service::notify_status(status_);
   }
 
   // A compiled snapshot that shelter-compile replaces (rename) is swapped in without a
@@ -1018,6 +1129,9 @@ class Daemon {
   std::string case_metrics_;  // control thread only
   bool first_case_refresh_ = true;
   std::string listening_;
+  std::optional<service::Account> account_;  // run-as, when started as root with it
+  std::string status_;                       // STATUS= for the service manager
+  asio::steady_timer watchdog_timer_{control_};
 };
 
 }  // namespace
@@ -1034,6 +1148,13 @@ int check_config(const DaemonOptions& options) {
   }
   for (const std::string& w : outcome.loaded->warnings)
     std::fprintf(stderr, "warning: %s\n", w.c_str());
+  if (const config::RunAsConfig& run_as = outcome.loaded->config->run_as; !run_as.user.empty()) {
+    std::string error;
+    if (!service::find_account(run_as, error)) {
+      std::fprintf(stderr, "%s\nconfiguration has errors\n", error.c_str());
+      return 1;
+    }
+  }
   // A list that a reload would refuse is an error here, so a pre-reload check catches it.
   int status = 0;
   for (const lists::ListStatus& list : outcome.loaded->lists->lists) {
@@ -1114,6 +1235,15 @@ int accept_list(const DaemonOptions& options, const std::string& id, const std::
 }
 
 int run_daemon(const DaemonOptions& options) {
+  // Started as root: no program shelterd runs (a referral's) may gain privileges through a
+  // set-user-ID bit or file capabilities, once run-as has switched. Set before the Daemon's
+  // first thread, since every thread keeps its own flag; root itself loses nothing by it.
+  try {
+    if (::geteuid() == 0) service::forbid_new_privileges();
+  } catch (const std::system_error& e) {
+    log_error(std::string("shelterd: not started: ") + e.what());
+    return 1;
+  }
   return Daemon(options).run();
 }
 

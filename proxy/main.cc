@@ -31,7 +31,9 @@ Options:
 
 Signals: SIGHUP reloads configuration and lists (a bad configuration keeps the running one; a
 refused list keeps its last good version);
-SIGTERM and SIGINT drain queries in flight and stop.
+SIGTERM and SIGINT drain queries in flight and stop. Under systemd (NOTIFY_SOCKET) it says
+READY=1, RELOADING=1 and STOPPING=1; started as root it switches to the run-as user once its
+listeners are bound (docs/operations.md).
 )";
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "proxy/utf8.h"
 #include "tools/shelterctl_format_detail.h"
 
 namespace shelter::tools::ctl {
@@ -28,33 +29,14 @@ bool continuation(unsigned char c) {
 // The code point at text[i] and its length in bytes; length 0 when the bytes there are not
 // well-formed UTF-8 (overlong forms, surrogates and values past U+10FFFF included).
 std::size_t decode(std::string_view text, std::size_t i, char32_t& cp) {
+  const std::size_t length = shelter::proxy::utf8_sequence_length(text.substr(i));
+  if (length == 0) return 0;
   const auto b0 = static_cast<unsigned char>(text[i]);
-  auto at = [&](std::size_t k) -> unsigned char {
-    return i + k < text.size() ? static_cast<unsigned char>(text[i + k]) : 0;
-  };
-  if (b0 < 0x80) {
+  auto at = [&](std::size_t k) { return static_cast<unsigned char>(text[i + k]); };
+  if (length == 1) {
     cp = b0;
     return 1;
   }
-  std::size_t length = 0;
-  unsigned char low = 0x80;
-  unsigned char high = 0xBF;
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    length = 2;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    length = 3;
-    if (b0 == 0xE0) low = 0xA0;
-    if (b0 == 0xED) high = 0x9F;
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    length = 4;
-    if (b0 == 0xF0) low = 0x90;
-    if (b0 == 0xF4) high = 0x8F;
-  } else {
-    return 0;
-  }
-  if (at(1) < low || at(1) > high) return 0;
-  for (std::size_t k = 2; k < length; ++k)
-    if (!continuation(at(k))) return 0;
   cp = b0 & (0xFF >> (length + 1));
   for (std::size_t k = 1; k < length; ++k)
     cp = (cp << 6) | (at(k) & 0x3F);

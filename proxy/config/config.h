@@ -272,7 +272,15 @@ struct PortalConfig {
 };
 
 struct LoggingConfig {
-  std::string level = "info";  ///< error, warn, info, debug
+  std::string level = "info";   ///< error, warn, info, debug
+  std::string format = "text";  ///< text (one line per event) or json (JSON lines)
+};
+
+/// `run-as:` the unprivileged user (and group) shelterd becomes after binding its listeners,
+/// when started as root outside systemd (docs/operations.md). Empty user: not set.
+struct RunAsConfig {
+  std::string user;   ///< a user name on this system
+  std::string group;  ///< empty: the user's primary group
 };
 
 struct Config {
@@ -294,6 +302,7 @@ struct Config {
   AdminConfig admin;
   PortalConfig portal;
   LoggingConfig logging;
+  RunAsConfig run_as;
   std::string source;  ///< "embedded defaults" or the file path, for messages
 };
 

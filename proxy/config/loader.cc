@@ -478,7 +478,38 @@ void read_logging(Ctx& c, const Val& v, LoggingConfig& l) {
   read_map(c, v,
            {
                {"level", choice_into(c, l.level, {"error", "warn", "info", "debug"})},
+               {"format", choice_into(c, l.format, {"text", "json"})},
            });
+}
+
+// A user or group name as useradd(8) takes them (Debian's NAME_REGEX, a little wider): what
+// getpwnam/getgrnam will be asked for at start.
+bool account_name_ok(std::string_view name) {
+  if (name.empty() || name.size() > 32 || name[0] == '-' || name == "." || name == "..")
+    return false;
+  return std::all_of(name.begin(), name.end(), [](char ch) {
+    return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '-' || ch == '.';
+  });
+}
+
+void read_run_as(Ctx& c, const Val& v, RunAsConfig& r) {
+  auto name_into = [&c](std::string& out, const char* what) {
+    return [&c, &out, what](const Val& x) {
+      const auto s = read_scalar(c, x, what);
+      if (!s) return;
+      if (!account_name_ok(*s)) {
+        c.error(x, in_quotes(*s) + " is not a " + what,
+                "letters, digits, '_', '-', '.', at most 32, not starting with '-'");
+        return;
+      }
+      out = *s;
+    };
+  };
+  read_map(c, v,
+           {{"user", name_into(r.user, "user name")}, {"group", name_into(r.group, "group name")}});
+  if (r.user.empty() && !r.group.empty()) {
+    c.error(v, "has a group but no user", "give run-as.user (the group alone is not enough)");
+  }
 }
 
 void read_root(Ctx& c, const Val& root, Config& cfg) {
@@ -501,6 +532,7 @@ void read_root(Ctx& c, const Val& root, Config& cfg) {
                {"admin", [&](const Val& v) { read_admin(c, v, cfg.admin); }},
                {"portal", [&](const Val& v) { read_portal(c, v, cfg.portal); }},
                {"logging", [&](const Val& v) { read_logging(c, v, cfg.logging); }},
+               {"run-as", [&](const Val& v) { read_run_as(c, v, cfg.run_as); }},
            });
 }
 

@@ -693,6 +693,10 @@ TEST_CASE("deploy/shelter.example.yaml parses and documents every key") {
       "admin",
       "logging",
       "level",
+      "format",
+      "run-as",
+      "user",
+      "group",
   };
   for (const auto* key : keys) {
     DYNAMIC_SECTION(key) {
