@@ -1,0 +1,289 @@
+#!/usr/bin/env python3
+"""A fleet in network namespaces (root): two gateways running shelterd with the Redis store
+through Sentinel, a Redis primary and a replica on machines of their own, three Sentinels
+(quorum 2), and a client that sends its DNS to both gateways.
+
+    cl (100.64.0.10) ---+
+    gw1 (100.64.0.1, 192.0.2.11) --+
+    gw2 (100.64.0.2, 192.0.2.12) --+-- br0 in "sw" (one L2 segment: the switch)
+    r1 (192.0.2.31: primary, sentinel) --+
+    r2 (192.0.2.32: replica, sentinel) --+
+    s3 (192.0.2.33: the third sentinel) -+
+
+One bridge, not a router: the machines of a fleet share a LAN or VLAN with their Redis set-up,
+and what is under test is Sentinel's failover and shelterd following it, not routing. Each
+gateway's upstream is a stand-in resolver on its own loopback (as a node's local unbound).
+
+Checked: both nodes ready, /readyz turns 503 while a node drains (and it still answers); a
+household changed through gw1's admin API is in force on gw2 within 1 s (measured); dnsperf
+sends a steady rate to both gateways while the Redis primary is SIGKILLed and Sentinel promotes
+the replica: every query is answered (lost == 0: shelterd never waits on Redis for longer than
+redis.lookup-timeout, 500 ms here, and dnsperf's timeout is 2 s, so a lost query is a fault);
+profile writes through the admin API work again after the failover (time measured from the
+kill) and are in force on the other node.
+"""
+import json
+import os
+import re
+import signal
+import sys
+import tempfile
+import time
+
+import netns
+from clients import ADMIN_TOKEN
+from harness import BLOCK_V4, Run, Suite, base_config, parse_dig, wait_until
+from redis_server import RedisServer, Sentinel
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+# deploy/redis's ACL file as it is, with its placeholder passwords: the nodes, replication,
+# the sentinels and this test (as the operator) each log in as their own user.
+ACL = os.path.join(HERE, "..", "..", "deploy", "redis", "users.acl")
+REDIS_ACL = ["--aclfile", os.path.abspath(ACL),
+             "--masteruser", "shelter-replica", "--masterauth", "change-me-replica"]
+OPERATOR = {"user": "shelter-admin", "password": "change-me-admin"}
+FORWARDED = "198.51.100.44"
+CLIENT = "100.64.0.10"
+GATEWAYS = {"gw1": ("100.64.0.1", "192.0.2.11"), "gw2": ("100.64.0.2", "192.0.2.12")}
+PRIMARY, REPLICA, THIRD = "192.0.2.31", "192.0.2.32", "192.0.2.33"
+LISTS = [{"id": "parental", "format": "domains", "category": "social-media",
+          "entries": ["social.test"]},
+         {"id": "adult-sites", "format": "domains", "category": "adult", "entries": ["adult.test"]}]
+RATE, DURATION = 200, 16  # dnsperf: queries per second to each gateway, seconds
+QUERIES = "social.test A\nadult.test A\nwww.example.test A\nsocial.test AAAA\n"
+
+# The node's stand-in resolver: the test upstream on its own loopback, its port on stdout.
+UPSTREAM = f"""
+import sys
+sys.path.insert(0, {HERE!r})
+from fake_upstream import FakeUpstream
+up = FakeUpstream()
+for name in ("social.test", "www.example.test", "adult.test"):
+    up.add(name, a=({FORWARDED!r},), ttl=300)
+up.start()
+print(up.port, flush=True)
+sys.stdin.read()
+"""
+
+
+def build(net):
+    sw = net.namespace("sw")
+    sw.run(["ip", "link", "add", "br0", "type", "bridge"])
+    sw.run(["ip", "link", "set", "br0", "up"])
+    hosts = {"cl": [f"{CLIENT}/24"], "r1": [f"{PRIMARY}/24"], "r2": [f"{REPLICA}/24"],
+             "s3": [f"{THIRD}/24"]}
+    for gw, (sub, lan) in GATEWAYS.items():
+        hosts[gw] = [f"{sub}/24", f"{lan}/24"]
+    ns = {}
+    for name, addrs in hosts.items():
+        ns[name] = net.namespace(name)
+        net.link(ns[name], "eth0", addrs, sw, f"p{name}", [])
+        sw.run(["ip", "link", "set", f"p{name}", "master", "br0"])
+    return ns
+
+
+def start_upstream(gw):
+    proc = gw.popen([sys.executable, "-c", UPSTREAM], stdin=-1, stdout=-1, text=True)
+    port = proc.stdout.readline().strip()
+    if not port.isdigit():
+        raise RuntimeError(f"the stand-in resolver in {gw.short} did not start")
+    return f"127.0.0.1:{port}"
+
+
+def gateway_config(name, upstream):
+    sub, lan = GATEWAYS[name]
+    sentinels = [f"{a}:{Sentinel.DEFAULT_PORT}" for a in (PRIMARY, REPLICA, THIRD)]
+    return base_config(
+        upstream, lists=LISTS,
+        dns={"listen": [f"{sub}:53"], "allow-clients": ["100.64.0.0/10", "127.0.0.0/8"]},
+        subscribers={"store": "redis", "default-profile": "adult"},
+        redis={"sentinel": {"servers": sentinels, "master-name": "shelter"},
+               "user": "shelter-node", "password": "change-me-node",
+               "lookup-timeout": "500ms", "connect-timeout": "300ms", "command-timeout": "500ms"},
+        admin={"listen": f"{lan}:9300", "token-file": "{dir}/admin.tokens"})
+
+
+class Node:
+    """One gateway: its namespace, addresses and shelterd, and the admin API via curl in it."""
+
+    def __init__(self, name, ns, daemon):
+        self.name, self.ns, self.d = name, ns, daemon
+        self.sub, self.lan = GATEWAYS[name]
+
+    def http(self, method, path, body=None, token=ADMIN_TOKEN):
+        cmd = ["curl", "-sS", "--noproxy", "*", "--max-time", "2", "-o", "-", "-w",
+               "\n%{http_code}", "-X", method, f"http://{self.lan}:9300{path}"]
+        if token:
+            cmd += ["-H", f"Authorization: Bearer {token}"]
+        if body is not None:
+            cmd += ["-H", "Content-Type: application/json", "--data", json.dumps(body)]
+        p = self.ns.run(cmd, check=False, timeout=5)
+        text, _, code = p.stdout.rpartition("\n")
+        return (int(code) if code.isdigit() and code != "000" else None), text
+
+    def answer(self, client_ns, name="social.test"):
+        p = client_ns.run(["dig", f"@{self.sub}", "+tries=1", "+time=1", name, "A"],
+                          check=False, timeout=5)
+        r = parse_dig(Run(p.args, p.returncode, p.stdout, p.stderr, 0.0))
+        return r.data("A") or [r.status]
+
+
+def wait_for_redis_set_up(t, primary, replica, sentinels):
+    took = wait_until(lambda: "master_link_status:up" in replica.cli("INFO", "replication",
+                                                                      check=False), 10)
+    t.check(took is not None, "the replica is in sync with the primary")
+    # Each sentinel must know the replica as healthy and the two other sentinels (hello
+    # messages every 2 s) before a failover can have a quorum and a leader.
+    def known(s):
+        return ("master-link-status\nok" in s.cli("SENTINEL", "REPLICAS", "shelter", check=False)
+                and s.cli("SENTINEL", "CKQUORUM", "shelter", check=False).startswith("OK 3"))
+    took = wait_until(lambda: all(known(s) for s in sentinels), 25, step=0.2)
+    t.check(took is not None, f"three sentinels know each other and the replica "
+            f"({'never' if took is None else f'{took:.1f} s'})",
+            sentinels[0].cli("SENTINEL", "CKQUORUM", "shelter", check=False))
+
+
+def check_ready_and_drain(t, cl, nodes):
+    for n in nodes:
+        status, body = n.http("GET", "/readyz", token=None)
+        t.check(status == 200 and '"status":"ready"' in body, f"{n.name}: /readyz 200 ready",
+                body)
+    gw1 = nodes[0]
+    status, body = gw1.http("POST", "/v1/node/drain")
+    t.check(status == 200 and '"draining":true' in body, "gw1: POST /v1/node/drain", body)
+    status, body = gw1.http("GET", "/readyz", token=None)
+    t.check(status == 503 and '"status":"draining"' in body,
+            "gw1 draining: /readyz answers 503 (the load balancer takes it out)", body)
+    t.equal(gw1.answer(cl, "www.example.test"), [FORWARDED], "gw1 draining: it still answers")
+    status, body = gw1.http("DELETE", "/v1/node/drain")
+    status, body = gw1.http("GET", "/readyz", token=None)
+    t.check(status == 200 and '"status":"ready"' in body, "gw1 drain ended: /readyz 200 again",
+            body)
+
+
+def check_change_propagates(t, cl, gw1, gw2):
+    status, body = gw1.http("POST", "/v1/households",
+                            {"id": "smith", "profile": "adult", "addresses": [f"{CLIENT}/32"]})
+    t.check(status == 201, "gw1: household smith created through the admin API", body)
+    took = wait_until(lambda: gw2.answer(cl) == [FORWARDED], 5)
+    t.check(took is not None, "gw2 knows smith (adult: social.test forwarded)")
+    start = time.monotonic()
+    status, body = gw1.http("PATCH", "/v1/households/smith", {"profile": "9-12"})
+    t.check(status == 200, "gw1: smith's profile set to 9-12", body)
+    in_force = wait_until(lambda: gw2.answer(cl) == [BLOCK_V4], 1.0, step=0.005)
+    took = time.monotonic() - start
+    print(f"  timing: a change through gw1 in force on gw2 after {took * 1000:.0f} ms",
+          flush=True)
+    t.check(in_force is not None, f"gw1's change in force on gw2 within 1 s ({took * 1000:.0f} ms)")
+
+
+def start_dnsperf(cl, node, qfile):
+    return cl.popen(["dnsperf", "-s", node.sub, "-d", qfile, "-Q", str(RATE), "-l", str(DURATION),
+                     "-t", "2", "-c", "4", "-S", "2"], stdout=-1, stderr=-2, text=True)
+
+
+def dnsperf_numbers(output):
+    def num(label):
+        m = re.search(rf"{label}:\s+(\d+)", output)
+        return int(m.group(1)) if m else None
+    codes = dict(re.findall(r"(\w+) (\d+) \(", output.split("Response codes:")[-1].splitlines()[0])
+                 ) if "Response codes:" in output else {}
+    return {"sent": num("Queries sent"), "completed": num("Queries completed"),
+            "lost": num("Queries lost"), "codes": {k: int(v) for k, v in codes.items()}}
+
+
+def try_write(node, profile):
+    status, _ = node.http("PATCH", "/v1/households/smith", {"profile": profile})
+    return status == 200
+
+
+def check_failover(t, cl, nodes, primary, replica, sentinels, qfile):
+    gw1, gw2 = nodes
+    perfs = [start_dnsperf(cl, n, qfile) for n in nodes]
+    time.sleep(3)  # a steady rate first
+    killed = time.monotonic()
+    primary.proc.send_signal(signal.SIGKILL)
+    print("  timing: Redis primary SIGKILLed", flush=True)
+    # Until a new primary is named, each node keeps the households it has in memory.
+    t.equal(gw2.answer(cl), [BLOCK_V4], "Redis down: gw2 still applies smith's 9-12 from memory")
+    promoted = wait_until(
+        lambda: REPLICA in sentinels[2].cli("SENTINEL", "GET-MASTER-ADDR-BY-NAME", "shelter",
+                                            check=False), 20, step=0.05)
+    t.check(promoted is not None, "Sentinel promoted the replica "
+            f"({'never' if promoted is None else f'{promoted:.1f} s after the kill'})")
+    t.check("role:master" in replica.cli("INFO", "replication", check=False),
+            "the replica answers as the primary")
+    written = wait_until(lambda: try_write(gw1, "13-14"), 20, step=0.1)
+    after = time.monotonic() - killed
+    print(f"  timing: promoted {promoted if promoted is None else round(promoted, 2)} s, "
+          f"admin API writes again {after:.2f} s after the kill", flush=True)
+    t.check(written is not None, f"gw1: profile writes work again after the failover "
+            f"({after:.1f} s after the kill)", gw1.d.log_tail(10))
+    # 13-14 blocks social media too; a write of "adult" tells the difference on gw2.
+    start = time.monotonic()
+    t.check(try_write(gw1, "adult"), "gw1: a second write after the failover")
+    took = wait_until(lambda: gw2.answer(cl) == [FORWARDED], 2.0, step=0.01)
+    t.check(took is not None, "after the failover gw1's change is in force on gw2 "
+            f"({(time.monotonic() - start) * 1000:.0f} ms)", gw2.d.log_tail(10))
+    t.check(try_write(gw2, "9-12"), "gw2: profile writes work after the failover too")
+    for n, perf in zip(nodes, perfs):
+        out, _ = perf.communicate(timeout=DURATION + 15)
+        numbers = dnsperf_numbers(out)
+        summary = out[out.find("Statistics:"):] if "Statistics:" in out else out[-1500:]
+        print(f"  dnsperf against {n.name} ({n.sub}), {RATE} q/s for {DURATION} s through the "
+              f"failover:\n" + "\n".join("    " + l for l in summary.splitlines()[:12]),
+              flush=True)
+        sent = numbers["sent"] or 0
+        t.check(sent >= RATE * DURATION * 0.9, f"{n.name}: dnsperf sent a steady rate ({sent})",
+                out[-1500:])
+        t.check(numbers["lost"] == 0, f"{n.name}: no query lost through the failover "
+                f"(lost {numbers['lost']} of {sent})", out[-1500:])
+        t.check(set(numbers["codes"]) == {"NOERROR"},
+                f"{n.name}: every answer NOERROR ({numbers['codes']})", out[-1500:])
+    t.check(all(n.d.alive() for n in nodes), "both shelterd nodes still running")
+
+
+def body(t):
+    if (why := netns.available()) is not None:
+        print(f"SKIP: {why}", flush=True)
+        sys.exit(77)
+    began = time.monotonic()
+    work = tempfile.mkdtemp(prefix="shelter-fleet-")
+    qfile = os.path.join(work, "queries")
+    with open(qfile, "w") as f:
+        f.write(QUERIES)
+    with netns.Network() as net:
+        ns = build(net)
+        primary = RedisServer(netns=ns["r1"], host=PRIMARY, extra=REDIS_ACL, **OPERATOR).start()
+        replica = RedisServer(netns=ns["r2"], host=REPLICA, **OPERATOR,
+                              extra=REDIS_ACL + ["--replicaof", PRIMARY, str(primary.port)]).start()
+        sentinels = []
+        try:
+            for name, addr in (("r1", PRIMARY), ("r2", REPLICA), ("s3", THIRD)):
+                sentinels.append(Sentinel(primary, quorum=2, netns=ns[name], host=addr,
+                                          auth=("shelter-sentinel", "change-me-sentinel")).start())
+            wait_for_redis_set_up(t, primary, replica, sentinels)
+            print(f"  timing: network and Redis set-up {time.monotonic() - began:.1f} s",
+                  flush=True)
+            files = {"admin.tokens": f"operator {ADMIN_TOKEN}\n"}
+            cfgs = {name: gateway_config(name, start_upstream(ns[name])) for name in GATEWAYS}
+            with t.shelterd(cfgs["gw1"], files, netns=ns["gw1"]) as d1, \
+                    t.shelterd(cfgs["gw2"], files, netns=ns["gw2"]) as d2:
+                nodes = [Node("gw1", ns["gw1"], d1), Node("gw2", ns["gw2"], d2)]
+                for n in nodes:
+                    t.check(n.d.wait_for(f"connected to {PRIMARY}:6379", 0, 10) is not None,
+                            f"{n.name}: Sentinel named the primary", n.d.log_tail(6))
+                check_ready_and_drain(t, ns["cl"], nodes)
+                check_change_propagates(t, ns["cl"], *nodes)
+                check_failover(t, ns["cl"], nodes, primary, replica, sentinels, qfile)
+                for n in nodes:
+                    t.check("NOPERM" not in n.d.log(), f"{n.name}: deploy/redis/users.acl let "
+                            "the node do all it did (no NOPERM in its log)", n.d.log_tail(10))
+        finally:
+            for r in sentinels + [replica, primary]:
+                r.stop()
+    print(f"  timing: whole run {time.monotonic() - began:.1f} s", flush=True)
+
+
+if __name__ == "__main__":
+    Suite("netns fleet").main(body)
