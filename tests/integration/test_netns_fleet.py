@@ -1,38 +1,45 @@
 #!/usr/bin/env python3
-"""A fleet in network namespaces (root): two gateways running shelterd with the Redis store
-through Sentinel, a Redis primary and a replica on machines of their own, three Sentinels
-(quorum 2), and a client that sends its DNS to both gateways.
+"""A fleet in network namespaces (root): two gateways running shelterd from
+deploy/fleet/shelter-node.yaml (only its PER NODE lines, the upstream's port and the paths
+replaced) with the Redis store through Sentinel, a Redis primary and a replica on machines of
+their own, three Sentinels (quorum 2), deploy/redis/users.acl as it is, and a client.
 
-    cl (100.64.0.10) ---+
-    gw1 (100.64.0.1, 192.0.2.11) --+
-    gw2 (100.64.0.2, 192.0.2.12) --+-- br0 in "sw" (one L2 segment: the switch)
-    r1 (192.0.2.31: primary, sentinel) --+
-    r2 (192.0.2.32: replica, sentinel) --+
-    s3 (192.0.2.33: the third sentinel) -+
+    cl  (100.64.0.10) ---------------------+
+    gw1 (100.64.0.1, 192.0.2.11) ----------+
+    gw2 (100.64.0.2, 192.0.2.12) ----------+-- br0 in "sw" (one L2 segment: the switch)
+    r1  (192.0.2.31: primary, sentinel) ---+
+    r2  (192.0.2.32: replica, sentinel) ---+
+    s3  (192.0.2.33: the third sentinel) --+
 
-One bridge, not a router: the machines of a fleet share a LAN or VLAN with their Redis set-up,
-and what is under test is Sentinel's failover and shelterd following it, not routing. Each
-gateway's upstream is a stand-in resolver on its own loopback (as a node's local unbound).
+One bridge, not a router: a fleet's nodes share a LAN or VLAN with their Redis set-up, and what
+is under test is Sentinel's failover and shelterd following it, not routing. Each gateway's
+upstream is a stand-in resolver on its own loopback (as the node's unbound would be).
 
-Checked: both nodes ready, /readyz turns 503 while a node drains (and it still answers); a
-household changed through gw1's admin API is in force on gw2 within 1 s (measured); dnsperf
-sends a steady rate to both gateways while the Redis primary is SIGKILLed and Sentinel promotes
-the replica: every query is answered (lost == 0: shelterd never waits on Redis for longer than
-redis.lookup-timeout, 500 ms here, and dnsperf's timeout is 2 s, so a lost query is a fault);
-profile writes through the admin API work again after the failover (time measured from the
-kill) and are in force on the other node.
+Checked: both nodes ready; a drain (POST /v1/node/drain) turns /readyz 503 while the node still
+answers, and deploy/fleet/readyz-route withdraws the anycast route (ExaBGP lines, and the
+service address on an interface, through which the client's queries stop reaching gw1) and
+offers it again after; list snapshot version 2 rolled out to gw1 then gw2 by renaming it into
+place, then rolled back to version 1; a household changed through gw1's admin API is in force on
+gw2 within 1 s (measured); dnsperf sends a steady rate to both gateways while the Redis primary
+is SIGKILLed and Sentinel promotes the replica: every query is answered (lost == 0: shelterd
+never waits on Redis longer than redis.lookup-timeout, 50 ms here, and dnsperf's timeout is
+2 s, so one lost query is a fault, not bad luck on a quiet veth); profile writes through the
+admin API work again after the failover (time measured from the kill) and are in force on the
+other node; no NOPERM anywhere (the ACL file lets a node do all it does).
 """
 import json
 import os
 import re
+import shutil
 import signal
 import sys
 import tempfile
+import threading
 import time
 
 import netns
 from clients import ADMIN_TOKEN
-from harness import BLOCK_V4, Run, Suite, base_config, parse_dig, wait_until
+from harness import BLOCK_V4, Run, Suite, parse_dig, run, wait_until
 from redis_server import RedisServer, Sentinel
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -42,13 +49,20 @@ ACL = os.path.join(HERE, "..", "..", "deploy", "redis", "users.acl")
 REDIS_ACL = ["--aclfile", os.path.abspath(ACL),
              "--masteruser", "shelter-replica", "--masterauth", "change-me-replica"]
 OPERATOR = {"user": "shelter-admin", "password": "change-me-admin"}
+KEYS = "fleet " + "5a" * 32 + "\n"  # web.token-keys-file: one for the fleet
+NODE_CONFIG = os.path.abspath(os.path.join(HERE, "..", "..", "deploy", "fleet",
+                                           "shelter-node.yaml"))
+ROUTE_CHECK = os.path.abspath(os.path.join(HERE, "..", "..", "deploy", "fleet", "readyz-route"))
+ANYCAST = "192.0.2.53"  # the fleet's service address, offered by each ready node
 FORWARDED = "198.51.100.44"
 CLIENT = "100.64.0.10"
 GATEWAYS = {"gw1": ("100.64.0.1", "192.0.2.11"), "gw2": ("100.64.0.2", "192.0.2.12")}
 PRIMARY, REPLICA, THIRD = "192.0.2.31", "192.0.2.32", "192.0.2.33"
-LISTS = [{"id": "parental", "format": "domains", "category": "social-media",
-          "entries": ["social.test"]},
-         {"id": "adult-sites", "format": "domains", "category": "adult", "entries": ["adult.test"]}]
+# The list host's configuration: version 1, and version 2 with one more name.
+COMPILE = """lists:
+  - {{id: parental, category: social-media, entries: [social.test{extra}]}}
+  - {{id: adult-sites, category: adult, entries: [adult.test]}}
+"""
 RATE, DURATION = 200, 16  # dnsperf: queries per second to each gateway, seconds
 QUERIES = "social.test A\nadult.test A\nwww.example.test A\nsocial.test AAAA\n"
 
@@ -58,7 +72,7 @@ import sys
 sys.path.insert(0, {HERE!r})
 from fake_upstream import FakeUpstream
 up = FakeUpstream()
-for name in ("social.test", "www.example.test", "adult.test"):
+for name in ("social.test", "www.example.test", "adult.test", "extra.test"):
     up.add(name, a=({FORWARDED!r},), ttl=300)
 up.start()
 print(up.port, flush=True)
@@ -90,17 +104,19 @@ def start_upstream(gw):
     return f"127.0.0.1:{port}"
 
 
-def gateway_config(name, upstream):
+def gateway_config(name, upstream, var_dir):
+    """deploy/fleet/shelter-node.yaml as it is, with its PER NODE lines set for this gateway,
+    its upstream the stand-in resolver's port, and its paths in the test's folders."""
     sub, lan = GATEWAYS[name]
-    sentinels = [f"{a}:{Sentinel.DEFAULT_PORT}" for a in (PRIMARY, REPLICA, THIRD)]
-    return base_config(
-        upstream, lists=LISTS,
-        dns={"listen": [f"{sub}:53"], "allow-clients": ["100.64.0.0/10", "127.0.0.0/8"]},
-        subscribers={"store": "redis", "default-profile": "adult"},
-        redis={"sentinel": {"servers": sentinels, "master-name": "shelter"},
-               "user": "shelter-node", "password": "change-me-node",
-               "lookup-timeout": "500ms", "connect-timeout": "300ms", "command-timeout": "500ms"},
-        admin={"listen": f"{lan}:9300", "token-file": "{dir}/admin.tokens"})
+    with open(NODE_CONFIG) as f:
+        text = f.read()
+    for shipped, here in (('"192.0.2.11:53"', f'"{sub}:53"'), ('"192.0.2.11:9300"', f'"{lan}:9300"'),
+                          ('"127.0.0.1:5353"', f'"{upstream}"'),
+                          ("/var/lib/shelter/", var_dir + "/"), ("/etc/shelter/", "{dir}/")):
+        if shipped not in text:
+            raise AssertionError(f"{NODE_CONFIG} no longer has {shipped}")
+        text = text.replace(shipped, here)
+    return text
 
 
 class Node:
@@ -121,8 +137,8 @@ class Node:
         text, _, code = p.stdout.rpartition("\n")
         return (int(code) if code.isdigit() and code != "000" else None), text
 
-    def answer(self, client_ns, name="social.test"):
-        p = client_ns.run(["dig", f"@{self.sub}", "+tries=1", "+time=1", name, "A"],
+    def answer(self, client_ns, name="social.test", server=None):
+        p = client_ns.run(["dig", f"@{server or self.sub}", "+tries=1", "+time=1", name, "A"],
                           check=False, timeout=5)
         r = parse_dig(Run(p.args, p.returncode, p.stdout, p.stderr, 0.0))
         return r.data("A") or [r.status]
@@ -143,22 +159,106 @@ def wait_for_redis_set_up(t, primary, replica, sentinels):
             sentinels[0].cli("SENTINEL", "CKQUORUM", "shelter", check=False))
 
 
+class RouteCheck:
+    """deploy/fleet/readyz-route in a node's namespace, checking fast; its stdout collected."""
+
+    def __init__(self, node, *args):
+        env = dict(os.environ, INTERVAL="0.2", FALL="2", RISE="1")
+        url = f"http://{node.lan}:9300/readyz"
+        self.proc = node.ns.popen([ROUTE_CHECK, *args, url], stdout=-1, stderr=-3, text=True,
+                                  env=env)
+        self.lines = []
+        threading.Thread(target=lambda: self.lines.extend(self.proc.stdout), daemon=True).start()
+
+    def stop(self):
+        self.proc.terminate()
+        self.proc.wait(5)
+
+
 def check_ready_and_drain(t, cl, nodes):
     for n in nodes:
         status, body = n.http("GET", "/readyz", token=None)
         t.check(status == 200 and '"status":"ready"' in body, f"{n.name}: /readyz 200 ready",
                 body)
     gw1 = nodes[0]
-    status, body = gw1.http("POST", "/v1/node/drain")
-    t.check(status == 200 and '"draining":true' in body, "gw1: POST /v1/node/drain", body)
-    status, body = gw1.http("GET", "/readyz", token=None)
-    t.check(status == 503 and '"status":"draining"' in body,
-            "gw1 draining: /readyz answers 503 (the load balancer takes it out)", body)
-    t.equal(gw1.answer(cl, "www.example.test"), [FORWARDED], "gw1 draining: it still answers")
-    status, body = gw1.http("DELETE", "/v1/node/drain")
-    status, body = gw1.http("GET", "/readyz", token=None)
-    t.check(status == 200 and '"status":"ready"' in body, "gw1 drain ended: /readyz 200 again",
-            body)
+    # The service address on the node's loopback, as bird's or FRR's connected routes see it
+    # (a dummy interface in the guide: this kernel may have no dummy driver).
+    def on_dummy():
+        return ANYCAST in gw1.ns.run(["ip", "-4", "addr", "show", "dev", "lo"]).stdout
+
+    announce, withdraw = (f"{verb} route {ANYCAST}/32 next-hop self\n"
+                          for verb in ("announce", "withdraw"))
+    bgp = RouteCheck(gw1, "exabgp", f"{ANYCAST}/32")
+    dummy = RouteCheck(gw1, "interface", f"{ANYCAST}/32", "lo")
+    try:
+        t.check(wait_until(lambda: bgp.lines == [announce] and on_dummy(), 5) is not None,
+                "readyz-route: gw1 ready, the anycast route offered (ExaBGP and on an "
+                "interface)", bgp.lines)
+        # The client's router sends the service address to gw1 (the route BGP would give).
+        cl.route(f"{ANYCAST}/32", "via", GATEWAYS["gw1"][0])
+        t.equal(gw1.answer(cl, "www.example.test", ANYCAST), [FORWARDED],
+                "the service address answers on gw1 (shelterd bound it before it was there)")
+        status, body = gw1.http("POST", "/v1/node/drain")
+        t.check(status == 200 and '"draining":true' in body, "gw1: POST /v1/node/drain", body)
+        status, body = gw1.http("GET", "/readyz", token=None)
+        t.check(status == 503 and '"status":"draining"' in body,
+                "gw1 draining: /readyz answers 503 (the load balancer takes it out)", body)
+        took = wait_until(lambda: bgp.lines[-1:] == [withdraw] and not on_dummy(), 5)
+        print(f"  timing: drain -> route withdrawn after "
+              f"{'never' if took is None else f'{took * 1000:.0f} ms'} (checks every 0.2 s, "
+              "2 in a row)", flush=True)
+        t.check(took is not None, "readyz-route: gw1 draining, the anycast route withdrawn",
+                bgp.lines)
+        t.equal(gw1.answer(cl, "www.example.test"), [FORWARDED],
+                "gw1 draining: it still answers what reaches it")
+        t.equal(gw1.answer(cl, "www.example.test", ANYCAST), [None],
+                "gw1 draining: the service address is gone from it")
+        status, body = gw1.http("DELETE", "/v1/node/drain")
+        t.check(status == 200 and '"draining":false' in body, "gw1: DELETE /v1/node/drain", body)
+        status, body = gw1.http("GET", "/readyz", token=None)
+        t.check(status == 200 and '"status":"ready"' in body,
+                "gw1 drain ended: /readyz 200 again", body)
+        t.check(wait_until(lambda: bgp.lines == [announce, withdraw, announce] and on_dummy(), 5)
+                is not None, "readyz-route: gw1 back in service, the route offered again",
+                bgp.lines)
+        t.equal(gw1.answer(cl, "www.example.test", ANYCAST), [FORWARDED],
+                "the service address answers on gw1 again")
+        bgp.stop()
+        dummy.stop()
+        t.check(bgp.lines[-1:] == [withdraw] and not on_dummy(),
+                "readyz-route stopped: it takes its route with it", bgp.lines)
+    finally:
+        for check in (bgp, dummy):
+            if check.proc.poll() is None:
+                check.proc.kill()
+
+
+def install(snapshot, var_dir):
+    """What rsync does on a node: a temporary file beside the live one, renamed into place."""
+    tmp = os.path.join(var_dir, ".lists.snap.tmp")
+    shutil.copyfile(snapshot, tmp)
+    os.rename(tmp, os.path.join(var_dir, "lists.snap"))
+
+
+def check_list_rollout(t, cl, nodes, snaps, var_dirs):
+    """Version 2 to gw1 (the canary), checked, then gw2; then both back to version 1."""
+    for n in nodes:
+        t.equal(n.answer(cl, "extra.test"), [FORWARDED], f"{n.name}: version 1 in force")
+    for step, (version, want) in enumerate((("v2", [BLOCK_V4]), ("v1", [FORWARDED]))):
+        for n in nodes:
+            mark = n.d.mark()
+            start = time.monotonic()
+            install(snaps[version], var_dirs[n.name])
+            swapped = n.d.wait_for("snapshot: swapped in", mark, 5)
+            took = wait_until(lambda: n.answer(cl, "extra.test") == want, 3)
+            what = "rolled out" if step == 0 else "rolled back"
+            print(f"  timing: {version} {what} on {n.name}: in force after "
+                  f"{(time.monotonic() - start) * 1000:.0f} ms", flush=True)
+            t.check(swapped is not None and took is not None,
+                    f"{n.name}: snapshot {version} {what} (renamed into place) and in force",
+                    n.d.log_tail(5))
+            status, body = n.http("GET", "/readyz", token=None)
+            t.check(status == 200, f"{n.name}: /readyz 200 after the {version} swap", body)
 
 
 def check_change_propagates(t, cl, gw1, gw2):
@@ -243,15 +343,45 @@ def check_failover(t, cl, nodes, primary, replica, sentinels, qfile):
     t.check(all(n.d.alive() for n in nodes), "both shelterd nodes still running")
 
 
+def compile_snapshots(t, work):
+    snaps = {}
+    for version, extra in (("v1", ""), ("v2", ", extra.test")):
+        config = os.path.join(work, f"compile-{version}.yaml")
+        with open(config, "w") as f:
+            f.write(COMPILE.format(extra=extra))
+        snaps[version] = os.path.join(work, f"lists-{version}.snap")
+        r = run([t.args.shelter_compile, "--config", config, "--output", snaps[version]], 60)
+        if r.rc != 0:
+            raise RuntimeError(f"shelter-compile: {r.out}{r.err}")
+    return snaps
+
+
 def body(t):
     if (why := netns.available()) is not None:
         print(f"SKIP: {why}", flush=True)
         sys.exit(77)
+    if not t.args.shelter_compile:
+        raise RuntimeError("no shelter-compile: pass --shelter-compile PATH")
     began = time.monotonic()
     work = tempfile.mkdtemp(prefix="shelter-fleet-")
+    try:
+        run_fleet(t, work, began)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"  timing: whole run {time.monotonic() - began:.1f} s", flush=True)
+
+
+def run_fleet(t, work, began):
     qfile = os.path.join(work, "queries")
     with open(qfile, "w") as f:
         f.write(QUERIES)
+    snaps = compile_snapshots(t, work)
+    var_dirs = {}
+    for name in GATEWAYS:  # each node's /var/lib/shelter, version 1 in place
+        var_dirs[name] = os.path.join(work, name)
+        os.makedirs(var_dirs[name])
+        install(snaps["v1"], var_dirs[name])
+    files = {"admin.tokens": f"operator {ADMIN_TOKEN}\n", "token-keys": KEYS}
     with netns.Network() as net:
         ns = build(net)
         primary = RedisServer(netns=ns["r1"], host=PRIMARY, extra=REDIS_ACL, **OPERATOR).start()
@@ -265,8 +395,13 @@ def body(t):
             wait_for_redis_set_up(t, primary, replica, sentinels)
             print(f"  timing: network and Redis set-up {time.monotonic() - began:.1f} s",
                   flush=True)
-            files = {"admin.tokens": f"operator {ADMIN_TOKEN}\n"}
-            cfgs = {name: gateway_config(name, start_upstream(ns[name])) for name in GATEWAYS}
+            cfgs = {}
+            for name in GATEWAYS:
+                # The service and block addresses are bound before they are on the node
+                # (deploy/fleet/shelter-node.yaml says why).
+                ns[name].sysctl("net.ipv4.ip_nonlocal_bind", 1)
+                ns[name].sysctl("net.ipv6.ip_nonlocal_bind", 1)
+                cfgs[name] = gateway_config(name, start_upstream(ns[name]), var_dirs[name])
             with t.shelterd(cfgs["gw1"], files, netns=ns["gw1"]) as d1, \
                     t.shelterd(cfgs["gw2"], files, netns=ns["gw2"]) as d2:
                 nodes = [Node("gw1", ns["gw1"], d1), Node("gw2", ns["gw2"], d2)]
@@ -274,6 +409,7 @@ def body(t):
                     t.check(n.d.wait_for(f"connected to {PRIMARY}:6379", 0, 10) is not None,
                             f"{n.name}: Sentinel named the primary", n.d.log_tail(6))
                 check_ready_and_drain(t, ns["cl"], nodes)
+                check_list_rollout(t, ns["cl"], nodes, snaps, var_dirs)
                 check_change_propagates(t, ns["cl"], *nodes)
                 check_failover(t, ns["cl"], nodes, primary, replica, sentinels, qfile)
                 for n in nodes:
@@ -282,7 +418,6 @@ def body(t):
         finally:
             for r in sentinels + [replica, primary]:
                 r.stop()
-    print(f"  timing: whole run {time.monotonic() - began:.1f} s", flush=True)
 
 
 if __name__ == "__main__":
