@@ -38,7 +38,7 @@ import threading
 import time
 
 import netns
-from clients import ADMIN_TOKEN
+from clients import ADMIN_TOKEN, shelterctl_path
 from harness import BLOCK_V4, Run, Suite, parse_dig, run, wait_until
 from redis_server import RedisServer, Sentinel
 
@@ -137,6 +137,11 @@ class Node:
         text, _, code = p.stdout.rpartition("\n")
         return (int(code) if code.isdigit() and code != "000" else None), text
 
+    def ctl(self, ctl, *args):
+        """shelterctl against this node's admin API, from inside its namespace."""
+        return self.ns.run([ctl["path"], "--admin", f"http://{self.lan}:9300", "--token-file",
+                            ctl["token_file"], *args], check=False, timeout=10)
+
     def answer(self, client_ns, name="social.test", server=None):
         p = client_ns.run(["dig", f"@{server or self.sub}", "+tries=1", "+time=1", name, "A"],
                           check=False, timeout=5)
@@ -175,7 +180,7 @@ class RouteCheck:
         self.proc.wait(5)
 
 
-def check_ready_and_drain(t, cl, nodes):
+def check_ready_and_drain(t, cl, nodes, ctl):
     for n in nodes:
         status, body = n.http("GET", "/readyz", token=None)
         t.check(status == 200 and '"status":"ready"' in body, f"{n.name}: /readyz 200 ready",
@@ -198,8 +203,9 @@ def check_ready_and_drain(t, cl, nodes):
         cl.route(f"{ANYCAST}/32", "via", GATEWAYS["gw1"][0])
         t.equal(gw1.answer(cl, "www.example.test", ANYCAST), [FORWARDED],
                 "the service address answers on gw1 (shelterd bound it before it was there)")
-        status, body = gw1.http("POST", "/v1/node/drain")
-        t.check(status == 200 and '"draining":true' in body, "gw1: POST /v1/node/drain", body)
+        r = gw1.ctl(ctl, "node", "drain")
+        t.check(r.returncode == 0 and r.stdout.startswith("draining:"),
+                "gw1: shelterctl node drain (POST /v1/node/drain)", r.stdout + r.stderr)
         status, body = gw1.http("GET", "/readyz", token=None)
         t.check(status == 503 and '"status":"draining"' in body,
                 "gw1 draining: /readyz answers 503 (the load balancer takes it out)", body)
@@ -213,8 +219,9 @@ def check_ready_and_drain(t, cl, nodes):
                 "gw1 draining: it still answers what reaches it")
         t.equal(gw1.answer(cl, "www.example.test", ANYCAST), [None],
                 "gw1 draining: the service address is gone from it")
-        status, body = gw1.http("DELETE", "/v1/node/drain")
-        t.check(status == 200 and '"draining":false' in body, "gw1: DELETE /v1/node/drain", body)
+        r = gw1.ctl(ctl, "node", "undrain")
+        t.check(r.returncode == 0 and r.stdout.startswith("in service:"),
+                "gw1: shelterctl node undrain (DELETE /v1/node/drain)", r.stdout + r.stderr)
         status, body = gw1.http("GET", "/readyz", token=None)
         t.check(status == 200 and '"status":"ready"' in body,
                 "gw1 drain ended: /readyz 200 again", body)
@@ -408,7 +415,10 @@ def run_fleet(t, work, began):
                 for n in nodes:
                     t.check(n.d.wait_for(f"connected to {PRIMARY}:6379", 0, 10) is not None,
                             f"{n.name}: Sentinel named the primary", n.d.log_tail(6))
-                check_ready_and_drain(t, ns["cl"], nodes)
+                ctl = {"path": shelterctl_path(t), "token_file": os.path.join(work, "token")}
+                with open(ctl["token_file"], "w") as f:
+                    f.write(ADMIN_TOKEN + "\n")
+                check_ready_and_drain(t, ns["cl"], nodes, ctl)
                 check_list_rollout(t, ns["cl"], nodes, snaps, var_dirs)
                 check_change_propagates(t, ns["cl"], *nodes)
                 check_failover(t, ns["cl"], nodes, primary, replica, sentinels, qfile)
