@@ -180,6 +180,19 @@ class RouteCheck:
         self.proc.wait(5)
 
 
+def drain(t, node, ctl, on):
+    """shelterctl node drain (on) or undrain, then what /readyz answers."""
+    r = node.ctl(ctl, "node", "drain" if on else "undrain")
+    said = "draining:" if on else "in service:"
+    t.check(r.returncode == 0 and r.stdout.startswith(said),
+            f"{node.name}: shelterctl node {'drain' if on else 'undrain'}", r.stdout + r.stderr)
+    status, body = node.http("GET", "/readyz", token=None)
+    want = (503, '"status":"draining"') if on else (200, '"status":"ready"')
+    t.check(status == want[0] and want[1] in body,
+            f"{node.name} {'draining' if on else 'back in service'}: /readyz answers {want[0]}",
+            body)
+
+
 def check_ready_and_drain(t, cl, nodes, ctl):
     for n in nodes:
         status, body = n.http("GET", "/readyz", token=None)
@@ -203,12 +216,7 @@ def check_ready_and_drain(t, cl, nodes, ctl):
         cl.route(f"{ANYCAST}/32", "via", GATEWAYS["gw1"][0])
         t.equal(gw1.answer(cl, "www.example.test", ANYCAST), [FORWARDED],
                 "the service address answers on gw1 (shelterd bound it before it was there)")
-        r = gw1.ctl(ctl, "node", "drain")
-        t.check(r.returncode == 0 and r.stdout.startswith("draining:"),
-                "gw1: shelterctl node drain (POST /v1/node/drain)", r.stdout + r.stderr)
-        status, body = gw1.http("GET", "/readyz", token=None)
-        t.check(status == 503 and '"status":"draining"' in body,
-                "gw1 draining: /readyz answers 503 (the load balancer takes it out)", body)
+        drain(t, gw1, ctl, True)
         took = wait_until(lambda: bgp.lines[-1:] == [withdraw] and not on_dummy(), 5)
         print(f"  timing: drain -> route withdrawn after "
               f"{'never' if took is None else f'{took * 1000:.0f} ms'} (checks every 0.2 s, "
@@ -219,12 +227,7 @@ def check_ready_and_drain(t, cl, nodes, ctl):
                 "gw1 draining: it still answers what reaches it")
         t.equal(gw1.answer(cl, "www.example.test", ANYCAST), [None],
                 "gw1 draining: the service address is gone from it")
-        r = gw1.ctl(ctl, "node", "undrain")
-        t.check(r.returncode == 0 and r.stdout.startswith("in service:"),
-                "gw1: shelterctl node undrain (DELETE /v1/node/drain)", r.stdout + r.stderr)
-        status, body = gw1.http("GET", "/readyz", token=None)
-        t.check(status == 200 and '"status":"ready"' in body,
-                "gw1 drain ended: /readyz 200 again", body)
+        drain(t, gw1, ctl, False)
         t.check(wait_until(lambda: bgp.lines == [announce, withdraw, announce] and on_dummy(), 5)
                 is not None, "readyz-route: gw1 back in service, the route offered again",
                 bgp.lines)
