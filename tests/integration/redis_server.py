@@ -35,7 +35,9 @@ class RedisServer:
                 "--logfile", os.path.join(self.dir, "redis.log")]
         if self.password and not self.user:
             args += ["--requirepass", self.password]
-        if self.netns:  # reached from the namespace's neighbours, not only its loopback
+        # Reached from the namespace's neighbours, not only its loopback: protected mode must
+        # go, unless ACL users (no password-less default user) keep strangers out.
+        if self.netns and not self.user:
             args += ["--protected-mode", "no"]
         if self.tls:
             args[1:3] = ["--port", "0", "--tls-port", str(self.port)]
