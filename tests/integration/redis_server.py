@@ -57,7 +57,10 @@ class RedisServer:
             if self.cli("PING", check=False).strip() == "PONG":
                 return self
             time.sleep(0.02)
-        raise RuntimeError(f"{what} did not start")
+        log = os.path.join(self.dir, "redis.log")
+        tail = open(log).read()[-500:] if os.path.exists(log) else ""
+        self.stop()  # nothing left behind: no process, no scratch folder
+        raise RuntimeError(f"{what} did not start {tail}")
 
     def kill(self):
         if self.proc and self.proc.poll() is None:

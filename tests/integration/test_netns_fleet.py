@@ -394,14 +394,18 @@ def run_fleet(t, work, began):
     files = {"admin.tokens": f"operator {ADMIN_TOKEN}\n", "token-keys": KEYS}
     with netns.Network() as net:
         ns = build(net)
-        primary = RedisServer(netns=ns["r1"], host=PRIMARY, extra=REDIS_ACL, **OPERATOR).start()
-        replica = RedisServer(netns=ns["r2"], host=REPLICA, **OPERATOR,
-                              extra=REDIS_ACL + ["--replicaof", PRIMARY, str(primary.port)]).start()
-        sentinels = []
+        servers = []  # stopped at the end whatever happens (the network kills what is left)
         try:
+            primary = RedisServer(netns=ns["r1"], host=PRIMARY, extra=REDIS_ACL, **OPERATOR)
+            servers.append(primary.start())
+            replica = RedisServer(netns=ns["r2"], host=REPLICA, **OPERATOR,
+                                  extra=REDIS_ACL + ["--replicaof", PRIMARY, str(primary.port)])
+            servers.append(replica.start())
+            sentinels = []
             for name, addr in (("r1", PRIMARY), ("r2", REPLICA), ("s3", THIRD)):
                 sentinels.append(Sentinel(primary, quorum=2, netns=ns[name], host=addr,
                                           auth=("shelter-sentinel", "change-me-sentinel")).start())
+                servers.append(sentinels[-1])
             wait_for_redis_set_up(t, primary, replica, sentinels)
             print(f"  timing: network and Redis set-up {time.monotonic() - began:.1f} s",
                   flush=True)
@@ -429,7 +433,7 @@ def run_fleet(t, work, began):
                     t.check("NOPERM" not in n.d.log(), f"{n.name}: deploy/redis/users.acl let "
                             "the node do all it did (no NOPERM in its log)", n.d.log_tail(10))
         finally:
-            for r in sentinels + [replica, primary]:
+            for r in reversed(servers):
                 r.stop()
 
 
