@@ -17,8 +17,8 @@ upstream is a stand-in resolver on its own loopback (as the node's unbound would
 
 Checked: both nodes ready; a drain (POST /v1/node/drain) turns /readyz 503 while the node still
 answers, and deploy/fleet/readyz-route withdraws the anycast route (ExaBGP lines, and the
-service address on an interface, through which the client's queries stop reaching gw1) and
-offers it again after; list snapshot version 2 rolled out to gw1 then gw2 by renaming it into
+copy of the service address on anycast0 that BIRD would export) while queries to the service
+address on gw1 are still answered (its copy on lo), and offers it again after; list snapshot version 2 rolled out to gw1 then gw2 by renaming it into
 place, then rolled back to version 1; a household changed through gw1's admin API is in force on
 gw2 within 1 s (measured); dnsperf sends a steady rate to both gateways while the Redis primary
 is SIGKILLed and Sentinel promotes the replica: every query is answered (lost == 0: shelterd
@@ -199,15 +199,20 @@ def check_ready_and_drain(t, cl, nodes, ctl):
         t.check(status == 200 and '"status":"ready"' in body, f"{n.name}: /readyz 200 ready",
                 body)
     gw1 = nodes[0]
-    # The service address on the node's loopback, as bird's or FRR's connected routes see it
-    # (a dummy interface in the guide: this kernel may have no dummy driver).
+    # anycast0, whose copy of the service address BIRD or FRR export, stands in for the guide's
+    # dummy interface as a veth pair (a kernel may have no dummy driver); the node's own copy
+    # stays on lo.
+    gw1.ns.run(["ip", "link", "add", "anycast0", "type", "veth", "peer", "name", "anycast0p"])
+    for dev in ("anycast0", "anycast0p"):
+        gw1.ns.run(["ip", "link", "set", dev, "up"])
+
     def on_dummy():
-        return ANYCAST in gw1.ns.run(["ip", "-4", "addr", "show", "dev", "lo"]).stdout
+        return ANYCAST in gw1.ns.run(["ip", "-4", "addr", "show", "dev", "anycast0"]).stdout
 
     announce, withdraw = (f"{verb} route {ANYCAST}/32 next-hop self\n"
                           for verb in ("announce", "withdraw"))
     bgp = RouteCheck(gw1, "exabgp", f"{ANYCAST}/32")
-    dummy = RouteCheck(gw1, "interface", f"{ANYCAST}/32", "lo")
+    dummy = RouteCheck(gw1, "interface", f"{ANYCAST}/32", "anycast0")
     try:
         t.check(wait_until(lambda: bgp.lines == [announce] and on_dummy(), 5) is not None,
                 "readyz-route: gw1 ready, the anycast route offered (ExaBGP and on an "
@@ -215,7 +220,7 @@ def check_ready_and_drain(t, cl, nodes, ctl):
         # The client's router sends the service address to gw1 (the route BGP would give).
         cl.route(f"{ANYCAST}/32", "via", GATEWAYS["gw1"][0])
         t.equal(gw1.answer(cl, "www.example.test", ANYCAST), [FORWARDED],
-                "the service address answers on gw1 (shelterd bound it before it was there)")
+                "the service address answers on gw1")
         drain(t, gw1, ctl, True)
         took = wait_until(lambda: bgp.lines[-1:] == [withdraw] and not on_dummy(), 5)
         print(f"  timing: drain -> route withdrawn after "
@@ -225,14 +230,13 @@ def check_ready_and_drain(t, cl, nodes, ctl):
                 bgp.lines)
         t.equal(gw1.answer(cl, "www.example.test"), [FORWARDED],
                 "gw1 draining: it still answers what reaches it")
-        t.equal(gw1.answer(cl, "www.example.test", ANYCAST), [None],
-                "gw1 draining: the service address is gone from it")
+        t.equal(gw1.answer(cl, "www.example.test", ANYCAST), [FORWARDED],
+                "gw1 draining, its route withdrawn: what the routers still send it (before "
+                "they hear) is answered at the service address (the copy on lo)")
         drain(t, gw1, ctl, False)
         t.check(wait_until(lambda: bgp.lines == [announce, withdraw, announce] and on_dummy(), 5)
                 is not None, "readyz-route: gw1 back in service, the route offered again",
                 bgp.lines)
-        t.equal(gw1.answer(cl, "www.example.test", ANYCAST), [FORWARDED],
-                "the service address answers on gw1 again")
         bgp.stop()
         dummy.stop()
         t.check(bgp.lines[-1:] == [withdraw] and not on_dummy(),
@@ -411,10 +415,10 @@ def run_fleet(t, work, began):
                   flush=True)
             cfgs = {}
             for name in GATEWAYS:
-                # The service and block addresses are bound before they are on the node
+                # The service and block addresses live on every node's lo
                 # (deploy/fleet/shelter-node.yaml says why).
-                ns[name].sysctl("net.ipv4.ip_nonlocal_bind", 1)
-                ns[name].sysctl("net.ipv6.ip_nonlocal_bind", 1)
+                for addr in (f"{ANYCAST}/32", "192.0.2.80/32", "2001:db8::80/128"):
+                    ns[name].run(["ip", "addr", "add", addr, "dev", "lo"])
                 cfgs[name] = gateway_config(name, start_upstream(ns[name]), var_dirs[name])
             with t.shelterd(cfgs["gw1"], files, netns=ns["gw1"]) as d1, \
                     t.shelterd(cfgs["gw2"], files, netns=ns["gw2"]) as d2:
