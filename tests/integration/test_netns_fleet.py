@@ -10,6 +10,7 @@ their own, three Sentinels (quorum 2), deploy/redis/users.acl as it is, and a cl
     r1  (192.0.2.31: primary, sentinel) ---+
     r2  (192.0.2.32: replica, sentinel) ---+
     s3  (192.0.2.33: the third sentinel) --+
+    rt  (192.0.2.1, 100.64.0.254: the subscribers' router, BIRD, ECMP) --+
 
 One bridge, not a router: a fleet's nodes share a LAN or VLAN with their Redis set-up, and what
 is under test is Sentinel's failover and shelterd following it, not routing. Each gateway's
@@ -18,7 +19,10 @@ upstream is a stand-in resolver on its own loopback (as the node's unbound would
 Checked: both nodes ready; a drain (POST /v1/node/drain) turns /readyz 503 while the node still
 answers, and deploy/fleet/readyz-route withdraws the anycast route (ExaBGP lines, and the
 copy of the service address on anycast0 that BIRD would export) while queries to the service
-address on gw1 are still answered (its copy on lo), and offers it again after; list snapshot version 2 rolled out to gw1 then gw2 by renaming it into
+address on gw1 are still answered (its copy on lo), and offers it again after; with BIRD on
+both nodes from deploy/fleet/bird.conf and a router doing ECMP over what they announce, dnsperf
+to the service address is spread over both nodes, none reaches gw1 while it drains, and no query
+is lost through the drain and its end; list snapshot version 2 rolled out to gw1 then gw2 by renaming it into
 place, then rolled back to version 1; a household changed through gw1's admin API is in force on
 gw2 within 1 s (measured); dnsperf sends a steady rate to both gateways while the Redis primary
 is SIGKILLed and Sentinel promotes the replica: every query is answered (lost == 0: shelterd
@@ -32,6 +36,7 @@ import os
 import re
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import threading
@@ -39,7 +44,8 @@ import time
 
 import netns
 from clients import ADMIN_TOKEN, shelterctl_path
-from harness import BLOCK_V4, Run, Suite, parse_dig, run, wait_until
+from harness import (BLOCK_V4, Run, Suite, metric, parse_dig, parse_metrics, run,
+                     wait_until)
 from redis_server import RedisServer, Sentinel
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -54,6 +60,20 @@ NODE_CONFIG = os.path.abspath(os.path.join(HERE, "..", "..", "deploy", "fleet",
                                            "shelter-node.yaml"))
 ROUTE_CHECK = os.path.abspath(os.path.join(HERE, "..", "..", "deploy", "fleet", "readyz-route"))
 ANYCAST = "192.0.2.53"  # the fleet's service address, offered by each ready node
+BIRD_CONFIG = os.path.abspath(os.path.join(HERE, "..", "..", "deploy", "fleet", "bird.conf"))
+# The subscribers' router: BGP with both nodes (BIRD), ECMP over the nodes that announce the
+# service address, hashing on ports too so that one client's queries spread.
+ROUTER, ROUTER_SUB = "192.0.2.1", "100.64.0.254"
+ROUTER_BIRD = f"""router id {ROUTER};
+protocol device {{ scan time 1; }}
+protocol kernel {{ ipv4 {{ export all; }}; merge paths on; }}
+template bgp node {{
+  local {ROUTER} as 64512; direct; connect retry time 1; hold time 9;
+  ipv4 {{ import all; export none; gateway direct; }};
+}}
+protocol bgp gw1 from node {{ neighbor 192.0.2.11 as 64512; }}
+protocol bgp gw2 from node {{ neighbor 192.0.2.12 as 64512; }}
+"""
 FORWARDED = "198.51.100.44"
 CLIENT = "100.64.0.10"
 GATEWAYS = {"gw1": ("100.64.0.1", "192.0.2.11"), "gw2": ("100.64.0.2", "192.0.2.12")}
@@ -85,12 +105,12 @@ def build(net):
     sw.run(["ip", "link", "add", "br0", "type", "bridge"])
     sw.run(["ip", "link", "set", "br0", "up"])
     hosts = {"cl": [f"{CLIENT}/24"], "r1": [f"{PRIMARY}/24"], "r2": [f"{REPLICA}/24"],
-             "s3": [f"{THIRD}/24"]}
+             "s3": [f"{THIRD}/24"], "rt": [f"{ROUTER}/24", f"{ROUTER_SUB}/24"]}
     for gw, (sub, lan) in GATEWAYS.items():
         hosts[gw] = [f"{sub}/24", f"{lan}/24"]
     ns = {}
     for name, addrs in hosts.items():
-        ns[name] = net.namespace(name)
+        ns[name] = net.namespace(name, forwarding=name == "rt")
         net.link(ns[name], "eth0", addrs, sw, f"p{name}", [])
         sw.run(["ip", "link", "set", f"p{name}", "master", "br0"])
     return ns
@@ -193,6 +213,95 @@ def drain(t, node, ctl, on):
             body)
 
 
+def add_anycast0(node):
+    node.ns.run(["ip", "link", "add", "anycast0", "type", "veth", "peer", "name", "anycast0p"])
+    for dev in ("anycast0", "anycast0p"):
+        node.ns.run(["ip", "link", "set", dev, "up"])
+
+
+def start_bird(ns, text, work):
+    conf = os.path.join(work, f"bird-{ns.short}.conf")
+    with open(conf, "w") as f:
+        f.write(text)
+    ns.popen(["bird", "-f", "-c", conf, "-s", os.path.join(work, f"bird-{ns.short}.ctl"),
+              "-P", os.path.join(work, f"bird-{ns.short}.pid")],
+             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def next_hops(rt):
+    """The router's next hops for the service address, as its kernel has them."""
+    out = rt.run(["ip", "-4", "route", "show", f"{ANYCAST}/32"], check=False).stdout
+    return sorted(re.findall(r"via (\S+)", out))
+
+
+def queries_seen(node):
+    _, text = node.http("GET", "/metrics", token=None)
+    return metric(parse_metrics(text), "shelter_dns_queries_total") or 0
+
+
+def check_anycast_ecmp(t, ns, nodes, ctl, work, qfile):
+    """deploy/fleet/bird.conf on both nodes, readyz-route beside it, a router doing ECMP: dnsperf
+    to the service address while gw1 drains and comes back, no query lost."""
+    if shutil.which("bird") is None:
+        print("SKIP anycast with BGP: bird is not installed (scripts/install-deps.sh)", flush=True)
+        return
+    gw1, gw2 = nodes
+    rt, cl = ns["rt"], ns["cl"]
+    with open(BIRD_CONFIG) as f:
+        shipped = f.read()
+    checks = []
+    try:
+        add_anycast0(gw2)  # gw1's is there from the drain check
+        for n in nodes:
+            checks.append(RouteCheck(n, "interface", f"{ANYCAST}/32", "anycast0"))
+            start_bird(n.ns, shipped.replace("192.0.2.11", n.lan), work)
+        rt.sysctl("net.ipv4.fib_multipath_hash_policy", 1)
+        # The router and the nodes share the client's segment here: no ICMP redirect may send
+        # the client straight to one node, around the router's ECMP.
+        for key in ("all", "eth0"):
+            rt.sysctl(f"net.ipv4.conf.{key}.send_redirects", 0)
+            cl.sysctl(f"net.ipv4.conf.{key}.accept_redirects", 0)
+        start_bird(rt, ROUTER_BIRD, work)
+        both = sorted(lan for _, lan in GATEWAYS.values())
+        took = wait_until(lambda: next_hops(rt) == both, 30, step=0.1)
+        t.check(took is not None, f"BGP: the router has both nodes as next hops for the service "
+                f"address ({'never' if took is None else f'{took:.1f} s'})", next_hops(rt))
+        cl.run(["ip", "route", "replace", f"{ANYCAST}/32", "via", ROUTER_SUB])
+        base = [queries_seen(n) for n in nodes]
+        perf = cl.popen(["dnsperf", "-s", ANYCAST, "-d", qfile, "-Q", str(RATE), "-l", "9",
+                         "-t", "2", "-c", "16"], stdout=-1, stderr=-2, text=True)
+        time.sleep(2)
+        before = [queries_seen(n) - b for n, b in zip(nodes, base)]
+        drain(t, gw1, ctl, True)
+        start = time.monotonic()
+        gone = wait_until(lambda: next_hops(rt) == [GATEWAYS["gw2"][1]], 5, step=0.05)
+        print(f"  timing: drain -> the router stops sending to gw1 after "
+              f"{'never' if gone is None else f'{(time.monotonic() - start) * 1000:.0f} ms'}",
+              flush=True)
+        t.check(gone is not None, "BGP: gw1 draining, the router's only next hop is gw2",
+                next_hops(rt))
+        time.sleep(0.5)  # what was on its way
+        quiet = queries_seen(gw1)
+        time.sleep(2)
+        t.check(before[0] > 0 and before[1] > 0, "ECMP spreads the queries over both nodes "
+                f"({before[0]:.0f} and {before[1]:.0f} in the 2 s before the drain)")
+        late = queries_seen(gw1) - quiet
+        t.check(late == 0, f"none reached gw1 while it drained ({late:.0f} in 2 s)")
+        drain(t, gw1, ctl, False)
+        back = wait_until(lambda: next_hops(rt) == both, 10, step=0.05)
+        t.check(back is not None, "BGP: gw1 back in service, both next hops again", next_hops(rt))
+        out, _ = perf.communicate(timeout=30)
+        numbers = dnsperf_numbers(out)
+        print("  dnsperf to the service address through the drain and back: "
+              f"{numbers['sent']} sent, {numbers['lost']} lost", flush=True)
+        t.check(numbers["sent"] and numbers["lost"] == 0,
+                f"anycast: no query lost while gw1 drained and came back (lost {numbers['lost']} "
+                f"of {numbers['sent']})", out[-1200:])
+    finally:
+        for c in checks:
+            c.stop()
+
+
 def check_ready_and_drain(t, cl, nodes, ctl):
     for n in nodes:
         status, body = n.http("GET", "/readyz", token=None)
@@ -202,9 +311,7 @@ def check_ready_and_drain(t, cl, nodes, ctl):
     # anycast0, whose copy of the service address BIRD or FRR export, stands in for the guide's
     # dummy interface as a veth pair (a kernel may have no dummy driver); the node's own copy
     # stays on lo.
-    gw1.ns.run(["ip", "link", "add", "anycast0", "type", "veth", "peer", "name", "anycast0p"])
-    for dev in ("anycast0", "anycast0p"):
-        gw1.ns.run(["ip", "link", "set", dev, "up"])
+    add_anycast0(gw1)
 
     def on_dummy():
         return ANYCAST in gw1.ns.run(["ip", "-4", "addr", "show", "dev", "anycast0"]).stdout
@@ -430,6 +537,7 @@ def run_fleet(t, work, began):
                 with open(ctl["token_file"], "w") as f:
                     f.write(ADMIN_TOKEN + "\n")
                 check_ready_and_drain(t, ns["cl"], nodes, ctl)
+                check_anycast_ecmp(t, ns, nodes, ctl, work, qfile)
                 check_list_rollout(t, ns["cl"], nodes, snaps, var_dirs)
                 check_change_propagates(t, ns["cl"], *nodes)
                 check_failover(t, ns["cl"], nodes, primary, replica, sentinels, qfile)
