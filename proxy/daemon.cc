@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
@@ -768,6 +769,7 @@ class Daemon {
                 return std::string(
                     reloads_[kReloadPartial] != before[kReloadPartial] ? "partial" : "swapped in");
               },
+          .set_draining = [this](bool on) { set_draining(on); },
           .keys = token_keys_,
           .node = host_name(),
           .tally = tally_});
@@ -800,7 +802,17 @@ class Daemon {
 
   lists::Readiness readiness() {
     std::shared_ptr<const server::Runtime> current = runtime_.current();
-    return lists::assess_readiness(current->lists->lists, unix_now(), upstream_health(*current));
+    return lists::assess_readiness(current->lists->lists, unix_now(), upstream_health(*current),
+                                   draining_.load());
+  }
+
+  // A fleet node taken out of service before a stop or an upgrade: /readyz answers 503 so the
+  // load balancer (or the routing daemon's health check) moves the traffic, while this node
+  // goes on answering whatever still reaches it.
+  void set_draining(bool on) {
+    if (draining_.exchange(on) == on) return;
+    log_info(on ? "shelterd: draining: /readyz answers 503 until DELETE /v1/node/drain"
+                : "shelterd: drain ended: /readyz answers as the lists and upstreams say");
   }
 
   std::string render_metrics() {
@@ -818,7 +830,7 @@ class Daemon {
                                  .now_unix = now,
                                  .redis = std::nullopt};
     const lists::Readiness ready = lists::assess_readiness(
-        current->lists->lists, now, upstream_health(*current, &shared.upstreams));
+        current->lists->lists, now, upstream_health(*current, &shared.upstreams), draining_.load());
     shared.ready = ready.ready();
     if (web_) {
       const http::Server::Stats web = web_->stats();
@@ -1108,6 +1120,7 @@ class Daemon {
   std::unique_ptr<dns::SharedResponseCache> cache_;  // before the workers that use it
   std::vector<std::unique_ptr<server::Worker>> workers_;
   std::unique_ptr<admin::AdminServer> admin_;
+  std::atomic<bool> draining_{false};  // POST /v1/node/drain
   std::shared_ptr<profiles::EmbeddedHouseholdStore> embedded_households_;
   std::shared_ptr<profiles::RedisHouseholdStore> redis_households_;
   std::shared_ptr<redis::Client> writer_redis_;

@@ -15,6 +15,7 @@ packages=(
   redis-tools openssl  # redis-cli; test certificates for the Redis client's TLS tests
   tzdata  # /usr/share/zoneinfo: households' time zones
   iproute2 nftables iputils-ping  # the deployment tests' network namespaces and their rule sets
+  haproxy keepalived bird2 shellcheck  # deploy/fleet's balancer, routing and script, checked
   chromium  # the block pages in a real browser (tests/browser, with axe-core)
   nginx wrk  # the web benchmark's peer and load generator (scripts/bench-web.sh)
   # the proxy benchmark's peers (scripts/bench-proxy.sh): squid-openssl is Debian's squid built
@@ -55,6 +56,10 @@ $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 # Debian starts these daemons on install where an init system runs; Shelter's tests and
 # benchmarks start private instances on their own ports, so the system ones are not needed.
 for svc in redis-server nsd unbound dnsdist nginx squid e2guardian; do
+  $SUDO systemctl disable --now "$svc" >/dev/null 2>&1 || true
+done
+# Only their configuration checks run (integration:fleet-configs); no balancer or router here.
+for svc in haproxy keepalived bird; do
   $SUDO systemctl disable --now "$svc" >/dev/null 2>&1 || true
 done
 install_browser_packages

@@ -211,6 +211,16 @@ bool render(const ctl::Invocation& invocation, const json::value& answer, std::s
         out = "reload: " + std::string(reload->get_string()) + "\n" + out;
       return true;
     }
+    case ctl::Action::kNodeDrain:
+    case ctl::Action::kNodeUndrain: {
+      const json::value* draining = object->if_contains("draining");
+      const json::value* status = object->if_contains("status");
+      out = draining != nullptr && draining->is_bool() && draining->get_bool()
+                ? "draining: /readyz answers 503 until `shelterctl node undrain`\n"
+                : "in service: /readyz answers as the lists and upstreams say\n";
+      if (status != nullptr && status->is_object()) out += ctl::lists_table(status->as_object());
+      return true;
+    }
     case ctl::Action::kExplain:
       out = ctl::explain_text(*object);
       return true;

@@ -124,7 +124,7 @@ struct CommandSpec {
 
 // The options every command takes are admin, token-file and help; these are the others.
 // clang-format off
-constexpr std::array<CommandSpec, 23> kCommands = {{
+constexpr std::array<CommandSpec, 25> kCommands = {{
     {"appeals", "list", Action::kAppealsList, 0, {"all", "closed", "json"}, ""},
     {"appeals", "show", Action::kAppealsShow, 1, {"json"}, "an ID"},
     {"appeals", "decide", Action::kAppealsDecide, 2, {"reason", "by", "json"},
@@ -152,6 +152,8 @@ constexpr std::array<CommandSpec, 23> kCommands = {{
     {"audit", "", Action::kAudit, 0, {"limit", "json"}, ""},
     {"lists", "status", Action::kListsStatus, 0, {"json"}, ""},
     {"lists", "reload", Action::kListsReload, 0, {"json"}, ""},
+    {"node", "drain", Action::kNodeDrain, 0, {"json"}, ""},
+    {"node", "undrain", Action::kNodeUndrain, 0, {"json"}, ""},
     {"explain", "", Action::kExplain, 2, {"json"}, "a client address and a name or URL"},
     {"self-test", "", Action::kSelfTest, 0, {"node", "json"}, ""},
     {"report", "", Action::kReport, 0, {"from", "to", "csv", "json"}, ""},
@@ -347,6 +349,8 @@ std::string fill(const CommandSpec& spec, const Scanned& scanned, Invocation& in
       return fill_cases(scanned, first, inv);
     case Action::kListsStatus:
     case Action::kListsReload:
+    case Action::kNodeDrain:
+    case Action::kNodeUndrain:
       return {};
     case Action::kSelfTest:
       if (scanned.option("admin") && scanned.options.contains("node"))
@@ -613,6 +617,11 @@ ApiCall api_call(const Invocation& inv) {
     case Action::kListsReload:
       call.method = Method::kPost;
       call.target = "/v1/lists/reload";
+      break;
+    case Action::kNodeDrain:
+    case Action::kNodeUndrain:
+      call.method = inv.action == Action::kNodeDrain ? Method::kPost : Method::kDelete;
+      call.target = "/v1/node/drain";
       break;
     case Action::kExplain:
       // A name has no '/' or ':'; anything else is read as a URL.

@@ -25,6 +25,8 @@ enum class Action {
   kHouseholdAccessCode,
   kListsStatus,
   kListsReload,
+  kNodeDrain,
+  kNodeUndrain,
   kExplain,
   kSelfTest,
   kDeviceBind,

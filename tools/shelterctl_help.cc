@@ -32,10 +32,11 @@ Commands:
   profile remove HOUSEHOLD NAME [--json]
   audit [--limit N] [--json]
   lists status|reload [--json]
+  node drain|undrain [--json]
   explain CLIENT NAME|URL [--json]
   self-test [--node URL]... [--json]
   report [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--csv|--json]
-  help [appeals|requests|household|device|profile|audit|lists|explain|self-test|report]
+  help [appeals|requests|household|device|profile|audit|lists|node|explain|self-test|report]
 
 Options (anywhere on the line):
   --admin URL        the admin API: http://ADDRESS:PORT with a literal IPv4 address, a
@@ -205,6 +206,20 @@ Example:
   shelterctl lists reload
 )help";
 
+constexpr std::string_view kNode = R"help(Usage:
+  shelterctl node drain [--json]
+  shelterctl node undrain [--json]
+
+Takes the node out of service before a stop or an upgrade, and puts it back: while it drains,
+/readyz answers 503 ("draining"), so a load balancer or the routing daemon's health check moves
+the traffic to the other nodes, and the node goes on answering whatever still reaches it. A
+restarted node starts in service. Prints the state, then the lists (as `lists status`).
+Audited (node.drain, node.undrain). docs/deploy-fleet.md, "Rolling upgrades".
+
+Example:
+  shelterctl --admin http://192.0.2.11:9300 node drain
+)help";
+
 constexpr std::string_view kExplain = R"help(Usage:
   shelterctl explain CLIENT NAME|URL [--json]
 
@@ -262,6 +277,7 @@ std::string_view help_text(std::string_view topic) {
   if (topic == "profile") return kProfile;
   if (topic == "audit") return kAudit;
   if (topic == "lists") return kLists;
+  if (topic == "node") return kNode;
   if (topic == "explain") return kExplain;
   if (topic == "self-test") return kSelfTest;
   if (topic == "report") return kReport;

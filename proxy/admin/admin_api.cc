@@ -348,6 +348,22 @@ boost::asio::awaitable<http::Response> handle_api(const http::Request& request,
     }
     co_return error_answer(404, "no such resource");
   }
+  if (path[1] == "node" && path.size() == 3 && path[2] == "drain" && context.set_draining &&
+      context.lists_status) {
+    if (request.method != "POST" && request.method != "DELETE") {
+      co_return error_answer(405, "POST starts a drain, DELETE ends it");
+    }
+    const bool on = request.method == "POST";
+    context.set_draining(on);
+    AuditEntry entry{.at = clock::now(),
+                     .who = *who,
+                     .action = on ? "node.drain" : "node.undrain",
+                     .target = context.node,
+                     .detail = on ? "draining" : "in service"};
+    if (context.audit) co_await context.audit->record(std::move(entry));
+    co_return json_answer(200, std::string("{\"draining\":") + (on ? "true" : "false") +
+                                   ",\"status\":" + context.lists_status() + "}");
+  }
   if (path[1] == "audit" && path.size() == 2 && request.method == "GET") {
     co_return co_await audit_route(request, context);
   }

@@ -46,6 +46,8 @@ struct ApiContext {
   std::function<std::string()> lists_status{};
   /// POST /v1/lists/reload: reads the lists again now; "swapped in", "partial" or "failed".
   std::function<std::string()> reload_lists{};
+  /// POST (true) and DELETE (false) /v1/node/drain: /readyz answers 503 while draining.
+  std::function<void(bool)> set_draining{};
   /// Signs self-test reports (the web front's keys); null: no self-test.
   std::shared_ptr<const web::TokenKeys> keys{};
   std::string node{};  ///< this node's name, in self-test reports

@@ -52,14 +52,20 @@ std::string_view ready_state_name(ReadyState state) {
       return "degraded";
     case ReadyState::unready:
       return "unready";
+    case ReadyState::draining:
+      return "draining";
   }
   return "unready";
 }
 
 Readiness assess_readiness(const std::vector<ListStatus>& lists, std::int64_t now_unix,
-                           const UpstreamHealth& upstreams) {
+                           const UpstreamHealth& upstreams, bool draining) {
   Readiness r;
   std::vector<std::string> unready;
+  if (draining) {
+    unready.emplace_back(
+        "draining: taken out of service by the operator (DELETE /v1/node/drain puts it back)");
+  }
   std::vector<std::string> degraded;
   for (const ListStatus& l : lists) {
     auto& bucket = l.legal ? unready : degraded;
@@ -85,7 +91,8 @@ Readiness assess_readiness(const std::vector<ListStatus>& lists, std::int64_t no
                            : std::to_string(upstreams.total - upstreams.up) + " of " +
                                  std::to_string(upstreams.total) + " upstream resolvers are down");
   }
-  r.state = !unready.empty()    ? ReadyState::unready
+  r.state = draining            ? ReadyState::draining
+            : !unready.empty()  ? ReadyState::unready
             : !degraded.empty() ? ReadyState::degraded
                                 : ReadyState::ready;
   r.problems = std::move(unready);

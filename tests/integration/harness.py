@@ -507,10 +507,10 @@ class Suite:
             with self.case(name):
                 fn(self, *args)
 
-    def shelterd(self, cfg, files=None):
+    def shelterd(self, cfg, files=None, netns=None):
         if not self.args.shelterd:
             raise StartError("no shelterd binary: pass --shelterd PATH or set SHELTERD")
-        return _Daemon(self, Shelterd(self.args.shelterd, cfg, files))
+        return _Daemon(self, Shelterd(self.args.shelterd, cfg, files, netns=netns))
 
     def main(self, body):
         """Runs body(suite), counts an escaping exception as a failure, exits 0 iff all passed."""

@@ -572,6 +572,14 @@ def check_lists(t, a, ctx):
             "every list", r.text)
     r = a.call("POST", "/v1/lists/reload", want=200)
     t.check(r.json and r.json["reload"] == "swapped in", "reloaded", r.text)
+    r = a.call("POST", "/v1/node/drain", want=200)
+    t.check(r.json and r.json["draining"] is True and r.json["status"]["status"] == "draining",
+            "draining", r.text)
+    r = a.call("GET", "/readyz", token=None, want=503)
+    t.check(r.json and r.json["status"] == "draining", "draining: /readyz 503", r.text)
+    r = a.call("DELETE", "/v1/node/drain", want=200)
+    t.check(r.json and r.json["draining"] is False, "the drain ended", r.text)
+    a.call("GET", "/readyz", token=None, want=200)
 
 
 def check_audit(t, a, ctx):
@@ -580,7 +588,7 @@ def check_audit(t, a, ctx):
     want = {"household.create", "household.replace", "household.patch", "household.delete",
             "device.put", "device.delete", "profile.put", "profile.delete",
             "account.access-code", "appeal.decide",
-            "request.answer", "lists.reload"}
+            "request.answer", "lists.reload", "node.drain", "node.undrain"}
     t.check(want <= actions, "the changes made are audited", sorted(actions))
     r = a.call("GET", "/v1/audit", query={"limit": 3}, want=200)
     t.check(r.json and len(r.json["entries"]) == 3, "limit 3: three entries", r.text)

@@ -377,3 +377,30 @@ TEST_CASE("ready_state_name names each state", "[readiness]") {
   CHECK(lists::ready_state_name(ReadyState::degraded) == "degraded");
   CHECK(lists::ready_state_name(ReadyState::unready) == "unready");
 }
+
+TEST_CASE("a draining node is not ready, whatever its lists, and says why first", "[readiness]") {
+  struct Case {
+    std::string name;
+    std::vector<ListStatus> lists;
+    std::size_t problems;  // the drain's line and what else is amiss
+  };
+  const std::vector<Case> cases = {
+      {"all fine", {fine("ads"), fine("csam", true)}, 1},
+      {"degraded too", {refused(fine("ads"), ListResult::refused_shrink, "r", true)}, 2},
+      {"unready too", {refused(fine("csam", true), ListResult::refused_format, "r", false)}, 2},
+  };
+  for (const Case& c : cases) {
+    SECTION(c.name) {
+      const lists::Readiness r = lists::assess_readiness(c.lists, kNow, upstreams(1, 1), true);
+      CHECK(r.state == ReadyState::draining);
+      CHECK_FALSE(r.ready());
+      REQUIRE(r.problems.size() == c.problems);
+      CHECK(r.problems[0].starts_with("draining: taken out of service by the operator"));
+      CHECK(r.json.starts_with("{\"status\":\"draining\",\"ready\":false,\"problems\":"));
+      CHECK(well_formed(r.json));
+      // The drain ended: the same lists give their own answer again.
+      CHECK(lists::assess_readiness(c.lists, kNow, upstreams(1, 1), false).state !=
+            ReadyState::draining);
+    }
+  }
+}
