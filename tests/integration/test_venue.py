@@ -3,8 +3,9 @@
 curl: its terms, what is filtered here in the block page's words, no browsing history, how to
 report a wrong block, the contact; a hostile venue name and terms shown escaped; the block
 page's link to it (not on a legal block); its languages; the same security headers as the
-block page; a 404 and no link when no venue is configured; configuration errors naming the key
-and line."""
+block page; a report sent from the venue's Wi-Fi without a block's token routed to the venue;
+a 404 and no link when no venue is configured; configuration errors naming the key and
+line."""
 import os
 import subprocess
 import tempfile
@@ -114,6 +115,25 @@ def block_page_link(t, public_port, block_port):
             "on the block listener, /venue of a blocked site is still its block page")
 
 
+def appeal_to_venue(t, public_port):
+    """A report sent from the venue's Wi-Fi without a block's token (the venue page's link, a
+    form opened by hand) is about the venue's policy: the form says the venue reviews it, and
+    the case names the venue as its reviewer."""
+    form = http(public_port, "/appeal")
+    t.check(form.status == 200 and "reviews reports about its Wi-Fi policy" in form.body,
+            "the form says the venue reviews it", form.body[:600])
+    r = http(public_port, "/appeal", "POST",
+             data={"url": "games.test", "reporter": "other", "why": "a board game shop",
+                   "contact": "", "csrf": form.field("csrf") or ""})
+    location = r.headers.get("location", "")
+    t.check(r.status == 303 and location.startswith("/appeal/case?id="),
+            "the appeal is taken", str(r))
+    case = http(public_port, location)
+    t.check(case.status == 200 and "&amp; Co will look at it" in case.body,
+            "its case names the venue as reviewer",
+            case.body[:900])
+
+
 def no_venue(t, up):
     block_port, public_port = free_port(("127.0.0.1",)), free_port(("127.0.0.1",))
     with t.shelterd(config(up, block_port, public_port, None)):
@@ -160,6 +180,8 @@ def main(t):
                 venue_page(t, public_port, block_port)
             with t.case("block page link"):
                 block_page_link(t, public_port, block_port)
+            with t.case("appeal to the venue"):
+                appeal_to_venue(t, public_port)
         with t.case("no venue"):
             no_venue(t, up)
     with t.case("config errors"):
