@@ -129,7 +129,7 @@ TEST_CASE("venue_page: every language has its words") {
   }
 }
 
-TEST_CASE("venue_page_url: the appeal form's server, /venue; none without a venue") {
+TEST_CASE("venue_page_url: the appeal form's server and /venue, none without a venue") {
   config::Config c;
   c.blocking.appeal_url = "http://192.0.2.1:8080/appeal?x=1";
   CHECK(web::venue_page_url(c).empty());
