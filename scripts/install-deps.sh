@@ -16,6 +16,7 @@ packages=(
   tzdata  # /usr/share/zoneinfo: households' time zones
   iproute2 nftables iputils-ping  # the deployment tests' network namespaces and their rule sets
   haproxy keepalived bird2 shellcheck  # deploy/fleet's balancer, routing and script, checked
+  python3-yaml  # the hotspot namespace test reads and rewrites the shipped deploy/hotspot config
   chromium  # the block pages in a real browser (tests/browser, with axe-core)
   nginx wrk  # the web benchmark's peer and load generator (scripts/bench-web.sh)
   # the proxy benchmark's peers (scripts/bench-proxy.sh): squid-openssl is Debian's squid built

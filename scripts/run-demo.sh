@@ -26,7 +26,7 @@ fi
 # The demo household is written afresh on each run (the portal and the admin API edit it).
 cat >"$demo/households.yaml" <<'YAML'
 # One demo household: a child's tablet at 127.0.0.2 (curl --interface 127.0.0.2, dig -b
-# 127.0.0.2) and a teenager's laptop at 127.0.0.3.
+# 127.0.0.2) and a teenager's laptop at 127.0.0.3; and a café's visitor at 127.0.0.4.
 households:
   demo-family:
     profile: 15-17
@@ -36,6 +36,11 @@ households:
         addresses: [127.0.0.2/32]
       laptop:
         addresses: [127.0.0.3/32]
+  # A café's guest Wi-Fi on the same demo network: its visitor at 127.0.0.4 gets the public
+  # Wi-Fi profile and the venue's block page (docs/deploy-hotspot.md).
+  demo-cafe:
+    profile: public-wifi
+    addresses: [127.0.0.4/32]
 YAML
 cat >"$demo/shelter.yaml" <<YAML
 # Written by scripts/run-demo.sh (make run): the embedded defaults and a demo household.
@@ -68,6 +73,14 @@ web:
   public-listen: ["127.0.0.1:8080"]
   organisation: Shelter demo network
   contact: "mailto:help@shelter.test"
+  venue:                             # the venue's page: http://127.0.0.1:8080/venue
+    name: Shelter demo café
+    terms: |
+      This Wi-Fi is free for our customers. Please be considerate of others and do not download
+      material you have no right to.
+
+      The café may end a session that breaks these terms.
+    contact: {email: wifi@cafe.shelter.test, phone: "+44 20 7946 0000", web: "https://cafe.shelter.test/"}
 admin:
   listen: "127.0.0.1:9300"
   token-file: $demo/admin.token
@@ -89,6 +102,11 @@ The block page (docs/block-page.md), as anyone and as the demo household's child
   curl -H 'Host: blocked.shelter.test' -H 'Accept: text/html' http://127.0.0.1:8081/
   curl --interface 127.0.0.2 -H 'Host: blocked.shelter.test' -H 'Accept: text/html' http://127.0.0.1:8081/
   chromium --host-resolver-rules="MAP * 127.0.0.1:8081" http://blocked.shelter.test/   # in a browser
+
+A café's public Wi-Fi (docs/deploy-hotspot.md): its visitor (127.0.0.4) gets the venue's block
+page, which links the venue's acceptable-use page (its terms, what is filtered and why, contact):
+  curl --interface 127.0.0.4 -H 'Host: blocked.shelter.test' -H 'Accept: text/html' http://127.0.0.1:8081/
+  http://127.0.0.1:8080/venue
 
 Report a mistake, check a site (anyone; docs/appeals.md):
   http://127.0.0.1:8080/check?site=blocked.shelter.test      # also /check.json?site=...

@@ -184,6 +184,17 @@ struct PageLink {
   std::string url;  ///< http(s):, mailto: or tel:
 };
 
+/// A public Wi-Fi's venue (`web.venue`; docs/deploy-hotspot.md): a café, a library, a town
+/// hall. Its name alone (`venue: Café Example`) or a mapping with its terms and contact.
+struct VenueConfig {
+  std::string name;  ///< empty: no venue (pages name the organisation; no /venue page)
+  /// The venue's terms of use, in plain paragraphs (shown escaped, one <p> each).
+  std::vector<std::string> terms;
+  std::string email;  ///< "help@cafe.example" (shown as a mailto: link)
+  std::string phone;  ///< "+44 20 7946 0000" (shown as a tel: link)
+  std::string web;    ///< an http(s): URL
+};
+
 /// The web front (docs/block-page.md): the block page on the block addresses.
 /// "5/hour": at most `count` in `period`, refilled evenly.
 struct RateConfig {
@@ -209,8 +220,9 @@ struct WebConfig {
   std::string contact;
   /// How soon a report is answered, in words shown on the page ("2 working days").
   std::string response_time = "5 working days";
-  /// The venue's name on a public Wi-Fi (public-wifi profile): shown as who blocked.
-  std::string venue;
+  /// The venue of a public Wi-Fi (public-wifi profile): its name, shown as who blocked, and
+  /// its acceptable-use page (GET /venue on the public listener, linked from the block page).
+  VenueConfig venue;
   PageLink helpline{"Child Helpline International", "https://childhelplineinternational.org/"};
   PageLink hotline{"INHOPE", "https://www.inhope.org/"};
   /// Confidential help for adults worried about their own thoughts or behaviour.

@@ -22,6 +22,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "proxy/config/profile_fields.h"
+#include "proxy/config/venue_fields.h"
 #include "proxy/config/yaml_fields.h"
 
 namespace shelter::proxy::config {
@@ -315,7 +316,7 @@ void read_web(Ctx& c, const Val& v, WebConfig& w) {
           {"organisation", string_into(c, w.organisation)},
           {"contact", contact},
           {"response-time", string_into(c, w.response_time)},
-          {"venue", string_into(c, w.venue)},
+          {"venue", venue_into(c, w.venue)},
           {"helpline", link_into(c, w.helpline)},
           {"hotline", link_into(c, w.hotline)},
           {"adult-help", link_into(c, w.adult_help)},

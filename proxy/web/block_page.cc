@@ -50,7 +50,7 @@ mustache::data values_for(const BlockView& view, const Pages& pages, const Catal
                           const config::WebConfig& settings) {
   mustache::data values;
   values.set("organisation", settings.organisation);
-  values.set("venue", settings.venue.empty() ? settings.organisation : settings.venue);
+  values.set("venue", settings.venue.name.empty() ? settings.organisation : settings.venue.name);
   values.set("response_time", settings.response_time);
   values.set("authority", view.authority);
   values.set("schedule", view.schedule_name);
@@ -107,6 +107,7 @@ mustache::data links_for(const BlockView& view, const Pages& pages, const Catalo
   } else if (!settings.contact.empty()) {
     push_moved(links, link(settings.contact, label("label.report")));
   }
+  if (!view.venue_url.empty()) push_moved(links, link(view.venue_url, label("label.venue")));
   return links;
 }
 
@@ -205,7 +206,8 @@ http::Response block_response(const http::Request& request, const BlockView& vie
          {std::string_view(catalog.lang), kind_name(view.kind), std::string_view(view.site),
           std::string_view(view.category), std::string_view(view.authority),
           std::string_view(view.appeal), std::string_view(view.schedule_name),
-          std::string_view(view.report_url), std::string_view(view.ask_csrf)}) {
+          std::string_view(view.report_url), std::string_view(view.ask_csrf),
+          std::string_view(view.venue_url)}) {
       key += part;
       key += '\0';
     }

@@ -47,6 +47,9 @@ struct BlockView {
   /// "Ask my parent": the form's CSRF token ("" = no button: not a parental block, or the
   /// requester's household is unknown).
   std::string ask_csrf;
+  /// The venue's page (web.venue; venue_page.h), linked from the page ("" = none: no venue,
+  /// or a child's, teen's or legal page).
+  std::string venue_url;
 };
 
 /// Whether the requester may "Ask my parent" about this block: a parental block (a list

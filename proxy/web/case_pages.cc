@@ -51,7 +51,8 @@ Texts::Texts(const Pages& pages, const Catalog& catalog, const config::WebConfig
     : pages_(pages), catalog_(catalog), settings_(settings) {
   auto common = std::make_shared<mustache::data>();
   common->set("organisation", settings_.organisation);
-  common->set("venue", settings_.venue.empty() ? settings_.organisation : settings_.venue);
+  common->set("venue",
+              settings_.venue.name.empty() ? settings_.organisation : settings_.venue.name);
   common->set("response_time", settings_.response_time);
   common_ = std::move(common);
 }

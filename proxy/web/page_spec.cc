@@ -83,6 +83,39 @@ mustache::data table_data(const Table& t) {
   return d;
 }
 
+mustache::data links_data(const std::vector<Link>& links) {
+  mustache::data list{mustache::data::type::list};
+  for (const Link& l : links) {
+    mustache::data d;
+    d.set("url", l.url);
+    d.set("text", l.text);
+    d.set("ltr", l.left_to_right);
+    push_moved(list, std::move(d));
+  }
+  return list;
+}
+
+mustache::data strings_data(const std::vector<std::string>& strings) {
+  mustache::data list{mustache::data::type::list};
+  for (const std::string& s : strings)
+    list.push_back(mustache::data(s));
+  return list;
+}
+
+mustache::data section_data(const Section& s) {
+  mustache::data d;
+  d.set("id", s.id);
+  d.set("heading", s.heading_html);
+  set_moved(d, "paragraphs", strings_data(s.paragraphs));
+  set_moved(d, "texts", strings_data(s.texts_html));
+  d.set("has_items", !s.items.empty());
+  set_moved(d, "items", strings_data(s.items));
+  set_moved(d, "closing", strings_data(s.closing_html));
+  d.set("has_links", !s.links.empty());
+  set_moved(d, "links", links_data(s.links));
+  return d;
+}
+
 }  // namespace
 
 std::string render_spec(const PageSpec& spec, const Pages& pages, const Catalog& catalog) {
@@ -159,16 +192,15 @@ std::string render_spec(const PageSpec& spec, const Pages& pages, const Catalog&
       tables.push_back(table_data(t));
     page.set("tables", std::move(tables));
   }
+  if (!spec.sections.empty()) {
+    mustache::data sections{mustache::data::type::list};
+    for (const Section& s : spec.sections)
+      push_moved(sections, section_data(s));
+    set_moved(page, "sections", std::move(sections));
+  }
   if (!spec.links.empty()) {
     page.set("has_links", true);
-    mustache::data links{mustache::data::type::list};
-    for (const Link& l : spec.links) {
-      mustache::data d;
-      d.set("url", l.url);
-      d.set("text", l.text);
-      push_moved(links, std::move(d));
-    }
-    set_moved(page, "links", std::move(links));
+    set_moved(page, "links", links_data(spec.links));
   }
   if (!spec.note_html.empty()) page.set("note", spec.note_html);
   page.set("footer", spec.footer_html);

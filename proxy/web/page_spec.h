@@ -59,6 +59,20 @@ struct AskButton {
 struct Link {
   std::string url{};
   std::string text{};
+  bool left_to_right = false;  ///< an address or a number: left to right on any page
+};
+
+/// A titled part of a page (the venue page), in this order: its heading, paragraphs of
+/// operator text (escaped), catalog texts (already HTML), a list (escaped), catalog texts
+/// after it, and links; each optional.
+struct Section {
+  std::string id{};  ///< the heading's id, unique on the page
+  std::string heading_html{};
+  std::vector<std::string> paragraphs{};  ///< plain text, escaped by the renderer
+  std::vector<std::string> texts_html{};
+  std::vector<std::string> items{};         ///< plain text, escaped by the renderer
+  std::vector<std::string> closing_html{};  ///< catalog texts after the list
+  std::vector<Link> links{};
 };
 
 /// A table of figures (the transparency report): a caption, column headings and rows. The
@@ -77,6 +91,7 @@ struct PageSpec {
   /// Field name -> what is wrong, in a summary at the top that links to each field.
   std::vector<std::pair<std::string, std::string>> errors{};
   std::vector<Fact> facts{};
+  std::vector<Section> sections{};
   std::string next_label_html{};  ///< heading of `steps` ("What you can do")
   std::vector<std::string> steps_html{};
   std::optional<AskButton> ask{};

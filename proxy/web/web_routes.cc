@@ -15,6 +15,7 @@
 #include "proxy/web/decision_token.h"
 #include "proxy/web/site_check.h"
 #include "proxy/web/transparency_page.h"
+#include "proxy/web/venue_page.h"
 
 namespace shelter::proxy::web {
 namespace {
@@ -134,6 +135,13 @@ const blocklist::ListInfo* list_named(const blocklist::Snapshot& lists, std::str
   return nullptr;
 }
 
+// A reader on a public Wi-Fi (a profile whose audience is a venue): a report without a block's
+// token is about the venue's policy, so it goes to the venue (cases/rules.h).
+bool on_venue_wifi(const config::Address& client, const server::Runtime& runtime) {
+  const server::Requester requester = server::requester_of(client, runtime);
+  return requester.subject.profile->audience == policy::Audience::venue;
+}
+
 bool is_utf8_within(std::string_view text, std::size_t max_bytes) {
   return text.size() <= max_bytes && http::is_utf8(text);
 }
@@ -198,6 +206,12 @@ http::Response WebRoutes::render_page(const http::Request& request, std::string_
                                       bool household, std::int64_t now) const {
   std::shared_ptr<const Pages> pages = context_.pages();
   BlockView view = view_of(decision, std::string(site), audience, household);
+  // The venue's page, for its visitors: not on a household's own pages (its settings, not the
+  // venue's, blocked the site) nor on a legal block's.
+  if (view.kind == PageKind::venue || view.kind == PageKind::general ||
+      view.kind == PageKind::security) {
+    view.venue_url = venue_page_url(*runtime.config);
+  }
   if (view.kind != PageKind::not_blocked && wants_page(request) && context_.keys) {
     const std::string& appeal_url = runtime.config->blocking.appeal_url;
     const bool our_route = view.kind != PageKind::legal || view.appeal == appeal_url;
@@ -329,6 +343,7 @@ asio::awaitable<http::Response> WebRoutes::public_listener(const http::Request& 
     if (request.method == "POST") co_return co_await appeal_submit(request);
   }
   if (read && path == "/appeal/case" && context_.store) co_return co_await appeal_status(request);
+  if (read && path == kVenuePath) co_return venue(request);
   if (read && (path == "/transparency" || path == "/transparency.csv") && context_.tally) {
     co_return co_await transparency(request, path.ends_with(".csv"));
   }
@@ -371,6 +386,24 @@ asio::awaitable<http::Response> WebRoutes::transparency(const http::Request& req
     co_return response;
   }
   co_return page.page(200, transparency_page(from, to, &*report, false, page.texts));
+}
+
+// The venue's acceptable-use page; not found when no venue is configured. What it says is
+// filtered is what the reader's own profile blocks here, as the block page decides for them.
+http::Response WebRoutes::venue(const http::Request& request) const {
+  const PageContext page(request, context_.runtime.current(), context_.pages());
+  const server::Runtime& runtime = *page.runtime;
+  const config::Config& config = *runtime.config;
+  if (config.web.venue.name.empty()) {
+    PageSpec spec = message_page("venue-page.title", "venue-page.none", page.texts);
+    spec.links.push_back({"/check", page.texts.plain("check.title")});
+    return page.page(404, spec);
+  }
+  const server::Requester requester = server::requester_of(request.client, runtime);
+  VenueFacts facts{.categories = filtered_categories(
+                       *requester.subject.profile, runtime.category_bits, *runtime.lists->snapshot),
+                   .report_url = context_.store ? config.blocking.appeal_url : config.web.contact};
+  return page.page(200, venue_page(facts, page.texts));
 }
 
 http::Response WebRoutes::check(const http::Request& request, bool json) {
@@ -434,6 +467,7 @@ asio::awaitable<http::Response> WebRoutes::appeal_form(const http::Request& requ
       }
     }
   }
+  if (input.token.empty()) venue = on_venue_wifi(request.client, *runtime);
   if (input.url.empty()) {
     const std::string site = query_value(request, "site");
     if (is_utf8_within(site, kMaxUrl)) input.url = site;
@@ -490,6 +524,7 @@ asio::awaitable<http::Response> WebRoutes::appeal_submit(const http::Request& re
     appeal.legal = decoded.facts.legal;
     venue = decoded.facts.kind == kind_name(PageKind::venue);
   } else if (host) {
+    venue = on_venue_wifi(request.client, *runtime);
     if (std::optional<SiteCheck> found =
             check_site(input.url, lists, &runtime->overrides->operator_allow)) {
       appeal.list = found->list;

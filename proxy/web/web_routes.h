@@ -54,7 +54,7 @@ class WebRoutes {
   /// The block listener: the block page for any path, and "Ask my parent" (kAskPath).
   boost::asio::awaitable<http::Response> block_listener(const http::Request& request);
   /// The public listener: /, /check, /check.json, /appeal, /appeal/case, /blocked,
-  /// /transparency, /transparency.csv.
+  /// /transparency, /transparency.csv, /venue.
   boost::asio::awaitable<http::Response> public_listener(const http::Request& request);
 
   /// The block page for `request` at `now`, with its "Report a mistake" link and "Ask my
@@ -77,6 +77,7 @@ class WebRoutes {
   boost::asio::awaitable<http::Response> ask(const http::Request& request);
   boost::asio::awaitable<http::Response> ask_status(const http::Request& request);
   http::Response check(const http::Request& request, bool json);
+  http::Response venue(const http::Request& request) const;
   boost::asio::awaitable<http::Response> appeal_form(const http::Request& request);
   boost::asio::awaitable<http::Response> appeal_submit(const http::Request& request);
   boost::asio::awaitable<http::Response> appeal_status(const http::Request& request);

@@ -3,8 +3,8 @@
 // page with its "Ask my parent" button and report link, the request's status page, "check a
 // site" (empty, blocked, open, restricted, mistyped), the appeal form (empty, pre-filled from a
 // block page, sent empty so it shows its errors), a case's status (open, referred), the
-// not-found pages, the page for a link whose token does not verify and the transparency report
-// (its tables, and its period form refused). Every page x every
+// not-found pages, the page for a link whose token does not verify, the transparency report
+// (its tables, and its period form refused) and the venue's page (its terms and contact). Every page x every
 // built-in language (en, fr, es, ar) x three viewports (320 px, 1280 px, 1280 px at 200 %
 // zoom), with JavaScript off (axe-core, itself a script, reads the same page in a second tab
 // with it on): no axe-core violation and nothing incomplete, the language and direction right,
@@ -63,7 +63,13 @@ web:
   block-listen: ["127.0.0.1:${block}"]
   public-listen: ["127.0.0.1:${pub}"]
   organisation: Example ISP
-  venue: Café Example
+  venue:
+    name: Café Example
+    terms: |
+      This Wi-Fi is free for our customers. Please be considerate of others.
+
+      No downloading of material you have no right to.
+    contact: {email: wifi@cafe.example, phone: "+44 20 7946 0000", web: "https://cafe.example/"}
   contact: "mailto:help@isp.example"
   # Every page in every language and viewport sends a form: no limit may get in the way.
   appeal-rate: 100000/hour
@@ -105,6 +111,7 @@ function pagesOf(pub, made) {
     { name: "request status", url: made.ask, status: 200, shot: "ask-status" },
     { name: "request not found", url: `${BLOCKED}.shelter/ask?id=nothing`, status: 404 },
     { name: "check", url: `${pub}/check`, status: 200 },
+    { name: "venue page", url: `${pub}/venue`, status: 200, shot: "venue-page" },
     { name: "check blocked", url: `${pub}/check?site=adult.test`, status: 200,
       shot: "check-result" },
     { name: "check open", url: `${pub}/check?site=fine.test`, status: 200 },
