@@ -22,7 +22,11 @@ import sys
 import tempfile
 import time
 
-import yaml
+try:
+    import yaml
+except ImportError:  # a python3 of its own (pyenv) without PyYAML: Debian's python3-yaml
+    sys.path.append("/usr/lib/python3/dist-packages")
+    import yaml
 
 import netns
 from harness import Run, Shelterd, Suite, parse_dig
@@ -103,7 +107,7 @@ def hotspot_config(work, big_list, doh_list):
     for old, new in ADDRESSES:
         text = text.replace(old, new)
     cfg = yaml.safe_load(text)
-    shipped_doh = next(l for l in cfg["lists"] if l["id"] == "doh-servers")
+    shipped_doh = next(l for l in cfg["lists"] if l["id"] == "doh-endpoints")
     shipped_doh["path"] = doh_list
     cfg["lists"] = [
         {"id": "synthetic", "format": "domains", "path": big_list, "category": "adult"},
@@ -252,7 +256,7 @@ def checks_bypass(t, client, gateway):
     t.check(rc == 7 and secs < 2, f"a known DoH server's address is refused from the Wi-Fi "
             f"(curl exit {rc}, {secs:.2f} s)")
     d = dig(client, GATEWAY, "doh.example.net")
-    t.check(d.data("A") == [BLOCK], "its name is blocked (doh-servers list)", str(d))
+    t.check(d.data("A") == [BLOCK], "its name is blocked (doh-endpoints list)", str(d))
     d = dig(client, GATEWAY, "dns.google")
     t.check(d.data("A") == [BLOCK], "a shipped DoH name is blocked (dns.google)", str(d))
 
@@ -276,8 +280,8 @@ def main(t):
     work = tempfile.mkdtemp(prefix="shelter-hotspot-")
     try:
         sample = write_names(os.path.join(work, "synthetic.domains"), ENTRIES)
-        doh_list = os.path.join(work, "doh-servers.domains")
-        shutil.copy(os.path.join(DEPLOY, "doh-servers.domains"), doh_list)
+        doh_list = os.path.join(work, "doh-endpoints.txt")
+        shutil.copy(os.path.join(os.path.dirname(DEPLOY), "lists", "doh-endpoints.txt"), doh_list)
         with open(doh_list, "a") as f:
             f.write("doh.example.net\n")
         cfg, text = hotspot_config(work, os.path.join(work, "synthetic.domains"), doh_list)

@@ -337,7 +337,7 @@ lists:
   - id: doh-endpoints
     format: domains
     path: {DEPLOY}/lists/doh-endpoints.txt
-    category: dns-bypass
+    category: doh-bypass
     authority: The operator
   - id: gambling
     path: {{dir}}/gambling.txt
@@ -577,7 +577,11 @@ def fail_after_setup():
         net.link(a, "x0", ["192.0.2.1/24"], b, "x1", ["192.0.2.2/24"])
         sleeper = b.popen(["sleep", "60"])
         time.sleep(0.2)
-        pid = b.run(["pgrep", "-n", "sleep"]).stdout.strip() or str(sleeper.pid)
+        # `ip netns exec` execs the program, so the Popen's pid is the sleeper's own (a pgrep
+        # would see every process of the machine: namespaces of the network share one pid space).
+        pid = str(sleeper.pid)
+        t_ns = b.run(["ip", "netns", "identify", pid], check=False).stdout.strip()
+        assert t_ns == b.name, f"the sleeper {pid} is in {t_ns!r}, not {b.name}"
         print(f"child {os.getpid()} sleeper {pid}", flush=True)
         raise RuntimeError("failing on purpose, after the network was built")
 
