@@ -106,6 +106,39 @@ TEST_CASE("a block names its slot; a legal list's is withheld", "[pipeline][quer
   CHECK(logged[1].head.withheld);
 }
 
+TEST_CASE("a name steered for a legal list's URL entries is withheld too", "[pipeline][querylog]") {
+  Pipeline p{R"(dns:
+  allow-clients: ["127.0.0.0/8"]
+proxy:
+  address-ipv4: ["192.0.2.9"]
+lists:
+  - id: pages
+    format: urls
+    category: adult
+    entries: [mixed.test/adult/page.html]
+  - id: hotline-urls
+    format: urls
+    category: csam
+    legal: true
+    authority: Test hotline
+    entries: [shared.test/abuse/1.jpg]
+)"};
+  querylog::Buffer buffer(1 << 16);
+  p.query_log = &buffer;
+  for (const char* name : {"shared.test", "mixed.test"}) {
+    server::test::Exchange e = p.ask(dns::test::make_query(name));
+    REQUIRE(e.step == Step::forward);
+    p.complete(e, upstream_answer(name));
+  }
+  const std::vector<Logged> logged = drain(buffer);
+  REQUIRE(logged.size() == 2);
+  CHECK(logged[0].head.verdict == Verdict::steered);
+  CHECK(logged[0].head.withheld);
+  CHECK(logged[1].head.verdict == Verdict::steered);
+  CHECK_FALSE(logged[1].head.withheld);
+  CHECK(logged[1].name == "mixed.test");
+}
+
 TEST_CASE("with the log off nothing is recorded and answers are the same", "[pipeline][querylog]") {
   Pipeline off{kConfig};
   Pipeline on{kConfig};
