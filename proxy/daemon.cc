@@ -191,6 +191,13 @@ void warn_restart_only(const config::Config& before, const config::Config& after
       before.cache.max_negative_ttl != after.cache.max_negative_ttl) {
     warn("cache");
   }
+  const config::QueryLogConfig& qb = before.logging.query_log;
+  const config::QueryLogConfig& qa = after.logging.query_log;
+  if (qb.enabled != qa.enabled || qb.directory != qa.directory ||
+      qb.key_rotation != qa.key_rotation || qb.retention != qa.retention ||
+      qb.buffer_kb != qa.buffer_kb) {
+    warn("logging.query-log");
+  }
 }
 
 // Logs the start and end of upstream trouble: each resolver going down or coming back (at most

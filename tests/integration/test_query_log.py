@@ -125,6 +125,12 @@ def check_on(t, up):
             t.check(entry["qname"] is None and entry["withheld"] == "legal-list"
                     and entry["verdict"] == "blocked" and entry["list"] == "hotline"
                     and entry["category"] == "csam", "a legal list's block: name withheld", entry)
+        mark = d.mark()
+        d.write_config(config(up, {**qlog, "retention": "3d"}))
+        d.hup()
+        t.check(d.wait_for(r"logging\.query-log changed; it takes effect after a restart", mark,
+                           5), "a reload that changes the log says it waits for a restart",
+                d.log_tail())
         t.check(os.stat(path).st_mode & 0o777 == 0o640, "the file is not world-readable",
                 oct(os.stat(path).st_mode))
         m = parse_metrics(http_get(d.admin_port, "/metrics")[2])
