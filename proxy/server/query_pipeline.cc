@@ -421,25 +421,15 @@ void relay_upstream(dns::Bytes packet, const dns::Query& query, bool over_tcp,
   respond(context, plan.steer ? Outcome::steered : Outcome::forwarded);
 }
 
+// The log's verdict of each Outcome, in its order (dropped queries are not logged).
 querylog::Verdict log_verdict(Outcome outcome) {
-  switch (outcome) {
-    case Outcome::blocked:
-      return querylog::Verdict::blocked;
-    case Outcome::steered:
-      return querylog::Verdict::steered;
-    case Outcome::rewritten:
-      return querylog::Verdict::rewritten;
-    case Outcome::refused:
-      return querylog::Verdict::refused;
-    case Outcome::servfail:
-      return querylog::Verdict::servfail;
-    case Outcome::formerr:
-      return querylog::Verdict::formerr;
-    case Outcome::notimp:
-      return querylog::Verdict::notimp;
-    default:
-      return querylog::Verdict::answered;
-  }
+  using V = querylog::Verdict;
+  static constexpr std::array<V, static_cast<std::size_t>(Outcome::kCount)> kVerdicts = {
+      V::answered, V::answered, V::blocked, V::steered, V::rewritten,
+      V::refused,  V::servfail, V::formerr, V::notimp,  V::answered};
+  static_assert(static_cast<int>(Outcome::blocked) == 2 && static_cast<int>(Outcome::notimp) == 8 &&
+                static_cast<int>(Outcome::dropped) == 9);
+  return kVerdicts[static_cast<std::size_t>(outcome)];
 }
 
 // Who asked, as the log's writer will hash it: the household when one was identified, else
