@@ -66,6 +66,8 @@ bench: build
 	$(BUILD)/tests/bench/list_updates_bench --benchmark_repetitions=3 --benchmark_min_time=0.5
 	$(BUILD)/tests/bench/health_board_bench --benchmark_repetitions=3 --benchmark_min_time=0.3
 	$(BUILD)/tests/bench/client_hello_bench --benchmark_repetitions=3 --benchmark_min_time=0.5
+	MODE=query-log LIST_SIZE=1000 bash scripts/bench-dns.sh $(BUILD)
+	$(BUILD)/tests/bench/query_log_bench --benchmark_repetitions=3
 
 # The parents' portal against nginx (its family page), its changes against the fsync floor,
 # and a sign-in's cost.

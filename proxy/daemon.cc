@@ -43,6 +43,7 @@
 #include "proxy/profiles/embedded_household_store.h"
 #include "proxy/profiles/redis_directory.h"
 #include "proxy/profiles/redis_household_store.h"
+#include "proxy/querylog/log_pump.h"
 #include "proxy/redis/client.h"
 #include "proxy/relay/relay_front.h"
 #include "proxy/relay/tls_terminate.h"
@@ -223,6 +224,13 @@ void warn_restart_only(const config::Config& before, const config::Config& after
       before.cache.max_negative_ttl != after.cache.max_negative_ttl) {
     warn("cache");
   }
+  const config::QueryLogConfig& qb = before.logging.query_log;
+  const config::QueryLogConfig& qa = after.logging.query_log;
+  if (qb.enabled != qa.enabled || qb.directory != qa.directory ||
+      qb.key_rotation != qa.key_rotation || qb.retention != qa.retention ||
+      qb.buffer_kb != qa.buffer_kb) {
+    warn("logging.query-log");
+  }
 }
 
 // Logs the start and end of upstream trouble: each resolver going down or coming back (at most
@@ -331,6 +339,7 @@ class Daemon {
     try {
       open_account_stores(*loaded.config);
       start_workers(*loaded.config);
+      start_query_log(*loaded.config);
       start_activity(*loaded.config);
       start_tally(*loaded.config);
       start_admin(*loaded.config);
@@ -373,7 +382,8 @@ class Daemon {
     control_.run();
     for (auto& t : threads)
       t.join();
-    if (!writer_redis_) final_flush();  // the blocks of the workers' last moments (a file)
+    if (!writer_redis_) final_flush();    // the blocks of the workers' last moments (a file)
+    if (query_log_) query_log_->flush();  // the workers' last lines
     web_->stop();
     if (relay_) relay_->stop();
     referral_pool_.join();
@@ -546,6 +556,18 @@ class Daemon {
         workers_[i]->listen(bound);
       listening_ += (listening_.empty() ? "" : ", ") + bound.to_string();
     }
+  }
+
+  // The optional query log (logging.query-log): off unless the operator turned it on; read at
+  // start only (the workers' buffers are made with them).
+  void start_query_log(const config::Config& config) {
+    if (!config.logging.query_log.enabled) return;
+    std::vector<querylog::Buffer*> buffers;
+    for (auto& worker : workers_)
+      buffers.push_back(worker->query_log());
+    query_log_ = std::make_unique<querylog::LogPump>(config.logging.query_log, std::move(buffers),
+                                                     slots_, control_.get_executor());
+    query_log_->start();
   }
 
   // The case store (appeals, access requests) beside the profile store, and the keys that
@@ -854,6 +876,7 @@ class Daemon {
     }
     return metrics::render_prometheus(all, slots_, keeper_.gauges(*current->lists, now), shared) +
            case_metrics_ + activity_metrics() +
+           (query_log_ ? query_log_->render_metrics() : std::string()) +
            (relay_ ? relay::render_relay_metrics(relay_->metrics()) : std::string());
   }
 
@@ -896,6 +919,7 @@ class Daemon {
     list_timer_.cancel();
     health_timer_.cancel();
     cases_timer_.cancel();
+    if (query_log_) query_log_->stop();
     if (admin_) admin_->close();
     if (portal_) portal_->stop();
     if (web_) web_->stop();
@@ -1139,7 +1163,8 @@ class Daemon {
   std::shared_ptr<server::BlockTally> tally_;
   bool tally_failing_ = false;  // control thread only
   asio::thread_pool referral_pool_{1};
-  std::string case_metrics_;  // control thread only
+  std::string case_metrics_;                      // control thread only
+  std::unique_ptr<querylog::LogPump> query_log_;  // null: the query log is off
   bool first_case_refresh_ = true;
   std::string listening_;
   std::optional<service::Account> account_;  // run-as, when started as root with it

@@ -9,6 +9,11 @@
 # Each mix runs three times; the table gives the run with the median CPU per query.
 #
 # Usage: scripts/bench-dns.sh [BUILD_DIR]   (env: SECONDS_PER_RUN=5, LIST_SIZE=1000000)
+#
+# MODE=query-log: shelterd alone, the query log off and on (two daemons side by side, their
+# runs alternating), each mix three times each: the median CPU per query with min-max, and the
+# ratio on/off of the medians (docs/BENCHMARKS.md, "The query log"). QLOG_BUFFER_KB (default
+# 8192) sizes the on side's buffers: large enough that every query is written, none dropped.
 set -euo pipefail
 build=${1:-build}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -24,7 +29,7 @@ UPSTREAM_PORT=25353 SHELTER_PORT=25300 UNBOUND_PORT=25301 DNSDIST_PORT=25302
 ticks=$(getconf CLK_TCK)
 
 # --- data -------------------------------------------------------------------------------
-python3 - "$work" "$list_size" <<'PY'
+python3 - "$work" "$list_size" "${MODE:-}" <<'PY'
 import random, sys
 work, n = sys.argv[1], int(sys.argv[2])
 random.seed(7)
@@ -32,7 +37,8 @@ with open(f"{work}/cached.txt", "w") as f:
     for i in range(1000): f.write(f"c{i}.bench.test A\n")
 with open(f"{work}/blocked.txt", "w") as f:
     for i in range(1000): f.write(f"www.b{i}.blocked.test A\n")
-for run in range(3):  # every run of the miss mix needs names no earlier run has cached
+runs = 6 if len(sys.argv) > 3 and sys.argv[3] == "query-log" else 3
+for run in range(runs):  # every run of the miss mix needs names no earlier run has cached
     with open(f"{work}/miss{run}.txt", "w") as f:
         for i in range(1_200_000): f.write(f"m{run}-{i}-{random.randrange(1<<30)}.bench.test A\n")
 with open(f"{work}/blocklist.txt", "w") as f:
@@ -157,6 +163,49 @@ bench_server() {  # NAME PORT PID
   printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n" "$name" "$q_cached" "$us_cached" \
     "$q_blocked" "$us_blocked" "$q_miss" "$us_miss" "$p99"
 }
+
+# --- MODE=query-log: the log off against on ----------------------------------------------
+if [[ "${MODE:-}" == query-log ]]; then
+  sed "s/^dns:$/logging:\n  query-log: {enabled: true, directory: $(sed 's/[\/&]/\\&/g' <<<"$work")\/qlog, retention: 1d, buffer-kb: ${QLOG_BUFFER_KB:-8192}}\ndns:/" \
+    "$work/shelter.yaml" > "$work/shelter-qlog.yaml"
+  sed -i -e "s/127.0.0.1:$SHELTER_PORT/127.0.0.1:$((SHELTER_PORT + 10))/" \
+    -e "s/^  listen: null$/  listen: 127.0.0.1:$((SHELTER_PORT + 11))/" "$work/shelter-qlog.yaml"
+  taskset -c 0 "$shelterd" --config "$work/shelter.yaml" 2>"$work/shelterd-off.log" &
+  off=$!; pids+=($off)
+  taskset -c 0 "$shelterd" --config "$work/shelter-qlog.yaml" 2>"$work/shelterd-on.log" &
+  on=$!; pids+=($on)
+  for port in "$SHELTER_PORT" $((SHELTER_PORT + 10)); do
+    wait_port "$port"
+    taskset -c 1 dnsperf -s 127.0.0.1 -p "$port" -d "$work/cached.txt" -n 1 >/dev/null 2>&1
+  done
+  # median (min-max) of a column of numbers
+  summary() { sort -g | awk '{a[NR]=$1} END {printf "%.2f (%.2f-%.2f)", a[2], a[1], a[3]}'; }
+  median() { sort -g | sed -n 2p; }
+  echo "| mix | log off CPU us/q | log on CPU us/q | on/off (medians) | qps off | qps on |"
+  echo "|---|---|---|---|---|---|"
+  for mix in cached blocked miss; do
+    : > "$work/off.txt"; : > "$work/on.txt"
+    for run in 0 1 2; do
+      file="$work/$mix.txt"; extra=()
+      if [[ $mix == miss ]]; then file="$work/miss$run.txt"; extra=(-n 1); fi
+      run_once "$SHELTER_PORT" "$off" "$file" "${extra[@]}" >> "$work/off.txt"
+      [[ $mix == miss ]] && file="$work/miss$((run + 3)).txt"
+      run_once $((SHELTER_PORT + 10)) "$on" "$file" "${extra[@]}" >> "$work/on.txt"
+    done
+    us_off=$(awk '{print $2}' "$work/off.txt" | median)
+    us_on=$(awk '{print $2}' "$work/on.txt" | median)
+    printf "| %s | %s | %s | %s | %s | %s |\n" "$mix" \
+      "$(awk '{print $2}' "$work/off.txt" | summary)" "$(awk '{print $2}' "$work/on.txt" | summary)" \
+      "$(awk -v a="$us_on" -v b="$us_off" 'BEGIN {printf "%.3f", a / b}')" \
+      "$(awk '{print $1}' "$work/off.txt" | median)" "$(awk '{print $1}' "$work/on.txt" | median)"
+  done
+  sleep 1
+  echo
+  echo "Query log (log on): $(cat "$work"/qlog/*.jsonl | wc -l) lines written;" \
+    "$(curl -s "http://127.0.0.1:$((SHELTER_PORT + 11))/metrics" |
+      awk '/^shelter_query_log_dropped_total/ {print $2}') records dropped (buffer full)"
+  exit 0
+fi
 
 echo "| server | cached qps | cached CPU us/q | blocked qps | blocked CPU us/q | miss qps | miss CPU us/q | p99 ms @5k qps (cached) |"
 echo "|---|---|---|---|---|---|---|---|"

@@ -283,9 +283,22 @@ struct PortalConfig {
   RateConfig sign_in_rate{30, std::chrono::hours(1)};
 };
 
+/// The optional query log (`logging.query-log`, docs/query-log.md): off unless turned on.
+/// Read at start only.
+struct QueryLogConfig {
+  bool enabled = false;
+  std::string directory;  ///< where the period files go (required when enabled)
+  /// How long one pseudonym key (and one file) lasts.
+  std::chrono::milliseconds key_rotation{std::chrono::hours(24)};
+  /// How long a file is kept after its period ends (required when enabled; at most 90 days).
+  std::chrono::milliseconds retention{0};
+  std::uint32_t buffer_kb = 4096;  ///< per worker thread; a full buffer drops (and counts)
+};
+
 struct LoggingConfig {
   std::string level = "info";   ///< error, warn, info, debug
   std::string format = "text";  ///< text (one line per event) or json (JSON lines)
+  QueryLogConfig query_log;
 };
 
 /// `run-as:` the unprivileged user (and group) shelterd becomes after binding its listeners,

@@ -475,11 +475,42 @@ void read_portal(Ctx& c, const Val& v, PortalConfig& p) {
       });
 }
 
+// logging.query-log: the optional pseudonymised query log.
+constexpr milliseconds kMaxQueryLogRetention{90LL * 86'400'000};
+
+void read_query_log(Ctx& c, const Val& v, QueryLogConfig& q) {
+  read_map(
+      c, v,
+      {
+          {"enabled", bool_into(c, q.enabled)},
+          {"directory", string_into(c, q.directory)},
+          {"key-rotation",
+           duration_into(c, q.key_rotation, milliseconds{60'000}, milliseconds{7 * 86'400'000})},
+          {"retention", duration_into(c, q.retention, milliseconds{60'000}, kMaxQueryLogRetention)},
+          {"buffer-kb", uint_into(c, q.buffer_kb, 16, 65'536)},
+      });
+  if (!q.enabled) return;
+  // A log of children's browsing is kept no longer than the operator said, and the operator
+  // must say it: no default retention.
+  if (q.directory.empty()) {
+    c.error(v.path + ".directory", v.line, "is missing and enabled is true",
+            "name the directory the files go to");
+  }
+  if (q.retention.count() == 0) {
+    c.error(v.path + ".retention", v.line, "is missing and enabled is true",
+            "say how long files are kept, at most 90d (e.g. retention: 7d)");
+  }
+  if (q.key_rotation.count() % 1000 != 0) {
+    c.error(v.path + ".key-rotation", v.line, "is not whole seconds");
+  }
+}
+
 void read_logging(Ctx& c, const Val& v, LoggingConfig& l) {
   read_map(c, v,
            {
                {"level", choice_into(c, l.level, {"error", "warn", "info", "debug"})},
                {"format", choice_into(c, l.format, {"text", "json"})},
+               {"query-log", [&c, &l](const Val& q) { read_query_log(c, q, l.query_log); }},
            });
 }
 

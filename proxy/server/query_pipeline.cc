@@ -2,7 +2,9 @@
 
 #include "proxy/clock.h"
 
+#include <algorithm>
 #include <array>
+#include <cstring>
 
 #include "policy/decide.h"
 #include "proxy/dns/builder.h"
@@ -17,10 +19,16 @@ namespace {
 using dns::Rcode;
 using metrics::Outcome;
 
+// How a query ended: counted, and noted for the query log.
+void respond(QueryContext& context, Outcome outcome) {
+  context.metrics.response(outcome);
+  context.note.outcome = outcome;
+}
+
 Step reply_error(dns::Bytes packet, const dns::Query& query, Rcode rcode, Outcome outcome,
                  std::vector<std::uint8_t>& out, QueryContext& context) {
   dns::build_error(packet, query, rcode, context.runtime.config->dns.udp_payload_size, out);
-  context.metrics.response(outcome);
+  respond(context, outcome);
   return Step::reply;
 }
 
@@ -215,13 +223,12 @@ void note_new_device(const policy::ClientFacts& facts, const policy::Identity& i
 // is the household's state (null: none). False when the household must be fetched first
 // (plan.fetch_household says which).
 bool find_subject(const policy::ClientFacts& facts, QueryContext& context, ForwardPlan& plan,
-                  std::shared_ptr<const profiles::Household>& household,
+                  policy::Identity& identity, std::shared_ptr<const profiles::Household>& household,
                   const profiles::Household*& found_household, policy::Subject& subject) {
   const Runtime& runtime = context.runtime;
   subject = {.profile = &runtime.profiles->default_profile(),
              .zone = runtime.profiles->default_zone().get()};
-  policy::Identity identity =
-      runtime.subscribers->identify(facts, runtime.config->subscribers.trust);
+  identity = runtime.subscribers->identify(facts, runtime.config->subscribers.trust);
   context.metrics.identified_by[static_cast<std::size_t>(identity.by)].add();
   if (!identity.subscriber) return true;
   // The one test most queries pay: no MAC option, or one that identified its device.
@@ -262,7 +269,7 @@ Step build_rewrite_answer(dns::Bytes packet, const dns::Query& query, bool over_
   }
   if (plan.max_ttl != ForwardPlan::kNoCap) dns::cap_ttls(out, plan.max_ttl);
   finish_for_client(out, query, over_tcp, config);
-  context.metrics.response(Outcome::rewritten);
+  respond(context, Outcome::rewritten);
   return Step::reply;
 }
 
@@ -286,16 +293,18 @@ bool client_allowed(const std::vector<config::Cidr>& allowed, const config::Addr
   return false;
 }
 
-Step answer_locally(dns::Bytes packet, const config::Address& client, bool over_tcp,
-                    dns::Query& query, std::vector<std::uint8_t>& out, QueryContext& context,
-                    ForwardPlan& plan) {
+namespace {
+
+Step answer_here(dns::Bytes packet, const config::Address& client, bool over_tcp, dns::Query& query,
+                 std::vector<std::uint8_t>& out, QueryContext& context, ForwardPlan& plan,
+                 policy::Identity& identity) {
   const Runtime& runtime = context.runtime;
   const config::Config& config = *runtime.config;
   (over_tcp ? context.metrics.queries_tcp : context.metrics.queries_udp).add();
 
   dns::ParseStatus status = dns::parse_query(packet, query);
   if (status == dns::ParseStatus::drop) {
-    context.metrics.response(Outcome::dropped);
+    respond(context, Outcome::dropped);
     return Step::drop;
   }
   // Refuse strangers before telling them anything else: Shelter is never an open resolver.
@@ -319,7 +328,7 @@ Step answer_locally(dns::Bytes packet, const config::Address& client, bool over_
   const profiles::Household* found_household = nullptr;
   policy::Subject subject;
   if (!find_subject(gather_facts(packet, client, query, runtime, context.metrics), context, plan,
-                    household, found_household, subject)) {
+                    identity, household, found_household, subject)) {
     return Step::fetch;
   }
   policy::Decision decision = policy::decide({.qname = query.name(), .now = context.unix_now},
@@ -327,14 +336,18 @@ Step answer_locally(dns::Bytes packet, const config::Address& client, bool over_
   // Counted, not logged per query: the name would be a browsing log. The exceptions that can
   // do this are announced when the lists load.
   if (decision.legal_override) context.metrics.legal_overrides.add();
+  // Names a legal list decides (blocked, or steered for its URL entries) never reach the log.
+  context.note.withheld =
+      decision.steer_legal || (decision.list != nullptr && decision.list->legal);
   if (decision.verdict == policy::Verdict::block) {
     build_block_answer(packet, query, over_tcp, decision, out, runtime, context.unix_now);
     const std::size_t slot = runtime.block_slot(decision);
+    context.note.slot = static_cast<std::uint16_t>(slot);
     context.metrics.blocks[slot].add();
     // The household's weekly count: its id and the category, never the name or the device.
     if (found_household != nullptr && context.activity != nullptr)
       context.activity->blocked(found_household->id, slot);
-    context.metrics.response(Outcome::blocked);
+    respond(context, Outcome::blocked);
     return Step::reply;
   }
   plan.max_ttl = ttl_until(plan.max_ttl, decision.valid_until, context.unix_now);
@@ -365,18 +378,18 @@ Step answer_locally(dns::Bytes packet, const config::Address& client, bool over_
     }
     if (plan.max_ttl != ForwardPlan::kNoCap) dns::cap_ttls(out, plan.max_ttl);
     finish_for_client(out, query, over_tcp, config);
-    context.metrics.response(failure      ? Outcome::servfail
-                             : plan.steer ? Outcome::steered
-                                          : Outcome::cache_hit);
+    respond(context, failure      ? Outcome::servfail
+                     : plan.steer ? Outcome::steered
+                                  : Outcome::cache_hit);
     return Step::reply;
   }
   context.metrics.cache_misses.add();
   return Step::forward;
 }
 
-void answer_from_upstream(dns::Bytes packet, const dns::Query& query, bool over_tcp,
-                          const upstream::UpstreamAnswer& upstream, const ForwardPlan& plan,
-                          std::vector<std::uint8_t>& out, QueryContext& context) {
+void relay_upstream(dns::Bytes packet, const dns::Query& query, bool over_tcp,
+                    const upstream::UpstreamAnswer& upstream, const ForwardPlan& plan,
+                    std::vector<std::uint8_t>& out, QueryContext& context) {
   const config::Config& config = *context.runtime.config;
   if (plan.rewrite) {
     const dns::Query& target = *plan.rewrite;
@@ -405,7 +418,84 @@ void answer_from_upstream(dns::Bytes packet, const dns::Query& query, bool over_
   }
   if (plan.max_ttl != ForwardPlan::kNoCap) dns::cap_ttls(out, plan.max_ttl);
   finish_for_client(out, query, over_tcp, config);
-  context.metrics.response(plan.steer ? Outcome::steered : Outcome::forwarded);
+  respond(context, plan.steer ? Outcome::steered : Outcome::forwarded);
+}
+
+// The log's verdict of each Outcome, in its order (dropped queries are not logged).
+querylog::Verdict log_verdict(Outcome outcome) {
+  using V = querylog::Verdict;
+  static constexpr std::array<V, static_cast<std::size_t>(Outcome::kCount)> kVerdicts = {
+      V::answered, V::answered, V::blocked, V::steered, V::rewritten,
+      V::refused,  V::servfail, V::formerr, V::notimp,  V::answered};
+  static_assert(static_cast<int>(Outcome::blocked) == 2 && static_cast<int>(Outcome::notimp) == 8 &&
+                static_cast<int>(Outcome::dropped) == 9);
+  return kVerdicts[static_cast<std::size_t>(outcome)];
+}
+
+// Who asked, as the log's writer will hash it: the household when one was identified, else
+// the client's address.
+std::string_view log_subject(const policy::Identity& identity, const config::Address& client,
+                             std::array<char, querylog::Buffer::kMaxSubject>& scratch) {
+  if (identity.subscriber) {
+    const std::string_view household = identity.subscriber->household;
+    scratch[0] = static_cast<char>(querylog::SubjectKind::household);
+    const std::size_t n = std::min(household.size(), scratch.size() - 1);
+    std::memcpy(scratch.data() + 1, household.data(), n);
+    return {scratch.data(), n + 1};
+  }
+  const std::size_t n = client.v6 ? 16 : 4;
+  scratch[0] = static_cast<char>(client.v6 ? querylog::SubjectKind::v6 : querylog::SubjectKind::v4);
+  std::memcpy(scratch.data() + 1, client.bytes.data(), n);
+  return {scratch.data(), n + 1};
+}
+
+void log_answer(const dns::Query& query, const std::vector<std::uint8_t>& out,
+                std::string_view subject, bool withheld, const QueryContext& context) {
+  querylog::RecordHead head{
+      .time = context.unix_now,
+      .qtype = query.qtype,
+      .slot = context.note.outcome == Outcome::blocked ? context.note.slot : querylog::kNoSlot,
+      .rcode = static_cast<std::uint8_t>(
+          out.size() > dns::kOffFlags + 1 ? out[dns::kOffFlags + 1] & dns::kRcodeMask : 0),
+      .verdict = log_verdict(context.note.outcome),
+      .withheld = withheld};
+  context.query_log->push(head, subject, query.name());
+}
+
+// The query log's part of answer_locally: a line for an answer given now, or who asked for
+// the line that the upstream's answer will bring.
+void note_local(Step step, const config::Address& client, const policy::Identity& identity,
+                const dns::Query& query, const std::vector<std::uint8_t>& out,
+                QueryContext& context, ForwardPlan& plan) {
+  std::array<char, querylog::Buffer::kMaxSubject> scratch;
+  if (step == Step::reply && context.note.outcome != Outcome::dropped) {
+    log_answer(query, out, log_subject(identity, client, scratch), context.note.withheld, context);
+  } else if (step == Step::forward) {
+    plan.log_subject = log_subject(identity, client, scratch);
+    plan.log_withheld = context.note.withheld;
+  }
+}
+
+}  // namespace
+
+Step answer_locally(dns::Bytes packet, const config::Address& client, bool over_tcp,
+                    dns::Query& query, std::vector<std::uint8_t>& out, QueryContext& context,
+                    ForwardPlan& plan) {
+  context.note = {};
+  policy::Identity identity;  // who asked, kept here for the query log
+  const Step step = answer_here(packet, client, over_tcp, query, out, context, plan, identity);
+  // The query log is off unless an operator turned it on: then this is the one test.
+  if (context.query_log != nullptr) [[unlikely]]
+    note_local(step, client, identity, query, out, context, plan);
+  return step;
+}
+
+void answer_from_upstream(dns::Bytes packet, const dns::Query& query, bool over_tcp,
+                          const upstream::UpstreamAnswer& upstream, const ForwardPlan& plan,
+                          std::vector<std::uint8_t>& out, QueryContext& context) {
+  relay_upstream(packet, query, over_tcp, upstream, plan, out, context);
+  if (context.query_log != nullptr && !plan.log_subject.empty()) [[unlikely]]
+    log_answer(query, out, plan.log_subject, plan.log_withheld, context);
 }
 
 }  // namespace shelter::proxy::server

@@ -13,6 +13,7 @@
 #include "proxy/dns/cache.h"
 #include "proxy/dns/message.h"
 #include "proxy/metrics/metrics.h"
+#include "proxy/querylog/buffer.h"
 #include "proxy/server/runtime.h"
 #include "proxy/upstream/upstream_answer.h"
 
@@ -33,6 +34,17 @@ struct QueryContext {
   bool may_fetch = true;
   /// Where a household's blocks and new private MACs are counted (null: nowhere).
   profiles::ActivityAccumulator* activity = nullptr;
+  /// The worker's query-log buffer; null (the log is off) unless an operator turned it on.
+  querylog::Buffer* query_log = nullptr;
+
+  /// What the query log needs of the query being answered, noted as it is answered (plain
+  /// stores; read only when the log is on).
+  struct Note {
+    std::uint16_t slot = querylog::kNoSlot;
+    bool withheld = false;  ///< a legal list decided: its name is never logged
+    metrics::Outcome outcome = metrics::Outcome::dropped;
+  };
+  Note note{};
 };
 
 /// What answer_locally decided for a query that must go upstream.
@@ -49,6 +61,10 @@ struct ForwardPlan {
   bool steer = false;
   /// Step::fetch: the household to read from the store before asking again.
   std::string fetch_household;
+  /// With the query log on: who asked (querylog::SubjectKind and bytes) and whether the name
+  /// must be withheld, for the line written when the answer comes.
+  std::string log_subject;
+  bool log_withheld = false;
 };
 
 enum class Step : std::uint8_t {

@@ -54,8 +54,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
  private:
   void handle(std::vector<std::uint8_t> packet) {
     std::shared_ptr<const Runtime> runtime = core_.view.get();
-    QueryContext context{*runtime,       core_.cache, core_.metrics,  dns::CacheClock::now(),
-                         unix_seconds(), true,        &core_.activity};
+    QueryContext context{*runtime,       core_.cache, core_.metrics,   dns::CacheClock::now(),
+                         unix_seconds(), true,        &core_.activity, core_.query_log.get()};
     dns::Query query;
     std::vector<std::uint8_t> answer;
     ForwardPlan plan;

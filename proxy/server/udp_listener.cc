@@ -141,8 +141,8 @@ asio::awaitable<void> serve_udp(WorkerCore& core, asio::ip::udp::socket& socket)
       if (received <= 0) break;
 
       std::shared_ptr<const Runtime> runtime = core.view.get();
-      QueryContext context{*runtime,       core.cache, core.metrics,  dns::CacheClock::now(),
-                           unix_seconds(), true,       &core.activity};
+      QueryContext context{*runtime,       core.cache, core.metrics,   dns::CacheClock::now(),
+                           unix_seconds(), true,       &core.activity, core.query_log.get()};
       unsigned replies = 0;
       for (int i = 0; i < received; ++i) {
         Slot& s = slots[static_cast<std::size_t>(i)];

@@ -47,6 +47,10 @@ struct Worker::Impl {
                                                    redis::settings_from(config.redis));
       core.redis->start();
     }
+    const config::QueryLogConfig& query_log = config.logging.query_log;
+    if (query_log.enabled) {
+      core.query_log = std::make_unique<querylog::Buffer>(std::size_t{query_log.buffer_kb} * 1024);
+    }
   }
 
   metrics::WorkerMetrics metrics;
@@ -135,6 +139,10 @@ const metrics::WorkerMetrics& Worker::metrics() const {
 
 profiles::ActivityAccumulator& Worker::activity() {
   return impl_->core.activity;
+}
+
+querylog::Buffer* Worker::query_log() {
+  return impl_->core.query_log.get();
 }
 
 }  // namespace shelter::proxy::server

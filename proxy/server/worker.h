@@ -15,6 +15,10 @@ namespace shelter::proxy::profiles {
 class ActivityAccumulator;
 }  // namespace shelter::proxy::profiles
 
+namespace shelter::proxy::querylog {
+class Buffer;
+}  // namespace shelter::proxy::querylog
+
 namespace shelter::proxy::upstream {
 class HealthBoard;
 }  // namespace shelter::proxy::upstream
@@ -44,6 +48,8 @@ class Worker {
   /// What this worker counted for households since the last flush (proxy/profiles/
   /// household_activity.h): the control thread takes it.
   profiles::ActivityAccumulator& activity();
+  /// This worker's query-log buffer (null: the log is off): the control thread takes it.
+  querylog::Buffer* query_log();
 
  private:
   void wait_for_drain(std::chrono::steady_clock::time_point deadline);

@@ -24,7 +24,8 @@ boost::asio::awaitable<std::vector<std::uint8_t>> WorkerCore::forward(
   const dns::Query& asked = plan.rewrite ? *plan.rewrite : query;
   upstream::UpstreamAnswer upstream = co_await forwarder.forward(asked, settings);
   --in_flight;
-  QueryContext context{*runtime, cache, metrics, dns::CacheClock::now(), unix_seconds()};
+  QueryContext context{*runtime,       cache, metrics, dns::CacheClock::now(),
+                       unix_seconds(), true,  nullptr, query_log.get()};
   std::vector<std::uint8_t> answer;
   answer_from_upstream(packet, query, over_tcp, upstream, plan, answer, context);
   co_return answer;
@@ -79,8 +80,8 @@ asio::awaitable<std::optional<std::vector<std::uint8_t>>> WorkerCore::answer_aft
     --in_flight;
   }
   runtime = view.get();
-  QueryContext context{*runtime,       cache, metrics,  dns::CacheClock::now(),
-                       unix_seconds(), false, &activity};
+  QueryContext context{*runtime,       cache, metrics,   dns::CacheClock::now(),
+                       unix_seconds(), false, &activity, query_log.get()};
   dns::Query query;
   std::vector<std::uint8_t> answer;
   ForwardPlan plan;

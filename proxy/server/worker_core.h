@@ -55,6 +55,8 @@ struct WorkerCore {
   /// This worker's household blocks and new private MACs, until the control thread takes them.
   profiles::ActivityAccumulator activity;
   upstream::Forwarder forwarder;
+  /// This worker's query-log buffer, when logging.query-log is on (else null).
+  std::unique_ptr<querylog::Buffer> query_log;
   /// This worker's own Redis connection, when households live in Redis.
   std::unique_ptr<redis::Client> redis;
   /// Household reads in flight, each with the timer its waiters wait on (cancelled when done).

@@ -64,6 +64,7 @@ class Pipeline {
   Exchange ask(Wire packet, const config::Address& client, bool over_tcp = false) {
     Exchange e{std::move(packet), {}, over_tcp, Step::drop, {}, {}};
     QueryContext context{*runtime_, cache_, metrics_, now_, unix_now_};
+    context.query_log = query_log;
     e.step = answer_locally(e.packet, client, over_tcp, e.query, e.out, context, e.plan);
     return e;
   }
@@ -76,6 +77,7 @@ class Pipeline {
   void complete(Exchange& e, const upstream::UpstreamAnswer& upstream) {
     REQUIRE(e.step == Step::forward);
     QueryContext context{*runtime_, cache_, metrics_, now_, unix_now_};
+    context.query_log = query_log;
     answer_from_upstream(e.packet, e.query, e.over_tcp, upstream, e.plan, e.out, context);
     e.step = Step::reply;
   }
@@ -85,6 +87,8 @@ class Pipeline {
     unix_now_ += s.count();
   }
   void set_unix_now(std::int64_t t) { unix_now_ = t; }
+  /// Where answers are logged (null: the query log is off).
+  querylog::Buffer* query_log = nullptr;
 
   const Runtime& runtime() const { return *runtime_; }
   const config::Config& config() const { return *config_; }
