@@ -19,7 +19,7 @@ page over HTTP and a refused connection over HTTPS; the listed page is blocked a
 other pages load, in the DNS-steered mode and with REDIRECT and TPROXY (the operator's list
 unsteered there, reached through the redirect; the legal list's host steered beside it, as
 docs/deploy-isp.md advises), over IPv4 and IPv6;
-QUIC fails within 200 ms; `dig @<the internet's resolver>` is still filtered; DoT is refused;
+QUIC is refused at once (ICMP port unreachable); `dig @<the internet's resolver>` is still filtered; DoT is refused;
 the DoH endpoint is unreachable by name and by address; shelterd takes its lists from a
 compiled snapshot, and a new one renamed into place is in force within a second. Each refusal
 has a control from the gateway itself that shows the server was there.
@@ -53,6 +53,11 @@ ALLOWED, BLOCKED, SHARED, DOH = "www.example.org", "casino.example.net", "pages.
 FILES = "files.example.com"  # a shared host with a page on a legal (authority) list
 SITES = {ALLOWED: 10, BLOCKED: 11, SHARED: 12, DOH: 13, FILES: 14}  # their addresses' last byte
 HTTP_PORT, TLS_PORT, MARK = 3128, 3129, "0x5e1"
+# A refusal is told by its kind ("refused": a TCP reset or an ICMP port unreachable; a dropped
+# packet gives "timeout" after the probe's 2-3 s). The time bound is below TCP's first SYN
+# retransmission (1 s) and leaves room for a loaded 2-core CI machine (254 ms seen there);
+# the times printed are the measure.
+REFUSED_WITHIN_MS = 1000
 NAV = ["-H", "Accept: text/html"]
 
 
@@ -399,7 +404,7 @@ def check_bypass(t, client, gw, ca):
                 f"IPv{fam}: through the DNAT an allowed name still resolves", str(r))
     what, ms = probe(client, TCP_PROBE, NS_ADDR[4], 853)
     print(f"  DoT to {NS_ADDR[4]}:853: {what} in {ms} ms")
-    t.check(what == "refused" and ms < 200, "DoT (TCP 853) is refused at once",
+    t.check(what == "refused" and ms < REFUSED_WITHIN_MS, "DoT (TCP 853) is refused at once",
             f"{what} {ms} ms")
     for fam in (4, 6):
         r = dig(client, RESOLVER[fam], DOH, "A" if fam == 4 else "AAAA")
@@ -483,8 +488,9 @@ def check_mode(t, mode, client, gw, d, ca):
         for name, target in [(FILES, PROXY[fam])] + ([(SHARED, addr)] if not steered else []):
             what, ms = probe(client, QUIC_PROBE, target)
             print(f"  {mode} IPv{fam}: QUIC to {name} ({target}): {what} in {ms} ms")
-            t.check(what == "refused" and ms < 200, p + f"QUIC (UDP/443) to {name} ({target}) "
-                    "fails within 200 ms (ICMP port unreachable)", f"{what} {ms} ms")
+            t.check(what == "refused" and ms < REFUSED_WITHIN_MS,
+                    p + f"QUIC (UDP/443) to {name} ({target}) fails at once (ICMP port "
+                    "unreachable)", f"{what} {ms} ms")
     m = harness.parse_metrics(gw.run(["curl", "-s", "http://127.0.0.1:9300/metrics"]).stdout)
     t.check((harness.metric(m, "shelter_proxy_forwarded_total") or 0) >= 4
             and (harness.metric(m, "shelter_tls_spliced_total") or 0) >= 2,
