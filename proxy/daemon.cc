@@ -38,6 +38,7 @@
 #include "proxy/lists/snapshot_file.h"
 #include "proxy/log.h"
 #include "proxy/metrics/metrics.h"
+#include "proxy/node_name.h"
 #include "proxy/portal/portal_front.h"
 #include "proxy/profiles/activity_stores.h"
 #include "proxy/profiles/embedded_household_store.h"
@@ -704,13 +705,6 @@ class Daemon {
     });
   }
 
-  // This node's name, in self-test reports.
-  static std::string host_name() {
-    std::array<char, 256> name{};
-    if (::gethostname(name.data(), name.size() - 1) != 0) return "unknown";
-    return name.data();
-  }
-
   static std::int64_t access_code_lifetime(const config::Config& config) {
     return std::chrono::duration_cast<std::chrono::seconds>(config.portal.access_code_lifetime)
         .count();
@@ -793,7 +787,7 @@ class Daemon {
               },
           .set_draining = [this](bool on) { set_draining(on); },
           .keys = token_keys_,
-          .node = host_name(),
+          .node = node_name(),
           .tally = tally_});
       api = [context](const http::Request& r) { return admin::handle_api(r, *context); };
     }

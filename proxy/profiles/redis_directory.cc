@@ -13,6 +13,7 @@
 
 #include "proxy/config/subscribers.h"
 #include "proxy/log.h"
+#include "proxy/node_name.h"
 #include "proxy/redis/client.h"
 #include "proxy/redis/subscriber.h"
 
@@ -51,13 +52,6 @@ bool apply_binding(policy::SubscriberBindings& table, std::string_view field,
     return false;
   }
   return true;
-}
-
-// "<host name>/<pid>": one entry per process in the nodes hash.
-std::string node_name() {
-  std::array<char, 256> host{};
-  if (::gethostname(host.data(), host.size() - 1) != 0) host[0] = '\0';
-  return std::string(host.data()) + "/" + std::to_string(::getpid());
 }
 
 std::int64_t unix_ms() {

@@ -237,6 +237,9 @@ def check_self_test(t, d):
             and all(c["pass"] for c in report["checks"]) and report["client"] == JONES
             and report["node"] and report["at"] > 1.7e9 and report["signature"],
             "self-test: every configured check passes, signed, with the node and the time", resp)
+    t.check(report["node"].endswith(f"/{d.proc.pid}"),
+            "the report names this process, host/pid, as the fleet's nodes hash does",
+            report["node"])
     status, r, resp = api(d, "POST", "/v1/self-test/verify", report)
     t.check(status == 200 and r["valid"] is True, "the signed report verifies", resp)
     forged = dict(report, at=report["at"] + 1)
