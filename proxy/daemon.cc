@@ -465,8 +465,10 @@ class Daemon {
     adopt_redis_store(loaded.subscribers);
     adopt_households(loaded);
     list_memory_ = loaded.lists->snapshot->image_bytes();
+    // The query log's settings are those of the start: a reload changes nothing of it.
+    if (!running_query_log_) running_query_log_ = loaded.config->logging.query_log;
     runtime_.publish(server::make_runtime(loaded.config, loaded.lists, loaded.upstreams,
-                                          loaded.subscribers, slots_));
+                                          loaded.subscribers, slots_, &*running_query_log_));
   }
 
   // run-as, step 1 (proxy/service/privileges.h): started as root, shelterd takes the run-as
@@ -1157,8 +1159,9 @@ class Daemon {
   std::shared_ptr<server::BlockTally> tally_;
   bool tally_failing_ = false;  // control thread only
   asio::thread_pool referral_pool_{1};
-  std::string case_metrics_;                      // control thread only
-  std::unique_ptr<querylog::LogPump> query_log_;  // null: the query log is off
+  std::string case_metrics_;                                 // control thread only
+  std::unique_ptr<querylog::LogPump> query_log_;             // null: the query log is off
+  std::optional<config::QueryLogConfig> running_query_log_;  // its settings, from the start
   bool first_case_refresh_ = true;
   std::string listening_;
   std::optional<service::Account> account_;  // run-as, when started as root with it

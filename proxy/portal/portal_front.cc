@@ -116,7 +116,7 @@ struct Wording {
       : pages(deps.pages()),
         runtime(deps.runtime.current()),
         texts(*pages, pages->choose(request.header("accept-language").value_or("")),
-              runtime->config->web) {}
+              runtime->config->web, &runtime->query_log) {}
   std::shared_ptr<const web::Pages> pages;
   std::shared_ptr<const server::Runtime> runtime;
   web::Texts texts;

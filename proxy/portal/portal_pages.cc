@@ -372,7 +372,7 @@ mustache::data week_data(const ActivitySection& activity, const web::Texts& text
   });
   mustache::data w;
   w.set("week_heading", texts("portal.activity.heading"));
-  w.set("week_privacy", texts("portal.activity.privacy"));
+  w.set("week_privacy", texts.said("portal.activity.privacy"));
   if (ordered.empty()) w.set("week_none", texts("portal.activity.none"));
   w.set("week_caption", texts("portal.activity.caption"));
   w.set("col_kind", texts("portal.activity.kind"));
@@ -426,9 +426,9 @@ mustache::data good_to_know(const web::Texts& texts) {
   mustache::data g;
   g.set("good_to_know_heading", texts("portal.about.heading"));
   mustache::data items{mustache::data::type::list};
-  for (const char* key : {"portal.about.tell", "portal.about.history", "portal.about.requests"}) {
-    items.push_back(mustache::data(texts(key)));
-  }
+  items.push_back(mustache::data(texts("portal.about.tell")));
+  items.push_back(mustache::data(texts.said("portal.about.history")));
+  items.push_back(mustache::data(texts("portal.about.requests")));
   web::set_moved(g, "good_to_know_items", std::move(items));
   return g;
 }

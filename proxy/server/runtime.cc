@@ -57,8 +57,11 @@ std::shared_ptr<const Runtime> make_runtime(std::shared_ptr<const config::Config
                                             std::shared_ptr<const lists::LoadedLists> lists,
                                             std::vector<config::Endpoint> upstreams,
                                             profiles::Subscribers subscribers,
-                                            metrics::BlockSlots& slots) {
+                                            metrics::BlockSlots& slots,
+                                            const config::QueryLogConfig* running_query_log) {
   auto runtime = std::make_shared<Runtime>();
+  runtime->query_log =
+      running_query_log != nullptr ? *running_query_log : config->logging.query_log;
   auto v4 = [](const std::vector<config::Address>& from, auto& to) {
     for (const config::Address& a : from) {
       std::array<std::uint8_t, 4> bytes{};

@@ -59,6 +59,9 @@ struct Runtime {
   std::vector<std::array<std::uint8_t, 16>> proxy_v6;
   /// proxy.cover-names: always steered (null when there are none).
   std::shared_ptr<const policy::NameSet> cover_names;
+  /// The query log as it runs (docs/query-log.md): read at start and kept across reloads (a
+  /// change takes effect after a restart), so the pages say what the running log keeps.
+  config::QueryLogConfig query_log{};
   /// What answers to appeals and access requests put in force (never null once published).
   std::shared_ptr<const policy::Overrides> overrides = std::make_shared<const policy::Overrides>();
 
@@ -98,12 +101,12 @@ struct Runtime {
 /// The response cache's limits as the configuration sets them.
 dns::CacheLimits cache_limits(const config::CacheConfig& cache);
 
-/// Builds the derived parts of a Runtime from config, lists and upstreams.
-std::shared_ptr<const Runtime> make_runtime(std::shared_ptr<const config::Config> config,
-                                            std::shared_ptr<const lists::LoadedLists> lists,
-                                            std::vector<config::Endpoint> upstreams,
-                                            profiles::Subscribers subscribers,
-                                            metrics::BlockSlots& slots);
+/// Builds the derived parts of a Runtime from config, lists and upstreams. `running_query_log`:
+/// the query log's settings as it runs (null: config's).
+std::shared_ptr<const Runtime> make_runtime(
+    std::shared_ptr<const config::Config> config, std::shared_ptr<const lists::LoadedLists> lists,
+    std::vector<config::Endpoint> upstreams, profiles::Subscribers subscribers,
+    metrics::BlockSlots& slots, const config::QueryLogConfig* running_query_log = nullptr);
 
 /// Owner of the current Runtime. publish() is rare (start, reload); current() is for readers
 /// that are not on the hot path. Thread-safe.

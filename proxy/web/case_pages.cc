@@ -1,7 +1,10 @@
 #include "proxy/web/case_pages.h"
 
+#include <algorithm>
+#include <chrono>
 #include <ctime>
 #include <kainjow/mustache.hpp>
+#include <utility>
 
 #include "proxy/cases/rules.h"
 
@@ -47,8 +50,12 @@ PageSpec base_spec(std::string kind, std::string_view title_key, const Texts& te
 
 }  // namespace
 
-Texts::Texts(const Pages& pages, const Catalog& catalog, const config::WebConfig& settings)
-    : pages_(pages), catalog_(catalog), settings_(settings) {
+Texts::Texts(const Pages& pages, const Catalog& catalog, const config::WebConfig& settings,
+             const config::QueryLogConfig* query_log)
+    : pages_(pages),
+      catalog_(catalog),
+      settings_(settings),
+      query_log_(query_log != nullptr && query_log->enabled ? query_log : nullptr) {
   auto common = std::make_shared<mustache::data>();
   common->set("organisation", settings_.organisation);
   common->set("venue",
@@ -77,6 +84,29 @@ std::string Texts::render(std::string_view key, const std::map<std::string, std:
   for (const auto& [name, value] : extra)
     own.set(name, value);
   return text.render({common_.get(), &own}, inserts);
+}
+
+std::string Texts::said(std::string_view key) const {
+  if (query_log_ == nullptr) return (*this)(key);
+  // A duration as `group`.<unit>.<form> ("query-log.for.days.other": "{{n}} days"): the
+  // largest whole unit, then the number's plural form; the catalog's own forms first ("two"
+  // and "few", 3 to 10 after the hundreds, are Arabic's), else "one" or "other".
+  auto words = [&](std::string_view group, std::chrono::milliseconds span) {
+    const std::int64_t s = std::max<std::int64_t>(1, (span.count() + 999) / 1000);
+    const auto [unit, n] = s % 86400 == 0  ? std::pair{"days", s / 86400}
+                           : s % 3600 == 0 ? std::pair{"hours", s / 3600}
+                                           : std::pair{"minutes", (s + 59) / 60};
+    const std::string base = std::string(group) + "." + unit + ".";
+    const char* form = n == 1                          ? "one"
+                       : n == 2                        ? "two"
+                       : n % 100 >= 3 && n % 100 <= 10 ? "few"
+                                                       : "other";
+    if (catalog_.texts.count(base + form) == 0) form = n == 1 ? "one" : "other";
+    return plain(base + form, {{"n", std::to_string(n)}});
+  };
+  return (*this)(std::string(key) + "-logged",
+                 {{"retention", words("query-log.for", query_log_->retention)},
+                  {"rotation", words("query-log.every", query_log_->key_rotation)}});
 }
 
 std::string Texts::time(std::int64_t unix_time) const {

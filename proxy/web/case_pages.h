@@ -21,13 +21,19 @@ namespace shelter::proxy::web {
 /// {{response_time}}) plus a page's own.
 class Texts {
  public:
-  Texts(const Pages& pages, const Catalog& catalog, const config::WebConfig& settings);
+  /// `query_log`: the query log's settings (null or not enabled: there is no log), for the
+  /// texts that say what is kept (said()).
+  Texts(const Pages& pages, const Catalog& catalog, const config::WebConfig& settings,
+        const config::QueryLogConfig* query_log = nullptr);
   /// The text at `key`, its {{names}} filled from the common values and `extra` (escaped).
   std::string operator()(std::string_view key,
                          const std::map<std::string, std::string>& extra = {}) const;
   /// The same as plain text (nothing escaped): a value to insert into another text.
   std::string plain(std::string_view key,
                     const std::map<std::string, std::string>& extra = {}) const;
+  /// A text that says what is kept: the one at `key`, or when the query log is on, the one at
+  /// `key` + "-logged", with {{retention}} and {{rotation}} ("for 7 days", "every day") filled.
+  std::string said(std::string_view key) const;
   /// A time as the catalog writes times ("when-format").
   std::string time(std::int64_t unix_time) const;
   const Pages& pages() const { return pages_; }
@@ -40,6 +46,7 @@ class Texts {
   const Pages& pages_;
   const Catalog& catalog_;
   const config::WebConfig& settings_;
+  const config::QueryLogConfig* query_log_;       // null when there is no query log
   std::shared_ptr<const TemplateValues> common_;  // organisation, venue, response_time
 };
 

@@ -152,7 +152,7 @@ PageSpec transparency_page(const std::string& from, const std::string& to,
         {"/transparency.csv?from=" + first + "&to=" + last, texts.plain("transparency.csv")});
   }
   spec.form = period_form(from, to, bad, texts);
-  spec.note_html = texts("transparency.note");
+  spec.note_html = texts.said("transparency.note");
   return spec;
 }
 

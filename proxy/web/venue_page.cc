@@ -105,7 +105,7 @@ PageSpec venue_page(const VenueFacts& facts, const Texts& texts) {
   spec.sections.push_back(filtered_section(facts, texts));
   spec.sections.push_back(Section{.id = "privacy",
                                   .heading_html = texts("venue-page.privacy-heading"),
-                                  .texts_html = {texts("venue-page.privacy")}});
+                                  .texts_html = {texts.said("venue-page.privacy")}});
   spec.sections.push_back(report_section(facts, texts));
   if (!venue.email.empty() || !venue.phone.empty() || !venue.web.empty()) {
     spec.sections.push_back(contact_section(venue, texts));

@@ -1,8 +1,9 @@
 #pragma once
 // The venue's acceptable-use page (GET /venue on the public listener, when `web.venue` is set):
 // its terms, what its Wi-Fi filters and why (in the block page's words for the categories),
-// that no browsing history is kept, how to report a wrong block, and its contact. Pure: the
-// route gathers what the reader's profile blocks here (filtered_categories).
+// what is kept of browsing (nothing, or what the query log keeps: Texts::said), how to report a
+// wrong block, and its contact. Pure: the route gathers what the reader's profile blocks here
+// (filtered_categories).
 
 #include <string>
 #include <vector>

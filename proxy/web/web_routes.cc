@@ -100,7 +100,7 @@ struct PageContext {
       : runtime(std::move(r)),
         pages(std::move(p)),
         catalog(pages->choose(request.header("accept-language").value_or(""))),
-        texts(*pages, catalog, runtime->config->web) {}
+        texts(*pages, catalog, runtime->config->web, &runtime->query_log) {}
 
   http::Response page(unsigned status, const PageSpec& spec) const {
     return page_response(status, spec, *pages, catalog);

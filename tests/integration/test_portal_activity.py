@@ -7,7 +7,9 @@ week; another household's counts never shown. A query from the household's CPE-I
 and a MAC claimed from an untrusted source, are not. Attached to the tablet through the form
 (CSRF): the next query with that MAC gets the tablet's profile and the MAC is no longer listed.
 Added as a new named device; dismissed (and not listed again when it queries again). Another
-household cannot see or bind it; markup in a name is refused."""
+household cannot see or bind it; markup in a name is refused. With the query log on
+(docs/query-log.md), the family page says what it keeps and for how long, in place of the
+promise of no history."""
 import json
 import re
 
@@ -101,6 +103,9 @@ def check_counts(t, d, p, state):
     t.check("This week" in home.body and "Shelter keeps no list of the sites anyone visited"
             in home.body, "the family page has 'This week' and says what is kept", home)
     t.check("Nothing was blocked this week" in home.body, "nothing counted yet", home)
+    t.check("Shelter keeps no history of the sites anyone visits" in home.body and
+            "keeps a log of the names" not in home.body,
+            "no query log: 'Good to know' says no history is kept", home)
     sent = {"social.test": 3, "adult.test": 2, "bet.test": 1}
     for name, n in sent.items():
         for _ in range(n):
@@ -216,6 +221,24 @@ def check_last_week(t, d, p, state):
             "social media: 3 from the tablet and 1 from the MAC attached to it, last week")
 
 
+def query_log_on(t, up):
+    portal, web = free_port(("127.0.0.1",)), free_port(("127.0.0.1",))
+    cfg = config(up, portal, web)
+    cfg["logging"] = {"query-log": {"enabled": True, "directory": "{dir}/queries",
+                                    "retention": "30d", "key-rotation": "24h"}}
+    with daemon(t, cfg, FILES) as d:
+        home = signed_in(t, d, portal, "smith").request("/").body
+        t.check("On this network, Test ISP keeps a log of the names of the sites your home's "
+                "devices look up, for 30 days." in home, "who keeps the log, for how long", home)
+        t.check("it appears as a code that changes every day, and one code cannot be linked to "
+                "the next" in home and "child sexual abuse material are never written" in home,
+                "the household is a daily code; legal lists' names are never written", home)
+        t.check("The log of the names looked up that Test ISP keeps is described under" in home,
+                "'This week' points to it", home)
+        t.check("keeps no history" not in home and "keeps no list" not in home,
+                "no promise of no history", home)
+
+
 def main(t):
     with FakeUpstream(default=Rule(a=(FORWARDED,))) as up:
         portal, web = free_port(("127.0.0.1",)), free_port(("127.0.0.1",))
@@ -226,6 +249,8 @@ def main(t):
                 state["jones"] = signed_in(t, d, portal, "jones")
             t.run_cases([("counts", check_counts), ("new devices", check_new_devices),
                          ("last week", check_last_week)], d, portal, state)
+        with t.case("query log on"):
+            query_log_on(t, up)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,9 @@ clock moved between filing and deciding; a child's "Ask my parent" request is an
 another left waiting. Then the admin API's JSON, its CSV, shelterctl report (text, --json,
 --csv) and the public /transparency page all give exactly the figures the admin API's own
 case lists and the digs imply; bad periods get 400; no site, URL or household name appears in
-any output. After a restart the day's block counts come back from transparency.json.
+any output. After a restart the day's block counts come back from transparency.json. The
+page's note says blocks are counted, not logged; with the query log on (docs/query-log.md) it
+says instead what the log keeps and for how long.
 
 Redis: two nodes sharing one redis-server; blocks dug on each add up in either node's report
 and in the day's hash (shelter:v1:blocks:<day>); counts made while Redis is down are kept and
@@ -321,6 +323,8 @@ def check_page(t, w, d, body):
             and 'name="from"' in page.body and 'name="to"' in page.body,
             "page: a plain GET form for the period", page)
     t.check('href="/transparency.csv?from=' in page.body, "page: links its CSV", page)
+    t.check("blocks are counted, not logged" in page.body and "keeps a log" not in page.body,
+            "page, no query log: its note says blocks are counted, not logged", page)
     t.check("only the requests of the last 7 days" in page.body and "Incomplete" not in page.body,
             "page, default period: says the requests cover their 7 days kept, not 'Incomplete'",
             page)
@@ -439,6 +443,27 @@ def run_embedded(t, up, state):
             status, again, r = report(d)
             t.check(status == 200 and again and blocks_of(again) == EXPECTED_BLOCKS,
                     "after a restart the block counts come back from transparency.json", r)
+    with t.case("query log on"):
+        check_query_log_note(t, up)
+
+
+def check_query_log_note(t, up):
+    w = Ports()
+    cfg = embedded_config(up, w, "{dir}/state")
+    cfg["logging"] = {"query-log": {"enabled": True, "directory": "{dir}/queries",
+                                    "retention": "7d", "key-rotation": "1h"}}
+    with t.shelterd(cfg, FILES):
+        page = http(w.pub, "/transparency", headers=NAV)
+        note = page.body.partition('<p class="note">')[2].partition("</p>")[0]
+        t.check("Test ISP keeps a log of the names looked up on this network, for 7 days." in note
+                and "a code that changes every hour" in note
+                and "names on legal lists are never written in it" in note,
+                "the note says who keeps the log, for how long, and what it leaves out", note)
+        t.check("counted, not logged" not in page.body, "and no longer that nothing is logged",
+                note)
+        es = http(w.pub, "/transparency", headers=NAV + ["Accept-Language: es"])
+        t.check("durante 7 días" in es.body and "cada hora" in es.body
+                and "no se registran" not in es.body, "in Spanish", es)
 
 
 # --- two nodes on one Redis ---------------------------------------------------------------

@@ -5,7 +5,8 @@ report a wrong block, the contact; a hostile venue name and terms shown escaped;
 page's link to it (not on a legal block); its languages; the same security headers as the
 block page; a report sent from the venue's Wi-Fi without a block's token routed to the venue;
 a 404 and no link when no venue is configured; configuration errors naming the key and
-line."""
+line; with the query log on (docs/query-log.md), the privacy section says what it keeps, for how
+long, instead of the promise of no history."""
 import os
 import subprocess
 import tempfile
@@ -70,6 +71,7 @@ def venue_page(t, public_port, block_port):
     t.check("games" not in filtered and "gambling" not in filtered,
             "not said: a category the profile leaves open, or one no list fills", filtered)
     t.check("keeps no history of the sites you visit" in body, "no browsing history is kept")
+    t.check("keeps a list of the names" not in body, "and no word of a query log")
     report = body.partition('id="report"')[2].partition("</section>")[0]
     t.check(f'href="http://127.0.0.1:{public_port}/appeal"' in report and 'href="/check"' in
             report, "report a wrong block: the appeal form and check a site", report)
@@ -145,6 +147,39 @@ def no_venue(t, up):
                 "the block page has no venue link")
 
 
+def query_log_on(t, up, venue):
+    """The query log on: the privacy section says who keeps what, for how long, and the code
+    that stands for who asked; not the promise of no history."""
+    block_port, public_port = free_port(("127.0.0.1",)), free_port(("127.0.0.1",))
+    cfg = config(up, block_port, public_port, venue)
+    cfg["logging"] = {"query-log": {"enabled": True, "directory": "{dir}/queries",
+                                    "retention": "14d", "key-rotation": "12h"}}
+    with t.shelterd(cfg) as d:
+        _, _, body = curl(public_port, "/venue")
+        privacy = body.partition('id="privacy"')[2].partition("</section>")[0]
+        t.check("On this Wi-Fi, Test Operator keeps a list of the names of the sites that devices "
+                "look up, for 14 days." in privacy, "who keeps the log, and for how long", privacy)
+        t.check("a code that changes every 12 hours" in privacy and
+                "child sexual abuse material are never written" in privacy,
+                "who asked is a changing code; legal lists' names never written", privacy)
+        t.check("keeps no history" not in body, "no promise of no history")
+        _, _, body = curl(public_port, "/venue", None, ["Accept-Language: fr"])
+        t.check("pendant 14 jours" in body and "toutes les 12 heures" in body and
+                "aucun historique" not in body, "in French", body[-1500:])
+        _, _, body = curl(public_port, "/venue", None, ["Accept-Language: ar"])
+        t.check("لمدة 14 يومًا" in body and "كل 12 ساعة" in body and
+                "لا يحتفظ المرشّح بأي سجل" not in body, "in Arabic", body[-1500:])
+        # The log runs with its settings of the start until a restart: so do the pages.
+        mark = d.mark()
+        d.write_config(config(up, block_port, public_port, venue))
+        d.hup()
+        t.check(d.wait_for(r"reload: ok", mark, 10), "reloaded without the query log",
+                d.log_tail())
+        _, _, body = curl(public_port, "/venue")
+        t.check("for 14 days" in body and "keeps no history" not in body,
+                "after a reload that turns it off, the page still says the running log", body)
+
+
 def config_errors(t):
     cases = [
         ("web:\n  venue:\n    terms: hello\n", "web.venue: has no name (line 4)"),
@@ -182,6 +217,8 @@ def main(t):
                 block_page_link(t, public_port, block_port)
             with t.case("appeal to the venue"):
                 appeal_to_venue(t, public_port)
+        with t.case("query log on"):
+            query_log_on(t, up, venue)
         with t.case("no venue"):
             no_venue(t, up)
     with t.case("config errors"):

@@ -511,6 +511,42 @@ TEST_CASE("the home page says what the controls cover and what is kept", "[porta
                  "0.4 s.</p>"));
 }
 
+TEST_CASE("with the query log on, the home page says what it keeps, in every language",
+          "[portal][activity]") {
+  const config::QueryLogConfig log{.enabled = true,
+                                   .directory = "/var/log/q",
+                                   .key_rotation = std::chrono::hours(24),
+                                   .retention = std::chrono::hours(24 * 30)};
+  const std::string html =
+      portal::home_page(sample_home(), web::Texts(builtin(), catalog("en"), settings(), &log));
+  CHECK(contains(html,
+                 "keeps a log of the names of the "
+                 "sites your home's devices look up, for 30 days."));
+  CHECK(contains(html, "a code that changes every day"));
+  CHECK(contains(html, "child sexual abuse material are never written"));
+  CHECK(contains(html, "The log of the names looked up that"));
+  CHECK_FALSE(contains(html, "keeps no history"));
+  CHECK_FALSE(contains(html, "keeps no list"));
+  for (std::string_view lang : kLanguages) {
+    INFO(lang);
+    const web::Texts off = texts(lang);
+    const std::string on =
+        portal::home_page(sample_home(), web::Texts(builtin(), catalog(lang), settings(), &log));
+    CHECK(contains(on, "30"));
+    CHECK_FALSE(contains(on, "{{"));
+    for (const char* key : {"portal.about.history", "portal.activity.privacy"}) {
+      CHECK_FALSE(contains(on, off(key)));
+      CHECK(contains(portal::home_page(sample_home(), off), off(key)));
+    }
+  }
+  // Not enabled: the page of a network without the setting, byte for byte.
+  config::QueryLogConfig disabled = log;
+  disabled.enabled = false;
+  CHECK(portal::home_page(sample_home(),
+                          web::Texts(builtin(), catalog("en"), settings(), &disabled)) ==
+        portal::home_page(sample_home(), texts()));
+}
+
 TEST_CASE("each age band is explained in one line; other profiles by name", "[portal]") {
   const portal::HomeView v = sample_home();
   for (std::string_view lang : kLanguages) {

@@ -4,7 +4,9 @@
 #include "proxy/web/venue_page.h"
 
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "proxy/web/block_page.h"
@@ -45,10 +47,11 @@ config::WebConfig settings() {
 }
 
 std::string render(const web::VenueFacts& facts, const config::WebConfig& w,
-                   std::string_view lang = "en") {
+                   std::string_view lang = "en",
+                   const config::QueryLogConfig* query_log = nullptr) {
   const web::Pages& pages = shelter::test::builtin_pages();
   const web::Catalog& catalog = pages.choose(lang);
-  const web::Texts texts(pages, catalog, w);
+  const web::Texts texts(pages, catalog, w, query_log);
   return web::render_spec(web::venue_page(facts, texts), pages, catalog);
 }
 
@@ -157,4 +160,104 @@ TEST_CASE("the block page links the venue page when it has one") {
   view.kind = web::PageKind::legal;  // the legal page links its authority and hotlines only
   CHECK(web::render_page(view, pages, pages.choose("en"), w, 0).find("/venue") ==
         std::string::npos);
+}
+
+// The query log (docs/query-log.md): when it is on, the privacy section says so, with its
+// retention and key rotation in words, in every language; off, the promise stays.
+config::QueryLogConfig query_log(std::chrono::milliseconds retention,
+                                 std::chrono::milliseconds rotation) {
+  return {
+      .enabled = true, .directory = "/var/log/q", .key_rotation = rotation, .retention = retention};
+}
+
+TEST_CASE("venue_page: with the query log on, the privacy section says what it keeps") {
+  using std::chrono::days;
+  using std::chrono::hours;
+  using std::chrono::minutes;
+  const config::QueryLogConfig week = query_log(days(7), hours(24));
+  const std::string on = section(render({}, settings(), "en", &week), "privacy");
+  INFO(on);
+  CHECK(on.find("On this Wi-Fi, Operator keeps a list of the names of the sites that devices "
+                "look up, for 7 days.") != std::string::npos);
+  CHECK(on.find("a code that changes every day") != std::string::npos);
+  CHECK(on.find("child sexual abuse material are never written") != std::string::npos);
+  CHECK(on.find("keeps no history") == std::string::npos);
+  // Not enabled: the same page, byte for byte, as without the setting.
+  config::QueryLogConfig off = week;
+  off.enabled = false;
+  CHECK(render({}, settings(), "en", &off) == render({}, settings()));
+  CHECK(section(render({}, settings(), "en", &off), "privacy").find("keeps no history") !=
+        std::string::npos);
+  // The largest whole unit, one or many.
+  const config::QueryLogConfig odd = query_log(hours(12), minutes(90));
+  const std::string short_log = section(render({}, settings(), "en", &odd), "privacy");
+  CHECK(short_log.find("for 12 hours.") != std::string::npos);
+  CHECK(short_log.find("changes every 90 minutes,") != std::string::npos);
+  const config::QueryLogConfig one = query_log(days(1), days(2));
+  const std::string one_day = section(render({}, settings(), "en", &one), "privacy");
+  CHECK(one_day.find("for 1 day.") != std::string::npos);
+  CHECK(one_day.find("changes every 2 days,") != std::string::npos);
+}
+
+TEST_CASE("venue_page: the query log's words in every language, Arabic's plural forms") {
+  using std::chrono::days;
+  using std::chrono::hours;
+  const config::QueryLogConfig week = query_log(days(7), hours(24));
+  const std::pair<const char*, const char*> expected[] = {
+      {"fr", "pendant 7 jours"}, {"es", "durante 7 días"}, {"ar", "لمدة 7 أيام"}};
+  for (const auto& [lang, words] : expected) {
+    DYNAMIC_SECTION(lang) {
+      const std::string page = render({}, settings(), lang, &week);
+      const std::string privacy = section(page, "privacy");
+      CHECK(privacy.find(words) != std::string::npos);
+      CHECK(page.find("{{") == std::string::npos);
+      CHECK(page.find("query-log.") == std::string::npos);
+      const web::Pages& pages = shelter::test::builtin_pages();
+      const web::Texts off(pages, pages.choose(lang), settings());
+      CHECK(privacy.find(off("venue-page.privacy")) == std::string::npos);  // the promise is gone
+    }
+  }
+  // Arabic counts one, two, three to ten and more each its own way.
+  const std::pair<std::chrono::milliseconds, const char*> arabic[] = {{days(1), "لمدة يوم واحد"},
+                                                                      {days(2), "لمدة يومين"},
+                                                                      {days(10), "لمدة 10 أيام"},
+                                                                      {days(30), "لمدة 30 يومًا"},
+                                                                      {hours(5), "لمدة 5 ساعات"}};
+  for (const auto& [retention, words] : arabic) {
+    const config::QueryLogConfig log = query_log(retention, hours(48));
+    const std::string privacy = section(render({}, settings(), "ar", &log), "privacy");
+    INFO(words);
+    CHECK(privacy.find(words) != std::string::npos);
+    CHECK(privacy.find("يتغيّر كل يومين") != std::string::npos);
+  }
+}
+
+TEST_CASE("every query log text is in every built-in catalog") {
+  const web::Pages& pages = shelter::test::builtin_pages();
+  const web::Catalog& en = pages.english();
+  std::size_t keys = 0;
+  for (const auto& [key, text] : en.texts) {
+    if (!key.starts_with("query-log.") && !key.ends_with("-logged")) continue;
+    ++keys;
+    for (const web::Catalog& c : pages.catalogs()) {
+      INFO(c.lang << ": " << key);
+      REQUIRE(c.texts.count(key) == 1);
+      CHECK_FALSE(c.texts.at(key).empty());
+    }
+    // Each text that stands for one that promises no log says the retention and the rotation
+    // (the family page's "This week" points to its "Good to know", which does).
+    if (key.ends_with("-logged")) {
+      const std::string promise = key.substr(0, key.size() - 7);
+      CHECK(en.texts.count(promise) == 1);
+      for (const web::Catalog& c : pages.catalogs()) {
+        INFO(c.lang << ": " << key);
+        const std::string& text = c.texts.at(key);
+        CHECK(text.find("{{organisation}}") != std::string::npos);
+        if (key == "portal.activity.privacy-logged") continue;
+        CHECK(text.find("{{retention}}") != std::string::npos);
+        CHECK(text.find("{{rotation}}") != std::string::npos);
+      }
+    }
+  }
+  CHECK(keys == 4 + 12);  // venue, this week, good to know, transparency; 2 x 3 units x 2 forms
 }
