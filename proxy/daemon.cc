@@ -117,13 +117,22 @@ std::vector<config::Endpoint> upstreams_of(const config::Config& config,
   std::ifstream in(config.upstream.resolv_conf);
   std::ostringstream text;
   text << in.rdbuf();
-  auto servers = config::parse_resolv_conf(text.str());
-  if (servers.empty()) {
+  config::ResolvConf resolv = config::parse_resolv_conf(text.str());
+  if (!resolv.ignored.empty()) {
+    std::string names;
+    for (const std::string& name : resolv.ignored)
+      names += (names.empty() ? "" : ", ") + name;
+    warnings.push_back(config.upstream.resolv_conf + " names more than " +
+                       std::to_string(config::kMaxNameservers) + " nameservers: only the first " +
+                       std::to_string(config::kMaxNameservers) +
+                       " are used, as by the system resolver; ignored: " + names);
+  }
+  if (resolv.servers.empty()) {
     warnings.push_back("no upstream resolvers (upstream.servers is empty and " +
                        config.upstream.resolv_conf +
                        " names none): names that are not blocked get SERVFAIL");
   }
-  return servers;
+  return std::move(resolv.servers);
 }
 
 LoadOutcome load_everything(const DaemonOptions& options, policy::CategoryRegistry& categories,

@@ -13,7 +13,7 @@ dns:
   listen: ["127.0.0.1:5300", "[::1]:5300"]
   allow-clients: ["127.0.0.0/8", "::1/128"]
 upstream:
-  servers: []                  # empty: the nameservers of resolv-conf
+  servers: []                  # empty: the first three nameservers of resolv-conf
   resolv-conf: /etc/resolv.conf
 blocking:
   mode: block-page

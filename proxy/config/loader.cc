@@ -823,8 +823,9 @@ const Presets& presets() {
   return kPresets;
 }
 
-std::vector<Endpoint> parse_resolv_conf(std::string_view text) {
-  std::vector<Endpoint> servers;
+ResolvConf parse_resolv_conf(std::string_view text) {
+  ResolvConf result;
+  std::size_t entries = 0;  // valid nameserver entries, duplicates included (glibc's count)
   constexpr std::string_view kSpace = " \t\r\f\v";
   while (!text.empty()) {
     const auto newline = std::min(text.find('\n'), text.size());
@@ -843,10 +844,15 @@ std::vector<Endpoint> parse_resolv_conf(std::string_view text) {
     const auto a = Address::parse(name.substr(0, scope));
     // A scope belongs only to IPv6 (fe80::1%eth0); "192.0.2.1%x" is garbage.
     if (!a || (scope != std::string_view::npos && !a->v6)) continue;
+    if (++entries > kMaxNameservers) {
+      result.ignored.emplace_back(name);
+      continue;
+    }
     const Endpoint e{*a, 53};
+    auto& servers = result.servers;
     if (std::find(servers.begin(), servers.end(), e) == servers.end()) servers.push_back(e);
   }
-  return servers;
+  return result;
 }
 
 }  // namespace shelter::proxy::config

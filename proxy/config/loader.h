@@ -40,16 +40,29 @@ LoadResult parse_config(std::string_view yaml_text, std::string source_name);
 LoadResult load_config_file(const std::string& path);
 
 /// The YAML used when shelterd starts without --config: listeners on loopback port 5300,
-/// upstreams from /etc/resolv.conf, and two demo lists under the reserved .test TLD
+/// upstreams from /etc/resolv.conf (its first three nameservers, see parse_resolv_conf), and two demo lists under the reserved .test TLD
 /// (blocked.shelter.test, legal-block.shelter.test) so that blocking can be seen at once.
 std::string_view embedded_defaults_yaml();
 
 /// parse_config(embedded_defaults_yaml(), "embedded defaults"); tests check it has no errors.
 LoadResult embedded_defaults();
 
-/// The `nameserver` lines of a resolv.conf(5) as endpoints on port 53, in file order, without
-/// duplicates. A "%scope" suffix on an IPv6 address is dropped; comments ('#' or ';'), other
-/// options and lines that do not parse are ignored. Pure: the caller reads the file.
-std::vector<Endpoint> parse_resolv_conf(std::string_view text);
+/// What a resolv.conf(5) names as nameservers.
+struct ResolvConf {
+  /// The servers used, on port 53, in file order, without duplicates.
+  std::vector<Endpoint> servers{};
+  /// Valid `nameserver` entries past the first kMaxNameservers, as written in the file.
+  std::vector<std::string> ignored{};
+};
+
+/// glibc's MAXNS: the system resolver uses at most the first three nameservers.
+inline constexpr std::size_t kMaxNameservers = 3;
+
+/// The `nameserver` lines of a resolv.conf(5). As glibc does, only the first kMaxNameservers
+/// entries that parse are used (a repeated address takes a place too, then is dropped as a
+/// duplicate); later ones go to `ignored`. A "%scope" suffix on an IPv6 address is dropped;
+/// comments ('#' or ';'), other options and lines that do not parse are ignored. Pure: the
+/// caller reads the file.
+ResolvConf parse_resolv_conf(std::string_view text);
 
 }  // namespace shelter::proxy::config

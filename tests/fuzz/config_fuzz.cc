@@ -71,7 +71,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
   }
 
-  for (const auto& server : cfg::parse_resolv_conf(text))
+  const auto resolv = cfg::parse_resolv_conf(text);
+  require(resolv.servers.size() <= cfg::kMaxNameservers);
+  for (const auto& server : resolv.servers)
     require(server.port == 53);
   if (size <= 64) check_addresses(text);
   return 0;
