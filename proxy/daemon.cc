@@ -49,6 +49,7 @@
 #include "proxy/relay/relay_front.h"
 #include "proxy/relay/tls_terminate.h"
 #include "proxy/server/block_tally.h"
+#include "proxy/server/connection_slots.h"
 #include "proxy/server/runtime.h"
 #include "proxy/server/worker.h"
 #include "proxy/service/notify.h"
@@ -550,7 +551,8 @@ class Daemon {
         config.threads != 0 ? config.threads : std::max(1u, std::thread::hardware_concurrency());
     cache_ = std::make_unique<dns::SharedResponseCache>(server::cache_limits(config.cache));
     for (std::size_t i = 0; i < count; ++i) {
-      workers_.push_back(std::make_unique<server::Worker>(runtime_, *cache_, &upstream_health_));
+      workers_.push_back(
+          std::make_unique<server::Worker>(runtime_, *cache_, tcp_slots_, &upstream_health_));
     }
     for (const config::Endpoint& endpoint : config.dns.listen) {
       // The first worker binds (and learns the port when it was 0); the others share it.
@@ -1147,6 +1149,8 @@ class Daemon {
   UpstreamWatch upstream_watch_;
   std::uint64_t list_memory_ = 0;
   std::unique_ptr<dns::SharedResponseCache> cache_;  // before the workers that use it
+  // dns.max-tcp-connections counts here, across every worker (before the workers too).
+  server::ConnectionSlots tcp_slots_;
   std::vector<std::unique_ptr<server::Worker>> workers_;
   std::unique_ptr<admin::AdminServer> admin_;
   std::atomic<bool> draining_{false};  // POST /v1/node/drain

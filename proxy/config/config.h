@@ -27,7 +27,7 @@ struct DnsConfig {
   /// the DNS Flag Day 2020 value). Range 512..4096.
   std::uint16_t udp_payload_size = 1232;
   std::chrono::milliseconds tcp_idle_timeout{10000};
-  std::uint32_t max_tcp_connections = 1000;  ///< per thread
+  std::uint32_t max_tcp_connections = 1000;  ///< for the whole process, all threads together
 };
 
 struct UpstreamConfig {

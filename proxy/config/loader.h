@@ -40,8 +40,9 @@ LoadResult parse_config(std::string_view yaml_text, std::string source_name);
 LoadResult load_config_file(const std::string& path);
 
 /// The YAML used when shelterd starts without --config: listeners on loopback port 5300,
-/// upstreams from /etc/resolv.conf (its first three nameservers, see parse_resolv_conf), and two demo lists under the reserved .test TLD
-/// (blocked.shelter.test, legal-block.shelter.test) so that blocking can be seen at once.
+/// upstreams from /etc/resolv.conf (its first three nameservers, see parse_resolv_conf), and two
+/// demo lists under the reserved .test TLD (blocked.shelter.test, legal-block.shelter.test) so that
+/// blocking can be seen at once.
 std::string_view embedded_defaults_yaml();
 
 /// parse_config(embedded_defaults_yaml(), "embedded defaults"); tests check it has no errors.

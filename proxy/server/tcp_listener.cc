@@ -24,8 +24,10 @@ constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(WorkerCore& core, tcp::socket socket, config::Address client)
+  Connection(WorkerCore& core, tcp::socket socket, config::Address client,
+             ConnectionSlots::Slot slot)
       : core_(core),
+        slot_(std::move(slot)),
         socket_(std::move(socket)),
         idle_timer_(socket_.get_executor()),
         client_(client) {
@@ -141,6 +143,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   WorkerCore& core_;
+  ConnectionSlots::Slot slot_;  // one of the process's dns.max-tcp-connections
   tcp::socket socket_;
   asio::steady_timer idle_timer_;
   config::Address client_;
@@ -157,8 +160,11 @@ asio::awaitable<void> serve_tcp(WorkerCore& core, tcp::acceptor& acceptor) {
     auto [error, socket] = co_await acceptor.async_accept(kUseTuple);
     if (!acceptor.is_open()) co_return;
     if (error) continue;  // e.g. the peer reset before we accepted
-    std::uint32_t limit = core.view.get()->config->dns.max_tcp_connections;
-    if (core.metrics.tcp_connections.get() >= limit) {
+    // Over the process-wide cap: accepted and closed at once (the client sees the close and
+    // may retry or fall back), as before when the cap was per worker.
+    ConnectionSlots::Slot slot =
+        core.tcp_slots.try_take(core.view.get()->config->dns.max_tcp_connections);
+    if (!slot) {
       boost::system::error_code ignored;
       socket.close(ignored);
       continue;
@@ -166,8 +172,8 @@ asio::awaitable<void> serve_tcp(WorkerCore& core, tcp::acceptor& acceptor) {
     boost::system::error_code endpoint_error;
     auto peer = socket.remote_endpoint(endpoint_error);
     if (endpoint_error) continue;
-    auto connection =
-        std::make_shared<Connection>(core, std::move(socket), net::from_asio(peer.address()));
+    auto connection = std::make_shared<Connection>(core, std::move(socket),
+                                                   net::from_asio(peer.address()), std::move(slot));
     asio::co_spawn(acceptor.get_executor(), connection->serve(), log_exception("tcp session"));
   }
 }

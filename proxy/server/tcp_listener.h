@@ -1,7 +1,7 @@
 #pragma once
 // The TCP side of the DNS server (RFC 7766): length-prefixed messages, several queries in
 // flight on one connection (answers may leave in a different order), an idle timeout, and a cap
-// on connections per worker.
+// on connections across the whole process (ConnectionSlots, shared by every worker).
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>

@@ -37,8 +37,9 @@ void prepare(Socket& socket, const typename Socket::protocol_type& protocol, boo
 }  // namespace
 
 struct Worker::Impl {
-  Impl(const RuntimeHolder& holder, dns::SharedResponseCache& cache, upstream::HealthBoard* health)
-      : core(holder, cache, metrics, health) {
+  Impl(const RuntimeHolder& holder, dns::SharedResponseCache& cache, ConnectionSlots& tcp_slots,
+       upstream::HealthBoard* health)
+      : core(holder, cache, metrics, tcp_slots, health) {
     // Households in Redis: this worker reads them over a connection of its own (one per
     // thread, no locks). Redis settings take effect at start only.
     const config::Config& config = *holder.current()->config;
@@ -73,8 +74,8 @@ struct Worker::Impl {
 };
 
 Worker::Worker(const RuntimeHolder& runtime, dns::SharedResponseCache& cache,
-               upstream::HealthBoard* health)
-    : impl_(std::make_unique<Impl>(runtime, cache, health)) {}
+               ConnectionSlots& tcp_slots, upstream::HealthBoard* health)
+    : impl_(std::make_unique<Impl>(runtime, cache, tcp_slots, health)) {}
 Worker::~Worker() = default;
 
 config::Endpoint Worker::listen(const config::Endpoint& endpoint) {

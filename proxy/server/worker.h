@@ -1,7 +1,8 @@
 #pragma once
 // One worker thread: its own io_context, its own sockets on every listen address (the kernel
 // spreads clients across workers with SO_REUSEPORT), its own cache and forwarder. Workers share
-// nothing but the published Runtime, so the query path takes no locks.
+// nothing but the published Runtime and the process's TCP connection count (one atomic,
+// dns.max-tcp-connections), so the query path takes no locks.
 
 #include <chrono>
 #include <memory>
@@ -25,10 +26,13 @@ class HealthBoard;
 
 namespace shelter::proxy::server {
 
+class ConnectionSlots;
+
 class Worker {
  public:
-  /// `health` (may be null) hears of every upstream attempt's outcome.
-  Worker(const RuntimeHolder& runtime, dns::SharedResponseCache& cache,
+  /// `tcp_slots` caps client TCP connections across every worker of the process; `health`
+  /// (may be null) hears of every upstream attempt's outcome.
+  Worker(const RuntimeHolder& runtime, dns::SharedResponseCache& cache, ConnectionSlots& tcp_slots,
          upstream::HealthBoard* health = nullptr);
   ~Worker();
   Worker(const Worker&) = delete;

@@ -17,6 +17,7 @@
 #include "proxy/metrics/metrics.h"
 #include "proxy/profiles/household_activity.h"
 #include "proxy/redis/client.h"
+#include "proxy/server/connection_slots.h"
 #include "proxy/server/query_pipeline.h"
 #include "proxy/server/runtime.h"
 #include "proxy/upstream/forwarder.h"
@@ -29,10 +30,12 @@ namespace shelter::proxy::server {
 
 struct WorkerCore {
   WorkerCore(const RuntimeHolder& holder, dns::SharedResponseCache& shared_cache,
-             metrics::WorkerMetrics& worker_metrics, upstream::HealthBoard* health = nullptr)
+             metrics::WorkerMetrics& worker_metrics, ConnectionSlots& process_tcp_slots,
+             upstream::HealthBoard* health = nullptr)
       : view(holder),
         cache(shared_cache),
         metrics(worker_metrics),
+        tcp_slots(process_tcp_slots),
         forwarder(io.get_executor(), worker_metrics, health) {}
 
   /// The second half of a query that answer_locally could not answer: asks the upstreams and
@@ -52,6 +55,8 @@ struct WorkerCore {
   RuntimeView view;
   dns::SharedResponseCache& cache;
   metrics::WorkerMetrics& metrics;
+  /// The process's TCP connection slots (dns.max-tcp-connections), shared by every worker.
+  ConnectionSlots& tcp_slots;
   /// This worker's household blocks and new private MACs, until the control thread takes them.
   profiles::ActivityAccumulator activity;
   upstream::Forwarder forwarder;

@@ -1,17 +1,20 @@
 #!/usr/bin/env python3
 """Transport: truncation and TCP fallback, pipelined and fragmented TCP, the TCP idle timeout,
-upstream TC handled by retrying upstream over TCP, and spoofed upstream replies ignored."""
+upstream TC handled by retrying upstream over TCP, spoofed upstream replies ignored, and
+dns.max-tcp-connections as one limit for the whole process (two worker threads)."""
 import socket
 import time
 
 import dnswire as w
 from fake_upstream import BIG_TXT, FakeUpstream
-from harness import (Suite, base_config, dig, kdig, tcp_connect, tcp_frame, tcp_read_message,
-                     udp_exchange)
+from harness import (Suite, base_config, dig, http_get, kdig, metric, parse_metrics, tcp_connect,
+                     tcp_frame, tcp_read_message, udp_exchange, wait_until)
 
 PIPELINED = [("slow.example.test", "198.51.100.40")] + [
     (f"p{i}.example.test", f"198.51.100.{30 + i}") for i in range(5)]
 IDLE_TIMEOUT = 1.0
+MAX_TCP = 4  # dns.max-tcp-connections with threads: 2
+EXTRA_TCP = 12  # connections opened beyond it: enough that each worker gets MAX_TCP or more
 
 
 def zone(up):
@@ -148,6 +151,49 @@ def check_idle_timeout(t, d, up):
             "idle TCP client closed tcp-idle-timeout after its last answer", f"took {took}")
 
 
+def tcp_open_gauge(d):
+    status, _, text = http_get(d.admin_port, "/metrics")
+    return metric(parse_metrics(text), "shelter_tcp_connections") if status == 200 else None
+
+
+def served(s, mid):
+    """True when s is answered, False when the server closed it, None when it stays silent."""
+    try:
+        s.sendall(tcp_frame(w.make_query("p1.example.test", mid=mid)))
+        return w.parse(tcp_read_message(s)).id == mid
+    except socket.timeout:
+        return None
+    except (EOFError, OSError):
+        return False
+
+
+def check_max_tcp(t, d, up):
+    """Two workers, each with its own listening socket (SO_REUSEPORT spreads the connections
+    between them): the cap counts the process's connections, so MAX_TCP are served, not up to
+    MAX_TCP per worker (2 x MAX_TCP)."""
+    conns = [tcp_connect(d.port, timeout=2) for _ in range(MAX_TCP + EXTRA_TCP)]
+    try:
+        results = [served(s, 0x5000 + i) for i, s in enumerate(conns)]
+        t.check(results.count(True) == MAX_TCP and results.count(False) == EXTRA_TCP,
+                f"{MAX_TCP + EXTRA_TCP} connections on 2 threads: exactly {MAX_TCP} served, "
+                f"{EXTRA_TCP} closed", f"served={results.count(True)} "
+                f"closed={results.count(False)} silent={results.count(None)}")
+        t.equal(tcp_open_gauge(d), MAX_TCP, "shelter_tcp_connections counts the whole process")
+        # A served connection closing frees its slot for the next client, on whichever worker.
+        kept = [s for s, ok in zip(conns, results) if ok]
+        kept[0].close()
+        t.check(wait_until(lambda: tcp_open_gauge(d) == MAX_TCP - 1, 3, step=0.1) is not None,
+                "a closed connection gives its slot back", f"gauge {tcp_open_gauge(d)}")
+        with tcp_connect(d.port, timeout=2) as s:
+            t.check(served(s, 0x6000) is True, "the next connection is served")
+            with tcp_connect(d.port, timeout=2) as over:
+                t.check(served(over, 0x6001) is False,
+                        "and the one after it, over the cap again, is closed")
+    finally:
+        for s in conns:
+            s.close()
+
+
 def body(t):
     with FakeUpstream() as up:
         zone(up)
@@ -159,6 +205,10 @@ def body(t):
                          ("pipelining", check_pipelining),
                          ("fragmented tcp", check_fragmented),
                          ("idle timeout", check_idle_timeout)], d, up)
+        capped = base_config(up.addr, threads=2,
+                             dns={"tcp-idle-timeout": "10s", "max-tcp-connections": MAX_TCP})
+        with t.shelterd(capped) as d:
+            t.run_cases([("max tcp connections", check_max_tcp)], d, up)
         # A socket may carry many queries when the operator allows it: at most 4 ports then.
         shared = base_config(up.addr, threads=1, upstream={"queries-per-socket": 256})
         with t.shelterd(shared) as d:
