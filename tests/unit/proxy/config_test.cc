@@ -657,6 +657,7 @@ TEST_CASE("deploy/shelter.example.yaml parses and documents every key") {
       "dns",
       "listen",
       "allow-clients",
+      "chaos",
       "udp-payload-size",
       "tcp-idle-timeout",
       "max-tcp-connections",
