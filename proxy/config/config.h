@@ -28,6 +28,10 @@ struct DnsConfig {
   std::uint16_t udp_payload_size = 1232;
   std::chrono::milliseconds tcp_idle_timeout{10000};
   std::uint32_t max_tcp_connections = 1000;  ///< for the whole process, all threads together
+  /// Answers to CHAOS-class TXT queries, NSID-style. Empty (the default): REFUSED. Every
+  /// CHAOS query is answered here, never forwarded upstream.
+  std::string chaos_version;  ///< for version.bind and version.server
+  std::string chaos_id;       ///< for id.server and hostname.bind
 };
 
 struct UpstreamConfig {

@@ -44,7 +44,20 @@ Handler optional_percent_into(Ctx& c, std::optional<double>& out, double lo, dou
 
 // Sections.
 
+// A TXT character-string: at most 255 bytes.
+Handler chaos_text_into(Ctx& c, std::string& out) {
+  return [&c, &out](const Val& v) {
+    string_into(c, out)(v);
+    if (out.size() > 255) c.error(v, "must be at most 255 bytes (one TXT string)");
+  };
+}
+
 void read_dns(Ctx& c, const Val& v, DnsConfig& d) {
+  const Handler chaos = [&c, &d](const Val& t) {
+    read_map(
+        c, t,
+        {{"version", chaos_text_into(c, d.chaos_version)}, {"id", chaos_text_into(c, d.chaos_id)}});
+  };
   read_map(c, v,
            {
                {"listen", endpoints_into(c, d.listen, 53, true)},
@@ -52,6 +65,7 @@ void read_dns(Ctx& c, const Val& v, DnsConfig& d) {
                {"udp-payload-size", uint_into(c, d.udp_payload_size, 512, 4096)},
                {"tcp-idle-timeout", duration_into(c, d.tcp_idle_timeout, kMinTimeout, kMaxTimeout)},
                {"max-tcp-connections", uint_into(c, d.max_tcp_connections, 1, 1'000'000)},
+               {"chaos", chaos},
            });
 }
 

@@ -56,7 +56,7 @@ void begin_answer(Bytes packet, const Query& query, Rcode rcode, std::vector<std
 void stamp_for_client(Bytes packet, const Query& query, std::vector<std::uint8_t>& message) {
   write_u16(&message[kOffId], query.id);
   std::uint16_t flags = read_u16(&message[kOffFlags]);
-  flags = static_cast<std::uint16_t>((flags & ~(kFlagRd | kFlagCd | kFlagTc)) |
+  flags = static_cast<std::uint16_t>((flags & ~(kFlagRd | kFlagCd | kFlagTc | kFlagAa)) |
                                      (query.flags & (kFlagRd | kFlagCd)) | kFlagRa);
   write_u16(&message[kOffFlags], flags);
   std::memcpy(&message[kHeaderSize], &packet[kHeaderSize], query.name_wire_length);
@@ -252,6 +252,28 @@ void build_error(Bytes packet, const Query& query, Rcode rcode, std::uint16_t ud
                  std::vector<std::uint8_t>& out) {
   begin_answer(packet, query, rcode, out);
   finish_answer(out, query, udp_payload_size, {}, max_answer_size(query, false, udp_payload_size));
+}
+
+void build_badvers(Bytes packet, const Query& query, std::uint16_t udp_payload_size,
+                   std::vector<std::uint8_t>& out) {
+  begin_answer(packet, query, Rcode::noerror, out);
+  append_opt(out, query, udp_payload_size, {});
+  // An OPT without options ends: extended RCODE, version, flags (2), RDLENGTH (2). BADVERS is
+  // 16: its upper eight bits (16 >> 4) go in the extended-RCODE byte, its lower four (0) in
+  // the header.
+  out[out.size() - 6] = 16 >> 4;
+}
+
+void append_chaos_txt(std::vector<std::uint8_t>& out, std::string_view text) {
+  const std::size_t length = std::min<std::size_t>(text.size(), 255);
+  append_u16(out, kQuestionPointer);
+  append_u16(out, qtype::kTxt);
+  append_u16(out, kClassCh);
+  append_u32(out, 0);
+  append_u16(out, static_cast<std::uint16_t>(length + 1));
+  out.push_back(static_cast<std::uint8_t>(length));
+  out.insert(out.end(), text.begin(), text.begin() + static_cast<std::ptrdiff_t>(length));
+  increment_count(out, kOffAncount);
 }
 
 void build_upstream_query(const Query& query, std::uint16_t id, std::uint16_t udp_payload_size,

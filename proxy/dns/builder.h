@@ -26,7 +26,8 @@ inline constexpr std::uint16_t kEdeForgedAnswer = 4;
 void begin_answer(Bytes packet, const Query& query, Rcode rcode, std::vector<std::uint8_t>& out);
 
 /// Makes a message that answers the same question (an upstream or cached answer) the answer to
-/// this client: the client's ID, RD and CD bits, RA set, TC cleared, and the client's question
+/// this client: the client's ID, RD and CD bits, RA set, TC and AA cleared (a forwarder is not
+/// the authority for what it relays), and the client's question
 /// bytes laid over the message's (same length: the names are equal but for case).
 void stamp_for_client(Bytes packet, const Query& query, std::vector<std::uint8_t>& message);
 
@@ -74,6 +75,15 @@ std::size_t max_answer_size(const Query& query, bool over_tcp, std::uint16_t udp
 /// question could not be read too: then the answer has no question section.
 void build_error(Bytes packet, const Query& query, Rcode rcode, std::uint16_t udp_payload_size,
                  std::vector<std::uint8_t>& out);
+
+/// The BADVERS answer (extended RCODE 16, RFC 6891 6.1.3) to a query whose EDNS version is not
+/// 0: header RCODE 0, and our OPT (version 0) with the extended-RCODE byte 1.
+void build_badvers(Bytes packet, const Query& query, std::uint16_t udp_payload_size,
+                   std::vector<std::uint8_t>& out);
+
+/// Appends, to an answer begun with begin_answer, a CHAOS-class TXT record for the question
+/// name (TTL 0) holding `text` as one character-string (at most 255 bytes; longer is cut).
+void append_chaos_txt(std::vector<std::uint8_t>& out, std::string_view text);
 
 /// The query we send upstream for a client's query: a fresh ID (the caller draws it at random),
 /// RD and CD as the client set them, the question in lower case, and an OPT of our own with the

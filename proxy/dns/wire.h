@@ -14,6 +14,7 @@ inline constexpr std::size_t kHeaderSize = 12;
 inline constexpr std::size_t kMaxNameLength = 255;  // wire octets, including the root label
 inline constexpr std::size_t kMaxMessageSize = 65535;
 inline constexpr std::uint16_t kClassIn = 1;
+inline constexpr std::uint16_t kClassCh = 3;  // CHAOS (RFC 1035 3.2.4)
 
 namespace qtype {
 inline constexpr std::uint16_t kA = 1;
@@ -24,6 +25,7 @@ inline constexpr std::uint16_t kTxt = 16;
 inline constexpr std::uint16_t kAaaa = 28;
 inline constexpr std::uint16_t kOpt = 41;
 inline constexpr std::uint16_t kAxfr = 252;
+inline constexpr std::uint16_t kAny = 255;
 inline constexpr std::uint16_t kIxfr = 251;
 }  // namespace qtype
 

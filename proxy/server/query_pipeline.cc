@@ -273,6 +273,28 @@ Step build_rewrite_answer(dns::Bytes packet, const dns::Query& query, bool over_
   return Step::reply;
 }
 
+// A CHAOS-class query (version.bind and its kind), answered here and never forwarded: the
+// configured string for the names that ask for a version or a server's identity, REFUSED for
+// the rest and when nothing is configured.
+Step answer_chaos(dns::Bytes packet, const dns::Query& query, bool over_tcp,
+                  std::vector<std::uint8_t>& out, QueryContext& context) {
+  const config::DnsConfig& dns = context.runtime.config->dns;
+  const std::string_view name = query.name();
+  const std::string* text = nullptr;
+  if (name == "version.bind" || name == "version.server") text = &dns.chaos_version;
+  if (name == "id.server" || name == "hostname.bind") text = &dns.chaos_id;
+  if (text == nullptr || text->empty()) {
+    return reply_error(packet, query, Rcode::refused, Outcome::refused, out, context);
+  }
+  dns::begin_answer(packet, query, Rcode::noerror, out);
+  if (query.qtype == dns::qtype::kTxt || query.qtype == dns::qtype::kAny) {
+    dns::append_chaos_txt(out, *text);
+  }
+  finish_for_client(out, query, over_tcp, *context.runtime.config);
+  respond(context, Outcome::cache_hit);  // answered here without the upstream, as from the cache
+  return Step::reply;
+}
+
 // The question of a retargeted query as a packet: what the cache and the answer checks read.
 std::vector<std::uint8_t> question_packet(const dns::Query& query, const Runtime& runtime) {
   std::vector<std::uint8_t> packet;
@@ -318,11 +340,14 @@ Step answer_here(dns::Bytes packet, const config::Address& client, bool over_tcp
       query.qtype == dns::qtype::kIxfr) {
     return reply_error(packet, query, Rcode::notimp, Outcome::notimp, out, context);
   }
-  if (query.edns.present && query.edns.version != 0) {
-    // BADVERS (RFC 6891 6.1.3) needs an extended RCODE; FORMERR is what most servers send to
-    // clients that do not speak version 0, and they fall back.
-    return reply_error(packet, query, Rcode::formerr, Outcome::formerr, out, context);
+  if (query.edns.present && query.edns.version != 0) [[unlikely]] {
+    // RFC 6891 6.1.3: BADVERS, with our OPT at the version we speak (0).
+    dns::build_badvers(packet, query, config.dns.udp_payload_size, out);
+    respond(context, Outcome::formerr);
+    return Step::reply;
   }
+  if (query.qclass == dns::kClassCh) [[unlikely]]
+    return answer_chaos(packet, query, over_tcp, out, context);
 
   std::shared_ptr<const profiles::Household> household;
   const profiles::Household* found_household = nullptr;

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Forwarding and caching: dig and kdig over UDP and TCP on both listeners, TTLs, negative
-caching (RFC 2308), TTL caps, and a case-insensitive cache key that echoes the client's case."""
+caching (RFC 2308), TTL caps, and a case-insensitive cache key that echoes the client's case.
+Conformance: BADVERS for EDNS versions other than 0, AA never relayed, CHAOS answered here."""
 import itertools
+import re
 import time
 
 import dnswire as w
@@ -24,6 +26,7 @@ def zone(up):
     up.add("lowttl.example.test", a=["198.51.100.20"], ttl=1)
     up.add("highttl.example.test", a=["198.51.100.21"], ttl=86400)
     up.add("bignx.example.test", rcode="NXDOMAIN", soa_ttl=600, soa_min=600)
+    up.add("aa.example.test", a=["198.51.100.30"], ttl=300)
 
 
 def check_listeners(t, d, up):
@@ -111,6 +114,47 @@ def check_caps(t, d, up):
             f"upstream {up.count('lowttl.example.test')}\n{r}")
 
 
+CHAOS_NAMES = ("version.bind", "version.server", "id.server", "hostname.bind", "authors.bind")
+
+
+def chaos_answers(r):
+    """(class, type, text) of the answer lines of a dig run."""
+    return re.findall(r'^\S+\s+\d+\s+(\S+)\s+(\S+)\s+"([^"]*)"$', r.run.out, re.M)
+
+
+def check_conformance(t, d, up):
+    """BADVERS with our version-0 OPT; AA clear (the fake upstream sets it on every answer),
+    relayed and cached; CHAOS queries REFUSED here and never forwarded."""
+    for opts in ([], ["+tcp"]):
+        r = dig(d.port, "www.example.test", "A", "+edns=1", "+noednsneg", *opts)
+        t.check(r.status == "BADVERS" and r.has_opt and "EDNS: version: 0" in r.run.out
+                and not r.answer, f"EDNS version 1 {' '.join(opts)}: BADVERS, our OPT at 0", r)
+    for what in ("relayed", "cached"):
+        r = dig(d.port, "aa.example.test")
+        t.check(r.status == "NOERROR" and r.data("A") == ["198.51.100.30"]
+                and "aa" not in r.flags and "ra" in r.flags, f"{what} answer: AA clear", r)
+    t.equal(up.count("aa.example.test"), 1, "the second from the cache")
+    before = sum(up.counts.values())
+    for name in CHAOS_NAMES:
+        for opts in ([], ["+tcp"]):
+            r = dig(d.port, name, "TXT", "-c", "CH", *opts)
+            t.check(r.status == "REFUSED" and not r.answer,
+                    f"CH TXT {name} {' '.join(opts)}: REFUSED", r)
+    t.equal(sum(up.counts.values()) - before, 0, "no CHAOS query reached the upstream")
+
+
+def check_chaos_configured(t, d, up):
+    before = sum(up.counts.values())
+    for name, text in (("version.bind", "shelter 8 test"), ("version.server", "shelter 8 test"),
+                       ("id.server", "resolver-a"), ("hostname.bind", "resolver-a")):
+        r = dig(d.port, name, "TXT", "-c", "CH")
+        t.check(r.status == "NOERROR" and "aa" not in r.flags
+                and chaos_answers(r) == [("CH", "TXT", text)], f"CH TXT {name}: {text!r}", r)
+    r = dig(d.port, "authors.bind", "TXT", "-c", "CH")
+    t.check(r.status == "REFUSED" and not r.answer, "CH TXT authors.bind: REFUSED", r)
+    t.equal(sum(up.counts.values()) - before, 0, "no CHAOS query reached the upstream")
+
+
 def body(t):
     with FakeUpstream() as up:
         zone(up)
@@ -118,7 +162,11 @@ def body(t):
                                           "max-negative-ttl": 3600})
         with t.shelterd(cfg) as d:
             t.run_cases([("listeners", check_listeners), ("cache", check_cache),
-                         ("0x20", check_case)], d, up)
+                         ("0x20", check_case), ("conformance", check_conformance)], d, up)
+        chaos = base_config(up.addr)
+        chaos["dns"]["chaos"] = {"version": "shelter 8 test", "id": "resolver-a"}
+        with t.shelterd(chaos) as d, t.case("chaos configured"):
+            check_chaos_configured(t, d, up)
         caps = base_config(up.addr, cache={"min-ttl": 5, "max-ttl": 100, "max-negative-ttl": 30})
         with t.shelterd(caps) as d, t.case("ttl caps"):
             check_caps(t, d, up)

@@ -105,6 +105,12 @@ TEST_CASE("each key is read into the Config") {
        [](const Config& c) { return c.dns.udp_payload_size == 4096; }},
       {"dns: {udp-payload-size: 512}",
        [](const Config& c) { return c.dns.udp_payload_size == 512; }},
+      {"dns: {chaos: {version: 'shelter 8', id: node-7}}",
+       [](const Config& c) {
+         return c.dns.chaos_version == "shelter 8" && c.dns.chaos_id == "node-7";
+       }},
+      {"dns: {chaos: {id: node-7}}",
+       [](const Config& c) { return c.dns.chaos_version.empty() && c.dns.chaos_id == "node-7"; }},
       {"dns: {tcp-idle-timeout: 30s}",
        [](const Config& c) { return c.dns.tcp_idle_timeout == 30s; }},
       {"dns: {max-tcp-connections: 50}",
@@ -300,6 +306,7 @@ TEST_CASE("each kind of error names the key path and the line") {
     const char* message;  // the whole error, or the part before the line when `exact` is false
     bool exact = true;
   };
+  const std::string long_chaos = "dns:\n  chaos:\n    version: " + std::string(256, 'v') + "\n";
   const Case cases[] = {
       {"dns:\n  lisen: [127.0.0.1]\n", "dns.lisen: unknown key (line 2); did you mean 'listen'?"},
       {"dns:\n  udp_payload_size: 1232\n",
@@ -334,6 +341,11 @@ TEST_CASE("each kind of error names the key path and the line") {
        "dns.udp-payload-size: 511 is out of range 512..4096 (line 2)"},
       {"dns:\n  udp-payload-size: 4097\n",
        "dns.udp-payload-size: 4097 is out of range 512..4096 (line 2)"},
+      {"dns:\n  chaos:\n    versoin: x\n",
+       "dns.chaos.versoin: unknown key (line 3); did you mean 'version'?"},
+      {"dns:\n  chaos:\n    id: ''\n", "dns.chaos.id: must not be empty (line 3)"},
+      {long_chaos.c_str(),
+       "dns.chaos.version: must be at most 255 bytes (one TXT string) (line 3)"},
       {"dns:\n  tcp-idle-timeout: 1000\n",
        "dns.tcp-idle-timeout: '1000' has no unit (line 2); write 1000ms or 1000s"},
       {"dns:\n  tcp-idle-timeout: 61s\n",
@@ -645,6 +657,7 @@ TEST_CASE("deploy/shelter.example.yaml parses and documents every key") {
       "dns",
       "listen",
       "allow-clients",
+      "chaos",
       "udp-payload-size",
       "tcp-idle-timeout",
       "max-tcp-connections",

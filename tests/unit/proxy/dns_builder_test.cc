@@ -340,10 +340,10 @@ TEST_CASE("stamp_for_client makes an answer the client's", "[dns][builder]") {
 
   REQUIRE(message.size() == before.size());
   CHECK(dns::test::header_id(message) == 0x4242);
-  // RD and CD are the client's, RA set, TC cleared; AA, AD and RCODE stay the upstream's.
-  CHECK(dns::test::header_flags(message) ==
-        (dns::kFlagQr | dns::kFlagAa | dns::kFlagCd | dns::kFlagRa | dns::kFlagAd |
-         static_cast<std::uint16_t>(3)));
+  // RD and CD are the client's, RA set, TC and AA cleared (a forwarder is no authority); AD and
+  // RCODE stay the upstream's.
+  CHECK(dns::test::header_flags(message) == (dns::kFlagQr | dns::kFlagCd | dns::kFlagRa |
+                                             dns::kFlagAd | static_cast<std::uint16_t>(3)));
   CHECK(question_bytes(message, c.query.question_end) ==
         question_bytes(c.packet, c.query.question_end));
   CHECK(Wire(message.begin() + 4, message.begin() + 12) ==

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -39,7 +40,6 @@ using Codes = std::vector<std::uint16_t>;
 namespace {
 
 constexpr std::uint16_t kAny = 255;
-constexpr std::uint16_t kClassCh = 3;
 constexpr std::uint16_t kOpcodeNotify = 4 << 11;
 constexpr std::uint16_t kOpcodeUpdate = 5 << 11;
 constexpr std::uint16_t kEdeBlocked = 15;
@@ -165,8 +165,8 @@ std::string forty_addresses() {
 
 // An upstream's answer to `name`: one A record per address, with the upstream's OPT.
 upstream::UpstreamAnswer upstream_answer(const Name& name, std::uint32_t ttl,
-                                         std::uint8_t addresses = 1) {
-  MessageBuilder m(0x7777, dns::kFlagQr | dns::kFlagRd | dns::kFlagRa);
+                                         std::uint8_t addresses = 1, std::uint16_t flags = 0) {
+  MessageBuilder m(0x7777, dns::kFlagQr | dns::kFlagRd | dns::kFlagRa | flags);
   m.question(name);
   for (std::uint8_t i = 1; i <= addresses; ++i)
     m.a(Name("", 12), ttl, {192, 0, 2, i});
@@ -269,9 +269,11 @@ TEST_CASE("block-page with addresses of one family only gives NODATA for the oth
   }
 
   SECTION("a class other than IN gets NODATA and no Forged Answer") {
+    // Hesiod: CHAOS never reaches the lists (it is answered before them).
+    constexpr std::uint16_t kClassHs = 4;
     Pipeline p(Setup{}.yaml());
     Exchange e = p.ask(MessageBuilder(0x4242)
-                           .question("example.test", dns::qtype::kA, kClassCh)
+                           .question("example.test", dns::qtype::kA, kClassHs)
                            .section(Section::additional)
                            .opt(1232)
                            .build());
@@ -540,14 +542,14 @@ TEST_CASE("malformed and unsupported queries", "[pipeline][errors]") {
            .section(Section::additional)
            .opt(1232, false, 1)
            .build(),
-       Step::reply, Rcode::formerr, Outcome::formerr, true},
+       Step::reply, Rcode::noerror, Outcome::formerr, true},
       {"EDNS version 1 for a listed name",
        MessageBuilder(0x0909)
            .question("example.test")
            .section(Section::additional)
            .opt(1232, false, 1)
            .build(),
-       Step::reply, Rcode::formerr, Outcome::formerr, true},
+       Step::reply, Rcode::noerror, Outcome::formerr, true},
       {"two OPT records",
        MessageBuilder(0x0A0A)
            .question("zone.test")
@@ -581,18 +583,21 @@ TEST_CASE("malformed and unsupported queries", "[pipeline][errors]") {
     }
   }
 
-  SECTION("EDNS version 1 gets our version-0 OPT back") {
+  SECTION("EDNS version 1 gets BADVERS in our version-0 OPT (RFC 6891 6.1.3)") {
     Pipeline p(Setup{}.yaml());
     Exchange e = p.ask(MessageBuilder(0x0B0B)
                            .question("zone.test")
                            .section(Section::additional)
                            .opt(1232, true, 1)
                            .build());
-    check_reply_header(e, Rcode::formerr);
+    check_reply_header(e, Rcode::noerror);
     Decoded d = server::test::decode(e.out);
     REQUIRE(d.opt);
     CHECK(d.opt->version == 0);
+    CHECK(d.opt->extended_rcode == 1);  // 16 >> 4: BADVERS with the header's RCODE 0
     CHECK(d.opt->flags == 0x8000);
+    CHECK(d.opt->udp_size == kOurPayload);
+    CHECK(p.metrics().cache_misses.get() == 0);
   }
 }
 
@@ -656,6 +661,84 @@ TEST_CASE("a truncated block answer carries no Forged Answer code", "[pipeline][
   Decoded d = server::test::decode(e.out);
   REQUIRE(d.answers.empty());
   CHECK(server::test::ede_codes(d) == Codes{kEdeFiltered});
+}
+
+TEST_CASE("a forwarded answer never claims authority, relayed or cached", "[pipeline][cache]") {
+  Pipeline p(Setup{}.yaml());
+  Exchange first = p.ask(query("www.allowed.test", dns::qtype::kA, 1232, false, 0x1111));
+  p.complete(first, upstream_answer("www.allowed.test", 300, 1, dns::kFlagAa));
+  check_reply_header(first, Rcode::noerror);  // AA clear among its checks
+  CHECK((dns::read_u16(&first.out[2]) & dns::kFlagAa) == 0);
+  CHECK(server::test::decode(first.out).answers.size() == 1);
+
+  Exchange second = p.ask(query("www.allowed.test", dns::qtype::kA, 1232, false, 0x2222));
+  REQUIRE(p.responses(Outcome::cache_hit) == 1);
+  check_reply_header(second, Rcode::noerror);
+  CHECK((dns::read_u16(&second.out[2]) & dns::kFlagAa) == 0);
+}
+
+TEST_CASE("CHAOS-class queries are answered here, never forwarded", "[pipeline][chaos]") {
+  auto chaos = [](const Name& name, std::uint16_t type = dns::qtype::kTxt) {
+    return MessageBuilder(0x4242, dns::kFlagRd)
+        .question(name, type, dns::kClassCh)
+        .section(Section::additional)
+        .opt(1232)
+        .build();
+  };
+  const std::vector<const char*> names = {"version.bind",  "VERSION.SERVER", "id.server",
+                                          "hostname.bind", "authors.bind",   "example.test"};
+
+  SECTION("nothing configured: REFUSED for every name") {
+    Pipeline p(Setup{}.yaml());
+    for (const char* name : names) {
+      INFO(name);
+      Exchange e = p.ask(chaos(name));
+      check_reply_header(e, Rcode::refused);
+      check_echoes_question(e);
+      CHECK(dns::test::ancount(e.out) == 0);
+    }
+    CHECK(p.responses(Outcome::refused) == names.size());
+    CHECK(p.metrics().cache_misses.get() == 0);
+    CHECK(p.blocks("adult") == 0);
+  }
+
+  SECTION("configured: the string for its names, REFUSED for the rest") {
+    std::string yaml = Setup{}.yaml();
+    yaml.insert(yaml.find("  udp-payload-size"),
+                "  chaos: {version: \"shelter test\", id: \"node-7\"}\n");
+    Pipeline p(yaml);
+    struct Case {
+      const char* name;
+      Rcode rcode;
+      const char* text;
+    };
+    for (const Case& c : std::vector<Case>{{"version.bind", Rcode::noerror, "shelter test"},
+                                           {"Version.Server", Rcode::noerror, "shelter test"},
+                                           {"id.server", Rcode::noerror, "node-7"},
+                                           {"hostname.bind", Rcode::noerror, "node-7"},
+                                           {"authors.bind", Rcode::refused, ""},
+                                           {"example.test", Rcode::refused, ""}}) {
+      INFO(c.name);
+      Exchange e = p.ask(chaos(c.name));
+      check_reply_header(e, c.rcode);
+      check_echoes_question(e);
+      Decoded d = server::test::decode(e.out);
+      if (c.rcode != Rcode::noerror) {
+        CHECK(d.answers.empty());
+        continue;
+      }
+      REQUIRE(d.answers.size() == 1);
+      CHECK(d.answers[0].type == dns::qtype::kTxt);
+      CHECK(d.answers[0].rclass == dns::kClassCh);
+      const std::string text = std::string(1, static_cast<char>(std::strlen(c.text))) + c.text;
+      const Wire rdata(text.begin(), text.end());
+      CHECK(d.answers[0].rdata == rdata);
+    }
+    Exchange a = p.ask(chaos("version.bind", dns::qtype::kA));  // a name we know, no such type
+    check_reply_header(a, Rcode::noerror);
+    CHECK(dns::test::ancount(a.out) == 0);
+    CHECK(p.metrics().cache_misses.get() == 0);
+  }
 }
 
 TEST_CASE("an upstream answer is relayed, cached, and served to the next client",
