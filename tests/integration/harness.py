@@ -450,8 +450,11 @@ class Shelterd:
     def hup(self):
         self.proc.send_signal(signal.SIGHUP)
 
-    def stop(self, timeout=5):
-        """SIGTERM; kill after timeout. Returns the exit code (None if it had to be killed)."""
+    def stop(self, timeout=10):
+        """SIGTERM; kill after timeout. Returns the exit code (None if it had to be killed).
+
+        The timeout leaves room for the drain's 3 s grace on a loaded 2-core CI machine
+        (once, beside the Chromium tests, a stop took over 5 s there)."""
         if self.proc is None or self.rc is not None:
             return self.rc
         if self.proc.poll() is None:
