@@ -669,15 +669,8 @@ class Daemon {
                                .request = c.request.count(),
                                .waiting_request = c.waiting_request.count()};
     co_await cases_->expire(now, retention);
-    cases::AppealQuery every_appeal;
-    every_appeal.which = cases::AppealQuery::Which::all;
-    every_appeal.limit = 20'000;
-    cases::RequestQuery every_request;
-    every_request.which = cases::RequestQuery::Which::all;
-    every_request.limit = 20'000;
-    std::vector<cases::Appeal> appeals = co_await cases_->appeals(every_appeal);
-    std::vector<cases::AccessRequest> requests = co_await cases_->requests(every_request);
-    case_metrics_ = cases::render_case_metrics(appeals, requests, now);
+    const cases::EveryCase every = co_await cases::every_case(*cases_, 20'000);
+    case_metrics_ = cases::render_case_metrics(every.appeals, every.requests, now);
   }
 
   // Household activity (weekly block counts, new private MACs): the workers count, this

@@ -93,6 +93,26 @@ class CaseStore {
   virtual std::string describe() const = 0;
 };
 
+/// Every appeal and every access request, newest first, up to `limit` of each: what the case
+/// metrics and the transparency report count.
+struct EveryCase {
+  std::vector<Appeal> appeals;
+  std::vector<AccessRequest> requests;
+};
+
+inline boost::asio::awaitable<EveryCase> every_case(CaseStore& store, std::size_t limit) {
+  AppealQuery appeals;
+  appeals.which = AppealQuery::Which::all;
+  appeals.limit = limit;
+  RequestQuery requests;
+  requests.which = RequestQuery::Which::all;
+  requests.limit = limit;
+  EveryCase every;
+  every.appeals = co_await store.appeals(appeals);
+  every.requests = co_await store.requests(requests);
+  co_return every;
+}
+
 /// The overrides that `grants` and `allows` put in force at `now` (ended grants left out).
 std::shared_ptr<const policy::Overrides> build_overrides(const std::vector<Grant>& grants,
                                                          const std::vector<OperatorAllow>& allows,

@@ -91,18 +91,8 @@ boost::asio::awaitable<cases::Report> transparency_report(BlockTally& tally,
                                                           const Runtime& runtime,
                                                           cases::Period period, std::int64_t now) {
   const cases::BlockDays days = co_await tally.days(period, now);
-  std::vector<cases::Appeal> appeals;
-  std::vector<cases::AccessRequest> requests;
-  if (store != nullptr) {
-    cases::AppealQuery every_appeal;
-    every_appeal.which = cases::AppealQuery::Which::all;
-    every_appeal.limit = 100'000;
-    cases::RequestQuery every_request;
-    every_request.which = cases::RequestQuery::Which::all;
-    every_request.limit = 100'000;
-    appeals = co_await store->appeals(every_appeal);
-    requests = co_await store->requests(every_request);
-  }
+  cases::EveryCase every;
+  if (store != nullptr) every = co_await cases::every_case(*store, 100'000);
   std::map<std::string, bool> lists;
   for (const blocklist::ListInfo& list : runtime.lists->snapshot->lists())
     lists[list.id] = list.legal;
@@ -110,8 +100,8 @@ boost::asio::awaitable<cases::Report> transparency_report(BlockTally& tally,
   cases::ReportInput input{.period = period,
                            .now = now,
                            .days = &days,
-                           .appeals = &appeals,
-                           .requests = &requests,
+                           .appeals = &every.appeals,
+                           .requests = &every.requests,
                            .lists = &lists,
                            .retention = {.contact_after_close = c.contact_after_close.count(),
                                          .closed_appeal = c.closed_appeal.count(),
