@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
-# Whole-program DNS benchmark: shelterd, unbound and dnsdist on loopback under dnsperf, three
-# query mixes each, and the 1 M-domain list load time. Prints a Markdown table.
+# Whole-program DNS benchmark: shelterd against unbound, dnsdist and dnsmasq, and against the
+# floor (tests/bench/udp_echo_floor: a bare recvmmsg/sendmmsg responder, the kernel's own UDP
+# cost), on loopback under dnsperf; three query mixes; then the 1 M-domain list load.
 #
-# The server under test is pinned to CPU 0, dnsperf (and the nsd upstream) to CPU 1. What
-# compares servers is CPU time per answered query: the server's user+sys time from
+# Every server under test runs at once, pinned to CPU 0; dnsperf (and the nsd upstream) run on
+# CPU 1. What compares servers is CPU time per answered query: the server's user+sys time from
 # /proc/PID/stat over the run, divided by the queries dnsperf saw answered.
 #
-# Each mix runs three times; the table gives the run with the median CPU per query.
+# One round measures every server on every mix once, back to back; there are three rounds.
+# Ratios (shelterd / dnsdist, shelterd / floor) are taken within a round, so the machine's
+# drift between rounds cancels; tables give the median of the three with min-max, never the
+# best. Then, at a low steady load (-Q 5000, where batching cannot help), CPU per query and the
+# p99 latency; and the receive calls per query at saturation (perf's syscall tracepoints), the
+# batching behind shelterd's lead there.
 #
 # Usage: scripts/bench-dns.sh [BUILD_DIR]   (env: SECONDS_PER_RUN=5, LIST_SIZE=1000000)
 #
@@ -26,6 +32,8 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 
 trap cleanup EXIT
 
 UPSTREAM_PORT=25353 SHELTER_PORT=25300 UNBOUND_PORT=25301 DNSDIST_PORT=25302
+SHARED_PORT=25303 DNSMASQ_PORT=25304 FLOOR_PORT=25305
+echo_floor="$root/$build/tests/bench/udp_echo_floor"
 ticks=$(getconf CLK_TCK)
 
 # --- data -------------------------------------------------------------------------------
@@ -108,6 +116,18 @@ CONF
   while read -r d; do echo "smn:add('$d')"; done < "$work/blocklist.txt"
   echo "addAction(SuffixMatchNodeRule(smn), RCodeAction(DNSRCode.NXDOMAIN))"
 } > "$work/dnsdist.conf"
+{
+  # local=/name/: answered from local data only, i.e. NXDOMAIN, as the others block.
+  echo "port=$DNSMASQ_PORT"
+  echo "listen-address=127.0.0.1"
+  echo "bind-interfaces"
+  echo "no-resolv"
+  echo "no-hosts"
+  echo "server=127.0.0.1#$UPSTREAM_PORT"
+  echo "cache-size=100000"
+  echo "dns-forward-max=1000"
+  while read -r d; do echo "local=/$d/"; done < "$work/blocklist.txt"
+} > "$work/dnsmasq.conf"
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
@@ -133,36 +153,40 @@ run_once() {
     'BEGIN { printf "%s %.2f\n", q, (n > 0 ? t / hz / n * 1e6 : 0) }'
 }
 
-# run_mix PORT PID FILE_PATTERN [extra dnsperf args] -> "qps us_per_query" of the median run
-# (by CPU per query) of three; FILE_PATTERN may hold {run} for a different file each run.
-run_mix() {
-  local port=$1 pid=$2 pattern=$3; shift 3
-  for run in 0 1 2; do run_once "$port" "$pid" "${pattern//\{run\}/$run}" "$@"; done |
-    sort -k2 -g | sed -n 2p
+# low_load PORT PID FILE -> "us_per_query p99_ms" at a steady 5k qps, from dnsperf's
+# per-query lines (-v). This VM's scheduler adds millisecond stalls now and then: the p99 is
+# read per run and summarised over three like everything else.
+low_load() {
+  local port=$1 pid=$2 file=$3 before after
+  before=$(cpu_ticks "$pid")
+  taskset -c 1 dnsperf -s 127.0.0.1 -p "$port" -d "$file" -l "$run_seconds" -Q 5000 -v \
+    2>/dev/null > "$work/low.out"
+  after=$(cpu_ticks "$pid")
+  local completed
+  completed=$(awk '/Queries completed:/ {print $3}' "$work/low.out")
+  p99=$(awk '/^> / {print $5}' "$work/low.out" | sort -g |
+    awk '{a[NR]=$1} END {printf "%.3f", a[int(NR*0.99)] * 1000}')
+  awk -v t=$((after - before)) -v hz="$ticks" -v n="$completed" -v p="$p99" \
+    'BEGIN { printf "%.2f %s\n", (n > 0 ? t / hz / n * 1e6 : 0), p }'
 }
 
-# p99 latency at a fixed 5k qps on the cached mix, from dnsperf's per-query lines. This VM's
-# scheduler adds millisecond stalls now and then, so: three 5 s runs, the median of their p99s.
-p99_at_5k() {
-  for _ in 1 2 3; do
-    taskset -c 1 dnsperf -s 127.0.0.1 -p "$1" -d "$work/cached.txt" -l 5 -Q 5000 -v 2>/dev/null |
-      awk '/^> / {print $5}' | sort -g | awk '{a[NR]=$1} END {printf "%.3f\n", a[int(NR*0.99)] * 1000}'
-  done | sort -g | sed -n 2p
+# receive_calls PORT PID FILE -> "answered receive_calls" over one saturated run, counted with
+# perf's syscall tracepoints on every thread of PID.
+receive_calls() {
+  local port=$1 pid=$2 file=$3
+  perf stat -x, -p "$pid" -e syscalls:sys_enter_recvmmsg,syscalls:sys_enter_recvmsg,syscalls:sys_enter_recvfrom \
+    -o "$work/perf.out" -- sleep $((run_seconds + 1)) &
+  local perf_pid=$!
+  sleep 0.5
+  local out
+  out=$(taskset -c 1 dnsperf -s 127.0.0.1 -p "$port" -d "$file" -l "$run_seconds" -c 8 -q 500 2>&1)
+  wait "$perf_pid" 2>/dev/null || true
+  echo "$(awk '/Queries completed:/ {print $3}' <<<"$out") $(awk -F, '/syscalls/ {n += $1} END {print n + 0}' "$work/perf.out")"
 }
 
-bench_server() {  # NAME PORT PID
-  local name=$1 port=$2 pid=$3
-  wait_port "$port"
-  # Warm the cache with the cached mix once.
-  taskset -c 1 dnsperf -s 127.0.0.1 -p "$port" -d "$work/cached.txt" -n 1 >/dev/null 2>&1
-  read -r q_cached us_cached < <(run_mix "$port" "$pid" "$work/cached.txt")
-  read -r q_blocked us_blocked < <(run_mix "$port" "$pid" "$work/blocked.txt")
-  read -r q_miss us_miss < <(run_mix "$port" "$pid" "$work/miss{run}.txt" -n 1)
-  local p99
-  p99=$(p99_at_5k "$port")
-  printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n" "$name" "$q_cached" "$us_cached" \
-    "$q_blocked" "$us_blocked" "$q_miss" "$us_miss" "$p99"
-}
+# median (min-max) of a column of numbers; the median alone
+summary() { sort -g | awk '{a[NR]=$1} END {printf "%.2f [%.2f-%.2f]", a[int((NR+1)/2)], a[1], a[NR]}'; }
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
 # --- MODE=query-log: the log off against on ----------------------------------------------
 if [[ "${MODE:-}" == query-log ]]; then
@@ -171,16 +195,13 @@ if [[ "${MODE:-}" == query-log ]]; then
   sed -i -e "s/127.0.0.1:$SHELTER_PORT/127.0.0.1:$((SHELTER_PORT + 10))/" \
     -e "s/^  listen: null$/  listen: 127.0.0.1:$((SHELTER_PORT + 11))/" "$work/shelter-qlog.yaml"
   taskset -c 0 "$shelterd" --config "$work/shelter.yaml" 2>"$work/shelterd-off.log" &
-  off=$!; pids+=($off)
+  off=$!; pids+=("$off")
   taskset -c 0 "$shelterd" --config "$work/shelter-qlog.yaml" 2>"$work/shelterd-on.log" &
-  on=$!; pids+=($on)
+  on=$!; pids+=("$on")
   for port in "$SHELTER_PORT" $((SHELTER_PORT + 10)); do
     wait_port "$port"
     taskset -c 1 dnsperf -s 127.0.0.1 -p "$port" -d "$work/cached.txt" -n 1 >/dev/null 2>&1
   done
-  # median (min-max) of a column of numbers
-  summary() { sort -g | awk '{a[NR]=$1} END {printf "%.2f (%.2f-%.2f)", a[2], a[1], a[3]}'; }
-  median() { sort -g | sed -n 2p; }
   echo "| mix | log off CPU us/q | log on CPU us/q | on/off (medians) | qps off | qps on |"
   echo "|---|---|---|---|---|---|"
   for mix in cached blocked miss; do
@@ -207,30 +228,116 @@ if [[ "${MODE:-}" == query-log ]]; then
   exit 0
 fi
 
-echo "| server | cached qps | cached CPU us/q | blocked qps | blocked CPU us/q | miss qps | miss CPU us/q | p99 ms @5k qps (cached) |"
-echo "|---|---|---|---|---|---|---|---|"
+# name port pid, one line per server under test; all run at once, idle but for their turn.
+servers=()
+start_server() {  # NAME PORT COMMAND...
+  local name=$1 port=$2; shift 2
+  taskset -c 0 "$@" >"$work/$port.log" 2>&1 &
+  pids+=("$!")
+  servers+=("$name|$port|$!")
+}
+sed 's/^  timeout: 1s$/  timeout: 1s\n  queries-per-socket: 256/' "$work/shelter.yaml" |
+  sed "s/127.0.0.1:$SHELTER_PORT/127.0.0.1:$SHARED_PORT/" > "$work/shelter-shared.yaml"
+start_server "shelterd" "$SHELTER_PORT" "$shelterd" --config "$work/shelter.yaml"
+start_server "shelterd, queries-per-socket 256" "$SHARED_PORT" "$shelterd" --config "$work/shelter-shared.yaml"
+start_server "unbound $(unbound -V | awk 'NR==1{print $2}')" "$UNBOUND_PORT" unbound -d -c "$work/unbound.conf"
+start_server "dnsdist $(dnsdist --version 2>/dev/null | awk 'NR==1{print $2}')" "$DNSDIST_PORT" \
+  dnsdist --supervised --disable-syslog -C "$work/dnsdist.conf"
+start_server "dnsmasq $(dnsmasq --version | awk 'NR==1{print $3}')" "$DNSMASQ_PORT" \
+  dnsmasq -k --conf-file="$work/dnsmasq.conf" --user=root --log-facility=-
+start_server "floor (recvmmsg/sendmmsg echo)" "$FLOOR_PORT" "$echo_floor" "$FLOOR_PORT"
+for entry in "${servers[@]}"; do
+  IFS='|' read -r _ port pid <<<"$entry"
+  wait_port "$port"
+  taskset -c 1 dnsperf -s 127.0.0.1 -p "$port" -d "$work/cached.txt" -n 1 >/dev/null 2>&1
+done
 
-taskset -c 0 "$shelterd" --config "$work/shelter.yaml" 2>"$work/shelterd.log" &
-pid=$!; pids+=($pid)
-bench_server "shelterd (fresh port per upstream query)" "$SHELTER_PORT" "$pid"
-kill "$pid"; wait "$pid" 2>/dev/null || true
+# Three rounds; results.txt holds "round mix port qps us_per_query".
+: > "$work/results.txt"
+for round in 0 1 2; do
+  for mix in cached blocked miss; do
+    for entry in "${servers[@]}"; do
+      IFS='|' read -r _ port pid <<<"$entry"
+      if [[ $mix == miss ]]; then
+        read -r qps us < <(run_once "$port" "$pid" "$work/miss$round.txt" -n 1)
+      else
+        read -r qps us < <(run_once "$port" "$pid" "$work/$mix.txt")
+      fi
+      echo "$round $mix $port $qps $us" >> "$work/results.txt"
+    done
+  done
+done
 
-# The same with upstream sockets shared by 256 queries each (upstream.queries-per-socket).
-sed 's/^  timeout: 1s$/  timeout: 1s\n  queries-per-socket: 256/' "$work/shelter.yaml" > "$work/shelter-shared.yaml"
-taskset -c 0 "$shelterd" --config "$work/shelter-shared.yaml" 2>"$work/shelterd.log" &
-pid=$!; pids+=($pid)
-bench_server "shelterd (queries-per-socket 256)" "$SHELTER_PORT" "$pid"
-kill "$pid"; wait "$pid" 2>/dev/null || true
+values() {  # MIX PORT FIELD(4=qps 5=us) -> the three rounds' values
+  awk -v m="$1" -v p="$2" -v f="$3" '$2 == m && $3 == p {print $f}' "$work/results.txt"
+}
+ratio() {  # MIX PORT_A PORT_B -> median [min-max] over rounds of A's CPU/query over B's
+  awk -v m="$1" -v a="$2" -v b="$3" '$2 == m && $3 == a {x[$1] = $5} $2 == m && $3 == b {y[$1] = $5}
+    END {for (r in x) if (y[r] > 0) print x[r] / y[r]}' "$work/results.txt" | summary
+}
 
-taskset -c 0 unbound -d -c "$work/unbound.conf" 2>"$work/unbound.log" &
-pid=$!; pids+=($pid)
-bench_server "unbound $(unbound -V | awk 'NR==1{print $2}')" "$UNBOUND_PORT" "$pid"
-kill "$pid"; wait "$pid" 2>/dev/null || true
+echo "Saturation (dnsperf -c 8 -q 500, ${run_seconds} s per run), CPU µs per answered query and"
+echo "qps, median [min-max] of three rounds:"
+echo
+echo "| server | cached CPU µs/q | blocked CPU µs/q | miss CPU µs/q | cached qps | blocked qps | miss qps |"
+echo "|---|---|---|---|---|---|---|"
+for entry in "${servers[@]}"; do
+  IFS='|' read -r name port _ <<<"$entry"
+  printf "| %s | %s | %s | %s | %s | %s | %s |\n" "$name" \
+    "$(values cached "$port" 5 | summary)" "$(values blocked "$port" 5 | summary)" \
+    "$(values miss "$port" 5 | summary)" "$(values cached "$port" 4 | median)" \
+    "$(values blocked "$port" 4 | median)" "$(values miss "$port" 4 | median)"
+done
+echo
+echo "Ratios within a round (CPU per query), median [min-max]:"
+echo
+echo "| ratio | cached | blocked | miss |"
+echo "|---|---|---|---|"
+for pair in "shelterd / dnsdist|$SHELTER_PORT|$DNSDIST_PORT" "shelterd / unbound|$SHELTER_PORT|$UNBOUND_PORT" \
+  "shelterd / dnsmasq|$SHELTER_PORT|$DNSMASQ_PORT" "shelterd / floor|$SHELTER_PORT|$FLOOR_PORT" \
+  "dnsdist / floor|$DNSDIST_PORT|$FLOOR_PORT" \
+  "shelterd (qps-256) / dnsdist|$SHARED_PORT|$DNSDIST_PORT"; do
+  IFS='|' read -r label a b <<<"$pair"
+  printf "| %s | %s | %s | %s |\n" "$label" "$(ratio cached "$a" "$b")" "$(ratio blocked "$a" "$b")" \
+    "$(ratio miss "$a" "$b")"
+done
 
-taskset -c 0 dnsdist --supervised --disable-syslog -C "$work/dnsdist.conf" >"$work/dnsdist.log" 2>&1 &
-pid=$!; pids+=($pid)
-bench_server "dnsdist $(dnsdist --version 2>/dev/null | awk 'NR==1{print $2}')" "$DNSDIST_PORT" "$pid"
-kill "$pid"; wait "$pid" 2>/dev/null || true
+echo
+echo "Low steady load (-Q 5000, ${run_seconds} s per run): CPU µs per query and p99 ms, median [min-max]"
+echo "of three; batching cannot help here:"
+echo
+echo "| server | cached CPU µs/q | cached p99 ms | blocked CPU µs/q | blocked p99 ms |"
+echo "|---|---|---|---|---|"
+for entry in "${servers[@]}"; do
+  IFS='|' read -r name port pid <<<"$entry"
+  [[ $port == "$SHARED_PORT" ]] && continue  # same as shelterd for answers made here
+  : > "$work/low-cached.txt"; : > "$work/low-blocked.txt"
+  for _ in 0 1 2; do
+    low_load "$port" "$pid" "$work/cached.txt" >> "$work/low-cached.txt"
+    low_load "$port" "$pid" "$work/blocked.txt" >> "$work/low-blocked.txt"
+  done
+  printf "| %s | %s | %s | %s | %s |\n" "$name" \
+    "$(awk '{print $1}' "$work/low-cached.txt" | summary)" "$(awk '{print $2}' "$work/low-cached.txt" | summary)" \
+    "$(awk '{print $1}' "$work/low-blocked.txt" | summary)" "$(awk '{print $2}' "$work/low-blocked.txt" | summary)"
+done
+
+echo
+echo "Batching at saturation (cached mix, one run): answered queries per receive system call"
+echo "(recvmmsg + recvmsg + recvfrom, every thread):"
+echo
+echo "| server | queries answered | receive calls | queries per receive |"
+echo "|---|---|---|---|"
+for entry in "${servers[@]}"; do
+  IFS='|' read -r name port pid <<<"$entry"
+  read -r answered calls < <(receive_calls "$port" "$pid" "$work/cached.txt")
+  printf "| %s | %s | %s | %s |\n" "$name" "$answered" "$calls" \
+    "$(awk -v a="$answered" -v c="$calls" 'BEGIN {printf "%.1f", (c > 0 ? a / c : 0)}')"
+done
+for entry in "${servers[@]}"; do
+  IFS='|' read -r _ _ pid <<<"$entry"
+  kill "$pid" 2>/dev/null || true
+done
+wait 2>/dev/null || true
 
 # --- list load: 1 M domains ---------------------------------------------------------------
 sed "s#$work/blocklist.txt#$work/big-list.txt#" "$work/shelter.yaml" > "$work/shelter-big.yaml"

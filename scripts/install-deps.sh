@@ -18,6 +18,7 @@ packages=(
   haproxy keepalived bird2 shellcheck  # deploy/fleet's balancer, routing and script, checked
   python3-yaml  # the hotspot namespace test reads and rewrites the shipped deploy/hotspot config
   chromium  # the block pages in a real browser (tests/browser, with axe-core)
+  dnsmasq-base  # the DNS benchmark's fourth peer (scripts/bench-dns.sh)
   nginx wrk  # the web benchmark's peer and load generator (scripts/bench-web.sh)
   # the proxy benchmark's peers (scripts/bench-proxy.sh): squid-openssl is Debian's squid built
   # with SslBump (peek at the SNI and splice); it replaces the plain `squid` package
