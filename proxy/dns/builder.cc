@@ -43,7 +43,11 @@ void begin_answer(Bytes packet, const Query& query, Rcode rcode, std::vector<std
   out.clear();
   out.resize(kHeaderSize, 0);
   write_u16(&out[kOffId], query.id);
-  std::uint16_t flags = kFlagQr | kFlagRa | (query.flags & (kOpcodeMask | kFlagRd | kFlagCd)) |
+  // RA means "recursion available" for QUERY only; an answer to any other opcode (NOTIMP) says
+  // nothing of recursion (RFC 1035 4.1.1, and what the ISC EDNS compliance tester checks).
+  const bool query_opcode = (query.flags & kOpcodeMask) == 0;
+  std::uint16_t flags = kFlagQr | (query_opcode ? kFlagRa : 0) |
+                        (query.flags & (kOpcodeMask | kFlagRd | kFlagCd)) |
                         static_cast<std::uint16_t>(rcode);
   write_u16(&out[kOffFlags], flags);
   if (query.has_question()) {
@@ -56,8 +60,10 @@ void begin_answer(Bytes packet, const Query& query, Rcode rcode, std::vector<std
 void stamp_for_client(Bytes packet, const Query& query, std::vector<std::uint8_t>& message) {
   write_u16(&message[kOffId], query.id);
   std::uint16_t flags = read_u16(&message[kOffFlags]);
-  flags = static_cast<std::uint16_t>((flags & ~(kFlagRd | kFlagCd | kFlagTc | kFlagAa)) |
-                                     (query.flags & (kFlagRd | kFlagCd)) | kFlagRa);
+  // Z must be zero in every answer (RFC 1035 4.1.1).
+  const std::uint16_t cleared = kFlagRd | kFlagCd | kFlagTc | kFlagAa | kFlagZ;
+  flags = static_cast<std::uint16_t>((flags & ~cleared) | (query.flags & (kFlagRd | kFlagCd)) |
+                                     kFlagRa);
   write_u16(&message[kOffFlags], flags);
   std::memcpy(&message[kHeaderSize], &packet[kHeaderSize], query.name_wire_length);
 }
@@ -217,6 +223,12 @@ void append_address(std::vector<std::uint8_t>& out, std::uint16_t type, std::uin
 void finish_answer(std::vector<std::uint8_t>& out, const Query& query,
                    std::uint16_t udp_payload_size, std::span<const ExtendedError> errors,
                    std::size_t max_size) {
+  // AD goes only to a client that said it understands it, with AD or DO (RFC 6840 5.7 and
+  // 5.8). Cleared here, not where an answer is adopted, so the cache keeps the upstream's bit
+  // for the next client that does ask.
+  if ((query.flags & kFlagAd) == 0 && !query.edns.dnssec_ok) {
+    write_u16(&out[kOffFlags], read_u16(&out[kOffFlags]) & ~kFlagAd);
+  }
   if (query.edns.present) append_opt(out, query, udp_payload_size, errors);
   if (out.size() <= max_size) return;
   // Too large: keep the header and question only, say so with TC, and add the OPT back.

@@ -20,15 +20,16 @@ struct ExtendedError {
 
 inline constexpr std::uint16_t kEdeForgedAnswer = 4;
 
-/// Starts an answer to `query`: header (same ID and opcode, QR and RA set, RD and CD copied,
-/// the given RCODE, counts zero but QDCOUNT) and the client's own question bytes (so the case
-/// the client used comes back unchanged, which 0x20-randomising clients check).
+/// Starts an answer to `query`: header (same ID and opcode, QR set, RA set for opcode QUERY
+/// only, RD and CD copied, the given RCODE, counts zero but QDCOUNT) and the client's own
+/// question bytes (so the case the client used comes back unchanged, which 0x20-randomising
+/// clients check).
 void begin_answer(Bytes packet, const Query& query, Rcode rcode, std::vector<std::uint8_t>& out);
 
 /// Makes a message that answers the same question (an upstream or cached answer) the answer to
-/// this client: the client's ID, RD and CD bits, RA set, TC and AA cleared (a forwarder is not
-/// the authority for what it relays), and the client's question
-/// bytes laid over the message's (same length: the names are equal but for case).
+/// this client: the client's ID, RD and CD bits, RA set, TC, AA and Z cleared (a forwarder is
+/// not the authority for what it relays), and the client's question bytes laid over the
+/// message's (same length: the names are equal but for case).
 void stamp_for_client(Bytes packet, const Query& query, std::vector<std::uint8_t>& message);
 
 /// Copies an upstream response into `out` as the start of our answer to `query` (stamped for
@@ -58,11 +59,11 @@ bool append_cname_chain(std::vector<std::uint8_t>& out, const Query& target, Byt
 /// caching). A message that does not parse as a response is left as it is.
 void cap_ttls(std::vector<std::uint8_t>& message, std::uint32_t max_ttl);
 
-/// Ends an answer: when the query had EDNS, appends our OPT (payload size `udp_payload_size`,
-/// DO echoed, the extended errors). When the message is larger than `max_size`, it is cut back
-/// to header and question with TC set, then the OPT is appended again (RFC 6891 section 7)
-/// without "Forged Answer" (no record is left to be forged), and without any EDE at all if
-/// even that does not fit.
+/// Ends an answer: clears AD unless the query set AD or DO; when the query had EDNS, appends
+/// our OPT (payload size `udp_payload_size`, DO echoed, the extended errors). When the message is
+/// larger than `max_size`, it is cut back to header and question with TC set, then the OPT is
+/// appended again (RFC 6891 section 7) without "Forged Answer" (no record is left to be forged),
+/// and without any EDE at all if even that does not fit.
 void finish_answer(std::vector<std::uint8_t>& out, const Query& query,
                    std::uint16_t udp_payload_size, std::span<const ExtendedError> errors,
                    std::size_t max_size);

@@ -118,4 +118,22 @@ ClientOptions read_client_options(Bytes options) {
   return out;
 }
 
+bool malformed_cookie(Bytes options) {
+  constexpr std::size_t kClientCookie = 8;
+  constexpr std::size_t kMinWithServer = 16;
+  constexpr std::size_t kMax = 40;
+  for (std::size_t at = 0; options.size() - at >= 4;) {
+    std::uint16_t code = read_u16(&options[at]);
+    std::size_t length = read_u16(&options[at + 2]);
+    at += 4;
+    if (length > options.size() - at) return false;
+    if (code == kOptionCookie && length != kClientCookie &&
+        (length < kMinWithServer || length > kMax)) {
+      return true;
+    }
+    at += length;
+  }
+  return false;
+}
+
 }  // namespace shelter::proxy::dns

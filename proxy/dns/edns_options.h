@@ -15,6 +15,7 @@ namespace shelter::proxy::dns {
 
 /// Option codes.
 inline constexpr std::uint16_t kOptionClientSubnet = 8;   ///< RFC 7871
+inline constexpr std::uint16_t kOptionCookie = 10;        ///< RFC 7873
 inline constexpr std::uint16_t kOptionMacBinary = 65001;  ///< dnsmasq --add-mac
 inline constexpr std::uint16_t kOptionMacText = 65073;    ///< --add-mac=text / =base64
 inline constexpr std::uint16_t kOptionCpeId = 65074;      ///< dnsmasq --add-cpe-id
@@ -44,5 +45,11 @@ struct ClientOptions {
 /// - CPE-ID: 1-64 printable ASCII bytes (no spaces or controls).
 /// - An option given twice, or options that overrun the data, are malformed.
 ClientOptions read_client_options(Bytes options);
+
+/// Whether the OPT record's option bytes hold a DNS COOKIE of a length RFC 7873 section 5.2.2
+/// answers with FORMERR: shorter than the 8-byte client cookie, between 8 and 16, or longer
+/// than 40 (a client cookie with a server cookie of 8 to 32 bytes). Only COOKIE is judged; a
+/// walk that runs past the data stops there without a verdict on the rest.
+bool malformed_cookie(Bytes options);
 
 }  // namespace shelter::proxy::dns

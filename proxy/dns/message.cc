@@ -1,5 +1,7 @@
 #include "proxy/dns/message.h"
 
+#include "proxy/dns/edns_options.h"
+
 namespace shelter::proxy::dns {
 namespace {
 
@@ -56,6 +58,37 @@ std::uint8_t wire_to_text(const std::uint8_t* wire, char* text) {
   return static_cast<std::uint8_t>(out);
 }
 
+// Reads a query's single question at kHeaderSize into `out`; returns the offset past QCLASS,
+// or 0 when it cannot be read.
+std::size_t read_query_question(Bytes packet, Query& out) {
+  std::size_t end =
+      read_question(packet, out.name_wire.data(), &out.name_wire_length, out.qtype, out.qclass);
+  if (end == 0) return 0;
+  out.name_text_length = wire_to_text(out.name_wire.data(), out.name_text.data());
+  out.question_end = end;
+  return end;
+}
+
+// The records after a query's question: only OPT matters to a resolver's front end, but every
+// record must be well formed, and at most one OPT may appear (RFC 6891 section 6.1.1). False
+// when they are not.
+bool read_query_records(Bytes packet, std::size_t end, Edns& edns) {
+  std::size_t records = std::size_t{read_u16(&packet[kOffAncount])} +
+                        read_u16(&packet[kOffNscount]) + read_u16(&packet[kOffArcount]);
+  bool bad_opt = false;
+  std::size_t last = walk_records(
+      packet, end, records,
+      [&](std::size_t name, std::size_t fixed, std::size_t rdata, std::size_t rdlength) {
+        if (read_u16(&packet[fixed]) != qtype::kOpt) return true;
+        if (edns.present || packet[name] != 0) bad_opt = true;
+        read_opt(packet, fixed, edns);
+        edns.options_offset = static_cast<std::uint16_t>(rdata);
+        edns.options_length = static_cast<std::uint16_t>(rdlength);
+        return true;
+      });
+  return last != 0 && !bad_opt;
+}
+
 }  // namespace
 
 std::size_t read_name(Bytes packet, std::size_t offset, std::uint8_t* lower_wire,
@@ -105,31 +138,26 @@ ParseStatus parse_query(Bytes packet, Query& out) {
   out.id = read_u16(&packet[kOffId]);
   out.flags = read_u16(&packet[kOffFlags]);
   if ((out.flags & kFlagQr) != 0) return ParseStatus::drop;
-  if (read_u16(&packet[kOffQdcount]) != 1) return ParseStatus::formerr;
+  const std::size_t qdcount = read_u16(&packet[kOffQdcount]);
+  // Another opcode is NOTIMP whatever its message holds (a NOTIFY, an UPDATE, opcode 15 with no
+  // question at all): the question and OPT, when readable, only shape that answer.
+  if ((out.flags & kOpcodeMask) != 0) {
+    if (qdcount > 1) return ParseStatus::notimp;
+    std::size_t end = kHeaderSize;
+    if (qdcount == 1 && (end = read_query_question(packet, out)) == 0) return ParseStatus::notimp;
+    Edns edns;
+    if (read_query_records(packet, end, edns)) out.edns = edns;
+    return ParseStatus::notimp;
+  }
+  if (qdcount != 1) return ParseStatus::formerr;
 
-  std::size_t end =
-      read_question(packet, out.name_wire.data(), &out.name_wire_length, out.qtype, out.qclass);
+  std::size_t end = read_query_question(packet, out);
   if (end == 0) return ParseStatus::formerr;
-  out.name_text_length = wire_to_text(out.name_wire.data(), out.name_text.data());
-  out.question_end = end;
-  if ((out.flags & kOpcodeMask) != 0) return ParseStatus::notimp;
-
-  // Records after the question: only OPT matters to a resolver's front end, but every record
-  // must be well formed, and at most one OPT may appear (RFC 6891 section 6.1.1).
-  std::size_t records = std::size_t{read_u16(&packet[kOffAncount])} +
-                        read_u16(&packet[kOffNscount]) + read_u16(&packet[kOffArcount]);
-  bool bad_opt = false;
-  std::size_t last = walk_records(
-      packet, end, records,
-      [&](std::size_t name, std::size_t fixed, std::size_t rdata, std::size_t rdlength) {
-        if (read_u16(&packet[fixed]) != qtype::kOpt) return true;
-        if (out.edns.present || packet[name] != 0) bad_opt = true;
-        read_opt(packet, fixed, out.edns);
-        out.edns.options_offset = static_cast<std::uint16_t>(rdata);
-        out.edns.options_length = static_cast<std::uint16_t>(rdlength);
-        return true;
-      });
-  if (last == 0 || bad_opt) return ParseStatus::formerr;
+  if (!read_query_records(packet, end, out.edns)) return ParseStatus::formerr;
+  // RFC 7873 5.2.2: a COOKIE of a length no cookie can have is FORMERR.
+  if (malformed_cookie(packet.subspan(out.edns.options_offset, out.edns.options_length))) {
+    return ParseStatus::formerr;
+  }
   return ParseStatus::ok;
 }
 

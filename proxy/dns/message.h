@@ -53,7 +53,10 @@ struct Query {
 };
 
 /// Parses a query. On `formerr`/`notimp` the id, flags and (when it could be read) the question
-/// are still filled in so the error answer can carry them.
+/// are still filled in so the error answer can carry them. Any opcode but QUERY is `notimp`
+/// whatever follows the header (no question, several, unreadable records); its OPT is read
+/// when the records are well formed, so the NOTIMP carries ours. A COOKIE option of a length
+/// RFC 7873 5.2.2 rejects makes a query `formerr`.
 ParseStatus parse_query(Bytes packet, Query& out);
 
 /// Facts of an upstream response needed to validate, cache and relay it.

@@ -44,6 +44,7 @@ inline constexpr std::uint16_t kFlagAa = 0x0400;
 inline constexpr std::uint16_t kFlagTc = 0x0200;
 inline constexpr std::uint16_t kFlagRd = 0x0100;
 inline constexpr std::uint16_t kFlagRa = 0x0080;
+inline constexpr std::uint16_t kFlagZ = 0x0040;  // reserved, zero (RFC 1035 4.1.1)
 inline constexpr std::uint16_t kFlagAd = 0x0020;
 inline constexpr std::uint16_t kFlagCd = 0x0010;
 inline constexpr std::uint16_t kOpcodeMask = 0x7800;

@@ -19,6 +19,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   Query query;
   ParseStatus status = parse_query(packet, query);
   if (status != ParseStatus::drop) build_error(packet, query, Rcode::formerr, 1232, out);
+  // NOTIMP and FORMERR answers read the OPT too: it must lie inside the packet whatever the parse.
+  if (query.edns.options_offset + query.edns.options_length > size) __builtin_trap();
   if (status == ParseStatus::ok) {
     if (query.edns.options_offset + query.edns.options_length > size) __builtin_trap();
     ClientOptions client =

@@ -22,8 +22,8 @@ def question(name_wire=w.encode_name("www.example.test")):
 
 
 rng = random.Random(8914)
-# (what, datagram, expectation): "formerr" (FORMERR echoing the ID), "drop" (no reply), or
-# "formerr-or-drop".
+# (what, datagram, expectation): "formerr" (FORMERR echoing the ID; NOTIMP when the opcode is
+# not QUERY), "drop" (no reply), or "formerr-or-drop".
 MALFORMED = [
     ("truncated header (5 bytes)", header()[:5], "formerr-or-drop"),
     ("random bytes", bytes(rng.randrange(256) for _ in range(40)), "formerr-or-drop"),
@@ -57,8 +57,11 @@ def check_malformed(t, d, up):
             reply = w.parse(raw) if raw else None
         except w.WireError as e:
             reply = f"unparseable reply {raw.hex()} ({e})"
+        # A readable header with an opcode other than QUERY gets NOTIMP whatever follows it
+        # (docs/dns-conformance.md, "opcode"); FORMERR otherwise.
+        rcode = 4 if len(data) >= 12 and data[2] & 0x78 else 1
         formerr = (isinstance(reply, w.Message) and reply.flags & w.QR
-                   and reply.rcode == 1 and reply.id == struct.unpack("!H", data[:2])[0])
+                   and reply.rcode == rcode and reply.id == struct.unpack("!H", data[:2])[0])
         ok = {"drop": raw is None, "formerr": formerr,
               "formerr-or-drop": raw is None or formerr}[expect]
         t.check(ok, f"{what}: {expect}", f"sent {data.hex()}\ngot {reply}")

@@ -65,8 +65,10 @@ TEST_CASE("begin_answer echoes the query's header and question", "[dns][builder]
       Wire out{9, 9, 9};  // reused buffers start with stale content
       dns::begin_answer(packet, q, c.rcode, out);
 
+      // RA only answers a QUERY: NOTIMP to another opcode says nothing of recursion.
+      const bool query_opcode = (c.query_flags & dns::kOpcodeMask) == 0;
       const std::uint16_t expected_flags = static_cast<std::uint16_t>(
-          dns::kFlagQr | dns::kFlagRa |
+          dns::kFlagQr | (query_opcode ? dns::kFlagRa : 0) |
           (c.query_flags & (dns::kOpcodeMask | dns::kFlagRd | dns::kFlagCd)) |
           static_cast<std::uint16_t>(c.rcode));
       CHECK(dns::test::header_id(out) == 0xD00D);
@@ -308,6 +310,7 @@ TEST_CASE("build_error", "[dns][builder]") {
     Wire out;
     dns::build_error(c.packet, c.query, Rcode::notimp, kOurPayload, out);
     CHECK((dns::test::header_flags(out) & dns::kOpcodeMask) == (5 << 11));
+    CHECK((dns::test::header_flags(out) & dns::kFlagRa) == 0);
     CHECK(dns::test::header_rcode(out) == Rcode::notimp);
     CHECK(question_bytes(out, out.size()) == question_bytes(c.packet, c.query.question_end));
   }
@@ -330,7 +333,7 @@ TEST_CASE("stamp_for_client makes an answer the client's", "[dns][builder]") {
   Client c = client(
       dns::test::make_query("WwW.Example.COM", dns::qtype::kA, 0, false, 0x4242, dns::kFlagCd));
   const std::uint16_t upstream_flags = dns::kFlagQr | dns::kFlagAa | dns::kFlagTc | dns::kFlagRd |
-                                       dns::kFlagAd | static_cast<std::uint16_t>(3);
+                                       dns::kFlagAd | dns::kFlagZ | static_cast<std::uint16_t>(3);
   Wire message = MessageBuilder(0x9999, upstream_flags)
                      .question("www.example.com")
                      .a(Name("", 12), 60, {1, 2, 3, 4})
@@ -340,8 +343,8 @@ TEST_CASE("stamp_for_client makes an answer the client's", "[dns][builder]") {
 
   REQUIRE(message.size() == before.size());
   CHECK(dns::test::header_id(message) == 0x4242);
-  // RD and CD are the client's, RA set, TC and AA cleared (a forwarder is no authority); AD and
-  // RCODE stay the upstream's.
+  // RD and CD are the client's, RA set, TC and AA cleared (a forwarder is no authority), Z
+  // cleared; AD (finish_answer's to judge) and RCODE stay the upstream's.
   CHECK(dns::test::header_flags(message) == (dns::kFlagQr | dns::kFlagCd | dns::kFlagRa |
                                              dns::kFlagAd | static_cast<std::uint16_t>(3)));
   CHECK(question_bytes(message, c.query.question_end) ==
@@ -402,6 +405,36 @@ TEST_CASE("adopt_upstream_answer relays an upstream answer", "[dns][builder]") {
     REQUIRE(dns::adopt_upstream_answer(cd.packet, cd.query, upstream, r, out));
     CHECK(dns::test::header_flags(out) ==
           (dns::kFlagQr | dns::kFlagRa | dns::kFlagAd | dns::kFlagCd));
+  }
+}
+
+TEST_CASE("finish_answer leaves AD only to a client that asked with AD or DO", "[dns][builder]") {
+  // The cache keys on DO and CD, not AD, so one cached answer serves clients with and without
+  // AD: RFC 6840 5.7-5.8 say who may see the bit.
+  struct Case {
+    const char* what;
+    std::uint16_t query_flags;
+    bool dnssec_ok;
+    bool keeps_ad;
+  };
+  const std::vector<Case> cases = {
+      {"neither AD nor DO", dns::kFlagRd, false, false},
+      {"AD", dns::kFlagRd | dns::kFlagAd, false, true},
+      {"DO", dns::kFlagRd, true, true},
+      {"AD and DO", dns::kFlagRd | dns::kFlagAd, true, true},
+  };
+  for (const Case& k : cases) {
+    DYNAMIC_SECTION(k.what) {
+      Client c = client(dns::test::make_query("www.example.com", dns::qtype::kA, 1232, k.dnssec_ok,
+                                              3, k.query_flags));
+      Wire message = MessageBuilder(9, dns::kFlagQr | dns::kFlagRd | dns::kFlagRa | dns::kFlagAd)
+                         .question("www.example.com")
+                         .build();
+      dns::stamp_for_client(c.packet, c.query, message);
+      REQUIRE((dns::test::header_flags(message) & dns::kFlagAd) != 0);
+      dns::finish_answer(message, c.query, kOurPayload, {}, 65535);
+      CHECK(((dns::test::header_flags(message) & dns::kFlagAd) != 0) == k.keeps_ad);
+    }
   }
 }
 

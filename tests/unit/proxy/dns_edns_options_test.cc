@@ -146,3 +146,39 @@ TEST_CASE("CPE-ID, repeats and overruns", "[edns-options]") {
   const std::vector<std::uint8_t> short_header = {0xfd, 0xe9, 0};
   CHECK(dns::read_client_options(short_header).malformed);
 }
+
+TEST_CASE("malformed_cookie judges COOKIE lengths only", "[dns][edns_options]") {
+  auto options = [](const std::vector<Option>& list) {
+    Wire out;
+    for (const Option& o : list) {
+      dns::append_u16(out, o.code);
+      dns::append_u16(out, static_cast<std::uint16_t>(o.data.size()));
+      out.insert(out.end(), o.data.begin(), o.data.end());
+    }
+    return out;
+  };
+  struct Case {
+    const char* what;
+    Wire options;
+    bool malformed;
+  };
+  const std::vector<Case> cases = {
+      {"no options", {}, false},
+      {"client cookie", options({{10, Wire(8, 1)}}), false},
+      {"client and server cookie, shortest", options({{10, Wire(16, 1)}}), false},
+      {"client and server cookie, longest", options({{10, Wire(40, 1)}}), false},
+      {"empty cookie", options({{10, {}}}), true},
+      {"short client cookie", options({{10, Wire(2, 1)}}), true},
+      {"server cookie too short", options({{10, Wire(12, 1)}}), true},
+      {"too long", options({{10, Wire(41, 1)}}), true},
+      {"after other options", options({{3, {}}, {8, {0, 1, 0, 0}}, {10, Wire(9, 1)}}), true},
+      {"other options of any length", options({{100, Wire(3, 1)}, {3, {}}}), false},
+      {"a cookie past the data is not judged", {0, 10, 0, 2, 1}, false},
+      {"a truncated option header", {0, 10, 0}, false},
+  };
+  for (const Case& k : cases) {
+    DYNAMIC_SECTION(k.what) {
+      CHECK(dns::malformed_cookie(k.options) == k.malformed);
+    }
+  }
+}

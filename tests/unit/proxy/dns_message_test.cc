@@ -292,6 +292,71 @@ TEST_CASE("parse_query answers other opcodes with NOTIMP and the question", "[dn
   }
 }
 
+TEST_CASE("parse_query answers another opcode NOTIMP whatever its sections hold",
+          "[dns][parse_query]") {
+  const auto flags = static_cast<std::uint16_t>((15 << 11) | dns::kFlagRd);
+  SECTION("header only (dig +header-only +opcode=15)") {
+    Wire packet = MessageBuilder(0x0F0F, flags).build();
+    dns::Query q;
+    REQUIRE(dns::parse_query(packet, q) == ParseStatus::notimp);
+    CHECK(q.id == 0x0F0F);
+    CHECK(q.flags == flags);
+    CHECK_FALSE(q.has_question());
+    CHECK_FALSE(q.edns.present);
+  }
+  SECTION("no question but an OPT: the answer carries ours") {
+    Wire packet =
+        MessageBuilder(0x0F0F, flags).section(Section::additional).opt(1232, true).build();
+    dns::Query q;
+    REQUIRE(dns::parse_query(packet, q) == ParseStatus::notimp);
+    CHECK_FALSE(q.has_question());
+    CHECK(q.edns.present);
+    CHECK(q.edns.dnssec_ok);
+  }
+  SECTION("a question and an OPT") {
+    Wire packet = dns::test::make_query("zone.example", dns::qtype::kSoa, 4096, false, 1, flags);
+    dns::Query q;
+    REQUIRE(dns::parse_query(packet, q) == ParseStatus::notimp);
+    CHECK(q.has_question());
+    CHECK(q.edns.present);
+    CHECK(q.edns.udp_size == 4096);
+  }
+  SECTION("two questions: NOTIMP without one") {
+    Wire packet = MessageBuilder(1, flags).question("a.example").question("b.example").build();
+    dns::Query q;
+    REQUIRE(dns::parse_query(packet, q) == ParseStatus::notimp);
+    CHECK_FALSE(q.has_question());
+  }
+  SECTION("records that do not parse: NOTIMP without an OPT") {
+    Wire packet = MessageBuilder(1, flags).raw({0, 0, 41}).counts(0, 0, 0, 1).build();
+    dns::Query q;
+    REQUIRE(dns::parse_query(packet, q) == ParseStatus::notimp);
+    CHECK_FALSE(q.edns.present);
+  }
+  SECTION("opcode QUERY without a question is still FORMERR") {
+    Wire packet = MessageBuilder(1, dns::kFlagRd).build();
+    dns::Query q;
+    CHECK(dns::parse_query(packet, q) == ParseStatus::formerr);
+  }
+}
+
+TEST_CASE("parse_query answers a COOKIE of impossible length with FORMERR", "[dns][parse_query]") {
+  // RFC 7873 5.2.2: an 8-byte client cookie alone, or with a server cookie of 8 to 32 bytes.
+  for (std::size_t length : {0, 1, 2, 7, 8, 9, 15, 16, 24, 40, 41, 64}) {
+    DYNAMIC_SECTION("COOKIE of " << length << " bytes") {
+      const bool valid = length == 8 || (length >= 16 && length <= 40);
+      Wire packet = MessageBuilder(0x0C0C)
+                        .question("example.com")
+                        .section(Section::additional)
+                        .opt(1232, false, 0, {{3, {}}, {10, Wire(length, 0xAB)}})
+                        .build();
+      dns::Query q;
+      CHECK(dns::parse_query(packet, q) == (valid ? ParseStatus::ok : ParseStatus::formerr));
+      CHECK(q.edns.present);  // the FORMERR answer carries our OPT
+    }
+  }
+}
+
 TEST_CASE("parse_query walks every counted record", "[dns][parse_query]") {
   SECTION("records in all sections, OPT last") {
     Wire packet = MessageBuilder()

@@ -117,14 +117,15 @@ Wire question_of(const Wire& message, std::size_t end) {
   return Wire(message.begin() + dns::kHeaderSize, message.begin() + static_cast<long>(end));
 }
 
-// The header facts every reply shares: the client's ID and RD, QR and RA set, AA clear.
+// The header facts every reply shares: the client's ID and RD, QR set, AA clear.
 void check_reply_header(const Exchange& e, Rcode rcode) {
   REQUIRE(e.step == Step::reply);
   REQUIRE(e.out.size() >= dns::kHeaderSize);
   CHECK(dns::test::header_id(e.out) == e.query.id);
   std::uint16_t flags = dns::test::header_flags(e.out);
   CHECK((flags & dns::kFlagQr) != 0);
-  CHECK((flags & dns::kFlagRa) != 0);
+  // RA answers a QUERY only; NOTIMP to another opcode says nothing of recursion.
+  CHECK(((flags & dns::kFlagRa) != 0) == ((e.query.flags & dns::kOpcodeMask) == 0));
   CHECK((flags & dns::kFlagAa) == 0);
   CHECK((flags & dns::kFlagRd) == (e.query.flags & dns::kFlagRd));
   CHECK((flags & dns::kOpcodeMask) == (e.query.flags & dns::kOpcodeMask));
