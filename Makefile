@@ -7,7 +7,7 @@ CMAKE_ARGS ?=
 
 PREFIX     ?= /usr
 
-.PHONY: all deps build install run test test-unit test-integration test-asan sanitize-build test-sanitizers fuzz bench bench-portal bench-proxy format format-check tidy clean
+.PHONY: all deps build install run test test-unit test-integration test-asan sanitize-build test-sanitizers fuzz fuzz-long bench bench-portal bench-proxy format format-check tidy clean
 
 all: build
 
@@ -63,6 +63,19 @@ fuzz: deps
 	CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSHELTER_FUZZ=ON
 	cmake --build build-fuzz -j $(JOBS) --target fuzzers
 	bash scripts/run-fuzzers.sh build-fuzz $(FUZZ_SECONDS)
+
+# The long run behind docs/fuzzing.md: each target until FUZZ_LONG_RUNS executions or
+# FUZZ_LONG_SECONDS, one at a time, at the lowest priority; the parsers most exposed to the
+# network first. Not part of `make test`.
+FUZZ_LONG_RUNS    ?= 10000000
+FUZZ_LONG_SECONDS ?= 600
+FUZZ_LONG_TARGETS ?= dns_message client_hello http_head url list_parser http_response \
+	http_chunked http_cookie http_form resp steering token portal_session case_record snapshot \
+	time_zone config
+fuzz-long: deps
+	CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSHELTER_FUZZ=ON
+	cmake --build build-fuzz -j $(JOBS) --target fuzzers
+	nice -n 19 bash scripts/run-fuzzers.sh build-fuzz $(FUZZ_LONG_SECONDS) $(FUZZ_LONG_RUNS) $(FUZZ_LONG_TARGETS)
 
 # Whole-program DNS benchmark (dnsperf) against shelterd, unbound and dnsdist, the list engine
 # under snapshot swaps, plus micro-benchmarks.
