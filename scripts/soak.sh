@@ -57,6 +57,7 @@ cleanup() {
   if [[ -n ${KEEP:-} ]]; then echo "work dir kept: $work" >&2; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
+trap 'exit 143' INT TERM
 UPSTREAM_PORT=25753 SHELTER_PORT=25700 ADMIN_PORT=25701 WEB_PORT=25702 REDIS_PORT=25779
 BLOCK_ADDRESS=127.0.0.80 STEER_ADDRESS=127.0.0.81 NSD_ANSWER=192.0.2.1
 TOKEN=soak-admin-token-0123456789abcdef0123
@@ -123,10 +124,12 @@ mkdir -p "$work/state"
 
 start_nsd_upstream "$work" "$UPSTREAM_PORT"
 
-# metric FILE NAME{LABELS}: the sample's value (0 when absent), from a saved /metrics page.
-metric() { awk -v k="$2" '$1 == k { v = $2 } END { printf "%.0f\n", v + 0 }' "$1"; }
-metric_sum() { awk -v k="$2" 'index($1, k) == 1 { v += $2 } END { printf "%.0f\n", v + 0 }' "$1"; }
-scrape() { curl -s --max-time 2 "http://127.0.0.1:$ADMIN_PORT/metrics" > "$1" || : > "$1"; }
+# metric FILE NAME{LABELS}: the sample's value (0 when absent), from a saved /metrics page;
+# nothing when the page is empty (the scrape timed out: the admin listener shares the control
+# thread with the reloads), so that a missed second is not read as zeros.
+metric() { awk -v k="$2" '$1 == k { v = $2 } END { if (NR) printf "%.0f\n", v + 0 }' "$1"; }
+metric_sum() { awk -v k="$2" 'index($1, k) == 1 { v += $2 } END { if (NR) printf "%.0f\n", v + 0 }' "$1"; }
+scrape() { curl -s --max-time 1 "http://127.0.0.1:$ADMIN_PORT/metrics" > "$1" || : > "$1"; }
 status_kib() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
 ask() {  # SOURCE NAME -> the first A record, or "lost"
   local a
@@ -181,6 +184,7 @@ soak_run() {
     taskset -c 1 dnsperf -s 127.0.0.1 -p "$SHELTER_PORT" -a "127.0.0.$((2 + c))" \
       -d "$work/queries-$c.txt" -l "$soak_seconds" -c 2 -q 100 -t 2 >"$run_dir/dnsperf-$c.txt" 2>&1 &
     perfs+=($!)
+    pids+=($!)
   done
   local start cpu_start t=0 k=0 kill_at=$((soak_seconds / 2)) redis_back_at=0
   local crashed=0 probe
@@ -188,19 +192,26 @@ soak_run() {
   cpu_start=$(awk '{print $14 + $15}' "/proc/$pid/stat")
   : > "$run_dir/seconds.tsv"
   mapfile -t probe_names < "$work/probe-names.txt"
-  while ((t < soak_seconds)); do
+  # t is wall-clock seconds since dnsperf started: on a loaded machine a pass of this loop can
+  # take more than a second (a scrape waits for a reload), and the events must stay in step
+  # with dnsperf's run, not with the number of passes.
+  local next_reload=5
+  while :; do
     t=$((t + 1))
     sleep "$(awk -v s="$start" -v n="$(date +%s%N)" -v t="$t" \
-      'BEGIN { d = (s + t * 1e9 - n) / 1e9; printf "%.3f", d > 0 ? d : 0 }')"
+      'BEGIN { d = (s + t * 1e9 - n) / 1e9; printf "%.3f", (d > 0 ? d : 0) }')"
+    t=$((($(date +%s%N) - start) / 1000000000))
+    ((t < soak_seconds)) || break
     if ! kill -0 "$pid" 2>/dev/null; then crashed=1; break; fi
-    if ((t == kill_at)); then
+    if ((t >= kill_at && redis_back_at == 0)); then
       kill -KILL "$REDIS_PID"
       wait "$REDIS_PID" 2>/dev/null || true
       redis_back_at=$((t + redis_down))
-    elif ((redis_back_at > 0 && t == redis_back_at)); then
+    elif ((redis_back_at > 0 && t >= redis_back_at)) && ! kill -0 "$REDIS_PID" 2>/dev/null; then
       start_redis_server "$work" "$REDIS_PORT"
     fi
-    if ((t % 5 == 0 && t < soak_seconds)); then
+    if ((t >= next_reload)); then
+      next_reload=$((next_reload + 5))
       k=$((k + 1))
       write_list "$k"
       local reload_start
@@ -254,7 +265,7 @@ soak_run() {
             printf "rss_growth_pct %.1f\n", at10 ? 100 * (end - at10) / at10 : 0 }' "$run_dir/seconds.tsv"
     # Redis as shelterd saw it: seconds unsubscribed, and from the restart to subscribed again.
     awk -F'\t' -v back="$redis_back_at" '
-      $5 == 0 { down++ } $5 == 1 && $1 >= back && again == "" && down > 0 { again = $1 - back }
+      $5 != "" && $5 == 0 { down++ } $5 == 1 && $1 >= back && again == "" && down > 0 { again = $1 - back }
       END { printf "redis_unsubscribed_s %d\nredis_resubscribed_after_s %s\n", down, again == "" ? -1 : again }' \
       "$run_dir/seconds.tsv"
   } > "$result"
