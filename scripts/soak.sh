@@ -260,7 +260,7 @@ soak_run() {
       '$1 > a && $1 <= b { print $2 }' "$run_dir/answers-per-s.txt" | sort -n | head -1)"
     awk -F'\t' -v w=10 '
       $2 > 0 { if (min == "" || $2 < min) min = $2; if ($2 > max) max = $2; end = $2; hwm = $3
-               if ($1 == w) at10 = $2 }
+               if ($1 >= w && at10 == "") at10 = $2 }
       END { printf "rss_min_mib %.1f\nrss_max_mib %.1f\nrss_end_mib %.1f\nhwm_end_mib %.1f\n", min / 1024, max / 1024, end / 1024, hwm / 1024
             printf "rss_growth_pct %.1f\n", at10 ? 100 * (end - at10) / at10 : 0 }' "$run_dir/seconds.tsv"
     # Redis as shelterd saw it: seconds unsubscribed, and from the restart to subscribed again.
