@@ -23,14 +23,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "integration"))
 from harness import Shelterd, base_config  # noqa: E402
 from synthetic_names import write_names  # noqa: E402
-
-
-def status_mib(pid, key):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(key + ":"):
-                return int(line.split()[1]) / 1024
-    raise KeyError(key)
+from test_list_memory import status_mib  # noqa: E402
 
 
 def child_peak(cmd):
