@@ -1,7 +1,11 @@
 // SnapshotBuilder: collects rules as flat vectors, then sorts them once by host hash and lays
-// out the image described in snapshot_format.h. No per-rule heap allocation while collecting.
+// out the image described in snapshot_format.h. No per-rule heap allocation while collecting,
+// and no per-host state while compiling: the records are written as the hosts are met.
 #include <algorithm>
+#include <array>
 #include <cstdlib>
+#include <cstring>
+#include <functional>
 #include <limits>
 #include <map>
 #include <new>
@@ -23,17 +27,26 @@ namespace fmt = format;
 // group alone unless the group overflowed, which is rare below 0.9.
 constexpr std::size_t kMaxLoadTenths = 9;
 
-// A host as the builder keeps it: its hash and where its text is in the arena.
+// A host as the builder keeps it: its hash and where its text is in the arena (a size byte,
+// then the text). Three 32-bit words rather than a u64 and a u32, so that a pending domain is
+// 16 bytes, not 24: at 1 M names that is 8 MB less at the peak of a load.
 struct HostRef {
-  std::uint64_t hash;
+  std::uint32_t hash_low;
+  std::uint32_t hash_high;
   std::uint32_t offset;
-  std::uint8_t size;
+
+  std::uint64_t hash() const { return std::uint64_t{hash_high} << 32 | hash_low; }
+  void set_hash(std::uint64_t hash) {
+    hash_low = static_cast<std::uint32_t>(hash);
+    hash_high = static_cast<std::uint32_t>(hash >> 32);
+  }
 };
 
 struct PendingDomain {
   HostRef host;
   std::uint32_t membership;
 };
+static_assert(sizeof(PendingDomain) == 16);
 
 struct PendingUrl {
   HostRef host;
@@ -60,10 +73,6 @@ std::uint32_t scope_bits(HostScope scope) {
   return 0;
 }
 
-void pad_to(std::vector<std::uint8_t>& out, std::size_t align) {
-  out.resize((out.size() + align - 1) / align * align, 0);
-}
-
 void put_string(std::vector<std::uint8_t>& out, std::string_view text) {
   std::uint8_t size[4];
   fmt::store32(size, static_cast<std::uint32_t>(text.size()));
@@ -77,14 +86,15 @@ struct SnapshotBuilder::State {
   std::vector<ListInfo> lists;
   std::vector<std::string> categories;
   std::map<std::string, std::uint32_t, std::less<>> category_index;
-  std::string hosts;  // host text, appended per rule; duplicates are merged at build time
+  std::string hosts;  // a size byte and the host text, per rule; duplicates merged at build time
   std::string paths;  // URL rule paths
   std::vector<PendingDomain> domains;
   std::vector<PendingUrl> urls;
   std::vector<PendingLocal> locals;
 
   std::string_view text(const HostRef& ref) const {
-    return std::string_view(hosts).substr(ref.offset, ref.size);
+    const auto size = static_cast<std::uint8_t>(hosts[ref.offset]);
+    return std::string_view(hosts).substr(ref.offset + 1, size);
   }
 
   std::optional<std::uint32_t> category_of(std::string_view name) {
@@ -98,16 +108,19 @@ struct SnapshotBuilder::State {
 
   // The hash is filled in by build(), once the seed is known.
   HostRef intern(std::string_view host) {
-    if (hosts.size() + host.size() > std::numeric_limits<std::uint32_t>::max()) {
+    if (hosts.size() + 1 + host.size() > std::numeric_limits<std::uint32_t>::max()) {
       throw std::length_error("blocklist snapshot: host text over 4 GiB");
     }
-    HostRef ref{0, static_cast<std::uint32_t>(hosts.size()),
-                static_cast<std::uint8_t>(host.size())};
+    HostRef ref{0, 0, static_cast<std::uint32_t>(hosts.size())};
+    hosts.push_back(static_cast<char>(host.size()));
     hosts.append(host);
     return ref;
   }
 
-  std::vector<std::uint8_t> build(std::int64_t built_unix, std::uint64_t seed);
+  // Compiles the image into the buffer that `allocate(size)` returns (size bytes, 64-byte
+  // aligned when it will be read in place). The collected rules are released on the way.
+  using Allocate = std::function<std::uint8_t*(std::size_t)>;
+  void build(std::int64_t built_unix, std::uint64_t seed, const Allocate& allocate);
 };
 
 SnapshotBuilder::SnapshotBuilder() : state_(std::make_unique<State>()) {}
@@ -191,34 +204,63 @@ void SnapshotBuilder::rollback(const Mark& mark) {
 std::vector<std::uint8_t> SnapshotBuilder::build_image(std::int64_t built_unix,
                                                        std::uint64_t seed) {
   std::unique_ptr<State> state = std::exchange(state_, std::make_unique<State>());
-  return state->build(built_unix, seed);
+  std::vector<std::uint8_t> image;
+  state->build(built_unix, seed, [&](std::size_t size) {
+    image.resize(size);
+    return image.data();
+  });
+  return image;
 }
 
 std::shared_ptr<const Snapshot> SnapshotBuilder::build(std::int64_t built_unix,
                                                        std::uint64_t seed) {
-  std::vector<std::uint8_t> image = build_image(built_unix, seed);
-  // Groups are read as whole cache lines, so the copy is aligned like a mapped file would be.
-  std::size_t bytes = (image.size() + fmt::kAlign - 1) / fmt::kAlign * fmt::kAlign;
-  auto* raw = static_cast<std::uint8_t*>(std::aligned_alloc(fmt::kAlign, bytes));
-  if (raw == nullptr) throw std::bad_alloc();
-  std::shared_ptr<const void> owner(raw, [](const void* p) { std::free(const_cast<void*>(p)); });
-  std::memcpy(raw, image.data(), image.size());
+  std::unique_ptr<State> state = std::exchange(state_, std::make_unique<State>());
+  std::shared_ptr<const void> owner;
+  std::uint8_t* image = nullptr;
+  std::size_t image_size = 0;
+  // Written straight into its final home: groups are read as whole cache lines, so the
+  // buffer is aligned like a mapped file would be, and no second copy of the image is made.
+  state->build(built_unix, seed, [&](std::size_t size) {
+    const std::size_t bytes = (size + fmt::kAlign - 1) / fmt::kAlign * fmt::kAlign;
+    auto* raw = static_cast<std::uint8_t*>(std::aligned_alloc(fmt::kAlign, bytes));
+    if (raw == nullptr) throw std::bad_alloc();
+    owner.reset(raw, [](const void* p) { std::free(const_cast<void*>(p)); });
+    image = raw;
+    image_size = size;
+    return raw;
+  });
+  state.reset();
   std::string error;
-  auto snapshot = Snapshot::open(std::move(owner), raw, image.size(), error);
+  auto snapshot = Snapshot::open(std::move(owner), image, image_size, error);
   if (!snapshot) throw std::logic_error("blocklist snapshot failed its own checks: " + error);
   return snapshot;
 }
 
 namespace {
 
-// One distinct host of the table with its rules, in hash order.
-struct HostPlan {
-  HostRef host;
+// The rules of one distinct host, gathered while its record is written. One is reused for
+// every host, so that no per-host state outlives the host (a plan of every host was 80 bytes
+// a host and the largest part of a load's peak).
+struct HostRules {
   std::uint32_t combo = 0;  // offset in the combos section (in 32-bit words)
   std::uint32_t url_count = 0;
   std::vector<std::uint8_t> urls;           // the encoded rules when they stay in the record
   std::optional<std::uint32_t> spilled_at;  // else their offset in the urls section
   std::vector<LocalAddress> local;
+
+  void clear() {
+    combo = url_count = 0;
+    urls.clear();
+    spilled_at.reset();
+    local.clear();
+  }
+};
+
+// Where the pending rules of one host are: [first, end) of each sorted vector.
+struct HostRuns {
+  std::size_t domains = 0, domains_end = 0;
+  std::size_t urls = 0, urls_end = 0;
+  std::size_t locals = 0, locals_end = 0;
 };
 
 // Legal lists first, then list order: the order in which a lookup meets memberships.
@@ -246,29 +288,111 @@ std::vector<std::uint32_t> merge_scopes(std::vector<std::uint32_t> run) {
   return out;
 }
 
-class ImageWriter {
+// The hash table's groups, filled in one sweep over the hosts in hash (home-group) order: each
+// host goes to the first free slot at or after its home group, and every group it had to pass
+// is marked overflowed. Records are appended as hosts are placed, so each group knows its base.
+class GroupFiller {
  public:
-  explicit ImageWriter(std::vector<std::uint8_t>& out) : out_(out) {
-    out_.assign(fmt::kHeaderBytes, 0);
+  GroupFiller(std::size_t hosts, std::vector<std::uint8_t>& records) : records_(records) {
+    const std::size_t slots_wanted = hosts * 10 / kMaxLoadTenths + 1;
+    home_groups_ = (slots_wanted + fmt::kGroupSlots - 1) / fmt::kGroupSlots;
+    // Hosts can spill past the last home group into tail groups, one per 14 hosts at most;
+    // reserved, not touched, so only the groups used count.
+    groups_.reserve((home_groups_ + hosts / fmt::kGroupSlots + 1) * fmt::kGroupBytes);
   }
-  void begin(fmt::Section section) {
-    pad_to(out_, fmt::kAlign);
-    starts_[section] = out_.size();
+
+  std::uint64_t home_groups() const { return home_groups_; }
+  std::size_t group_count() const { return groups_.size() / fmt::kGroupBytes; }
+
+  // Places a host whose record is about to be appended to `records`.
+  void place(std::uint64_t hash) {
+    const std::size_t home = fmt::home_group(hash, home_groups_);
+    if (group_ < home) {
+      group_ = home;
+      slot_ = 0;
+    }
+    open_through(group_);
+    for (std::size_t g = home; g < group_; ++g)
+      group(g)[fmt::kGroupFlagsAt] = fmt::kGroupOverflow;
+    std::uint8_t* at = group(group_);
+    fmt::store16(at + fmt::kGroupTagsAt + 2 * slot_, fmt::tag_of(hash));
+    fmt::store16(at + fmt::kGroupOffsetsAt + 2 * slot_,
+                 static_cast<std::uint16_t>(records_.size() - fmt::load32(at)));
+    if (++slot_ == fmt::kGroupSlots) {
+      ++group_;
+      slot_ = 0;
+    }
   }
-  void end(fmt::Section section) {
-    std::uint8_t* at = out_.data() + fmt::kSectionsAt + 16 * section;
-    fmt::store64(at, starts_[section]);
-    fmt::store64(at + 8, out_.size() - starts_[section]);
+
+  // Opens the home groups no host reached; returns the groups section.
+  std::vector<std::uint8_t> finish() {
+    open_through(home_groups_ - 1);
+    close_last();
+    return std::move(groups_);
   }
 
  private:
-  std::vector<std::uint8_t>& out_;
-  std::array<std::size_t, fmt::kSectionCount> starts_{};
+  std::uint8_t* group(std::size_t g) { return groups_.data() + g * fmt::kGroupBytes; }
+
+  void open_through(std::size_t last) {
+    while (group_count() <= last) {
+      close_last();
+      const std::size_t base = records_.size();
+      if (base > std::numeric_limits<std::uint32_t>::max()) {
+        throw std::length_error("blocklist snapshot: records over 4 GiB");
+      }
+      groups_.resize(groups_.size() + fmt::kGroupBytes, 0);
+      fmt::store32(group(group_count() - 1), static_cast<std::uint32_t>(base));
+    }
+  }
+
+  void close_last() {
+    if (group_count() == 0) return;
+    if (records_.size() - fmt::load32(group(group_count() - 1)) >
+        std::numeric_limits<std::uint16_t>::max()) {
+      throw std::length_error("blocklist snapshot: a group's records exceed 64 KiB");
+    }
+  }
+
+  std::vector<std::uint8_t>& records_;
+  std::vector<std::uint8_t> groups_;
+  std::uint64_t home_groups_ = 0;
+  std::size_t group_ = 0;
+  unsigned slot_ = 0;
 };
 
-}  // namespace
+// The image's sections in file order, each aligned to kAlign after the header.
+struct SectionBytes {
+  std::array<std::vector<std::uint8_t>, fmt::kSectionCount> parts;
 
-namespace {
+  std::size_t image_size() const {
+    std::size_t at = fmt::kHeaderBytes;
+    for (const auto& part : parts)
+      at = align(at) + part.size();
+    return align(at);
+  }
+  // Moves every part into `image` (image_size() bytes), freeing each once copied, and fills
+  // in the section table.
+  void move_into(std::uint8_t* image) {
+    std::memset(image, 0, fmt::kHeaderBytes);
+    std::size_t at = fmt::kHeaderBytes;
+    for (std::size_t s = 0; s < fmt::kSectionCount; ++s) {
+      const std::size_t start = align(at);
+      std::memset(image + at, 0, start - at);
+      std::vector<std::uint8_t> part = std::move(parts[s]);
+      if (!part.empty()) std::memcpy(image + start, part.data(), part.size());
+      fmt::store64(image + fmt::kSectionsAt + 16 * s, start);
+      fmt::store64(image + fmt::kSectionsAt + 16 * s + 8, part.size());
+      at = start + part.size();
+    }
+    std::memset(image + at, 0, align(at) - at);
+  }
+
+ private:
+  static std::size_t align(std::size_t at) {
+    return (at + fmt::kAlign - 1) / fmt::kAlign * fmt::kAlign;
+  }
+};
 
 // The steps of State::build, one function each; they share what the earlier ones produce.
 // A template only so that it can hold the builder's private State without naming it.
@@ -277,24 +401,42 @@ class ImageCompiler {
  public:
   ImageCompiler(State& state, std::uint64_t seed) : s_(state), seed_(seed) {}
 
-  std::vector<std::uint8_t> compile(std::int64_t built_unix) {
+  // Peak memory is the collected rules plus the records: every host's record is written as it
+  // is met, and the rules are freed before the image is allocated.
+  void compile(std::int64_t built_unix, const typename State::Allocate& allocate) {
     sort_by_host();
-    plan_hosts();
-    place_hosts();
-    std::vector<std::uint8_t> image;
-    ImageWriter writer(image);
-    write_meta(writer, image);
-    write_tables(writer, image);
-    write_header(image, built_unix);
-    return image;
+    SectionBytes sections;
+    std::vector<std::uint8_t>& records = sections.parts[fmt::records];
+    records.reserve(record_bytes_estimate());
+    GroupFiller groups(host_count_, records);
+    HostRules rules;
+    for_each_host([&](const HostRef& host, const HostRuns& runs) {
+      rules.clear();
+      add_domain_rules(rules, runs);
+      add_url_rules(rules, runs);
+      add_local_data(rules, runs);
+      groups.place(host.hash());
+      write_record(host, rules, records);
+    });
+    home_groups_ = groups.home_groups();
+    sections.parts[fmt::groups] = groups.finish();
+    group_count_ = sections.parts[fmt::groups].size() / fmt::kGroupBytes;
+    sections.parts[fmt::meta] = meta_bytes();
+    release_rules();
+    sections.parts[fmt::combos] = combo_bytes();
+    sections.parts[fmt::urls] = std::move(spilled_);
+    const std::size_t size = sections.image_size();
+    std::uint8_t* image = allocate(size);
+    sections.move_into(image);
+    write_header(image, size, built_unix);
   }
 
  private:
   bool host_less(const HostRef& a, const HostRef& b) const {
-    return a.hash != b.hash ? a.hash < b.hash : s_.text(a) < s_.text(b);
+    return a.hash() != b.hash() ? a.hash() < b.hash() : s_.text(a) < s_.text(b);
   }
   bool host_equal(const HostRef& a, const HostRef& b) const {
-    return a.hash == b.hash && s_.text(a) == s_.text(b);
+    return a.hash() == b.hash() && s_.text(a) == s_.text(b);
   }
   std::string_view path_of(const PendingUrl& u) const {
     return std::string_view(s_.paths).substr(u.path_offset, u.path_size);
@@ -303,7 +445,7 @@ class ImageCompiler {
   // Hashes every host with the snapshot's seed and sorts the three kinds of pending rules by
   // host (hash order, which is also home-group order).
   void sort_by_host() {
-    auto rehash = [&](HostRef& ref) { ref.hash = fmt::host_hash(s_.text(ref), seed_); };
+    auto rehash = [&](HostRef& ref) { ref.set_hash(fmt::host_hash(s_.text(ref), seed_)); };
     for (auto& d : s_.domains)
       rehash(d.host);
     for (auto& u : s_.urls)
@@ -322,34 +464,61 @@ class ImageCompiler {
     std::sort(
         s_.locals.begin(), s_.locals.end(),
         [&](const PendingLocal& a, const PendingLocal& b) { return host_less(a.host, b.host); });
+    host_count_ = 0;
+    for_each_host([&](const HostRef& host, const HostRuns&) {
+      ++host_count_;
+      host_text_bytes_ += s_.text(host).size();
+    });
   }
 
-  // One HostPlan per distinct host, merging the three sorted vectors.
-  void plan_hosts() {
-    std::size_t d = 0;
-    std::size_t u = 0;
-    std::size_t l = 0;
-    while (d < s_.domains.size() || u < s_.urls.size() || l < s_.locals.size()) {
+  // Calls visit(host, runs) for each distinct host, in hash order, merging the three vectors.
+  template <typename Visit>
+  void for_each_host(Visit visit) const {
+    HostRuns runs;
+    while (runs.domains < s_.domains.size() || runs.urls < s_.urls.size() ||
+           runs.locals < s_.locals.size()) {
       const HostRef* next = nullptr;
-      for (const HostRef* candidate : {d < s_.domains.size() ? &s_.domains[d].host : nullptr,
-                                       u < s_.urls.size() ? &s_.urls[u].host : nullptr,
-                                       l < s_.locals.size() ? &s_.locals[l].host : nullptr}) {
+      for (const HostRef* candidate :
+           {runs.domains < s_.domains.size() ? &s_.domains[runs.domains].host : nullptr,
+            runs.urls < s_.urls.size() ? &s_.urls[runs.urls].host : nullptr,
+            runs.locals < s_.locals.size() ? &s_.locals[runs.locals].host : nullptr}) {
         if (candidate != nullptr && (next == nullptr || host_less(*candidate, *next)))
           next = candidate;
       }
-      HostPlan host;
-      host.host = *next;
-      add_domain_rules(host, d);
-      add_url_rules(host, u);
-      add_local_data(host, l);
-      plan_.push_back(std::move(host));
+      const HostRef host = *next;
+      runs.domains_end = run_end(s_.domains, runs.domains, host);
+      runs.urls_end = run_end(s_.urls, runs.urls, host);
+      runs.locals_end = run_end(s_.locals, runs.locals, host);
+      visit(host, runs);
+      runs.domains = runs.domains_end;
+      runs.urls = runs.urls_end;
+      runs.locals = runs.locals_end;
     }
-    if (combos_.size() >= (1u << 30)) throw std::length_error("blocklist snapshot too large");
   }
 
-  void add_domain_rules(HostPlan& host, std::size_t& d) {
+  template <typename Pending>
+  std::size_t run_end(const std::vector<Pending>& pending, std::size_t at,
+                      const HostRef& host) const {
+    while (at < pending.size() && host_equal(pending[at].host, host))
+      ++at;
+    return at;
+  }
+
+  // The records of hosts without URL rules or local data, exactly; others grow the buffer.
+  std::size_t record_bytes_estimate() const { return host_text_bytes_ + 2 * host_count_; }
+
+  // The collected rules are not needed once every record is written.
+  void release_rules() {
+    s_.hosts = std::string();
+    s_.paths = std::string();
+    s_.domains = {};
+    s_.urls = {};
+    s_.locals = {};
+  }
+
+  void add_domain_rules(HostRules& host, const HostRuns& runs) {
     std::vector<std::uint32_t> run;
-    for (; d < s_.domains.size() && host_equal(s_.domains[d].host, host.host); ++d)
+    for (std::size_t d = runs.domains; d < runs.domains_end; ++d)
       run.push_back(s_.domains[d].membership);
     if (run.empty()) return;
     run = merge_scopes(std::move(run));
@@ -366,13 +535,14 @@ class ImageCompiler {
     if (added) {
       combos_.push_back(static_cast<std::uint32_t>(run.size()));
       combos_.insert(combos_.end(), run.begin(), run.end());
+      if (combos_.size() >= (1u << 30)) throw std::length_error("blocklist snapshot too large");
     }
     host.combo = it->second;
   }
 
-  void add_url_rules(HostPlan& host, std::size_t& u) {
+  void add_url_rules(HostRules& host, const HostRuns& runs) {
     const PendingUrl* last = nullptr;
-    for (; u < s_.urls.size() && host_equal(s_.urls[u].host, host.host); ++u) {
+    for (std::size_t u = runs.urls; u < runs.urls_end; ++u) {
       const PendingUrl& p = s_.urls[u];
       if (last && path_of(*last) == path_of(p) && last->membership == p.membership &&
           last->flags == p.flags) {
@@ -387,7 +557,7 @@ class ImageCompiler {
     if (host.urls.size() > fmt::kMaxInlineUrlBytes) {
       host.spilled_at = static_cast<std::uint32_t>(spilled_.size());
       spilled_.insert(spilled_.end(), host.urls.begin(), host.urls.end());
-      host.urls = {};
+      host.urls.clear();
       if (spilled_.size() > std::numeric_limits<std::uint32_t>::max()) {
         throw std::length_error("blocklist snapshot: URL rules over 4 GiB");
       }
@@ -395,12 +565,11 @@ class ImageCompiler {
   }
 
   // Counts the host once for each list whose URL blocks on it steer, and once in the total.
-  void count_steered(const HostPlan& host) {
+  void count_steered(const HostRules& host) {
     namespace m = fmt::member;
     std::vector<std::uint32_t> steering;
-    const std::uint8_t* p = host.spilled_at ? spilled_.data() + *host.spilled_at : host.urls.data();
-    const std::uint8_t* end =
-        host.spilled_at ? spilled_.data() + spilled_.size() : host.urls.data() + host.urls.size();
+    const std::uint8_t* p = host.urls.data();
+    const std::uint8_t* end = host.urls.data() + host.urls.size();
     for (std::uint32_t i = 0; i < host.url_count; ++i) {
       fmt::UrlView rule;
       fmt::decode_url(p, end, rule);
@@ -415,8 +584,8 @@ class ImageCompiler {
     ++steered_names_;
   }
 
-  void add_local_data(HostPlan& host, std::size_t& l) {
-    for (; l < s_.locals.size() && host_equal(s_.locals[l].host, host.host); ++l) {
+  void add_local_data(HostRules& host, const HostRuns& runs) {
+    for (std::size_t l = runs.locals; l < runs.locals_end; ++l) {
       const LocalAddress& a = s_.locals[l].address;
       bool seen = std::any_of(host.local.begin(), host.local.end(), [&](const LocalAddress& b) {
         return b.size == a.size && b.bytes == a.bytes;
@@ -425,35 +594,8 @@ class ImageCompiler {
     }
   }
 
-  // Hosts are in home-group order, so one sweep fills the groups: each host goes to the first
-  // free slot at or after its home group, and every group it had to pass is marked overflowed.
-  void place_hosts() {
-    const std::size_t slots_wanted = plan_.size() * 10 / kMaxLoadTenths + 1;
-    home_groups_ = (slots_wanted + fmt::kGroupSlots - 1) / fmt::kGroupSlots;
-    where_.resize(plan_.size());
-    // Hosts can spill past the last home group into tail groups, one per 14 hosts at most.
-    overflow_.assign(home_groups_ + plan_.size() / fmt::kGroupSlots + 1, 0);
-    std::size_t group = 0;
-    unsigned slot = 0;
-    for (std::size_t i = 0; i < plan_.size(); ++i) {
-      std::size_t home = fmt::home_group(plan_[i].host.hash, home_groups_);
-      if (group < home) {
-        group = home;
-        slot = 0;
-      }
-      where_[i] = {group, slot};
-      for (std::size_t g = home; g < group; ++g)
-        overflow_[g] = 1;
-      if (++slot == fmt::kGroupSlots) {
-        ++group;
-        slot = 0;
-      }
-    }
-    group_count_ = std::max<std::size_t>(home_groups_, plan_.empty() ? 1 : where_.back().first + 1);
-  }
-
-  void write_meta(ImageWriter& writer, std::vector<std::uint8_t>& image) const {
-    writer.begin(fmt::meta);
+  std::vector<std::uint8_t> meta_bytes() const {
+    std::vector<std::uint8_t> image;
     std::uint8_t count[4];
     fmt::store32(count, static_cast<std::uint32_t>(s_.lists.size()));
     image.insert(image.end(), count, count + 4);
@@ -476,16 +618,25 @@ class ImageCompiler {
       put_string(image, category);
     fmt::store64(word, steered_names_);
     image.insert(image.end(), word, word + 8);
-    writer.end(fmt::meta);
+    return image;
   }
 
-  void write_record(const HostPlan& host, std::vector<std::uint8_t>& records) const {
-    std::string_view name = s_.text(host.host);
+  std::vector<std::uint8_t> combo_bytes() const {
+    std::vector<std::uint8_t> out(combos_.size() * 4);
+    for (std::size_t i = 0; i < combos_.size(); ++i)
+      fmt::store32(out.data() + 4 * i, combos_[i]);
+    return out;
+  }
+
+  void write_record(const HostRef& ref, const HostRules& host, std::vector<std::uint8_t>& records) {
+    std::string_view name = s_.text(ref);
+    label_counts_ |= fmt::label_count_bit(
+        static_cast<std::size_t>(std::count(name.begin(), name.end(), '.')) + 1);
     records.push_back(static_cast<std::uint8_t>(name.size()));
     records.insert(records.end(), name.begin(), name.end());
-    std::uint32_t ref =
+    std::uint32_t ref_bits =
         host.combo << 2 | (host.url_count ? 2u : 0u) | (host.local.empty() ? 0u : 1u);
-    fmt::write_varint(records, ref);
+    fmt::write_varint(records, ref_bits);
     if (!host.local.empty()) {
       records.push_back(static_cast<std::uint8_t>(host.local.size()));
       for (const LocalAddress& a : host.local) {
@@ -505,75 +656,25 @@ class ImageCompiler {
     }
   }
 
-  // Groups, records, membership runs and spilled URL rules. Records are written first (to a
-  // side buffer), in group order, so that each group knows its base.
-  void write_tables(ImageWriter& writer, std::vector<std::uint8_t>& image) const {
-    std::vector<std::uint8_t> records;
-    std::vector<std::uint8_t> groups(group_count_ * fmt::kGroupBytes, 0);
-    std::size_t i = 0;
-    for (std::size_t g = 0; g < group_count_; ++g) {
-      std::uint8_t* at = groups.data() + g * fmt::kGroupBytes;
-      const std::size_t base = records.size();
-      if (base > std::numeric_limits<std::uint32_t>::max()) {
-        throw std::length_error("blocklist snapshot: records over 4 GiB");
-      }
-      fmt::store32(at, static_cast<std::uint32_t>(base));
-      at[fmt::kGroupFlagsAt] = overflow_[g] ? fmt::kGroupOverflow : 0;
-      for (; i < plan_.size() && where_[i].first == g; ++i) {
-        unsigned slot = where_[i].second;
-        fmt::store16(at + fmt::kGroupTagsAt + 2 * slot, fmt::tag_of(plan_[i].host.hash));
-        fmt::store16(at + fmt::kGroupOffsetsAt + 2 * slot,
-                     static_cast<std::uint16_t>(records.size() - base));
-        write_record(plan_[i], records);
-      }
-      if (records.size() - base > std::numeric_limits<std::uint16_t>::max()) {
-        throw std::length_error("blocklist snapshot: a group's records exceed 64 KiB");
-      }
-    }
-    writer.begin(fmt::groups);
-    image.insert(image.end(), groups.begin(), groups.end());
-    writer.end(fmt::groups);
-    writer.begin(fmt::records);
-    image.insert(image.end(), records.begin(), records.end());
-    writer.end(fmt::records);
-    writer.begin(fmt::combos);
-    for (std::uint32_t word : combos_) {
-      std::uint8_t bytes[4];
-      fmt::store32(bytes, word);
-      image.insert(image.end(), bytes, bytes + 4);
-    }
-    writer.end(fmt::combos);
-    writer.begin(fmt::urls);
-    image.insert(image.end(), spilled_.begin(), spilled_.end());
-    writer.end(fmt::urls);
-    pad_to(image, fmt::kAlign);
-  }
-
-  void write_header(std::vector<std::uint8_t>& image, std::int64_t built_unix) const {
-    std::uint64_t label_counts = 0;
-    for (const HostPlan& host : plan_) {
-      std::string_view name = s_.text(host.host);
-      label_counts |= fmt::label_count_bit(
-          static_cast<std::size_t>(std::count(name.begin(), name.end(), '.')) + 1);
-    }
-    std::uint8_t* header = image.data();
+  void write_header(std::uint8_t* header, std::size_t size, std::int64_t built_unix) const {
     std::memcpy(header, fmt::kMagic.data(), fmt::kMagic.size());
     fmt::store32(header + fmt::kVersionAt, fmt::kVersion);
-    fmt::store64(header + fmt::kImageSizeAt, image.size());
+    fmt::store64(header + fmt::kImageSizeAt, size);
     fmt::store64(header + fmt::kSeedAt, seed_);
     fmt::store64(header + fmt::kBuiltAt, static_cast<std::uint64_t>(built_unix));
     fmt::store64(header + fmt::kGroupCountAt, group_count_);
     fmt::store64(header + fmt::kHomeGroupsAt, home_groups_);
-    fmt::store64(header + fmt::kHostCountAt, plan_.size());
+    fmt::store64(header + fmt::kHostCountAt, host_count_);
     fmt::store64(header + fmt::kDomainRulesAt, domain_pairs_);
     fmt::store64(header + fmt::kUrlRulesAt, url_rule_count_);
-    fmt::store64(header + fmt::kLabelCountsAt, label_counts);
-    fmt::store64(header + fmt::kChecksumAt, fmt::image_checksum(image.data(), image.size()));
+    fmt::store64(header + fmt::kLabelCountsAt, label_counts_);
+    fmt::store64(header + fmt::kChecksumAt, fmt::image_checksum(header, size));
   }
 
   State& s_;
   std::uint64_t seed_;
-  std::vector<HostPlan> plan_;
+  std::size_t host_count_ = 0;
+  std::size_t host_text_bytes_ = 0;
   std::vector<std::uint32_t> combos_ = {0};  // offset 0: the empty run
   std::unordered_map<std::string, std::uint32_t> combo_at_;
   std::vector<std::uint8_t> spilled_;  // the urls section
@@ -581,16 +682,15 @@ class ImageCompiler {
   std::uint64_t steered_names_ = 0;
   std::uint64_t domain_pairs_ = 0;
   std::uint64_t home_groups_ = 0;
+  std::uint64_t label_counts_ = 0;
   std::size_t group_count_ = 0;
-  std::vector<std::pair<std::size_t, unsigned>> where_;  // (group, slot) of each planned host
-  std::vector<std::uint8_t> overflow_;
 };
 
 }  // namespace
 
-std::vector<std::uint8_t> SnapshotBuilder::State::build(std::int64_t built_unix,
-                                                        std::uint64_t seed) {
-  return ImageCompiler<State>(*this, seed).compile(built_unix);
+void SnapshotBuilder::State::build(std::int64_t built_unix, std::uint64_t seed,
+                                   const Allocate& allocate) {
+  ImageCompiler<State>(*this, seed).compile(built_unix, allocate);
 }
 
 }  // namespace shelter::blocklist

@@ -197,30 +197,33 @@ std::optional<ListSource> LastGoodStore::load(const std::string& id, std::string
   return source;
 }
 
-std::string LastGoodStore::save(const std::string& id, const ListSource& source,
+std::string LastGoodStore::save(const std::string& id, std::shared_ptr<const ListSource> kept,
                                 const LastGoodMeta& meta) {
   if (!persistent()) {
-    memory_[id] = {meta, std::make_shared<const ListSource>(source)};
+    // Shared with the load that took it: a copy would be a second list text at the reload.
+    memory_[id] = {meta, std::move(kept)};
     return {};
   }
+  const ListSource& source = *kept;
   const stdfs::path dir = stdfs::path(directory_) / "lists";
   if (std::string e = ensure_directory(dir); !e.empty()) return e;
   // The bytes first, under a name of their own version, then the description that points at
   // them: a crash between the two leaves the previous version whole.
   const std::string data_name = id + "." + meta.fingerprint.substr(0, 16) + ".data";
-  std::string data;
+  std::string joined;  // only when there are several parts: one part is written as it is
   std::string description = std::string(kMetaMagic) + "\n" + field("entries", meta.entries) +
                             field("accepted", meta.accepted_unix) +
                             field("modified", meta.modified_unix) +
                             field("fingerprint", meta.fingerprint);
   for (const SourcePart& part : source.parts) {
-    data += part.text;
+    if (source.parts.size() > 1) joined += part.text;
     description +=
         field("part", std::string(blocklist::format_name(part.format)) + " " +
                           (part.url_prefixes ? "1" : "0") + " " + std::to_string(part.text.size()) +
                           " " + std::to_string(part.modified_unix));
     description += field("category", part.category) + field("name", part.name);
   }
+  const std::string& data = source.parts.size() == 1 ? source.parts.front().text : joined;
   if (std::string e = fs::write_file_atomically((dir / data_name).string(), data, 0640);
       !e.empty()) {
     return e;

@@ -51,8 +51,10 @@ class LastGoodStore {
   /// The bytes of the last good version, checked against its fingerprint; nullopt with
   /// `error` set when there is none or it is damaged.
   std::optional<ListSource> load(const std::string& id, std::string& error) const;
-  /// Keeps `source` as the last good version of `id`. Returns "" or the reason it failed.
-  std::string save(const std::string& id, const ListSource& source, const LastGoodMeta& meta);
+  /// Keeps `source` as the last good version of `id` (in memory: shared, not copied). Returns
+  /// "" or the reason it failed.
+  std::string save(const std::string& id, std::shared_ptr<const ListSource> source,
+                   const LastGoodMeta& meta);
 
   /// The snapshot image last swapped in, and keeping a new one.
   std::string snapshot_path() const;

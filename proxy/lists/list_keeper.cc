@@ -59,7 +59,7 @@ void ListKeeper::commit(const LoadedLists& loaded, std::int64_t now_unix) {
                               .accepted_unix = list.accepted_unix,
                               .modified_unix = list.to_keep->modified_unix,
                               .fingerprint = list.to_keep->fingerprint};
-      if (std::string e = store_->save(list.id, *list.to_keep, meta); !e.empty()) {
+      if (std::string e = store_->save(list.id, list.to_keep, meta); !e.empty()) {
         log_error(name_of(list) + ": cannot keep this version as the last good one: " + e);
       }
     }

@@ -325,7 +325,7 @@ TEST_CASE("a part whose name has a newline or backslash reads back from the stat
                           .text = "one.example\n",
                           .modified_unix = 5});
   source.fingerprint = lists::fingerprint_of(source.parts);
-  REQUIRE(store.save("odd", source,
+  REQUIRE(store.save("odd", std::make_shared<const lists::ListSource>(source),
                      {.entries = 1,
                       .accepted_unix = 6,
                       .modified_unix = 5,
@@ -406,6 +406,23 @@ TEST_CASE("last good versions kept in memory serve while the process runs", "[li
   auto fresh = load(config, &restarted, kNow + 60);
   CHECK_FALSE(status_of(*fresh, "ads").in_force);
   CHECK_FALSE(blocks(*fresh, "ads50.example"));
+}
+
+TEST_CASE("a last good version kept in memory is the loaded text itself, not a copy",
+          "[list_loader]") {
+  // A copy would hold the list's text twice at every reload (docs/BENCHMARKS.md section 17).
+  lists::LastGoodStore store("");
+  auto source = std::make_shared<lists::ListSource>();
+  source->parts.push_back(
+      {.name = "ads.txt", .text = "one.example\ntwo.example\n", .modified_unix = 5});
+  source->fingerprint = lists::fingerprint_of(source->parts);
+  const std::shared_ptr<const lists::ListSource> kept = source;
+  REQUIRE(store.save("ads", kept, {.entries = 2, .fingerprint = kept->fingerprint}) == "");
+  CHECK(kept.use_count() == 3);  // source, kept and the store's
+  std::string error;
+  const auto back = store.load("ads", error);
+  REQUIRE(back);
+  CHECK(back->parts.at(0).text == "one.example\ntwo.example\n");
 }
 
 TEST_CASE("an operator's acceptance takes that one version of a shrunk list", "[list_loader]") {

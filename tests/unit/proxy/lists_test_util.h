@@ -93,7 +93,7 @@ inline void commit(lists::LastGoodStore& store, const lists::LoadedLists& loaded
     meta.accepted_unix = list.accepted_unix;
     meta.modified_unix = list.to_keep->modified_unix;
     meta.fingerprint = list.to_keep->fingerprint;
-    REQUIRE(store.save(list.id, *list.to_keep, meta) == "");
+    REQUIRE(store.save(list.id, list.to_keep, meta) == "");
   }
 }
 
