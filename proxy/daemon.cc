@@ -879,7 +879,9 @@ class Daemon {
                                           .invalidations = c.invalidations.load(),
                                           .binding_reloads = c.binding_reloads.load(),
                                           .bindings = c.bindings.load(),
-                                          .households = c.households.load()};
+                                          .households = c.households.load(),
+                                          .cache_bytes = c.cache_bytes.load(),
+                                          .evictions = c.evictions.load()};
     }
     return metrics::render_prometheus(all, slots_, keeper_.gauges(*current->lists, now), shared) +
            case_metrics_ + activity_metrics() +
