@@ -46,6 +46,7 @@
 #include "proxy/profiles/redis_household_store.h"
 #include "proxy/querylog/log_pump.h"
 #include "proxy/redis/client.h"
+#include "proxy/redis/sentinel_watch.h"
 #include "proxy/relay/relay_front.h"
 #include "proxy/relay/tls_terminate.h"
 #include "proxy/server/block_tally.h"
@@ -430,6 +431,12 @@ class Daemon {
     if (!fresh) return;
     if (!redis_store_) {
       redis_store_ = std::const_pointer_cast<profiles::RedisDirectory>(fresh);
+      // One +switch-master subscription for every connection of the process (the workers',
+      // the directory's, the writer's, the case store's): they start after it and listen to it.
+      if (!redis_store_->config().sentinels.empty()) {
+        sentinel_watch_ = redis::SentinelWatch::start(control_.get_executor(),
+                                                      redis::settings_from(redis_store_->config()));
+      }
       redis_store_->start(control_.get_executor());
       // The writers' connection (households, portal accounts): always the primary.
       redis::Settings settings = redis::settings_from(redis_store_->config());
@@ -872,7 +879,9 @@ class Daemon {
                                           .invalidations = c.invalidations.load(),
                                           .binding_reloads = c.binding_reloads.load(),
                                           .bindings = c.bindings.load(),
-                                          .households = c.households.load()};
+                                          .households = c.households.load(),
+                                          .cache_bytes = c.cache_bytes.load(),
+                                          .evictions = c.evictions.load()};
     }
     return metrics::render_prometheus(all, slots_, keeper_.gauges(*current->lists, now), shared) +
            case_metrics_ + activity_metrics() +
@@ -925,6 +934,7 @@ class Daemon {
     if (web_) web_->stop();
     if (relay_) relay_->stop();
     if (redis_store_) redis_store_->stop();
+    if (sentinel_watch_) sentinel_watch_->stop();
     if (writer_redis_) {
       // The fleet's ledger: this node's last counts first, then the connection closes.
       asio::co_spawn(control_, flush_tally(),
@@ -1156,6 +1166,7 @@ class Daemon {
   std::unique_ptr<web::WebFront> web_;
   std::unique_ptr<relay::RelayFront> relay_;
   std::shared_ptr<profiles::RedisDirectory> redis_store_;  // with subscribers.store: redis
+  std::shared_ptr<redis::SentinelWatch> sentinel_watch_;   // with redis.sentinel
   std::shared_ptr<cases::CaseStore> cases_;
   std::shared_ptr<const web::TokenKeys> token_keys_;
   asio::steady_timer cases_timer_{control_};

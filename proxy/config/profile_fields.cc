@@ -365,6 +365,7 @@ void read_redis(Ctx& c, const Val& v, RedisConfig& r) {
                {"lookup-timeout",
                 duration_into(c, r.lookup_timeout, milliseconds{0}, milliseconds{5'000})},
                {"cache-households", uint_into(c, r.cache_households, 100, 100'000'000)},
+               {"cache-memory-mb", uint_into(c, r.cache_memory_mb, 1, 1'048'576)},
            });
 }
 

@@ -112,7 +112,10 @@ struct RedisConfig {
   /// How long a query waits for a household that is not cached before it gets the default
   /// profile (the read goes on, and the next query has it).
   std::chrono::milliseconds lookup_timeout{50};
-  std::uint64_t cache_households = 200'000;  ///< households kept in each node's memory
+  std::uint64_t cache_households = 200'000;  ///< households kept in each node's memory, at most
+  /// The estimated memory those households may take, in MiB (Household::memory_bytes); past
+  /// either bound the least recently asked for go first.
+  std::uint64_t cache_memory_mb = 256;
 };
 
 /// The households file of the embedded store, read and checked.

@@ -302,6 +302,12 @@ std::string render_prometheus(const std::vector<const WorkerMetrics*>& workers,
         "Full reads of the bindings (start and every reconnection).", r.binding_reloads);
     one("shelter_redis_bindings", "gauge", "Bindings read at the last full read.", r.bindings);
     one("shelter_redis_households_cached", "gauge", "Households held in memory.", r.households);
+    one("shelter_redis_household_cache_bytes", "gauge",
+        "Estimated bytes of the households held in memory.", r.cache_bytes);
+    one("shelter_redis_household_evictions_total", "counter",
+        "Households evicted to keep the cache within redis.cache-memory-mb and "
+        "redis.cache-households.",
+        r.evictions);
   }
   return w.take();
 }

@@ -126,8 +126,10 @@ struct RedisGauges {
   std::uint64_t bad_documents = 0;  ///< documents that did not parse or compile
   std::uint64_t invalidations = 0;  ///< change messages applied
   std::uint64_t binding_reloads = 0;
-  std::uint64_t bindings = 0;    ///< bindings read at the last full read
-  std::uint64_t households = 0;  ///< households cached now
+  std::uint64_t bindings = 0;     ///< bindings read at the last full read
+  std::uint64_t households = 0;   ///< households cached now
+  std::uint64_t cache_bytes = 0;  ///< their estimated bytes
+  std::uint64_t evictions = 0;    ///< households evicted to keep the cache in bounds
 };
 
 /// The web front's counters (block page listeners).

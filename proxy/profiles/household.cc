@@ -3,6 +3,29 @@
 #include <algorithm>
 
 namespace shelter::proxy::profiles {
+namespace {
+
+// A string's heap block, when it is too long for the small-string buffer.
+std::size_t heap_bytes(const std::string& s) {
+  return s.capacity() > std::string().capacity() ? s.capacity() + 1 : 0;
+}
+
+// An allow or deny entry: a hash node (next pointer, cached hash, the string), its bucket and a
+// name of typical length on the heap. EntrySet shows its size only, so this is per entry.
+constexpr std::size_t kEntryBytes = 2 * sizeof(void*) + sizeof(std::string) + sizeof(void*) + 32;
+// A std::map node beyond its value: colour and three links.
+constexpr std::size_t kMapNodeOverhead = 4 * sizeof(void*);
+
+std::size_t profile_bytes(const policy::Profile& p) {
+  std::size_t bytes = sizeof(policy::Profile) + heap_bytes(p.name);
+  bytes += (p.allow.size() + p.deny.size()) * kEntryBytes;
+  bytes += p.schedules.capacity() * sizeof(policy::ScheduleRule);
+  for (const policy::ScheduleRule& rule : p.schedules)
+    bytes += heap_bytes(rule.name) + rule.allow.size() * kEntryBytes;
+  return bytes;
+}
+
+}  // namespace
 
 policy::Subject Household::subject(std::string_view device) const {
   policy::Subject s{.profile = profile, .zone = zone.get(), .paused_until = paused_until};
@@ -12,6 +35,18 @@ policy::Subject Household::subject(std::string_view device) const {
   if (it->second.profile != nullptr) s.profile = it->second.profile;
   s.paused_until = std::max(s.paused_until, it->second.paused_until);
   return s;
+}
+
+std::size_t Household::memory_bytes() const {
+  // The object and make_shared's control block beside it.
+  std::size_t bytes = sizeof(Household) + 2 * sizeof(void*) + heap_bytes(id);
+  for (const auto& [device, state] : devices)
+    bytes +=
+        sizeof(std::pair<const std::string, DeviceState>) + kMapNodeOverhead + heap_bytes(device);
+  bytes += own_profiles.capacity() * sizeof(own_profiles[0]);
+  for (const auto& p : own_profiles)
+    bytes += profile_bytes(*p);
+  return bytes;
 }
 
 std::shared_ptr<const Household> compile_household(const config::HouseholdConfig& spec,

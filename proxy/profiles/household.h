@@ -34,6 +34,10 @@ struct Household {
   /// What applies to `device` (empty or unknown: the household as a whole). A pause of the
   /// household pauses every device; a device's own pause adds to it.
   policy::Subject subject(std::string_view device) const;
+
+  /// An estimate of the bytes this household holds on its own: its strings, devices and own
+  /// profiles (not the book, nor the time zone, which households share). For bounding caches.
+  std::size_t memory_bytes() const;
 };
 
 /// Null, with the reasons in `errors` (prefixed with the household's key path), when the

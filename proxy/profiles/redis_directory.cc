@@ -85,6 +85,8 @@ RedisDirectory::RedisDirectory(const config::RedisConfig& config,
       nodes_key_(config.key_prefix + ":v1:nodes"),
       version_key_(config.key_prefix + ":v1:version"),
       node_(node_name()),
+      cache_(HouseholdCache::Limits{.max_bytes = config.cache_memory_mb << 20,
+                                    .max_entries = config.cache_households}),
       book_(std::move(book)) {}
 
 RedisDirectory::~RedisDirectory() {
@@ -99,10 +101,10 @@ policy::Identity RedisDirectory::identify(const policy::ClientFacts& facts,
 
 Found RedisDirectory::find(std::string_view household) const {
   std::shared_lock lock(cache_mutex_);
-  auto it = cache_.find(household);  // transparent: no string built per query
-  if (it == cache_.end()) return {Found::Status::pending, nullptr, nullptr};
-  if (!it->second) return {Found::Status::absent, nullptr, nullptr};
-  return {Found::Status::hit, it->second.get(), it->second};
+  const std::shared_ptr<const Household>* state = cache_.find(household);
+  if (state == nullptr) return {Found::Status::pending, nullptr, nullptr};
+  if (!*state) return {Found::Status::absent, nullptr, nullptr};
+  return {Found::Status::hit, state->get(), *state};
 }
 
 std::shared_ptr<const Household> RedisDirectory::compile(const std::string& household,
@@ -131,15 +133,16 @@ void RedisDirectory::cache(const std::string& household, std::shared_ptr<const H
                            std::uint64_t epoch) const {
   std::unique_lock lock(cache_mutex_);
   if (epoch_.load() != epoch) return;  // something changed while it was read: read it again
-  // A bound on memory that needs no bookkeeping per query: past the limit, some entries go
-  // (the hash order is as good as random) and are read again when next asked for.
-  if (cache_.size() >= config_.cache_households) {
-    std::size_t drop = std::max<std::size_t>(1, cache_.size() / 64);
-    for (auto it = cache_.begin(); it != cache_.end() && drop > 0; --drop)
-      it = cache_.erase(it);
-  }
-  cache_.insert_or_assign(household, std::move(state));
+  // Past a limit the hand evicts households not asked for lately; they are read again when
+  // next asked for.
+  cache_.insert(household, std::move(state));
+  count_cache();
+}
+
+void RedisDirectory::count_cache() const {
   counters_.households.store(cache_.size(), std::memory_order_relaxed);
+  counters_.cache_bytes.store(cache_.bytes(), std::memory_order_relaxed);
+  counters_.evictions.store(cache_.evictions(), std::memory_order_relaxed);
 }
 
 asio::awaitable<void> RedisDirectory::fetch(redis::Client& client, std::string household) const {
@@ -160,7 +163,14 @@ void RedisDirectory::forget_all() const {
   std::unique_lock lock(cache_mutex_);
   epoch_.fetch_add(1);
   cache_.clear();
-  counters_.households.store(0, std::memory_order_relaxed);
+  count_cache();
+}
+
+void RedisDirectory::forget(std::string_view household) const {
+  std::unique_lock lock(cache_mutex_);
+  epoch_.fetch_add(1);
+  cache_.erase(household);
+  count_cache();
 }
 
 void RedisDirectory::set_book(std::shared_ptr<const ProfileBook> book) {
@@ -287,11 +297,7 @@ void RedisDirectory::handle_message(std::string_view message) {
   }
   counters_.invalidations.fetch_add(1, std::memory_order_relaxed);
   if (message.starts_with("household ")) {
-    std::string household(message.substr(10));
-    std::unique_lock lock(cache_mutex_);
-    epoch_.fetch_add(1);
-    cache_.erase(household);
-    counters_.households.store(cache_.size(), std::memory_order_relaxed);
+    forget(message.substr(10));
   } else if (message.starts_with("binding ")) {
     asio::co_spawn(executor_, reload_binding(std::string(message.substr(8))), asio::detached);
   } else {

@@ -1,7 +1,8 @@
 #pragma once
 // The subscriber directory of a fleet: bindings and household documents in Redis
 // (docs/redis-schema.md), shared by every node. Each node keeps every binding in memory and a
-// bounded cache of compiled households; Pub/Sub messages on the changes channel drop what
+// cache of compiled households, bounded by memory
+// and evicted with CLOCK (household_cache.h); Pub/Sub messages on the changes channel drop what
 // changed, so a portal edit is in force on every node within a second.
 //
 // Threads: identify() and find() are called by every worker, lock-shared. fetch() runs on a
@@ -15,10 +16,9 @@
 #include <mutex>
 #include <shared_mutex>
 #include <string>
-#include <unordered_map>
 
-#include "policy/string_hash.h"
 #include "proxy/profiles/directory.h"
+#include "proxy/profiles/household_cache.h"
 
 namespace shelter::proxy::redis {
 class Client;
@@ -37,6 +37,8 @@ struct RedisStoreCounters {
   std::atomic<std::uint64_t> binding_reloads{0};  ///< full binding reads (start, reconnects)
   std::atomic<std::uint64_t> bindings{0};         ///< bindings held now
   std::atomic<std::uint64_t> households{0};       ///< households cached now
+  std::atomic<std::uint64_t> cache_bytes{0};      ///< their estimated bytes now
+  std::atomic<std::uint64_t> evictions{0};        ///< households evicted to stay in bounds
 };
 
 class RedisDirectory final : public Directory {
@@ -69,6 +71,8 @@ class RedisDirectory final : public Directory {
   struct Control;
 
   void forget_all() const;
+  void forget(std::string_view household) const;
+  void count_cache() const;  // under cache_mutex_
   void cache(const std::string& household, std::shared_ptr<const Household> state,
              std::uint64_t epoch) const;
   void handle_message(std::string_view message);
@@ -96,9 +100,8 @@ class RedisDirectory final : public Directory {
 
   mutable std::shared_mutex cache_mutex_;
   // Null state: the store has no document for the household (the default profile applies).
-  mutable std::unordered_map<std::string, std::shared_ptr<const Household>, policy::StringHash,
-                             std::equal_to<>>
-      cache_;
+  // find() takes the lock shared (a hit only sets the entry's referenced bit); changes unique.
+  mutable HouseholdCache cache_;
   // Raised by every invalidation; a fetch that began before one does not cache its result.
   mutable std::atomic<std::uint64_t> epoch_{0};
   std::shared_ptr<const ProfileBook> book_;  // under cache_mutex_

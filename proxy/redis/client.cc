@@ -74,7 +74,7 @@ struct Client::State {
   std::string outbox;                            // encoded commands not yet written
   asio::steady_timer write_signal;               // cancelled to wake the writer
   std::function<void()> on_connected;
-  std::unique_ptr<Subscriber> watcher;  // +switch-master, with Sentinel
+  SwitchWatch watcher;  // +switch-master, with Sentinel
 };
 
 // Closes the connection (the read and write loops then end) and completes every command in
@@ -212,7 +212,7 @@ void Client::stop() {
   if (s.link.stopped()) return;
   s.drop(Error{ErrorKind::not_connected, "stopped"}, "");
   s.link.stop();
-  if (s.watcher) s.watcher->stop();
+  s.watcher.stop();
 }
 
 asio::awaitable<Result> Client::command(std::vector<std::string> args) {

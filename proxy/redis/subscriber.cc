@@ -58,7 +58,7 @@ struct Subscriber::State {
   std::vector<std::string> channels;
   MessageHandler on_message;
   std::function<void()> on_subscribed;
-  std::unique_ptr<Subscriber> watcher;  // +switch-master, with Sentinel
+  SwitchWatch watcher;  // +switch-master, with Sentinel
   bool started = false;
   // The current connection, while `open`.
   bool open = false;
@@ -204,7 +204,7 @@ void Subscriber::stop() {
   if (s.link.stopped()) return;
   s.link.stop();
   s.drop("");  // handlers are only called while the connection is open
-  if (s.watcher) s.watcher->stop();
+  s.watcher.stop();
 }
 
 void Subscriber::on_subscribed(std::function<void()> hook) {

@@ -16,6 +16,7 @@
 
 #include "proxy/redis/result.h"
 #include "proxy/redis/sentinel.h"
+#include "proxy/redis/sentinel_watch.h"
 #include "proxy/redis/settings.h"
 
 namespace shelter::proxy::redis {
@@ -50,25 +51,41 @@ class Subscriber {
   std::shared_ptr<State> state_;
 };
 
-/// A started subscription to the sentinels' +switch-master announcements for `settings`
-/// (null without Sentinel). `on_switch` gets each announcement's text while `owner` lives.
+/// What tells a Client or Subscriber of +switch-master announcements: its place among the
+/// listeners of the process's SentinelWatch for its settings, or, when there is none, a
+/// subscription of its own. Empty without Sentinel.
+struct SwitchWatch {
+  std::shared_ptr<void> listening;  ///< the shared watch's handle
+  std::unique_ptr<Subscriber> own;  ///< started; no watch for these settings
+  /// No announcement after it (the listener hears nothing once the handle is gone).
+  void stop() {
+    listening.reset();
+    if (own) own->stop();
+  }
+};
+
+/// Starts watching +switch-master for `settings`: `on_switch` gets each announcement's text on
+/// `executor` while `owner` lives.
 template <typename Owner>
-std::unique_ptr<Subscriber> watch_switch_master(boost::asio::any_io_executor executor,
-                                                const Settings& settings,
-                                                const std::shared_ptr<Owner>& owner,
-                                                void (Owner::*on_switch)(std::string_view),
-                                                std::string name) {
-  if (settings.sentinel.sentinels.empty()) return nullptr;
+SwitchWatch watch_switch_master(boost::asio::any_io_executor executor, const Settings& settings,
+                                const std::shared_ptr<Owner>& owner,
+                                void (Owner::*on_switch)(std::string_view), std::string name) {
+  SwitchWatch watch;
+  if (settings.sentinel.sentinels.empty()) return watch;
   std::weak_ptr<Owner> weak = owner;
-  auto watcher = std::make_unique<Subscriber>(
+  auto forward = [weak, on_switch](std::string_view message) {
+    if (auto o = weak.lock()) ((*o).*on_switch)(message);
+  };
+  if (std::shared_ptr<SentinelWatch> shared = SentinelWatch::find(settings)) {
+    watch.listening = shared->listen(std::move(executor), std::move(forward));
+    return watch;
+  }
+  watch.own = std::make_unique<Subscriber>(
       std::move(executor), sentinel_watch_settings(settings),
       std::vector<std::string>{"+switch-master"},
-      [weak, on_switch](std::string_view, std::string_view message) {
-        if (auto o = weak.lock()) ((*o).*on_switch)(message);
-      },
-      std::move(name));
-  watcher->start();
-  return watcher;
+      [forward](std::string_view, std::string_view message) { forward(message); }, std::move(name));
+  watch.own->start();
+  return watch;
 }
 
 }  // namespace shelter::proxy::redis

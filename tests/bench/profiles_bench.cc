@@ -5,19 +5,30 @@
 // - decide/all-lists: the decision alone with the no-profile subject (the baseline);
 // - identify+find+decide: the whole per-query profile path, cache-cold tables included;
 // - identify+find: the two directory lookups alone.
+// The Redis store's cache of compiled households (household_cache.h), 100,000 households, under
+// the shared lock as RedisDirectory::find takes it:
+// - household cache/hit: a lookup of a random cached household (CLOCK: sets its referenced bit);
+// - household cache/churn: a household not cached inserted into the full cache, evicting one;
+// - the same two on a plain hash map that drops 1/64 of itself in hash order when full (the
+//   cache before CLOCK), for comparison.
 // Run: profiles_bench --benchmark_min_time=0.5
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <iostream>
+#include <mutex>
 #include <random>
+#include <shared_mutex>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "blocklist/snapshot.h"
 #include "policy/decide.h"
 #include "proxy/config/loader.h"
 #include "proxy/profiles/directory.h"
+#include "proxy/profiles/household_cache.h"
 
 namespace bl = shelter::blocklist;
 namespace cfg = shelter::proxy::config;
@@ -141,6 +152,98 @@ void BM_IdentifyFind(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_IdentifyFind)->Name("identify+find/100k households");
+
+// Households as the Redis store compiles them: a preset and two devices.
+std::vector<std::pair<std::string, std::shared_ptr<const profiles::Household>>> redis_households(
+    std::size_t n) {
+  const World& w = world();
+  std::vector<std::pair<std::string, std::shared_ptr<const profiles::Household>>> out;
+  for (std::size_t i = 0; i < n; ++i) {
+    auto h = std::make_shared<profiles::Household>();
+    h->id = "household-" + std::to_string(i);
+    h->book = w.book;
+    h->profile = w.book->find("9-12");
+    h->devices.emplace("tablet", profiles::DeviceState{});
+    h->devices.emplace("laptop", profiles::DeviceState{});
+    out.emplace_back(h->id, std::move(h));
+  }
+  return out;
+}
+
+struct ClockCache {
+  explicit ClockCache(std::size_t entries)
+      : cache(profiles::HouseholdCache::Limits{.max_bytes = std::size_t{1} << 40,
+                                               .max_entries = entries}) {}
+  const profiles::Household* find(std::string_view id) const {
+    std::shared_lock lock(mutex);
+    const auto* state = cache.find(id);
+    return state != nullptr ? state->get() : nullptr;
+  }
+  void insert(const std::string& id, std::shared_ptr<const profiles::Household> h) {
+    std::unique_lock lock(mutex);
+    cache.insert(id, std::move(h));
+  }
+  mutable std::shared_mutex mutex;
+  profiles::HouseholdCache cache;
+};
+
+// The cache before CLOCK, as RedisDirectory had it.
+struct HashOrderCache {
+  explicit HashOrderCache(std::size_t entries) : limit(entries) {}
+  const profiles::Household* find(std::string_view id) const {
+    std::shared_lock lock(mutex);
+    auto it = map.find(id);
+    return it != map.end() ? it->second.get() : nullptr;
+  }
+  void insert(const std::string& id, std::shared_ptr<const profiles::Household> h) {
+    std::unique_lock lock(mutex);
+    if (map.size() >= limit) {
+      std::size_t drop = std::max<std::size_t>(1, map.size() / 64);
+      for (auto it = map.begin(); it != map.end() && drop > 0; --drop)
+        it = map.erase(it);
+    }
+    map.insert_or_assign(id, std::move(h));
+  }
+  std::size_t limit;
+  mutable std::shared_mutex mutex;
+  std::unordered_map<std::string, std::shared_ptr<const profiles::Household>, policy::StringHash,
+                     std::equal_to<>>
+      map;
+};
+
+template <typename Cache>
+void BM_CacheHit(benchmark::State& state) {
+  static const auto households = redis_households(kHouseholds);
+  Cache cache(kHouseholds);
+  for (const auto& [id, h] : households)
+    cache.insert(id, h);
+  std::vector<std::size_t> order(kHouseholds);
+  for (std::size_t i = 0; i < kHouseholds; ++i)
+    order[i] = i;
+  std::shuffle(order.begin(), order.end(), std::mt19937_64(11));
+  std::size_t i = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(cache.find(households[order[i++ % kHouseholds]].first));
+  }
+}
+BENCHMARK(BM_CacheHit<ClockCache>)->Name("household cache/hit/100k");
+BENCHMARK(BM_CacheHit<HashOrderCache>)->Name("household cache/hit/100k, hash order (before)");
+
+// Twice as many households as the cache holds, asked for in turn: every insertion evicts.
+template <typename Cache>
+void BM_CacheChurn(benchmark::State& state) {
+  static const auto households = redis_households(2 * kHouseholds);
+  Cache cache(kHouseholds);
+  for (std::size_t i = 0; i < kHouseholds; ++i)
+    cache.insert(households[i].first, households[i].second);
+  std::size_t i = kHouseholds;
+  for (auto _ : state) {
+    const auto& [id, h] = households[i++ % households.size()];
+    cache.insert(id, h);
+  }
+}
+BENCHMARK(BM_CacheChurn<ClockCache>)->Name("household cache/churn/100k");
+BENCHMARK(BM_CacheChurn<HashOrderCache>)->Name("household cache/churn/100k, hash order (before)");
 
 }  // namespace
 

@@ -43,9 +43,15 @@ def social(d):
     return r.data("A") or [r.status]
 
 
-def config(up, redis_section):
-    return base_config(up.addr, lists=LISTS, redis=redis_section,
+def config(up, redis_section, threads=2):
+    return base_config(up.addr, lists=LISTS, redis=redis_section, threads=threads,
                        subscribers={"default-profile": "adult", "store": "redis"})
+
+
+def sentinel_subscriptions(sentinel):
+    """Connections on the sentinel in SUBSCRIBE mode (CLIENT LIST's sub= above 0)."""
+    lines = sentinel.cli("CLIENT", "LIST").splitlines()
+    return sum(1 for line in lines if " sub=" in line and " sub=0 " not in line)
 
 
 def check_sentinel(t, up):
@@ -62,7 +68,9 @@ def check_sentinel(t, up):
         section = {"sentinel": {"servers": [f"127.0.0.1:{sentinel.port}"], "master-name": "shelter"},
                    "lookup-timeout": "500ms"}
         replica_section = dict(section, **{"prefer-replica": True})
-        with t.shelterd(config(up, section)) as d, \
+        # Four workers: each has a Redis connection, and so do the directory (two), the writer
+        # and the case store (two); every one of them follows +switch-master.
+        with t.shelterd(config(up, section, threads=4)) as d, \
                 t.shelterd(config(up, replica_section)) as r:
             t.check(d.wait_for("redis: 1 bindings read", 0, 10) is not None,
                     "Sentinel: shelterd found the primary and read the bindings", d.log_tail(6))
@@ -72,6 +80,9 @@ def check_sentinel(t, up):
             t.check(r.wait_for(f"connected to 127.0.0.1:{replica.port}", 0, 10) is not None,
                     "prefer-replica: reads go to the replica", r.log_tail(6))
             t.equal(social(r), [BLOCK_V4], "prefer-replica: smith's profile read from the replica")
+            t.equal(sentinel_subscriptions(sentinel), 2,
+                    "one +switch-master subscription per shelterd on the sentinel, not one per "
+                    "connection (4 + 5 and 2 + 5 before)")
 
             sentinel.cli("SENTINEL", "FAILOVER", "shelter")
             promoted = wait_until(lambda: "role:master" in replica.cli("INFO", "replication", check=False),
@@ -87,6 +98,15 @@ def check_sentinel(t, up):
                     f"({'never' if took is None else f'{took:.1f} s'})", d.log_tail(8))
             t.check("redis changes: connection" in d.log() and "the primary changed" in d.log(),
                     "the changes subscription moves to the new primary too", d.log_tail(8))
+            # Every connection moved (a replica would still answer reads, so the log says it):
+            # the four workers', the directory's two, the writer's, the case store's two.
+            moved = wait_until(lambda: d.log().count(f"connected to 127.0.0.1:{replica.port}") >= 9,
+                               10, step=0.1)
+            t.check(moved is not None, "every connection of the 4-worker shelterd is on the new "
+                    f"primary ({d.log().count(f'connected to 127.0.0.1:{replica.port}')} of 9)",
+                    d.log_tail(12))
+            t.equal(sentinel_subscriptions(sentinel), 2,
+                    "still one subscription per shelterd after the failover")
     finally:
         sentinel.stop()
         replica.stop()

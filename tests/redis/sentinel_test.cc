@@ -9,6 +9,8 @@
 
 #include "proxy/redis/client.h"
 #include "proxy/redis/sentinel.h"
+#include "proxy/redis/sentinel_watch.h"
+#include "proxy/redis/subscriber.h"
 #include "tests/redis/redis_fixture.h"
 
 using namespace shelter::test;
@@ -129,4 +131,84 @@ TEST_CASE("Sentinel: a named primary that says ROLE slave is refused") {
   unknown.start();
   REQUIRE(run_until(rig.io, [&] { return unknown.counters().errors >= 1; }));
   CHECK_FALSE(unknown.connected());
+}
+
+namespace {
+
+// Connections on the sentinel in SUBSCRIBE mode (CLIENT LIST's `sub=` field above 0).
+int sentinel_subscriptions(std::uint16_t sentinel) {
+  const std::string list = admin(sentinel, {"CLIENT", "LIST"}).text;
+  int n = 0;
+  for (std::size_t at = list.find(" sub="); at != std::string::npos;
+       at = list.find(" sub=", at + 1)) {
+    if (list.compare(at, 7, " sub=0 ") != 0) ++n;
+  }
+  return n;
+}
+
+}  // namespace
+
+TEST_CASE("Sentinel: one watch per process serves every client and subscriber") {
+  SentinelRig rig;
+  // The watch on a thread of its own, as the daemon's control thread; the connections on
+  // another, as the workers': announcements cross to their executor.
+  asio::io_context control;
+  auto guard = asio::make_work_guard(control);
+  std::shared_ptr<SentinelWatch> watch =
+      SentinelWatch::start(control.get_executor(), rig.settings());
+  std::thread control_thread([&] { control.run(); });
+  REQUIRE(wait_for([&] { return sentinel_subscriptions(rig.s) == 1; }, 5s));
+  CHECK(SentinelWatch::find(rig.settings()) == watch);
+  CHECK(SentinelWatch::find(rig.settings("other")) == nullptr);
+
+  std::vector<std::unique_ptr<Client>> clients;
+  for (int i = 0; i < 4; ++i) {
+    clients.push_back(std::make_unique<Client>(rig.io.get_executor(), rig.settings()));
+    clients.back()->start();
+  }
+  int messages = 0;
+  Subscriber subscriber(rig.io.get_executor(), rig.settings(), {"news"},
+                        [&](std::string_view, std::string_view) { ++messages; });
+  subscriber.start();
+  // The subscriber has no server() to ask: its connection count shows it moved.
+  const auto all_on = [&](std::uint16_t port, std::uint64_t subscriber_connects) {
+    for (const auto& c : clients)
+      if (c->server() != local(port)) return false;
+    return subscriber.subscribed() && subscriber.counters().connects == subscriber_connects;
+  };
+  REQUIRE(run_until(rig.io, [&] { return all_on(rig.p, 1); }));
+  CHECK(watch->listeners() == 5);
+  // Five connections, one +switch-master subscription on the sentinel (five without the watch).
+  CHECK(sentinel_subscriptions(rig.s) == 1);
+
+  REQUIRE(admin(rig.s, {"SENTINEL", "FAILOVER", "shelter"}).is_text("OK"));
+  REQUIRE(run_until(
+      rig.io, [&] { return all_on(rig.r, 2); }, 10s));
+  for (const auto& c : clients)
+    CHECK(role(rig.io, *c) == "master");
+  CHECK(sentinel_subscriptions(rig.s) == 1);
+
+  // A stopped client hears nothing more; the others still listen.
+  clients.back()->stop();
+  clients.pop_back();
+  CHECK(watch->listeners() == 4);
+  watch->stop();
+  guard.reset();
+  control_thread.join();
+  CHECK(SentinelWatch::find(rig.settings()) == watch);  // registered until destroyed
+  watch.reset();
+  CHECK(SentinelWatch::find(rig.settings()) == nullptr);
+}
+
+TEST_CASE("Sentinel: without a watch each connection subscribes on its own") {
+  SentinelRig rig;
+  Client a(rig.io.get_executor(), rig.settings());
+  Client b(rig.io.get_executor(), rig.settings());
+  a.start();
+  b.start();
+  REQUIRE(run_until(rig.io, [&] { return a.connected() && b.connected(); }));
+  REQUIRE(run_until(rig.io, [&] { return sentinel_subscriptions(rig.s) == 2; }));
+  REQUIRE(admin(rig.s, {"SENTINEL", "FAILOVER", "shelter"}).is_text("OK"));
+  REQUIRE(run_until(
+      rig.io, [&] { return a.server() == local(rig.r) && b.server() == local(rig.r); }, 10s));
 }

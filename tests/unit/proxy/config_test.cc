@@ -714,6 +714,7 @@ TEST_CASE("deploy/shelter.example.yaml parses and documents every key") {
       "command-timeout",
       "lookup-timeout",
       "cache-households",
+      "cache-memory-mb",
       "admin",
       "logging",
       "level",
