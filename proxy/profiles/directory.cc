@@ -38,6 +38,11 @@ Found EmbeddedDirectory::find(std::string_view household) const {
   return {Found::Status::hit, h->get(), nullptr};
 }
 
+boost::asio::awaitable<void> EmbeddedDirectory::fetch(redis::Client& /*connection*/,
+                                                      std::string /*household*/) const {
+  co_return;
+}
+
 Subscribers load_subscribers(const config::Config& config, policy::CategoryRegistry& registry,
                              std::vector<std::string>& errors) {
   Subscribers out;

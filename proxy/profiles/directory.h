@@ -3,7 +3,9 @@
 // that household's state. Two stores implement it: the embedded one (a households file, for a
 // single box) and Redis (shared by a fleet).
 
+#include <boost/asio/awaitable.hpp>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <unordered_map>
 
@@ -11,6 +13,10 @@
 #include "policy/identify.h"
 #include "policy/string_hash.h"
 #include "proxy/profiles/household.h"
+
+namespace shelter::proxy::redis {
+class Client;
+}  // namespace shelter::proxy::redis
 
 namespace shelter::proxy::profiles {
 
@@ -37,6 +43,12 @@ class Directory {
                                     const policy::TrustRules& trust) const = 0;
   /// The household's compiled state as far as memory has it. Thread-safe, never waits.
   virtual Found find(std::string_view household) const = 0;
+  /// Brings a household that find() called pending into memory, reading it with
+  /// `connection` (the calling worker's own connection to the store). Completes when the
+  /// read is done, whatever its result: a failure is counted by the store and leaves find()
+  /// as it was. Never throws. The caller bounds the wait (the read goes on after it).
+  virtual boost::asio::awaitable<void> fetch(redis::Client& connection,
+                                             std::string household) const = 0;
 };
 
 /// The embedded store's directory: every household of the file, compiled once. Immutable; a
@@ -54,6 +66,9 @@ class EmbeddedDirectory final : public Directory {
     return policy::identify(facts, bindings_, trust);
   }
   Found find(std::string_view household) const override;
+  /// Every household is in memory (find() is never pending): returns at once.
+  boost::asio::awaitable<void> fetch(redis::Client& connection,
+                                     std::string household) const override;
   std::size_t size() const { return households_.size(); }
 
  private:

@@ -52,7 +52,7 @@ class RedisDirectory final : public Directory {
 
   /// Reads the household's document with `client` (a worker's connection) and caches it.
   /// Never throws; a failure is counted and leaves the cache as it was.
-  boost::asio::awaitable<void> fetch(redis::Client& client, std::string household) const;
+  boost::asio::awaitable<void> fetch(redis::Client& client, std::string household) const override;
 
   /// Starts the subscription and the binding reads on `control` (the control thread).
   void start(boost::asio::any_io_executor control);

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <optional>
 
 #include "policy/decide.h"
 #include "proxy/dns/builder.h"
@@ -209,6 +210,10 @@ policy::ClientFacts gather_facts(dns::Bytes packet, const config::Address& clien
 
 enum class Lookup : std::uint8_t { hit, absent, fetched, fallback };
 
+void count_lookup(Lookup lookup, QueryContext& context) {
+  context.metrics.household_lookups[static_cast<std::size_t>(lookup)].add();
+}
+
 // A believed private MAC that no device is bound to, from a household something else
 // identified: perhaps a child's phone that made up a new address ("New devices" on the portal).
 void note_new_device(const policy::ClientFacts& facts, const policy::Identity& identity,
@@ -219,41 +224,32 @@ void note_new_device(const policy::ClientFacts& facts, const policy::Identity& i
   context.activity->new_device(identity.subscriber->household, *mac, context.unix_now);
 }
 
-// Identification and the subscriber's state; `household` keeps the profile alive and `found`
-// is the household's state (null: none). False when the household must be fetched first
-// (plan.fetch_household says which).
-bool find_subject(const policy::ClientFacts& facts, QueryContext& context, ForwardPlan& plan,
-                  policy::Identity& identity, std::shared_ptr<const profiles::Household>& household,
-                  const profiles::Household*& found_household, policy::Subject& subject) {
+// Which household and device the query is from, counted by what identified it.
+policy::Identity identify(const policy::ClientFacts& facts, QueryContext& context) {
   const Runtime& runtime = context.runtime;
-  subject = {.profile = &runtime.profiles->default_profile(),
-             .zone = runtime.profiles->default_zone().get()};
-  identity = runtime.subscribers->identify(facts, runtime.config->subscribers.trust);
+  policy::Identity identity =
+      runtime.subscribers->identify(facts, runtime.config->subscribers.trust);
   context.metrics.identified_by[static_cast<std::size_t>(identity.by)].add();
-  if (!identity.subscriber) return true;
   // The one test most queries pay: no MAC option, or one that identified its device.
-  if (facts.mac && identity.by != policy::IdentifiedBy::mac && context.activity != nullptr &&
-      context.may_fetch) {
+  if (identity.subscriber && facts.mac && identity.by != policy::IdentifiedBy::mac &&
+      context.activity != nullptr) {
     note_new_device(facts, identity, context);
   }
-  profiles::Found found = runtime.subscribers->find(identity.subscriber->household);
-  Lookup lookup = context.may_fetch ? Lookup::hit : Lookup::fetched;
-  if (found.status == profiles::Found::Status::pending) {
-    if (context.may_fetch) {
-      plan.fetch_household = identity.subscriber->household;
-      return false;
-    }
-    lookup = Lookup::fallback;
-  } else if (found.status == profiles::Found::Status::absent) {
-    lookup = Lookup::absent;
-  }
-  context.metrics.household_lookups[static_cast<std::size_t>(lookup)].add();
-  household = std::move(found.keep_alive);
-  found_household = found.household;
+  return identity;
+}
+
+// Whose settings decide: the household's for its device (`found`, as the directory has it),
+// with the parent's grants; the operator's default profile when nobody was identified or the
+// household is not known.
+policy::Subject subject_of(const policy::Identity& identity, const profiles::Found& found,
+                           const Runtime& runtime) {
+  policy::Subject subject{.profile = &runtime.profiles->default_profile(),
+                          .zone = runtime.profiles->default_zone().get()};
+  if (!identity.subscriber) return subject;
   if (found.household) subject = found.household->subject(identity.subscriber->device);
   subject.grants =
       runtime.overrides->grants_for(identity.subscriber->household, identity.subscriber->device);
-  return true;
+  return subject;
 }
 
 // Safe search: the client's question answered with a CNAME to the engine's safe endpoint and
@@ -317,20 +313,19 @@ bool client_allowed(const std::vector<config::Cidr>& allowed, const config::Addr
 
 namespace {
 
-Step answer_here(dns::Bytes packet, const config::Address& client, bool over_tcp, dns::Query& query,
-                 std::vector<std::uint8_t>& out, QueryContext& context, ForwardPlan& plan,
-                 policy::Identity& identity) {
-  const Runtime& runtime = context.runtime;
-  const config::Config& config = *runtime.config;
-  (over_tcp ? context.metrics.queries_tcp : context.metrics.queries_udp).add();
-
+// The checks every query passes before anyone asks who sent it; a step when the query ends
+// here (dropped, refused, malformed, not implemented, CHAOS).
+std::optional<Step> screen(const Request& request, dns::Query& query,
+                           std::vector<std::uint8_t>& out, QueryContext& context) {
+  const dns::Bytes packet = request.packet;
+  const config::Config& config = *context.runtime.config;
   dns::ParseStatus status = dns::parse_query(packet, query);
   if (status == dns::ParseStatus::drop) {
     respond(context, Outcome::dropped);
     return Step::drop;
   }
   // Refuse strangers before telling them anything else: Shelter is never an open resolver.
-  if (!client_allowed(config.dns.allow_clients, client)) {
+  if (!client_allowed(config.dns.allow_clients, request.client)) {
     return reply_error(packet, query, Rcode::refused, Outcome::refused, out, context);
   }
   if (status == dns::ParseStatus::formerr) {
@@ -347,69 +342,124 @@ Step answer_here(dns::Bytes packet, const config::Address& client, bool over_tcp
     return Step::reply;
   }
   if (query.qclass == dns::kClassCh) [[unlikely]]
-    return answer_chaos(packet, query, over_tcp, out, context);
+    return answer_chaos(packet, query, request.over_tcp, out, context);
+  return std::nullopt;
+}
 
-  std::shared_ptr<const profiles::Household> household;
-  const profiles::Household* found_household = nullptr;
-  policy::Subject subject;
-  if (!find_subject(gather_facts(packet, client, query, runtime, context.metrics), context, plan,
-                    identity, household, found_household, subject)) {
-    return Step::fetch;
+Step answer_block(const Request& request, const dns::Query& query, const policy::Decision& decision,
+                  const profiles::Household* household, std::vector<std::uint8_t>& out,
+                  QueryContext& context) {
+  const Runtime& runtime = context.runtime;
+  build_block_answer(request.packet, query, request.over_tcp, decision, out, runtime,
+                     context.unix_now);
+  const std::size_t slot = runtime.block_slot(decision);
+  context.note.slot = static_cast<std::uint16_t>(slot);
+  context.metrics.blocks[slot].add();
+  // The household's weekly count: its id and the category, never the name or the device.
+  if (household != nullptr && context.activity != nullptr)
+    context.activity->blocked(household->id, slot);
+  respond(context, Outcome::blocked);
+  return Step::reply;
+}
+
+// Safe search: the engine's safe endpoint answered from the cache, or asked upstream. Nothing
+// when the name cannot be retargeted: then the query goes on as any other.
+std::optional<Step> answer_rewrite(const Request& request, const dns::Query& query,
+                                   std::string_view rewrite_to, std::vector<std::uint8_t>& out,
+                                   QueryContext& context, ForwardPlan& plan) {
+  plan.rewrite.emplace();
+  if (!dns::retarget(query, rewrite_to, *plan.rewrite)) {
+    plan.rewrite.reset();
+    return std::nullopt;
   }
-  policy::Decision decision = policy::decide({.qname = query.name(), .now = context.unix_now},
-                                             subject, runtime.environment());
+  std::vector<std::uint8_t> cached;
+  if (context.cache.lookup(question_packet(*plan.rewrite, context.runtime), *plan.rewrite,
+                           context.now, cached)) {
+    context.metrics.cache_hits.add();
+    return build_rewrite_answer(request.packet, query, request.over_tcp, plan, cached, out,
+                                context);
+  }
+  context.metrics.cache_misses.add();
+  return Step::forward;
+}
+
+// The answer from the cache (steered and capped as the plan says), or the plan for upstream.
+Step answer_from_cache(const Request& request, const dns::Query& query,
+                       std::vector<std::uint8_t>& out, QueryContext& context,
+                       const ForwardPlan& plan) {
+  const dns::Bytes packet = request.packet;
+  if (!context.cache.lookup(packet, query, context.now, out)) {
+    context.metrics.cache_misses.add();
+    return Step::forward;
+  }
+  context.metrics.cache_hits.add();
+  bool failure = (dns::read_u16(&out[dns::kOffFlags]) & dns::kRcodeMask) ==
+                 static_cast<std::uint16_t>(Rcode::servfail);
+  if (plan.steer && !apply_steering(out, context.runtime)) {
+    return reply_error(packet, query, Rcode::servfail, Outcome::servfail, out, context);
+  }
+  if (plan.max_ttl != ForwardPlan::kNoCap) dns::cap_ttls(out, plan.max_ttl);
+  finish_for_client(out, query, request.over_tcp, *context.runtime.config);
+  respond(context, failure      ? Outcome::servfail
+                   : plan.steer ? Outcome::steered
+                                : Outcome::cache_hit);
+  return Step::reply;
+}
+
+// Everything after the household lookup: decide for the subject, then act on the verdict.
+Step decide_and_answer(const Request& request, const dns::Query& query,
+                       const policy::Identity& identity, const profiles::Found& found,
+                       std::vector<std::uint8_t>& out, QueryContext& context, ForwardPlan& plan) {
+  const Runtime& runtime = context.runtime;
+  policy::Decision decision =
+      policy::decide({.qname = query.name(), .now = context.unix_now},
+                     subject_of(identity, found, runtime), runtime.environment());
   // Counted, not logged per query: the name would be a browsing log. The exceptions that can
   // do this are announced when the lists load.
   if (decision.legal_override) context.metrics.legal_overrides.add();
   // Names a legal list decides (blocked, or steered for its URL entries) never reach the log.
   context.note.withheld =
       decision.steer_legal || (decision.list != nullptr && decision.list->legal);
-  if (decision.verdict == policy::Verdict::block) {
-    build_block_answer(packet, query, over_tcp, decision, out, runtime, context.unix_now);
-    const std::size_t slot = runtime.block_slot(decision);
-    context.note.slot = static_cast<std::uint16_t>(slot);
-    context.metrics.blocks[slot].add();
-    // The household's weekly count: its id and the category, never the name or the device.
-    if (found_household != nullptr && context.activity != nullptr)
-      context.activity->blocked(found_household->id, slot);
-    respond(context, Outcome::blocked);
-    return Step::reply;
-  }
+  if (decision.verdict == policy::Verdict::block)
+    return answer_block(request, query, decision, found.household, out, context);
   plan.max_ttl = ttl_until(plan.max_ttl, decision.valid_until, context.unix_now);
   // A steered answer is the real one with the proxy's addresses: the same rcode, CNAME chain
   // and TTL as any other name's, so it does not stand out (docs/lists.md, "Steering").
   plan.steer = decision.verdict == policy::Verdict::steer && steers(query);
-
   if (decision.verdict == policy::Verdict::rewrite) {
-    plan.rewrite.emplace();
-    if (dns::retarget(query, decision.rewrite_to, *plan.rewrite)) {
-      std::vector<std::uint8_t> cached;
-      if (context.cache.lookup(question_packet(*plan.rewrite, runtime), *plan.rewrite, context.now,
-                               cached)) {
-        context.metrics.cache_hits.add();
-        return build_rewrite_answer(packet, query, over_tcp, plan, cached, out, context);
-      }
-      context.metrics.cache_misses.add();
-      return Step::forward;
-    }
-    plan.rewrite.reset();
+    if (std::optional<Step> step =
+            answer_rewrite(request, query, decision.rewrite_to, out, context, plan))
+      return *step;
   }
-  if (context.cache.lookup(packet, query, context.now, out)) {
-    context.metrics.cache_hits.add();
-    bool failure = (dns::read_u16(&out[dns::kOffFlags]) & dns::kRcodeMask) ==
-                   static_cast<std::uint16_t>(Rcode::servfail);
-    if (plan.steer && !apply_steering(out, runtime)) {
-      return reply_error(packet, query, Rcode::servfail, Outcome::servfail, out, context);
-    }
-    if (plan.max_ttl != ForwardPlan::kNoCap) dns::cap_ttls(out, plan.max_ttl);
-    finish_for_client(out, query, over_tcp, config);
-    respond(context, failure      ? Outcome::servfail
-                     : plan.steer ? Outcome::steered
-                                  : Outcome::cache_hit);
-    return Step::reply;
+  return answer_from_cache(request, query, out, context, plan);
+}
+
+// The first pass of a query: as far as memory goes. It stops at Step::fetch when the
+// household is in the store but not in memory, with `identity` to resume from.
+LocalAnswer answer_here(const Request& request, dns::Query& query, std::vector<std::uint8_t>& out,
+                        QueryContext& context) {
+  (request.over_tcp ? context.metrics.queries_tcp : context.metrics.queries_udp).add();
+  LocalAnswer answer;
+  if (std::optional<Step> step = screen(request, query, out, context)) {
+    answer.step = *step;
+    return answer;
   }
-  context.metrics.cache_misses.add();
-  return Step::forward;
+  const Runtime& runtime = context.runtime;
+  answer.identity = identify(
+      gather_facts(request.packet, request.client, query, runtime, context.metrics), context);
+  profiles::Found found;
+  if (answer.identity.subscriber) {
+    found = runtime.subscribers->find(answer.identity.subscriber->household);
+    if (found.status == profiles::Found::Status::pending) {
+      answer.step = Step::fetch;
+      return answer;
+    }
+    count_lookup(found.status == profiles::Found::Status::hit ? Lookup::hit : Lookup::absent,
+                 context);
+  }
+  answer.step =
+      decide_and_answer(request, query, answer.identity, found, out, context, answer.plan);
+  return answer;
 }
 
 void relay_upstream(dns::Bytes packet, const dns::Query& query, bool over_tcp,
@@ -487,32 +537,52 @@ void log_answer(const dns::Query& query, const std::vector<std::uint8_t>& out,
   context.query_log->push(head, subject, query.name());
 }
 
-// The query log's part of answer_locally: a line for an answer given now, or who asked for
+// The query log's part of a local answer: a line for an answer given now, or who asked for
 // the line that the upstream's answer will bring.
-void note_local(Step step, const config::Address& client, const policy::Identity& identity,
-                const dns::Query& query, const std::vector<std::uint8_t>& out,
-                QueryContext& context, ForwardPlan& plan) {
+void note_local(const Request& request, const dns::Query& query,
+                const std::vector<std::uint8_t>& out, const QueryContext& context,
+                LocalAnswer& answer) {
   std::array<char, querylog::Buffer::kMaxSubject> scratch;
-  if (step == Step::reply && context.note.outcome != Outcome::dropped) {
-    log_answer(query, out, log_subject(identity, client, scratch), context.note.withheld, context);
-  } else if (step == Step::forward) {
-    plan.log_subject = log_subject(identity, client, scratch);
-    plan.log_withheld = context.note.withheld;
+  if (answer.step == Step::reply && context.note.outcome != Outcome::dropped) {
+    log_answer(query, out, log_subject(answer.identity, request.client, scratch),
+               context.note.withheld, context);
+  } else if (answer.step == Step::forward) {
+    answer.plan.log_subject = log_subject(answer.identity, request.client, scratch);
+    answer.plan.log_withheld = context.note.withheld;
   }
 }
 
 }  // namespace
 
-Step answer_locally(dns::Bytes packet, const config::Address& client, bool over_tcp,
-                    dns::Query& query, std::vector<std::uint8_t>& out, QueryContext& context,
-                    ForwardPlan& plan) {
+LocalAnswer answer_locally(const Request& request, dns::Query& query,
+                           std::vector<std::uint8_t>& out, QueryContext& context) {
   context.note = {};
-  policy::Identity identity;  // who asked, kept here for the query log
-  const Step step = answer_here(packet, client, over_tcp, query, out, context, plan, identity);
+  LocalAnswer answer = answer_here(request, query, out, context);
   // The query log is off unless an operator turned it on: then this is the one test.
   if (context.query_log != nullptr) [[unlikely]]
-    note_local(step, client, identity, query, out, context, plan);
-  return step;
+    note_local(request, query, out, context, answer);
+  return answer;
+}
+
+LocalAnswer resume_after_fetch(const Request& request, const dns::Query& query,
+                               const policy::Identity& identity, std::vector<std::uint8_t>& out,
+                               QueryContext& context) {
+  context.note = {};
+  LocalAnswer answer;
+  answer.identity = identity;
+  profiles::Found found;
+  if (identity.subscriber) {
+    found = context.runtime.subscribers->find(identity.subscriber->household);
+    using Status = profiles::Found::Status;
+    count_lookup(found.status == Status::pending  ? Lookup::fallback
+                 : found.status == Status::absent ? Lookup::absent
+                                                  : Lookup::fetched,
+                 context);
+  }
+  answer.step = decide_and_answer(request, query, identity, found, out, context, answer.plan);
+  if (context.query_log != nullptr) [[unlikely]]
+    note_local(request, query, out, context, answer);
+  return answer;
 }
 
 void answer_from_upstream(dns::Bytes packet, const dns::Query& query, bool over_tcp,

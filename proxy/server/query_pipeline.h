@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "policy/identify.h"
 #include "proxy/config/address.h"
 #include "proxy/dns/cache.h"
 #include "proxy/dns/message.h"
@@ -23,15 +24,14 @@ class ActivityAccumulator;
 
 namespace shelter::proxy::server {
 
+/// What answering a query reads and counts besides the query itself: one worker's runtime
+/// snapshot, cache, counters and clocks. Built per batch (UDP) or per query (TCP, after a wait).
 struct QueryContext {
   const Runtime& runtime;
   dns::SharedResponseCache& cache;
   metrics::WorkerMetrics& metrics;
   dns::CacheClock::time_point now;
   std::int64_t unix_now = 0;  ///< wall-clock UTC seconds, for schedules and pauses
-  /// A household that is not in memory may be fetched (Step::fetch). False on the second
-  /// pass after a fetch: then the default profile applies.
-  bool may_fetch = true;
   /// Where a household's blocks and new private MACs are counted (null: nowhere).
   profiles::ActivityAccumulator* activity = nullptr;
   /// The worker's query-log buffer; null (the log is off) unless an operator turned it on.
@@ -47,6 +47,13 @@ struct QueryContext {
   Note note{};
 };
 
+/// One query as a listener received it.
+struct Request {
+  dns::Bytes packet{};
+  config::Address client{};
+  bool over_tcp = false;
+};
+
 /// What answer_locally decided for a query that must go upstream.
 struct ForwardPlan {
   /// The answer must not be cached by the client past this many seconds: a schedule edge or
@@ -59,8 +66,6 @@ struct ForwardPlan {
   /// A steered name (A, AAAA, SVCB, HTTPS): the real answer is rewritten before it leaves
   /// (dns/steering.h), from the cache or from upstream.
   bool steer = false;
-  /// Step::fetch: the household to read from the store before asking again.
-  std::string fetch_household;
   /// With the query log on: who asked (querylog::SubjectKind and bytes) and whether the name
   /// must be withheld, for the line written when the answer comes.
   std::string log_subject;
@@ -71,13 +76,30 @@ enum class Step : std::uint8_t {
   reply,    ///< `out` holds the complete answer
   forward,  ///< ask upstream, then call answer_from_upstream
   drop,     ///< send nothing
-  fetch,    ///< read plan.fetch_household from the store, then call answer_locally again
+  fetch,    ///< wait for the household to be read (Directory::fetch), then resume_after_fetch
 };
 
-/// Handles a query as far as it can be handled without waiting.
-Step answer_locally(dns::Bytes packet, const config::Address& client, bool over_tcp,
-                    dns::Query& query, std::vector<std::uint8_t>& out, QueryContext& context,
-                    ForwardPlan& plan);
+/// How far a query got without waiting, and what the listener needs to carry on.
+struct LocalAnswer {
+  Step step = Step::drop;
+  /// Step::forward: what to ask upstream and how to treat its answer.
+  ForwardPlan plan{};
+  /// Who asked (the query log's subject). Step::fetch: the household to wait for is
+  /// identity.subscriber->household; kept by value, so it survives the wait and a reload.
+  policy::Identity identity{};
+};
+
+/// Handles a query as far as it can be handled without waiting. `query` (the parse) and `out`
+/// (the answer) are the caller's buffers, reused across queries; the rest is returned.
+LocalAnswer answer_locally(const Request& request, dns::Query& query,
+                           std::vector<std::uint8_t>& out, QueryContext& context);
+
+/// Resumes a query that answer_locally left at Step::fetch, from the household lookup on, with
+/// its parse and identity: after the wait the household is in memory (counted "fetched") or
+/// the default profile applies ("fallback"). Never Step::fetch again.
+LocalAnswer resume_after_fetch(const Request& request, const dns::Query& query,
+                               const policy::Identity& identity, std::vector<std::uint8_t>& out,
+                               QueryContext& context);
 
 /// Completes a forwarded query: relays (and caches) the upstream answer, or SERVFAIL.
 void answer_from_upstream(dns::Bytes packet, const dns::Query& query, bool over_tcp,

@@ -56,30 +56,31 @@ class Connection : public std::enable_shared_from_this<Connection> {
  private:
   void handle(std::vector<std::uint8_t> packet) {
     std::shared_ptr<const Runtime> runtime = core_.view.get();
-    QueryContext context{*runtime,       core_.cache, core_.metrics,   dns::CacheClock::now(),
-                         unix_seconds(), true,        &core_.activity, core_.query_log.get()};
+    QueryContext context = core_.context(*runtime);
     dns::Query query;
     std::vector<std::uint8_t> answer;
-    ForwardPlan plan;
-    Step step = answer_locally(packet, client_, true, query, answer, context, plan);
-    if (step == Step::reply) {
+    LocalAnswer local = answer_locally({.packet = packet, .client = client_, .over_tcp = true},
+                                       query, answer, context);
+    if (local.step == Step::reply) {
       send(std::move(answer));
-    } else if (step == Step::forward) {
-      ++in_flight_;
-      asio::co_spawn(socket_.get_executor(), forward(std::move(packet), query, plan),
-                     log_exception("tcp forward"));
-    } else if (step == Step::fetch) {
+    } else if (local.step == Step::forward) {
       ++in_flight_;
       asio::co_spawn(socket_.get_executor(),
-                     fetch_then_answer(std::move(packet), std::move(plan.fetch_household)),
+                     forward(std::move(packet), query, std::move(local.plan)),
+                     log_exception("tcp forward"));
+    } else if (local.step == Step::fetch) {
+      ++in_flight_;
+      asio::co_spawn(socket_.get_executor(),
+                     fetch_then_answer(std::move(packet), query, std::move(local.identity)),
                      log_exception("tcp household fetch"));
     }
   }
 
-  asio::awaitable<void> fetch_then_answer(std::vector<std::uint8_t> packet, std::string household) {
+  asio::awaitable<void> fetch_then_answer(std::vector<std::uint8_t> packet, dns::Query query,
+                                          policy::Identity identity) {
     auto self = shared_from_this();
-    std::optional<std::vector<std::uint8_t>> answer =
-        co_await core_.answer_after_fetch(std::move(packet), client_, true, std::move(household));
+    std::optional<std::vector<std::uint8_t>> answer = co_await core_.answer_after_fetch(
+        std::move(packet), client_, true, query, std::move(identity));
     --in_flight_;
     if (answer) send(std::move(*answer));
   }

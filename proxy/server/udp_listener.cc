@@ -110,9 +110,10 @@ asio::awaitable<void> forward_and_reply(WorkerCore& core, std::shared_ptr<ReplyQ
 
 asio::awaitable<void> fetch_and_reply(WorkerCore& core, std::shared_ptr<ReplyQueue> replies,
                                       std::vector<std::uint8_t> packet, sockaddr_storage from,
-                                      socklen_t from_length, std::string household) {
+                                      socklen_t from_length, dns::Query query,
+                                      policy::Identity identity) {
   std::optional<std::vector<std::uint8_t>> answer = co_await core.answer_after_fetch(
-      std::move(packet), client_address(from), false, std::move(household));
+      std::move(packet), client_address(from), false, query, std::move(identity));
   if (answer) replies->push(std::move(*answer), from, from_length);
 }
 
@@ -141,37 +142,36 @@ asio::awaitable<void> serve_udp(WorkerCore& core, asio::ip::udp::socket& socket)
       if (received <= 0) break;
 
       std::shared_ptr<const Runtime> runtime = core.view.get();
-      QueryContext context{*runtime,       core.cache, core.metrics,   dns::CacheClock::now(),
-                           unix_seconds(), true,       &core.activity, core.query_log.get()};
+      QueryContext context = core.context(*runtime);
       unsigned replies = 0;
       for (int i = 0; i < received; ++i) {
         Slot& s = slots[static_cast<std::size_t>(i)];
-        if ((in[static_cast<std::size_t>(i)].msg_hdr.msg_flags & MSG_TRUNC) != 0) continue;
-        dns::Bytes packet(s.packet.data(), in[static_cast<std::size_t>(i)].msg_len);
-        ForwardPlan plan;
-        Step step =
-            answer_locally(packet, client_address(s.from), false, s.query, s.answer, context, plan);
-        if (step == Step::reply) {
+        const msghdr& header = in[static_cast<std::size_t>(i)].msg_hdr;
+        if ((header.msg_flags & MSG_TRUNC) != 0) continue;
+        const Request request{.packet = {s.packet.data(), in[static_cast<std::size_t>(i)].msg_len},
+                              .client = client_address(s.from),
+                              .over_tcp = false};
+        LocalAnswer local = answer_locally(request, s.query, s.answer, context);
+        if (local.step == Step::reply) {
           s.out_iov = {s.answer.data(), s.answer.size()};
           out[replies].msg_hdr = msghdr{};
           out[replies].msg_hdr.msg_name = &s.from;
-          out[replies].msg_hdr.msg_namelen = in[static_cast<std::size_t>(i)].msg_hdr.msg_namelen;
+          out[replies].msg_hdr.msg_namelen = header.msg_namelen;
           out[replies].msg_hdr.msg_iov = &s.out_iov;
           out[replies].msg_hdr.msg_iovlen = 1;
           ++replies;
-        } else if (step == Step::forward) {
-          asio::co_spawn(
-              core.io,
-              forward_and_reply(core, forwarded_replies, {packet.begin(), packet.end()}, s.from,
-                                in[static_cast<std::size_t>(i)].msg_hdr.msg_namelen, s.query, plan),
-              log_exception("udp forward"));
-        } else if (step == Step::fetch) {
-          asio::co_spawn(
-              core.io,
-              fetch_and_reply(core, forwarded_replies, {packet.begin(), packet.end()}, s.from,
-                              in[static_cast<std::size_t>(i)].msg_hdr.msg_namelen,
-                              std::move(plan.fetch_household)),
-              log_exception("udp household fetch"));
+        } else if (local.step == Step::forward) {
+          asio::co_spawn(core.io,
+                         forward_and_reply(core, forwarded_replies,
+                                           {request.packet.begin(), request.packet.end()}, s.from,
+                                           header.msg_namelen, s.query, std::move(local.plan)),
+                         log_exception("udp forward"));
+        } else if (local.step == Step::fetch) {
+          asio::co_spawn(core.io,
+                         fetch_and_reply(core, forwarded_replies,
+                                         {request.packet.begin(), request.packet.end()}, s.from,
+                                         header.msg_namelen, s.query, std::move(local.identity)),
+                         log_exception("udp household fetch"));
         }
       }
       for (unsigned sent = 0; sent < replies;) {

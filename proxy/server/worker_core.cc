@@ -6,7 +6,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include "proxy/profiles/redis_directory.h"
+#include "proxy/profiles/directory.h"
 
 namespace shelter::proxy::server {
 
@@ -24,11 +24,20 @@ boost::asio::awaitable<std::vector<std::uint8_t>> WorkerCore::forward(
   const dns::Query& asked = plan.rewrite ? *plan.rewrite : query;
   upstream::UpstreamAnswer upstream = co_await forwarder.forward(asked, settings);
   --in_flight;
-  QueryContext context{*runtime,       cache, metrics, dns::CacheClock::now(),
-                       unix_seconds(), true,  nullptr, query_log.get()};
+  QueryContext answering = context(*runtime);
   std::vector<std::uint8_t> answer;
-  answer_from_upstream(packet, query, over_tcp, upstream, plan, answer, context);
+  answer_from_upstream(packet, query, over_tcp, upstream, plan, answer, answering);
   co_return answer;
+}
+
+QueryContext WorkerCore::context(const Runtime& runtime) {
+  return {.runtime = runtime,
+          .cache = cache,
+          .metrics = metrics,
+          .now = dns::CacheClock::now(),
+          .unix_now = unix_seconds(),
+          .activity = &activity,
+          .query_log = query_log.get()};
 }
 
 namespace {
@@ -37,7 +46,7 @@ namespace asio = boost::asio;
 
 // One read of a household from Redis; the map entry goes when it is done, whether or not the
 // queries waiting for it have given up.
-asio::awaitable<void> read_household(std::shared_ptr<const profiles::RedisDirectory> store,
+asio::awaitable<void> read_household(std::shared_ptr<const profiles::Directory> store,
                                      redis::Client& client, std::string household,
                                      std::shared_ptr<asio::steady_timer> done,
                                      WorkerCore::Fetches& fetches) {
@@ -53,7 +62,7 @@ asio::awaitable<void> read_household(std::shared_ptr<const profiles::RedisDirect
 // fills the cache for the next query. Queries for a household already being read wait for
 // that read instead of sending another (a household's devices ask at once after a change).
 asio::awaitable<void> WorkerCore::fetch_with_deadline(
-    std::shared_ptr<const profiles::RedisDirectory> store, std::string household,
+    std::shared_ptr<const profiles::Directory> store, std::string household,
     std::chrono::milliseconds wait) {
   std::shared_ptr<asio::steady_timer> done;
   if (auto it = fetches.find(household); it != fetches.end()) {
@@ -69,26 +78,25 @@ asio::awaitable<void> WorkerCore::fetch_with_deadline(
 }
 
 asio::awaitable<std::optional<std::vector<std::uint8_t>>> WorkerCore::answer_after_fetch(
-    std::vector<std::uint8_t> packet, config::Address client, bool over_tcp,
-    std::string household) {
+    std::vector<std::uint8_t> packet, config::Address client, bool over_tcp, dns::Query query,
+    policy::Identity identity) {
   std::shared_ptr<const Runtime> runtime = view.get();
-  auto store = std::dynamic_pointer_cast<const profiles::RedisDirectory>(runtime->subscribers);
-  if (store && redis) {
+  if (redis) {  // the worker's own connection to the store; none: nothing to wait for
+    std::shared_ptr<const profiles::Directory> store = runtime->subscribers;
+    std::string household = identity.subscriber->household;
     ++in_flight;
     co_await fetch_with_deadline(store, std::move(household),
                                  runtime->config->redis.lookup_timeout);
     --in_flight;
   }
-  runtime = view.get();
-  QueryContext context{*runtime,       cache, metrics,   dns::CacheClock::now(),
-                       unix_seconds(), false, &activity, query_log.get()};
-  dns::Query query;
+  runtime = view.get();  // a reload may have come during the wait
+  QueryContext answering = context(*runtime);
   std::vector<std::uint8_t> answer;
-  ForwardPlan plan;
-  Step step = answer_locally(packet, client, over_tcp, query, answer, context, plan);
-  if (step == Step::reply) co_return answer;
-  if (step != Step::forward) co_return std::nullopt;
-  co_return co_await forward(std::move(packet), query, over_tcp, std::move(plan));
+  const Request request{.packet = packet, .client = client, .over_tcp = over_tcp};
+  LocalAnswer resumed = resume_after_fetch(request, query, identity, answer, answering);
+  if (resumed.step == Step::reply) co_return answer;
+  if (resumed.step != Step::forward) co_return std::nullopt;
+  co_return co_await forward(std::move(packet), query, over_tcp, std::move(resumed.plan));
 }
 
 }  // namespace shelter::proxy::server

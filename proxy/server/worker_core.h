@@ -22,10 +22,6 @@
 #include "proxy/server/runtime.h"
 #include "proxy/upstream/forwarder.h"
 
-namespace shelter::proxy::profiles {
-class RedisDirectory;
-}  // namespace shelter::proxy::profiles
-
 namespace shelter::proxy::server {
 
 struct WorkerCore {
@@ -44,12 +40,17 @@ struct WorkerCore {
                                                             dns::Query query, bool over_tcp,
                                                             ForwardPlan plan);
 
-  /// A query whose household was not in memory (Step::fetch): reads the household from the
-  /// store, waiting at most redis.lookup-timeout, then answers as answer_locally and forward
-  /// would. Nothing (drop) or the answer for the client.
+  /// A query that answer_locally left at Step::fetch: waits for its household to be read from
+  /// the store (at most redis.lookup-timeout), then resumes it from the household lookup with
+  /// its parse and identity, and forwards it when it must. Nothing (drop) or the answer for
+  /// the client.
   boost::asio::awaitable<std::optional<std::vector<std::uint8_t>>> answer_after_fetch(
-      std::vector<std::uint8_t> packet, config::Address client, bool over_tcp,
-      std::string household);
+      std::vector<std::uint8_t> packet, config::Address client, bool over_tcp, dns::Query query,
+      policy::Identity identity);
+
+  /// What answering a query now with `runtime` reads and counts: the one place a listener's
+  /// QueryContext is made. `runtime` must outlive it.
+  QueryContext context(const Runtime& runtime);
 
   boost::asio::io_context io{1};
   RuntimeView view;
@@ -68,9 +69,9 @@ struct WorkerCore {
   using Fetches = std::unordered_map<std::string, std::shared_ptr<boost::asio::steady_timer>>;
   Fetches fetches;
   /// Reads a household (or joins the read in flight), waiting at most `wait`.
-  boost::asio::awaitable<void> fetch_with_deadline(
-      std::shared_ptr<const profiles::RedisDirectory> store, std::string household,
-      std::chrono::milliseconds wait);
+  boost::asio::awaitable<void> fetch_with_deadline(std::shared_ptr<const profiles::Directory> store,
+                                                   std::string household,
+                                                   std::chrono::milliseconds wait);
   /// Queries waiting for an upstream; a stopping worker waits for them to drain.
   std::size_t in_flight = 0;
 };

@@ -44,6 +44,15 @@ struct Exchange {
   Step step = Step::drop;
   Wire out;
   ForwardPlan plan;
+  config::Address client{};
+  policy::Identity identity{};  ///< who asked (Step::fetch: whose household to wait for)
+
+  Request request() const { return {.packet = packet, .client = client, .over_tcp = over_tcp}; }
+  void take(LocalAnswer answer) {
+    step = answer.step;
+    plan = std::move(answer.plan);
+    identity = std::move(answer.identity);
+  }
 };
 
 /// A Runtime from YAML, as the daemon builds it (parse_config, load_lists, make_runtime), with
@@ -62,24 +71,37 @@ class Pipeline {
 
   /// Runs `packet` from `client` through answer_locally.
   Exchange ask(Wire packet, const config::Address& client, bool over_tcp = false) {
-    Exchange e{std::move(packet), {}, over_tcp, Step::drop, {}, {}};
-    QueryContext context{*runtime_, cache_, metrics_, now_, unix_now_};
-    context.query_log = query_log;
-    e.step = answer_locally(e.packet, client, over_tcp, e.query, e.out, context, e.plan);
+    Exchange e{std::move(packet), {}, over_tcp, Step::drop, {}, {}, client, {}};
+    QueryContext answering = context();
+    e.take(answer_locally(e.request(), e.query, e.out, answering));
     return e;
   }
   Exchange ask(Wire packet, std::string_view client = "127.0.0.1", bool over_tcp = false) {
     return ask(std::move(packet), address(client), over_tcp);
   }
 
+  /// Resumes an exchange left at Step::fetch through resume_after_fetch, as a worker does
+  /// once its wait for the household is over.
+  void resume(Exchange& e) {
+    REQUIRE(e.step == Step::fetch);
+    QueryContext answering = context();
+    e.take(resume_after_fetch(e.request(), e.query, e.identity, e.out, answering));
+  }
+
   /// Completes a forwarded exchange with `upstream` through answer_from_upstream, which always
   /// leaves a reply (the relayed answer or SERVFAIL) in `out`.
   void complete(Exchange& e, const upstream::UpstreamAnswer& upstream) {
     REQUIRE(e.step == Step::forward);
-    QueryContext context{*runtime_, cache_, metrics_, now_, unix_now_};
-    context.query_log = query_log;
-    answer_from_upstream(e.packet, e.query, e.over_tcp, upstream, e.plan, e.out, context);
+    QueryContext answering = context();
+    answer_from_upstream(e.packet, e.query, e.over_tcp, upstream, e.plan, e.out, answering);
     e.step = Step::reply;
+  }
+
+  /// Puts `directory` in place of the configured subscribers (a store the test controls).
+  void use_directory(std::shared_ptr<const profiles::Directory> directory) {
+    auto copy = std::make_shared<Runtime>(*runtime_);
+    copy->subscribers = std::move(directory);
+    runtime_ = std::move(copy);
   }
 
   void advance(std::chrono::seconds s) {
@@ -110,6 +132,15 @@ class Pipeline {
   }
 
  private:
+  QueryContext context() {
+    return {.runtime = *runtime_,
+            .cache = cache_,
+            .metrics = metrics_,
+            .now = now_,
+            .unix_now = unix_now_,
+            .query_log = query_log};
+  }
+
   static std::shared_ptr<const config::Config> load_config(std::string_view yaml) {
     config::LoadResult loaded = config::parse_config(yaml, "pipeline test");
     INFO(yaml);
