@@ -47,6 +47,7 @@
 #include "proxy/querylog/log_pump.h"
 #include "proxy/redis/client.h"
 #include "proxy/redis/sentinel_watch.h"
+#include "proxy/redis/settings_from_config.h"
 #include "proxy/relay/relay_front.h"
 #include "proxy/relay/tls_terminate.h"
 #include "proxy/server/block_tally.h"
@@ -102,7 +103,7 @@ std::optional<T> read_key_file(const std::string& path,
 struct Loaded {
   std::shared_ptr<const config::Config> config;
   std::shared_ptr<const lists::LoadedLists> lists;
-  std::vector<config::Endpoint> upstreams;
+  std::vector<net::Endpoint> upstreams;
   std::vector<std::string> warnings;
   profiles::Subscribers subscribers;
   std::shared_ptr<const web::Pages> pages;
@@ -113,8 +114,8 @@ struct LoadOutcome {
   std::vector<std::string> errors;
 };
 
-std::vector<config::Endpoint> upstreams_of(const config::Config& config,
-                                           std::vector<std::string>& warnings) {
+std::vector<net::Endpoint> upstreams_of(const config::Config& config,
+                                        std::vector<std::string>& warnings) {
   if (!config.upstream.servers.empty()) return config.upstream.servers;
   std::ifstream in(config.upstream.resolv_conf);
   std::ostringstream text;
@@ -407,17 +408,17 @@ class Daemon {
  private:
   // The filtering proxy, when proxy.http-listen or proxy.tls-listen is set. Its listeners and
   // origin resolvers are read at start (like the web front's).
-  void start_relay(const config::Config& config, const std::vector<config::Endpoint>& upstreams) {
+  void start_relay(const config::Config& config, const std::vector<net::Endpoint>& upstreams) {
     const config::ProxyConfig& p = config.proxy;
     if (p.http_listen.empty() && p.tls_listen.empty()) return;
     web::WebFront* web = web_.get();
     relay::PageGate gate{
         .page =
-            [web](const config::Address& client, std::string_view host, std::string_view path,
+            [web](const net::Address& client, std::string_view host, std::string_view path,
                   std::int64_t now, const std::function<http::Request()>& request) {
               return web->proxy_page(client, host, path, now, request);
             },
-        .host_verdict = [web](const config::Address& client, std::string_view host,
+        .host_verdict = [web](const net::Address& client, std::string_view host,
                               std::int64_t now) { return web->host_verdict(client, host, now); },
         .own_path = [web](const http::Request& request) { return web->shelter_path(request); }};
     relay_ = std::make_unique<relay::RelayFront>(runtime_, std::move(gate),
@@ -561,9 +562,9 @@ class Daemon {
       workers_.push_back(
           std::make_unique<server::Worker>(runtime_, *cache_, tcp_slots_, &upstream_health_));
     }
-    for (const config::Endpoint& endpoint : config.dns.listen) {
+    for (const net::Endpoint& endpoint : config.dns.listen) {
       // The first worker binds (and learns the port when it was 0); the others share it.
-      config::Endpoint bound;
+      net::Endpoint bound;
       try {
         bound = workers_[0]->listen(endpoint);
       } catch (const std::system_error& e) {
@@ -763,7 +764,7 @@ class Daemon {
   std::string portal_description() const {
     if (!portal_) return "";
     std::string out = "; portal on ";
-    for (const config::Endpoint& e : portal_->local_endpoints())
+    for (const net::Endpoint& e : portal_->local_endpoints())
       out += e.to_string() + " ";
     out.pop_back();
     return out;

@@ -68,7 +68,7 @@ boost::asio::awaitable<void> audit_case(const ApiContext& context, const char* a
 // self-test gives what that query would get, not the default profile. Null otherwise, and when
 // the store cannot be read (then memory decides, as the pages do).
 boost::asio::awaitable<std::shared_ptr<const profiles::Household>> stored_household(
-    const config::Address& client, const ApiContext& context, const server::Runtime& runtime) {
+    const net::Address& client, const ApiContext& context, const server::Runtime& runtime) {
   if (!context.households) co_return nullptr;
   const server::Requester requester = server::requester_of(client, runtime);
   if (!requester.who || requester.household) co_return nullptr;
@@ -308,8 +308,7 @@ boost::asio::awaitable<http::Response> handle_api(const http::Request& request,
   }
   if (path[1] == "explain" && path.size() == 2 && request.method == "GET") {
     const std::shared_ptr<const server::Runtime> runtime = context.runtime.current();
-    const std::optional<config::Address> client =
-        config::Address::parse(query_value(request, "client"));
+    const std::optional<net::Address> client = net::Address::parse(query_value(request, "client"));
     std::shared_ptr<const profiles::Household> stored;
     if (client) stored = co_await stored_household(*client, context, *runtime);
     co_return explain(request, *runtime, clock::now(), stored.get());
@@ -317,7 +316,7 @@ boost::asio::awaitable<http::Response> handle_api(const http::Request& request,
   if (path[1] == "self-test" && context.keys) {
     if (path.size() == 2 && request.method == "GET") {
       const std::shared_ptr<const server::Runtime> runtime = context.runtime.current();
-      const config::Address client = self_test_client(*runtime);
+      const net::Address client = self_test_client(*runtime);
       const std::shared_ptr<const profiles::Household> stored =
           co_await stored_household(client, context, *runtime);
       co_return json_answer(

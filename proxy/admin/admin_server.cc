@@ -39,7 +39,7 @@ asio::awaitable<http::Response> respond(const http::Request& request,
 
 }  // namespace
 
-AdminServer::AdminServer(asio::io_context& io, const config::Endpoint& endpoint,
+AdminServer::AdminServer(asio::io_context& io, const net::Endpoint& endpoint,
                          AdminHandlers handlers) {
   http::ServerLimits limits;
   limits.max_connections = 256;
@@ -53,7 +53,7 @@ AdminServer::AdminServer(asio::io_context& io, const config::Endpoint& endpoint,
 
 AdminServer::~AdminServer() = default;
 
-config::Endpoint AdminServer::local_endpoint() const {
+net::Endpoint AdminServer::local_endpoint() const {
   return server_->local_endpoint();
 }
 

@@ -10,8 +10,8 @@
 
 #include <boost/asio/awaitable.hpp>
 
-#include "proxy/config/address.h"
 #include "proxy/http/server.h"
+#include "proxy/net/endpoint.h"
 
 namespace boost::asio {
 class io_context;
@@ -36,10 +36,9 @@ class AdminServer {
  public:
   /// Binds `endpoint` on `io` (throws std::system_error naming it on failure) and serves
   /// requests on that io_context once it runs. Returns with the socket bound.
-  AdminServer(boost::asio::io_context& io, const config::Endpoint& endpoint,
-              AdminHandlers handlers);
+  AdminServer(boost::asio::io_context& io, const net::Endpoint& endpoint, AdminHandlers handlers);
   ~AdminServer();
-  config::Endpoint local_endpoint() const;
+  net::Endpoint local_endpoint() const;
   void close();
 
  private:

@@ -60,7 +60,7 @@ std::string_view reason_name(policy::Reason r) {
 }  // namespace
 
 std::optional<boost::json::object> explain_subject(const server::Runtime& runtime,
-                                                   const config::Address& client,
+                                                   const net::Address& client,
                                                    std::string_view subject, bool is_url,
                                                    std::int64_t now, std::string& error,
                                                    const profiles::Household* stored) {
@@ -116,8 +116,7 @@ std::optional<boost::json::object> explain_subject(const server::Runtime& runtim
 
 http::Response explain(const http::Request& request, const server::Runtime& runtime,
                        std::int64_t now, const profiles::Household* stored) {
-  const std::optional<config::Address> client =
-      config::Address::parse(query_value(request, "client"));
+  const std::optional<net::Address> client = net::Address::parse(query_value(request, "client"));
   if (!client) return error_answer(400, "give client=ADDRESS (an IPv4 or IPv6 address)");
   const std::string site = query_value(request, "site");
   const std::string url = query_value(request, "url");

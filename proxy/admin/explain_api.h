@@ -24,7 +24,7 @@ namespace shelter::proxy::admin {
 /// household as the store has it, for a node that does not hold it in memory yet (a fleet
 /// node reads a household on its first query): what that query would get. Null: memory only.
 std::optional<boost::json::object> explain_subject(const server::Runtime& runtime,
-                                                   const config::Address& client,
+                                                   const net::Address& client,
                                                    std::string_view subject, bool is_url,
                                                    std::int64_t now, std::string& error,
                                                    const profiles::Household* stored = nullptr);

@@ -27,16 +27,16 @@ bool is_url(std::string_view entry) {
 
 }  // namespace
 
-config::Address self_test_client(const server::Runtime& runtime) {
+net::Address self_test_client(const server::Runtime& runtime) {
   // No client configured: an address no binding can name (TEST-NET-1's .0).
-  return runtime.config->admin.self_test_client.value_or(*config::Address::parse("192.0.2.0"));
+  return runtime.config->admin.self_test_client.value_or(*net::Address::parse("192.0.2.0"));
 }
 
 std::string self_test_report(const server::Runtime& runtime, const web::TokenKeys& keys,
                              const std::string& node, std::int64_t now,
                              const profiles::Household* stored) {
   const config::AdminConfig& settings = runtime.config->admin;
-  const config::Address client = self_test_client(runtime);
+  const net::Address client = self_test_client(runtime);
   json::object report;
   report["node"] = node;
   report["at"] = now;

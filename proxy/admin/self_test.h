@@ -19,7 +19,7 @@ namespace shelter::proxy::admin {
 
 /// The client the self-test decides for: admin.self-test.client, else an address no binding
 /// can name.
-config::Address self_test_client(const server::Runtime& runtime);
+net::Address self_test_client(const server::Runtime& runtime);
 
 /// Runs the self-test now; the signed report (JSON). `node`: this node's name. `stored`: the
 /// client's household as the store has it, when this node does not hold it yet (explain_subject).

@@ -18,6 +18,7 @@
 #include "proxy/config/subscribers.h"
 #include "proxy/log.h"
 #include "proxy/redis/client.h"
+#include "proxy/redis/settings_from_config.h"
 #include "proxy/redis/subscriber.h"
 
 namespace shelter::proxy::cases {

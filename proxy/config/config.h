@@ -10,10 +10,15 @@
 #include <utility>
 #include <vector>
 
-#include "proxy/config/address.h"
 #include "proxy/config/subscribers.h"
+#include "proxy/net/endpoint.h"
 
 namespace shelter::proxy::config {
+
+// The configuration names endpoints and addresses by their vocabulary types (proxy/net).
+using net::Address;
+using net::Cidr;
+using net::Endpoint;
 
 /// How a blocked name is answered.
 enum class BlockMode { block_page, nxdomain, nodata, refused };

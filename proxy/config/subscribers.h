@@ -16,9 +16,14 @@
 #include "policy/profile.h"
 #include "policy/safe_search.h"
 #include "policy/schedule.h"
-#include "proxy/config/address.h"
+#include "proxy/net/endpoint.h"
 
 namespace shelter::proxy::config {
+
+// The configuration names endpoints and addresses by their vocabulary types (proxy/net).
+using net::Address;
+using net::Cidr;
+using net::Endpoint;
 
 /// Allow or deny entries: whole sites and single pages (canonical URL host and path prefix).
 struct EntriesConfig {

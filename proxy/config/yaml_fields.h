@@ -13,9 +13,13 @@
 #include <string_view>
 #include <vector>
 
-#include "proxy/config/address.h"
+#include "proxy/net/endpoint.h"
 
 namespace shelter::proxy::config::detail {
+
+using net::Address;
+using net::Cidr;
+using net::Endpoint;
 
 /// Untrusted text made fit for a one-line message: control characters escaped, long text cut.
 std::string printable(std::string_view text);

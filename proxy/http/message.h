@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "proxy/config/address.h"
+#include "proxy/net/endpoint.h"
 
 namespace shelter::proxy::http {
 
@@ -21,8 +21,8 @@ struct Request {
   /// Header fields in order, names lower-cased; values as sent (the head guard checked them).
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
-  config::Address client;  ///< the TCP peer
-  config::Address local;   ///< the address the connection came to
+  net::Address client;  ///< the TCP peer
+  net::Address local;   ///< the address the connection came to
 
   /// The first value of a header (`name` lower-case).
   std::optional<std::string_view> header(std::string_view name) const;

@@ -22,9 +22,9 @@ RateLimiter::RateLimiter(Rate rate, std::size_t max_clients)
   }
 }
 
-RateLimiter::Key RateLimiter::key_of(const config::Address& client) {
-  const config::Address address = client.unmapped();
-  const config::Address prefix = address.v6 ? address.masked(64) : address;
+RateLimiter::Key RateLimiter::key_of(const net::Address& client) {
+  const net::Address address = client.unmapped();
+  const net::Address prefix = address.v6 ? address.masked(64) : address;
   Key key{};
   key[0] = prefix.v6 ? 6 : 4;
   std::copy(prefix.bytes.begin(), prefix.bytes.end(), key.begin() + 1);
@@ -43,7 +43,7 @@ void RateLimiter::refill(Bucket& bucket, std::int64_t now_ms) const {
   bucket.last_ms = now_ms;
 }
 
-Admission RateLimiter::admit(const config::Address& client, std::int64_t now_ms) {
+Admission RateLimiter::admit(const net::Address& client, std::int64_t now_ms) {
   const Key key = key_of(client);
   const std::lock_guard lock(mutex_);
   auto found = buckets_.find(key);

@@ -15,8 +15,8 @@
 #include <string>
 #include <string_view>
 
-#include "proxy/config/address.h"
 #include "proxy/config/config.h"
+#include "proxy/net/endpoint.h"
 
 namespace shelter::proxy::http {
 
@@ -39,7 +39,7 @@ class RateLimiter {
   /// go back; when it does, no tokens are added). A bucket holds `count` tokens, starts full and
   /// refills at count/period; a request takes one. When the table is full, the least recently
   /// seen client is forgotten (and so starts again with a full bucket).
-  Admission admit(const config::Address& client, std::int64_t now_ms);
+  Admission admit(const net::Address& client, std::int64_t now_ms);
 
   /// The number of clients with a bucket.
   std::size_t tracked() const;
@@ -55,7 +55,7 @@ class RateLimiter {
     std::list<Key>::iterator recency{};
   };
 
-  static Key key_of(const config::Address& client);
+  static Key key_of(const net::Address& client);
   void refill(Bucket& bucket, std::int64_t now_ms) const;
 
   Rate rate_{};

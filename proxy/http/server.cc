@@ -50,7 +50,7 @@ class ConnectionCaps {
  public:
   ConnectionCaps(std::uint32_t total, std::uint32_t per_client)
       : total_(total), per_client_(per_client) {}
-  bool acquire(const config::Address& client) {
+  bool acquire(const net::Address& client) {
     std::lock_guard lock(mutex_);
     auto& n = by_client_[key(client)];
     if (open_ >= total_ || n >= per_client_) {
@@ -61,7 +61,7 @@ class ConnectionCaps {
     ++open_;
     return true;
   }
-  void release(const config::Address& client) {
+  void release(const net::Address& client) {
     std::lock_guard lock(mutex_);
     auto it = by_client_.find(key(client));
     if (it != by_client_.end() && --it->second == 0) by_client_.erase(it);
@@ -73,7 +73,7 @@ class ConnectionCaps {
   }
 
  private:
-  static std::string key(const config::Address& a) {
+  static std::string key(const net::Address& a) {
     return std::string(reinterpret_cast<const char*>(a.bytes.data()), a.v6 ? 16 : 4);
   }
   mutable std::mutex mutex_;
@@ -92,8 +92,7 @@ std::string lower_ascii(std::string_view s) {
 
 // A request without a body, from the parts the head guard found (copied: they point into the
 // read buffer).
-Request from_head(const RequestHead& head, const config::Address& client,
-                  const config::Address& local) {
+Request from_head(const RequestHead& head, const net::Address& client, const net::Address& local) {
   Request request;
   request.method = std::string(head.method);
   request.target = std::string(head.target);
@@ -107,8 +106,8 @@ Request from_head(const RequestHead& head, const config::Address& client,
 }
 
 // A request with a body, as Beast parsed it.
-Request from_message(const bhttp::request<bhttp::string_body>& message,
-                     const config::Address& client, const config::Address& local) {
+Request from_message(const bhttp::request<bhttp::string_body>& message, const net::Address& client,
+                     const net::Address& local) {
   Request request;
   request.method = std::string(message.method_string());
   request.target = std::string(message.target());
@@ -227,9 +226,9 @@ struct Server::Impl {
   std::atomic<std::uint64_t> connections{0}, refused{0}, requests{0}, bad{0}, handshakes_failed{0};
 
   asio::awaitable<void> accept_loop(std::shared_ptr<Impl> self);
-  asio::awaitable<void> serve(tcp::socket socket, config::Address client, config::Address local);
+  asio::awaitable<void> serve(tcp::socket socket, net::Address client, net::Address local);
   template <typename Stream>
-  asio::awaitable<void> serve_on(Stream& stream, config::Address client, config::Address local);
+  asio::awaitable<void> serve_on(Stream& stream, net::Address client, net::Address local);
   template <typename Stream>
   asio::awaitable<bool> reply(Stream& stream, Response response, bool head_only, bool http10,
                               bool keep_alive);
@@ -269,7 +268,7 @@ asio::awaitable<void> Server::Impl::accept_loop(std::shared_ptr<Impl> self) {
     const auto peer = socket.remote_endpoint(ec);
     const auto here = socket.local_endpoint(ec);
     if (ec) continue;
-    const config::Address client = net::from_asio(peer.address());
+    const net::Address client = net::from_asio(peer.address());
     if (!caps.acquire(client)) {
       refused.fetch_add(1, std::memory_order_relaxed);
       continue;  // closed at once: a flood costs the server an accept and a close
@@ -296,8 +295,8 @@ asio::awaitable<bool> Server::Impl::reply(Stream& stream, Response response, boo
   co_return !ec && keep;
 }
 
-asio::awaitable<void> Server::Impl::serve(tcp::socket socket, config::Address client,
-                                          config::Address local) {
+asio::awaitable<void> Server::Impl::serve(tcp::socket socket, net::Address client,
+                                          net::Address local) {
   beast::tcp_stream plain(std::move(socket));
   beast::error_code ignored;
   if (!tls) {
@@ -320,8 +319,8 @@ asio::awaitable<void> Server::Impl::serve(tcp::socket socket, config::Address cl
 }
 
 template <typename Stream>
-asio::awaitable<void> Server::Impl::serve_on(Stream& stream, config::Address client,
-                                             config::Address local) {
+asio::awaitable<void> Server::Impl::serve_on(Stream& stream, net::Address client,
+                                             net::Address local) {
   beast::flat_buffer buffer(limits.head.max_head_bytes + limits.max_body_bytes + kReadChunk);
   RequestHead head;
   for (std::uint32_t served = 0; served < limits.max_requests_per_connection; ++served) {
@@ -396,13 +395,13 @@ asio::awaitable<void> Server::Impl::serve_on(Stream& stream, config::Address cli
   }
 }
 
-Server::Server(asio::io_context& io, const config::Endpoint& endpoint, ServerLimits limits,
+Server::Server(asio::io_context& io, const net::Endpoint& endpoint, ServerLimits limits,
                Handler handler, std::string name)
     : impl_(std::make_shared<Impl>(io, limits, std::move(handler), nullptr, std::move(name))) {
   listen(io, endpoint);
 }
 
-Server::Server(asio::io_context& io, const config::Endpoint& endpoint, ServerLimits limits,
+Server::Server(asio::io_context& io, const net::Endpoint& endpoint, ServerLimits limits,
                AsyncHandler handler, std::string name,
                std::shared_ptr<boost::asio::ssl::context> tls)
     : impl_(std::make_shared<Impl>(io, limits, nullptr, std::move(handler), std::move(name))) {
@@ -410,7 +409,7 @@ Server::Server(asio::io_context& io, const config::Endpoint& endpoint, ServerLim
   listen(io, endpoint);
 }
 
-Server::Server(asio::io_context& io, const config::Endpoint& endpoint, ServerLimits limits,
+Server::Server(asio::io_context& io, const net::Endpoint& endpoint, ServerLimits limits,
                Handler handler, AsyncHandler waiting, std::function<bool(const Request&)> awaits,
                std::string name)
     : impl_(std::make_shared<Impl>(io, limits, std::move(handler), std::move(waiting),
@@ -419,7 +418,7 @@ Server::Server(asio::io_context& io, const config::Endpoint& endpoint, ServerLim
   listen(io, endpoint);
 }
 
-void Server::listen(asio::io_context& io, const config::Endpoint& endpoint) {
+void Server::listen(asio::io_context& io, const net::Endpoint& endpoint) {
   try {
     auto local = net::to_asio_endpoint<tcp>(endpoint);
     impl_->acceptor.open(local.protocol());
@@ -438,7 +437,7 @@ Server::~Server() {
   close();
 }
 
-config::Endpoint Server::local_endpoint() const {
+net::Endpoint Server::local_endpoint() const {
   auto local = impl_->acceptor.local_endpoint();
   return {.address = net::from_asio(local.address()), .port = local.port()};
 }

@@ -13,9 +13,9 @@
 
 #include <boost/asio/awaitable.hpp>
 
-#include "proxy/config/address.h"
 #include "proxy/http/head_guard.h"
 #include "proxy/http/message.h"
+#include "proxy/net/endpoint.h"
 
 namespace boost::asio {
 class io_context;
@@ -60,24 +60,24 @@ class Server {
  public:
   /// Binds and listens on `endpoint` (throws std::system_error naming it and `name`), then
   /// serves on `io` once it runs (any number of threads may run it).
-  Server(boost::asio::io_context& io, const config::Endpoint& endpoint, ServerLimits limits,
+  Server(boost::asio::io_context& io, const net::Endpoint& endpoint, ServerLimits limits,
          Handler handler, std::string name);
   /// The same with a handler that awaits. A handler's exception is answered with a 500 (and
   /// logged), never a dropped connection. `tls` set: every connection is HTTPS with that
   /// context (its certificate and key), the handshake within header_timeout.
-  Server(boost::asio::io_context& io, const config::Endpoint& endpoint, ServerLimits limits,
+  Server(boost::asio::io_context& io, const net::Endpoint& endpoint, ServerLimits limits,
          AsyncHandler handler, std::string name,
          std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
   /// Both: `awaits` says which requests go to `waiting` (the rest to `handler`, without a
   /// coroutine frame of their own: the block page's hot path stays as cheap as it was).
-  Server(boost::asio::io_context& io, const config::Endpoint& endpoint, ServerLimits limits,
+  Server(boost::asio::io_context& io, const net::Endpoint& endpoint, ServerLimits limits,
          Handler handler, AsyncHandler waiting, std::function<bool(const Request&)> awaits,
          std::string name);
   ~Server();
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  config::Endpoint local_endpoint() const;
+  net::Endpoint local_endpoint() const;
   /// Stops accepting; connections end at their next deadline or request.
   void close();
 
@@ -93,7 +93,7 @@ class Server {
 
  private:
   struct Impl;
-  void listen(boost::asio::io_context& io, const config::Endpoint& endpoint);
+  void listen(boost::asio::io_context& io, const net::Endpoint& endpoint);
   std::shared_ptr<Impl> impl_;
 };
 

@@ -6,17 +6,17 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/udp.hpp>
 
-#include "proxy/config/address.h"
+#include "proxy/net/endpoint.h"
 
 namespace shelter::proxy::net {
 
-inline boost::asio::ip::address to_asio(const config::Address& a) {
+inline boost::asio::ip::address to_asio(const net::Address& a) {
   if (a.v6) return boost::asio::ip::address_v6(a.bytes);
   return boost::asio::ip::address_v4({a.bytes[0], a.bytes[1], a.bytes[2], a.bytes[3]});
 }
 
-inline config::Address from_asio(const boost::asio::ip::address& a) {
-  config::Address out;
+inline net::Address from_asio(const boost::asio::ip::address& a) {
+  net::Address out;
   if (a.is_v6()) {
     auto v6 = a.to_v6();
     if (v6.is_v4_mapped())
@@ -31,7 +31,7 @@ inline config::Address from_asio(const boost::asio::ip::address& a) {
 }
 
 template <typename Protocol>
-typename Protocol::endpoint to_asio_endpoint(const config::Endpoint& e) {
+typename Protocol::endpoint to_asio_endpoint(const net::Endpoint& e) {
   return typename Protocol::endpoint(to_asio(e.address), e.port);
 }
 

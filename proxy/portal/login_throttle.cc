@@ -43,7 +43,7 @@ std::int64_t LoginThrottle::lock_for(std::uint32_t failures) const {
   return std::min(lock, settings_.max_lock_ms);
 }
 
-http::Admission LoginThrottle::check(std::string_view account, const config::Address& client,
+http::Admission LoginThrottle::check(std::string_view account, const net::Address& client,
                                      std::int64_t now_ms) {
   {
     const std::lock_guard lock(mutex_);

@@ -23,8 +23,8 @@
 #include <string>
 #include <string_view>
 
-#include "proxy/config/address.h"
 #include "proxy/http/rate_limiter.h"
+#include "proxy/net/endpoint.h"
 
 namespace shelter::proxy::portal {
 
@@ -54,8 +54,7 @@ class LoginThrottle {
   /// (without spending a token: a refused attempt costs nothing), or when `client` has used its
   /// attempts; `retry_after_seconds` (>= 1) then says when to try again. An admitted attempt
   /// spends one token of the client's bucket. `now_ms`: milliseconds on the caller's clock.
-  http::Admission check(std::string_view account, const config::Address& client,
-                        std::int64_t now_ms);
+  http::Admission check(std::string_view account, const net::Address& client, std::int64_t now_ms);
 
   /// A wrong password for `account` at `now_ms`: past `free_failures` consecutive failures, locks
   /// it for first_lock_ms, doubled for each further failure, at most max_lock_ms.

@@ -176,7 +176,7 @@ PortalFront::PortalFront(asio::io_context& io, const config::PortalConfig& setti
   (void)decoy_hash();  // computed once now, not during someone's first sign-in
   http::ServerLimits limits;
   limits.max_connections_per_client = 32;
-  for (const config::Endpoint& endpoint : settings.listen) {
+  for (const net::Endpoint& endpoint : settings.listen) {
     servers_.push_back(std::make_unique<http::Server>(
         io, endpoint, limits, [this](const http::Request& r) { return handle(r); }, "portal", tls));
   }
@@ -187,8 +187,8 @@ PortalFront::~PortalFront() {
   hashing_.join();
 }
 
-std::vector<config::Endpoint> PortalFront::local_endpoints() const {
-  std::vector<config::Endpoint> out;
+std::vector<net::Endpoint> PortalFront::local_endpoints() const {
+  std::vector<net::Endpoint> out;
   for (const auto& s : servers_)
     out.push_back(s->local_endpoint());
   return out;

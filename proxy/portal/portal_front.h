@@ -69,7 +69,7 @@ class PortalFront {
   /// std::runtime_error for the certificate).
   PortalFront(boost::asio::io_context& io, const config::PortalConfig& settings, PortalDeps deps);
   ~PortalFront();
-  std::vector<config::Endpoint> local_endpoints() const;
+  std::vector<net::Endpoint> local_endpoints() const;
   void stop();
 
   /// One request (public for tests that need no socket).

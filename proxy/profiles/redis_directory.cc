@@ -15,6 +15,7 @@
 #include "proxy/log.h"
 #include "proxy/node_name.h"
 #include "proxy/redis/client.h"
+#include "proxy/redis/settings_from_config.h"
 #include "proxy/redis/subscriber.h"
 
 namespace shelter::proxy::profiles {

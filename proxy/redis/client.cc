@@ -69,7 +69,7 @@ struct Client::State {
   bool connected = false;
   std::unique_ptr<Stream> stream;
   ReplyReader reader;
-  std::optional<config::Endpoint> server;
+  std::optional<net::Endpoint> server;
   std::deque<std::shared_ptr<Pending>> pending;  // sent (or queued), in order
   std::string outbox;                            // encoded commands not yet written
   asio::steady_timer write_signal;               // cancelled to wake the writer
@@ -225,7 +225,7 @@ bool Client::connected() const {
   return state_->connected;
 }
 
-std::optional<config::Endpoint> Client::server() const {
+std::optional<net::Endpoint> Client::server() const {
   if (!state_->connected) return std::nullopt;
   return state_->server;
 }

@@ -29,7 +29,7 @@
 #include <type_traits>
 #include <vector>
 
-#include "proxy/config/address.h"
+#include "proxy/net/endpoint.h"
 #include "proxy/redis/result.h"
 #include "proxy/redis/settings.h"
 
@@ -76,7 +76,7 @@ class Client {
   /// Ready for commands: connected, AUTH, SELECT (and ROLE) done.
   bool connected() const;
   /// The server of the current connection, if any.
-  std::optional<config::Endpoint> server() const;
+  std::optional<net::Endpoint> server() const;
   const Counters& counters() const;
   /// Called after every successful (re)connection, once AUTH and SELECT succeeded, on the
   /// executor: the owner reloads its state then (commands may be sent from it). Must not throw

@@ -48,7 +48,7 @@ std::vector<Command> role_query() {
   return {{"ROLE"}};
 }
 
-bool contains(const std::vector<config::Endpoint>& list, const config::Endpoint& e) {
+bool contains(const std::vector<net::Endpoint>& list, const net::Endpoint& e) {
   return std::find(list.begin(), list.end(), e) != list.end();
 }
 
@@ -107,7 +107,7 @@ asio::awaitable<Attempt> Connector::connect() {
   if (!sentinels_.empty()) co_return co_await connect_via_sentinels();
   Attempt last;
   last.error = "no servers configured";
-  for (const config::Endpoint& server : settings_.servers) {
+  for (const net::Endpoint& server : settings_.servers) {
     last = co_await open(server, data_login(), std::vector<Command>{});
     if (last.session) break;
   }
@@ -120,17 +120,17 @@ asio::awaitable<Attempt> Connector::connect() {
 asio::awaitable<Attempt> Connector::connect_via_sentinels() {
   const std::string& name = settings_.sentinel.master_name;
   const std::vector<Command> queries = sentinel_queries(name, settings_.prefer_replica);
-  std::vector<config::Endpoint> tried;
+  std::vector<net::Endpoint> tried;
   Attempt last;
   for (std::size_t i = 0; i < sentinels_.size(); ++i) {
-    const config::Endpoint sentinel = sentinels_[i];
+    const net::Endpoint sentinel = sentinels_[i];
     Attempt asked = co_await open(sentinel, sentinel_login(), queries);
     if (!asked.session) {
       last.error = "sentinel " + asked.error;
       continue;
     }
     asked.session->stream->close();
-    std::optional<config::Endpoint> primary = parse_master_address(asked.replies[0]);
+    std::optional<net::Endpoint> primary = parse_master_address(asked.replies[0]);
     if (!primary) {
       last.error = "sentinel " + sentinel.to_string() + " does not know master '" + name + "'";
       continue;
@@ -157,13 +157,13 @@ asio::awaitable<Attempt> Connector::connect_via_sentinels() {
 
 // The healthy replicas, starting from a random one so a fleet's reads spread over them.
 asio::awaitable<Attempt> Connector::try_replicas(const Reply& replicas,
-                                                 std::vector<config::Endpoint>& tried) {
-  std::vector<config::Endpoint> candidates = parse_healthy_replicas(replicas);
+                                                 std::vector<net::Endpoint>& tried) {
+  std::vector<net::Endpoint> candidates = parse_healthy_replicas(replicas);
   Attempt last;
   if (candidates.empty()) co_return last;
   auto first = static_cast<std::ptrdiff_t>(rng_() % candidates.size());
   std::rotate(candidates.begin(), candidates.begin() + first, candidates.end());
-  for (const config::Endpoint& replica : candidates) {
+  for (const net::Endpoint& replica : candidates) {
     if (contains(tried, replica)) continue;
     tried.push_back(replica);
     last = co_await open(replica, data_login(), std::vector<Command>{});
@@ -172,7 +172,7 @@ asio::awaitable<Attempt> Connector::try_replicas(const Reply& replicas,
   co_return last;
 }
 
-asio::awaitable<Attempt> Connector::open(config::Endpoint server, Login login,
+asio::awaitable<Attempt> Connector::open(net::Endpoint server, Login login,
                                          std::vector<Command> queries) {
   Attempt out;
   if (!tls_.error.empty()) {

@@ -14,7 +14,7 @@
 #include <string_view>
 #include <vector>
 
-#include "proxy/config/address.h"
+#include "proxy/net/endpoint.h"
 #include "proxy/redis/resp.h"
 #include "proxy/redis/settings.h"
 #include "proxy/redis/stream.h"
@@ -28,7 +28,7 @@ using Command = std::vector<std::string>;
 struct Session {
   std::unique_ptr<Stream> stream;
   ReplyReader reader;
-  config::Endpoint server;
+  net::Endpoint server;
 };
 
 /// The outcome of one connection attempt: a session and the replies to the extra commands sent
@@ -74,16 +74,16 @@ class Connector {
   Login sentinel_login() const;
   boost::asio::awaitable<Attempt> connect_via_sentinels();
   boost::asio::awaitable<Attempt> try_replicas(const Reply& replicas,
-                                               std::vector<config::Endpoint>& tried);
+                                               std::vector<net::Endpoint>& tried);
   /// Connects to `server`, logs in, and sends `queries` pipelined after the login commands;
   /// their replies come back in Attempt::replies.
-  boost::asio::awaitable<Attempt> open(config::Endpoint server, Login login,
+  boost::asio::awaitable<Attempt> open(net::Endpoint server, Login login,
                                        std::vector<Command> queries);
 
   boost::asio::any_io_executor executor_;
   Settings settings_;
   TlsContext tls_;
-  std::vector<config::Endpoint> sentinels_;  // the last one that answered goes first
+  std::vector<net::Endpoint> sentinels_;  // the last one that answered goes first
   std::minstd_rand rng_;
 };
 

@@ -5,11 +5,11 @@
 namespace shelter::proxy::redis {
 namespace {
 
-std::optional<config::Endpoint> endpoint_of(std::string_view host, std::string_view port_text) {
-  auto address = config::Address::parse(host);
+std::optional<net::Endpoint> endpoint_of(std::string_view host, std::string_view port_text) {
+  auto address = net::Address::parse(host);
   auto port = policy::parse_decimal(port_text, 65535);
   if (!address || !port || *port == 0) return std::nullopt;
-  return config::Endpoint{*address, static_cast<std::uint16_t>(*port)};
+  return net::Endpoint{*address, static_cast<std::uint16_t>(*port)};
 }
 
 // One field of a flat [field, value, field, value, ...] array; empty when it is not there.
@@ -32,13 +32,13 @@ bool has_flag(std::string_view flags, std::string_view flag) {
 
 }  // namespace
 
-std::optional<config::Endpoint> parse_master_address(const Reply& reply) {
+std::optional<net::Endpoint> parse_master_address(const Reply& reply) {
   if (reply.type != ReplyType::array || reply.elements.size() != 2) return std::nullopt;
   return endpoint_of(reply.elements[0].text, reply.elements[1].text);
 }
 
-std::vector<config::Endpoint> parse_healthy_replicas(const Reply& reply) {
-  std::vector<config::Endpoint> out;
+std::vector<net::Endpoint> parse_healthy_replicas(const Reply& reply) {
+  std::vector<net::Endpoint> out;
   if (reply.type != ReplyType::array) return out;
   for (const Reply& replica : reply.elements) {
     if (replica.type != ReplyType::array) continue;

@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "proxy/config/address.h"
+#include "proxy/net/endpoint.h"
 #include "proxy/redis/resp.h"
 #include "proxy/redis/settings.h"
 
@@ -14,17 +14,17 @@ namespace shelter::proxy::redis {
 
 /// SENTINEL get-master-addr-by-name's reply, ["127.0.0.1", "6379"]; nothing for nil (a master
 /// the sentinel does not know) or anything else. Only IP addresses (no host names).
-std::optional<config::Endpoint> parse_master_address(const Reply& reply);
+std::optional<net::Endpoint> parse_master_address(const Reply& reply);
 
 /// SENTINEL replicas's reply (one flat field/value array per replica): the replicas a client may
 /// read from, in the sentinel's order. Skipped: flags s_down, o_down or disconnected, and a
 /// master-link-status other than "ok".
-std::vector<config::Endpoint> parse_healthy_replicas(const Reply& reply);
+std::vector<net::Endpoint> parse_healthy_replicas(const Reply& reply);
 
 /// A +switch-master announcement: "<master-name> <old-ip> <old-port> <new-ip> <new-port>".
 struct SwitchMaster {
   std::string master_name;
-  config::Endpoint from, to;
+  net::Endpoint from, to;
 };
 std::optional<SwitchMaster> parse_switch_master(std::string_view message);
 

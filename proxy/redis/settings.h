@@ -5,15 +5,14 @@
 #include <string>
 #include <vector>
 
-#include "proxy/config/address.h"
-#include "proxy/config/subscribers.h"
+#include "proxy/net/endpoint.h"
 
 namespace shelter::proxy::redis {
 
 struct Settings {
   /// Tried in order on every (re)connect; any of them will do (no ROLE check without Sentinel),
   /// so a list may hold a primary and its replicas for reads.
-  std::vector<config::Endpoint> servers;
+  std::vector<net::Endpoint> servers;
   /// AUTH user password (an ACL user), or AUTH password when `user` is empty; nothing when both
   /// are empty.
   std::string user, password;
@@ -31,7 +30,7 @@ struct Settings {
   /// using `servers`, and the connection is checked with ROLE (a stale answer after a failover is
   /// caught that way). The Client also listens to the sentinels' +switch-master announcements.
   struct Sentinel {
-    std::vector<config::Endpoint> sentinels;
+    std::vector<net::Endpoint> sentinels;
     std::string master_name;
     std::string user, password;  ///< AUTH for the sentinels themselves
   } sentinel;
@@ -48,8 +47,5 @@ struct Settings {
   /// Subscriber only: PING this often, so a silently dead connection is noticed.
   std::chrono::milliseconds keepalive_interval{2000};
 };
-
-/// The `redis:` section of the configuration as a connection's settings.
-Settings settings_from(const config::RedisConfig& config);
 
 }  // namespace shelter::proxy::redis

@@ -63,7 +63,7 @@ struct Subscriber::State {
   // The current connection, while `open`.
   bool open = false;
   Stream* stream = nullptr;
-  config::Endpoint server;
+  net::Endpoint server;
   bool subscribed = false;
   std::size_t confirmations = 0;
   bool awaiting_pong = false;

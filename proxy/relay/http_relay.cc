@@ -275,7 +275,7 @@ asio::awaitable<HttpSession::Next> HttpSession::tunnel(std::string_view host, st
     r.close = true;
     co_return co_await answer(std::move(r));
   }
-  const config::Address* fixed =
+  const net::Address* fixed =
       connection_.original_destination ? &connection_.original_destination->address : nullptr;
   OriginConnection origin = co_await connect_origin(context_, canonical->host, port, fixed);
   if (!origin.error.empty()) co_return co_await refuse_origin(origin);
@@ -309,7 +309,7 @@ asio::awaitable<std::optional<HttpSession::Next>> HttpSession::open_origin(std::
     origin_ = std::move(pooled);
     reused = true;
   } else {
-    const config::Address* fixed =
+    const net::Address* fixed =
         connection_.original_destination ? &connection_.original_destination->address : nullptr;
     OriginConnection origin = co_await connect_origin(context_, host, port, fixed);
     if (!origin.error.empty()) co_return co_await refuse_origin(origin);

@@ -12,19 +12,19 @@
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
-#include "proxy/config/address.h"
 #include "proxy/http/head_guard.h"
 #include "proxy/http/message.h"
+#include "proxy/net/endpoint.h"
 #include "proxy/relay/relay_context.h"
 
 namespace shelter::proxy::relay {
 
 struct ClientConnection {
-  config::Address client;  ///< the TCP peer
-  config::Address local;   ///< the address it came to
+  net::Address client;  ///< the TCP peer
+  net::Address local;   ///< the address it came to
   /// A transparent connection's original destination (REDIRECT's SO_ORIGINAL_DST, or the
   /// local address under TPROXY): the origin to connect to. Null: steered or explicit.
-  std::optional<config::Endpoint> original_destination;
+  std::optional<net::Endpoint> original_destination;
   std::uint16_t default_port = 80;  ///< the origin port when Host names none
 };
 

@@ -25,11 +25,11 @@ bool still_idle(tcp::socket& socket) {
   return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
 
-std::optional<config::Address> literal_address(std::string_view host) {
+std::optional<net::Address> literal_address(std::string_view host) {
   if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
-    return config::Address::parse_v6(host.substr(1, host.size() - 2));
+    return net::Address::parse_v6(host.substr(1, host.size() - 2));
   }
-  return config::Address::parse_v4(host);
+  return net::Address::parse_v4(host);
 }
 
 asio::awaitable<boost::system::error_code> connect_within(tcp::socket& socket,
@@ -82,10 +82,10 @@ void OriginPool::put(const std::string& key, tcp::socket socket) {
 }
 
 asio::awaitable<OriginConnection> connect_origin(RelayThreadContext& context, std::string_view host,
-                                                 std::uint16_t port, const config::Address* fixed) {
+                                                 std::uint16_t port, const net::Address* fixed) {
   auto executor = co_await asio::this_coro::executor;
   OriginConnection out{tcp::socket(executor), OriginRefusal::none, {}};
-  std::vector<config::Address> candidates;
+  std::vector<net::Address> candidates;
   if (fixed != nullptr) {
     candidates.push_back(*fixed);
   } else if (auto literal = literal_address(host)) {
@@ -101,7 +101,7 @@ asio::awaitable<OriginConnection> connect_origin(RelayThreadContext& context, st
   }
   const OriginPolicy& policy = context.shared.origins;
   OriginRefusal first_refusal = OriginRefusal::none;
-  for (const config::Address& address : candidates) {
+  for (const net::Address& address : candidates) {
     const OriginRefusal refusal = check_origin(address, port, policy);
     if (refusal != OriginRefusal::none) {
       if (first_refusal == OriginRefusal::none) first_refusal = refusal;

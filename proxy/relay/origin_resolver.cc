@@ -36,9 +36,9 @@ void library_init() {
   });
 }
 
-std::string servers_csv(const std::vector<config::Endpoint>& servers) {
+std::string servers_csv(const std::vector<net::Endpoint>& servers) {
   std::string csv;
-  for (const config::Endpoint& s : servers) {
+  for (const net::Endpoint& s : servers) {
     if (!csv.empty()) csv += ',';
     csv += s.to_string();
   }
@@ -175,9 +175,9 @@ struct OriginResolver::Impl : std::enable_shared_from_this<Impl> {
     if (status != ARES_SUCCESS) {
       answer.error = describe(status);
     } else {
-      std::vector<config::Address> v6;
+      std::vector<net::Address> v6;
       for (ares_addrinfo_node* n = info->nodes; n != nullptr; n = n->ai_next) {
-        config::Address a;
+        net::Address a;
         if (n->ai_family == AF_INET) {
           const auto* sin = reinterpret_cast<const sockaddr_in*>(n->ai_addr);
           std::memcpy(a.bytes.data(), &sin->sin_addr, 4);
@@ -220,7 +220,7 @@ struct OriginResolver::Impl : std::enable_shared_from_this<Impl> {
 };
 
 OriginResolver::OriginResolver(asio::any_io_executor executor,
-                               const std::vector<config::Endpoint>& servers,
+                               const std::vector<net::Endpoint>& servers,
                                std::chrono::milliseconds timeout)
     : impl_(std::make_shared<Impl>(std::move(executor))) {
   library_init();

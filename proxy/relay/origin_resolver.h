@@ -15,19 +15,19 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
-#include "proxy/config/address.h"
+#include "proxy/net/endpoint.h"
 
 namespace shelter::proxy::relay {
 
 struct Resolved {
-  std::vector<config::Address> addresses;  ///< IPv4 first, then IPv6, as the resolver gave them
-  std::string error;                       ///< empty on success; "no such name", "timeout", ...
+  std::vector<net::Address> addresses;  ///< IPv4 first, then IPv6, as the resolver gave them
+  std::string error;                    ///< empty on success; "no such name", "timeout", ...
 };
 
 class OriginResolver {
  public:
-  OriginResolver(boost::asio::any_io_executor executor,
-                 const std::vector<config::Endpoint>& servers, std::chrono::milliseconds timeout);
+  OriginResolver(boost::asio::any_io_executor executor, const std::vector<net::Endpoint>& servers,
+                 std::chrono::milliseconds timeout);
   ~OriginResolver();
   OriginResolver(const OriginResolver&) = delete;
   OriginResolver& operator=(const OriginResolver&) = delete;

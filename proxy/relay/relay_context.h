@@ -18,8 +18,8 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "policy/decide.h"
-#include "proxy/config/address.h"
 #include "proxy/http/message.h"
+#include "proxy/net/endpoint.h"
 #include "proxy/relay/origin_guard.h"
 #include "proxy/relay/origin_resolver.h"
 #include "proxy/relay/relay_metrics.h"
@@ -32,12 +32,12 @@ struct PageGate {
   /// One decision for `client` on this canonical host and path at `now`: the block page
   /// (navigation) or the short 403 (sub-resource), built for `request()` (called only then),
   /// when the page is blocked; nullopt: forward it.
-  std::function<std::optional<http::Response>(const config::Address& client, std::string_view host,
+  std::function<std::optional<http::Response>(const net::Address& client, std::string_view host,
                                               std::string_view path, std::int64_t now,
                                               const std::function<http::Request()>& request)>
       page;
   /// The decision on a host alone (TLS, CONNECT): pass, blocked whole, or its HTTPS refused.
-  std::function<policy::HostVerdict(const config::Address& client, std::string_view host,
+  std::function<policy::HostVerdict(const net::Address& client, std::string_view host,
                                     std::int64_t now)>
       host_verdict;
   /// The block listener's own paths (/.shelter/...: "Ask my parent") on a steered host.
@@ -107,6 +107,6 @@ struct OriginConnection {
 /// to the first allowed one that answers within the connect timeout.
 boost::asio::awaitable<OriginConnection> connect_origin(RelayThreadContext& context,
                                                         std::string_view host, std::uint16_t port,
-                                                        const config::Address* fixed);
+                                                        const net::Address* fixed);
 
 }  // namespace shelter::proxy::relay

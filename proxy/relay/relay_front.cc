@@ -35,14 +35,14 @@ constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 enum class Kind : std::uint8_t { http, tls };
 
 // REDIRECT rewrote the destination: conntrack still knows the one the client chose.
-std::optional<config::Endpoint> redirected_destination(tcp::socket& socket, bool v6) {
+std::optional<net::Endpoint> redirected_destination(tcp::socket& socket, bool v6) {
   sockaddr_storage storage{};
   socklen_t size = sizeof storage;
   const int rc =
       v6 ? ::getsockopt(socket.native_handle(), SOL_IPV6, IP6T_SO_ORIGINAL_DST, &storage, &size)
          : ::getsockopt(socket.native_handle(), SOL_IP, SO_ORIGINAL_DST, &storage, &size);
   if (rc != 0) return std::nullopt;
-  config::Endpoint e;
+  net::Endpoint e;
   if (storage.ss_family == AF_INET) {
     const auto* sin = reinterpret_cast<const sockaddr_in*>(&storage);
     std::memcpy(e.address.bytes.data(), &sin->sin_addr, 4);
@@ -62,7 +62,7 @@ std::optional<config::Endpoint> redirected_destination(tcp::socket& socket, bool
 // address. A connection made to one of this node's own endpoints (a steered client on the proxy
 // address, beside the transparent listeners) was not diverted: its origin comes from the Host
 // or the server name, as in the steered mode.
-bool diverted(const config::Endpoint& here, const config::Endpoint& listener,
+bool diverted(const net::Endpoint& here, const net::Endpoint& listener,
               const std::vector<OwnEndpoint>& own) {
   if (here == listener) return false;
   return std::none_of(own.begin(), own.end(), [&](const OwnEndpoint& o) {
@@ -73,7 +73,7 @@ bool diverted(const config::Endpoint& here, const config::Endpoint& listener,
 struct Listener {
   tcp::acceptor acceptor;
   Kind kind;
-  config::Endpoint endpoint;
+  net::Endpoint endpoint;
 };
 
 }  // namespace
@@ -85,9 +85,8 @@ struct RelayFront::Impl {
     OriginPool pool;
     std::unique_ptr<RelayThreadContext> context;
     std::vector<std::unique_ptr<Listener>> listeners;
-    std::map<config::Address, std::uint32_t,
-             bool (*)(const config::Address&, const config::Address&)>
-        per_client{[](const config::Address& a, const config::Address& b) {
+    std::map<net::Address, std::uint32_t, bool (*)(const net::Address&, const net::Address&)>
+        per_client{[](const net::Address& a, const net::Address& b) {
           return std::tie(a.v6, a.bytes) < std::tie(b.v6, b.bytes);
         }};
     std::uint32_t open = 0;
@@ -95,7 +94,7 @@ struct RelayFront::Impl {
   };
 
   RelayShared shared;
-  std::vector<config::Cidr> clients;
+  std::vector<net::Cidr> clients;
   std::uint32_t max_connections = 0;
   std::uint32_t max_per_client = 0;
   bool tproxy = false;
@@ -110,9 +109,9 @@ struct RelayFront::Impl {
                .metrics = {},
                .managed_tls = nullptr} {}
 
-  bool is_client(const config::Address& a) const {
+  bool is_client(const net::Address& a) const {
     return std::any_of(clients.begin(), clients.end(),
-                       [&](const config::Cidr& c) { return c.contains(a); });
+                       [&](const net::Cidr& c) { return c.contains(a); });
   }
 
   asio::awaitable<void> accept_loop(Thread& t, Listener& l);
@@ -127,7 +126,7 @@ asio::awaitable<void> RelayFront::Impl::accept_loop(Thread& t, Listener& l) {
     const auto peer = socket.remote_endpoint(ec);
     const auto here = socket.local_endpoint(ec);
     if (ec) continue;
-    const config::Address client = net::from_asio(peer.address());
+    const net::Address client = net::from_asio(peer.address());
     if (!is_client(client)) {
       count(shared.metrics.refused[static_cast<std::size_t>(ClientRefusal::not_a_client)]);
       continue;  // never an open proxy: closed at once
@@ -149,7 +148,7 @@ asio::awaitable<void> RelayFront::Impl::accept_loop(Thread& t, Listener& l) {
     if (original && !(original->address == connection.local && original->port == here.port())) {
       connection.original_destination = original;
     } else if (tproxy) {
-      const config::Endpoint local{.address = connection.local, .port = here.port()};
+      const net::Endpoint local{.address = connection.local, .port = here.port()};
       if (diverted(local, l.endpoint, shared.origins.own)) {
         connection.original_destination = local;
       }
@@ -169,7 +168,7 @@ asio::awaitable<void> RelayFront::Impl::accept_loop(Thread& t, Listener& l) {
 }
 
 RelayFront::RelayFront(const server::RuntimeHolder& runtime, PageGate gate,
-                       std::vector<config::Endpoint> resolvers)
+                       std::vector<net::Endpoint> resolvers)
     : impl_(std::make_unique<Impl>(runtime, std::move(gate))) {
   const config::Config& config = *runtime.current()->config;
   const config::ProxyConfig& p = config.proxy;
@@ -188,7 +187,7 @@ RelayFront::RelayFront(const server::RuntimeHolder& runtime, PageGate gate,
   OriginPolicy& origins = impl.shared.origins;
   origins.ports = p.ports;
   origins.private_origins = p.private_origins;
-  auto own = [&](const config::Endpoint& e) { origins.own.push_back({e.address, e.port}); };
+  auto own = [&](const net::Endpoint& e) { origins.own.push_back({e.address, e.port}); };
   for (const auto& e : p.http_listen) {
     own(e);
     for (const auto& a : p.address_ipv4)
@@ -212,7 +211,7 @@ RelayFront::RelayFront(const server::RuntimeHolder& runtime, PageGate gate,
   if (config.admin.listen) own(*config.admin.listen);
 
   const std::uint32_t thread_count = std::max<std::uint32_t>(p.threads, 1);
-  auto bind = [&](Impl::Thread& t, const config::Endpoint& endpoint, Kind kind) {
+  auto bind = [&](Impl::Thread& t, const net::Endpoint& endpoint, Kind kind) {
     auto listener = std::make_unique<Listener>(Listener{tcp::acceptor(t.io), kind, endpoint});
     try {
       auto local = net::to_asio_endpoint<tcp>(endpoint);
@@ -249,7 +248,7 @@ RelayFront::RelayFront(const server::RuntimeHolder& runtime, PageGate gate,
         RelayThreadContext{impl.shared, *t->resolver, t->pool});
     // Port 0 (tests): the first thread's kernel-chosen port is every other thread's.
     for (std::size_t k = 0; k < p.http_listen.size(); ++k) {
-      config::Endpoint e = p.http_listen[k];
+      net::Endpoint e = p.http_listen[k];
       if (i > 0) e = impl.threads[0]->listeners[k]->endpoint;
       bind(*t, e, Kind::http);
       if (i == 0) {
@@ -258,7 +257,7 @@ RelayFront::RelayFront(const server::RuntimeHolder& runtime, PageGate gate,
       }
     }
     for (std::size_t k = 0; k < p.tls_listen.size(); ++k) {
-      config::Endpoint e = p.tls_listen[k];
+      net::Endpoint e = p.tls_listen[k];
       if (i > 0) e = impl.threads[0]->listeners[p.http_listen.size() + k]->endpoint;
       bind(*t, e, Kind::tls);
       if (i == 0) {

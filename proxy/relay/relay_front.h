@@ -17,7 +17,7 @@ class RelayFront {
   /// Binds every listener of the runtime's configuration (throws std::system_error naming the
   /// one that failed). `resolvers`: the servers for origin names. Serves once start() is called.
   RelayFront(const server::RuntimeHolder& runtime, PageGate gate,
-             std::vector<config::Endpoint> resolvers);
+             std::vector<net::Endpoint> resolvers);
   ~RelayFront();
   RelayFront(const RelayFront&) = delete;
   RelayFront& operator=(const RelayFront&) = delete;

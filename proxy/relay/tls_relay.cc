@@ -126,7 +126,7 @@ asio::awaitable<void> serve_tls(RelayThreadContext& context, tcp::socket socket,
   }
   const std::uint16_t port = connection.original_destination ? connection.original_destination->port
                                                              : shared.settings.tls_origin_port;
-  const config::Address* fixed =
+  const net::Address* fixed =
       connection.original_destination ? &connection.original_destination->address : nullptr;
   OriginConnection origin = co_await connect_origin(context, host, port, fixed);
   if (!origin.error.empty()) {

@@ -185,7 +185,7 @@ bool apply_steering(std::vector<std::uint8_t>& message, const Runtime& runtime) 
 // What the query says about its sender: the source address, and the EDNS claims (MAC,
 // CPE-ID, Client Subnet) when some are trusted from somewhere. A malformed option voids every
 // claim of the query: half-trusting a garbled packet is how one household poses as another.
-policy::ClientFacts gather_facts(dns::Bytes packet, const config::Address& client,
+policy::ClientFacts gather_facts(dns::Bytes packet, const net::Address& client,
                                  const dns::Query& query, const Runtime& runtime,
                                  metrics::WorkerMetrics& metrics) {
   policy::ClientFacts facts;
@@ -304,8 +304,8 @@ std::int64_t unix_seconds() {
   return clock::now();
 }
 
-bool client_allowed(const std::vector<config::Cidr>& allowed, const config::Address& client) {
-  for (const config::Cidr& network : allowed) {
+bool client_allowed(const std::vector<net::Cidr>& allowed, const net::Address& client) {
+  for (const net::Cidr& network : allowed) {
     if (network.contains(client)) return true;
   }
   return false;
@@ -509,7 +509,7 @@ querylog::Verdict log_verdict(Outcome outcome) {
 
 // Who asked, as the log's writer will hash it: the household when one was identified, else
 // the client's address.
-std::string_view log_subject(const policy::Identity& identity, const config::Address& client,
+std::string_view log_subject(const policy::Identity& identity, const net::Address& client,
                              std::array<char, querylog::Buffer::kMaxSubject>& scratch) {
   if (identity.subscriber) {
     const std::string_view household = identity.subscriber->household;

@@ -10,10 +10,10 @@
 #include <vector>
 
 #include "policy/identify.h"
-#include "proxy/config/address.h"
 #include "proxy/dns/cache.h"
 #include "proxy/dns/message.h"
 #include "proxy/metrics/metrics.h"
+#include "proxy/net/endpoint.h"
 #include "proxy/querylog/buffer.h"
 #include "proxy/server/runtime.h"
 #include "proxy/upstream/upstream_answer.h"
@@ -50,7 +50,7 @@ struct QueryContext {
 /// One query as a listener received it.
 struct Request {
   dns::Bytes packet{};
-  config::Address client{};
+  net::Address client{};
   bool over_tcp = false;
 };
 
@@ -110,6 +110,6 @@ void answer_from_upstream(dns::Bytes packet, const dns::Query& query, bool over_
 std::int64_t unix_seconds();
 
 /// True when `client` is inside one of the allowed networks.
-bool client_allowed(const std::vector<config::Cidr>& allowed, const config::Address& client);
+bool client_allowed(const std::vector<net::Cidr>& allowed, const net::Address& client);
 
 }  // namespace shelter::proxy::server

@@ -2,7 +2,7 @@
 
 namespace shelter::proxy::server {
 
-Requester requester_of(const config::Address& client, const Runtime& runtime) {
+Requester requester_of(const net::Address& client, const Runtime& runtime) {
   Requester r;
   r.subject = {.profile = &runtime.profiles->default_profile(),
                .zone = runtime.profiles->default_zone().get()};

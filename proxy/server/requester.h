@@ -7,7 +7,7 @@
 #include <optional>
 
 #include "policy/decide.h"
-#include "proxy/config/address.h"
+#include "proxy/net/endpoint.h"
 #include "proxy/server/runtime.h"
 
 namespace shelter::proxy::server {
@@ -19,6 +19,6 @@ struct Requester {
   bool household = false;                                 ///< the household was found
 };
 
-Requester requester_of(const config::Address& client, const Runtime& runtime);
+Requester requester_of(const net::Address& client, const Runtime& runtime);
 
 }  // namespace shelter::proxy::server

@@ -55,22 +55,22 @@ void assign_block_slots(Runtime& runtime, const config::Config& config,
 
 std::shared_ptr<const Runtime> make_runtime(std::shared_ptr<const config::Config> config,
                                             std::shared_ptr<const lists::LoadedLists> lists,
-                                            std::vector<config::Endpoint> upstreams,
+                                            std::vector<net::Endpoint> upstreams,
                                             profiles::Subscribers subscribers,
                                             metrics::BlockSlots& slots,
                                             const config::QueryLogConfig* running_query_log) {
   auto runtime = std::make_shared<Runtime>();
   runtime->query_log =
       running_query_log != nullptr ? *running_query_log : config->logging.query_log;
-  auto v4 = [](const std::vector<config::Address>& from, auto& to) {
-    for (const config::Address& a : from) {
+  auto v4 = [](const std::vector<net::Address>& from, auto& to) {
+    for (const net::Address& a : from) {
       std::array<std::uint8_t, 4> bytes{};
       std::copy_n(a.bytes.begin(), 4, bytes.begin());
       to.push_back(bytes);
     }
   };
-  auto v6 = [](const std::vector<config::Address>& from, auto& to) {
-    for (const config::Address& a : from)
+  auto v6 = [](const std::vector<net::Address>& from, auto& to) {
+    for (const net::Address& a : from)
       to.push_back(a.bytes);
   };
   v4(config->blocking.block_page_ipv4, runtime->block_page_v4);

@@ -26,7 +26,7 @@ struct Runtime {
   std::shared_ptr<const config::Config> config;
   std::shared_ptr<const lists::LoadedLists> lists;
   /// The upstreams in force: config's, or those of resolv.conf.
-  std::vector<config::Endpoint> upstreams;
+  std::vector<net::Endpoint> upstreams;
   /// Profiles by name, the default profile and the never-blocked services.
   std::shared_ptr<const profiles::ProfileBook> profiles;
   /// Who a query is from and their household's state.
@@ -105,7 +105,7 @@ dns::CacheLimits cache_limits(const config::CacheConfig& cache);
 /// the query log's settings as it runs (null: config's).
 std::shared_ptr<const Runtime> make_runtime(
     std::shared_ptr<const config::Config> config, std::shared_ptr<const lists::LoadedLists> lists,
-    std::vector<config::Endpoint> upstreams, profiles::Subscribers subscribers,
+    std::vector<net::Endpoint> upstreams, profiles::Subscribers subscribers,
     metrics::BlockSlots& slots, const config::QueryLogConfig* running_query_log = nullptr);
 
 /// Owner of the current Runtime. publish() is rare (start, reload); current() is for readers

@@ -24,8 +24,7 @@ constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(WorkerCore& core, tcp::socket socket, config::Address client,
-             ConnectionSlots::Slot slot)
+  Connection(WorkerCore& core, tcp::socket socket, net::Address client, ConnectionSlots::Slot slot)
       : core_(core),
         slot_(std::move(slot)),
         socket_(std::move(socket)),
@@ -147,7 +146,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   ConnectionSlots::Slot slot_;  // one of the process's dns.max-tcp-connections
   tcp::socket socket_;
   asio::steady_timer idle_timer_;
-  config::Address client_;
+  net::Address client_;
   std::chrono::steady_clock::time_point last_active_ = std::chrono::steady_clock::now();
   std::deque<std::vector<std::uint8_t>> writes_;
   bool writing_ = false;

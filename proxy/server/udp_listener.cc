@@ -25,8 +25,8 @@ constexpr std::size_t kMaxQuerySize = 4096;  // larger datagrams are not DNS que
 // Batches read per wake-up before yielding to other work on this thread (TCP, forwards).
 constexpr int kBatchesPerWake = 8;
 
-config::Address client_address(const sockaddr_storage& from) {
-  config::Address a;
+net::Address client_address(const sockaddr_storage& from) {
+  net::Address a;
   if (from.ss_family == AF_INET6) {
     const auto& sin6 = reinterpret_cast<const sockaddr_in6&>(from);
     a.v6 = true;

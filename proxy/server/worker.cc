@@ -14,6 +14,7 @@
 #include "proxy/net/socket_buffers.h"
 #include "proxy/profiles/redis_directory.h"
 #include "proxy/redis/settings.h"
+#include "proxy/redis/settings_from_config.h"
 #include "proxy/server/tcp_listener.h"
 #include "proxy/server/udp_listener.h"
 #include "proxy/server/worker_core.h"
@@ -78,9 +79,9 @@ Worker::Worker(const RuntimeHolder& runtime, dns::SharedResponseCache& cache,
     : impl_(std::make_unique<Impl>(runtime, cache, tcp_slots, health)) {}
 Worker::~Worker() = default;
 
-config::Endpoint Worker::listen(const config::Endpoint& endpoint) {
+net::Endpoint Worker::listen(const net::Endpoint& endpoint) {
   boost::system::error_code ec;
-  config::Endpoint bound = endpoint;
+  net::Endpoint bound = endpoint;
   try {
     auto& udp = impl_->udp.emplace_back(impl_->core.io);
     auto udp_endpoint = net::to_asio_endpoint<asio::ip::udp>(endpoint);

@@ -7,9 +7,9 @@
 #include <chrono>
 #include <memory>
 
-#include "proxy/config/address.h"
 #include "proxy/dns/cache.h"
 #include "proxy/metrics/metrics.h"
+#include "proxy/net/endpoint.h"
 #include "proxy/server/runtime.h"
 
 namespace shelter::proxy::profiles {
@@ -40,7 +40,7 @@ class Worker {
 
   /// Binds UDP and TCP on `endpoint`. Throws std::system_error naming the endpoint on failure.
   /// Returns the bound endpoint (the port filled in when `endpoint.port` was 0).
-  config::Endpoint listen(const config::Endpoint& endpoint);
+  net::Endpoint listen(const net::Endpoint& endpoint);
 
   /// Runs the worker's event loop on the calling thread until stop() and drain.
   void run();

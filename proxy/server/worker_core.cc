@@ -78,7 +78,7 @@ asio::awaitable<void> WorkerCore::fetch_with_deadline(
 }
 
 asio::awaitable<std::optional<std::vector<std::uint8_t>>> WorkerCore::answer_after_fetch(
-    std::vector<std::uint8_t> packet, config::Address client, bool over_tcp, dns::Query query,
+    std::vector<std::uint8_t> packet, net::Address client, bool over_tcp, dns::Query query,
     policy::Identity identity) {
   std::shared_ptr<const Runtime> runtime = view.get();
   if (redis) {  // the worker's own connection to the store; none: nothing to wait for

@@ -45,7 +45,7 @@ struct WorkerCore {
   /// its parse and identity, and forwards it when it must. Nothing (drop) or the answer for
   /// the client.
   boost::asio::awaitable<std::optional<std::vector<std::uint8_t>>> answer_after_fetch(
-      std::vector<std::uint8_t> packet, config::Address client, bool over_tcp, dns::Query query,
+      std::vector<std::uint8_t> packet, net::Address client, bool over_tcp, dns::Query query,
       policy::Identity identity);
 
   /// What answering a query now with `runtime` reads and counts: the one place a listener's

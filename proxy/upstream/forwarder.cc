@@ -32,10 +32,10 @@ bool usable(const dns::Response& parsed) {
 }
 
 // One query over a new TCP connection (after a truncated UDP answer).
-asio::awaitable<Attempt> ask_tcp(const config::Endpoint& server,
-                                 std::span<const std::uint8_t> request, std::uint16_t id,
-                                 const dns::Query& query, Clock::time_point deadline,
-                                 UpstreamAnswer& answer, metrics::WorkerMetrics& metrics) {
+asio::awaitable<Attempt> ask_tcp(const net::Endpoint& server, std::span<const std::uint8_t> request,
+                                 std::uint16_t id, const dns::Query& query,
+                                 Clock::time_point deadline, UpstreamAnswer& answer,
+                                 metrics::WorkerMetrics& metrics) {
   auto executor = co_await asio::this_coro::executor;
   asio::ip::tcp::socket socket(executor);
   asio::steady_timer timer(executor, deadline);
@@ -74,7 +74,7 @@ Forwarder::Forwarder(boost::asio::any_io_executor executor, metrics::WorkerMetri
 
 Forwarder::~Forwarder() = default;
 
-Forwarder::Health& Forwarder::health_of(const config::Endpoint& server) {
+Forwarder::Health& Forwarder::health_of(const net::Endpoint& server) {
   for (Health& h : health_) {
     if (h.server == server) return h;
   }
@@ -84,26 +84,26 @@ Forwarder::Health& Forwarder::health_of(const config::Endpoint& server) {
   return health_.back();
 }
 
-const config::Endpoint& Forwarder::pick(std::span<const config::Endpoint> servers,
-                                        std::uint32_t attempt) {
+const net::Endpoint& Forwarder::pick(std::span<const net::Endpoint> servers,
+                                     std::uint32_t attempt) {
   // Healthy upstreams first, in configured order, then those marked down: attempt k takes the
   // k-th of that order (wrapping), without building the order.
   auto now = Clock::now();
-  auto is_down = [&](const config::Endpoint& s) { return health_of(s).down_until > now; };
+  auto is_down = [&](const net::Endpoint& s) { return health_of(s).down_until > now; };
   std::size_t healthy = 0;
-  for (const config::Endpoint& s : servers)
+  for (const net::Endpoint& s : servers)
     healthy += is_down(s) ? 0 : 1;
   std::size_t k = attempt % servers.size();
   bool want_down = k >= healthy;
   if (want_down) k -= healthy;
-  for (const config::Endpoint& s : servers) {
+  for (const net::Endpoint& s : servers) {
     if (is_down(s) != want_down) continue;
     if (k-- == 0) return s;
   }
   return servers.front();  // not reached: k is always within the group
 }
 
-void Forwarder::record(const config::Endpoint& server, bool success) {
+void Forwarder::record(const net::Endpoint& server, bool success) {
   if (board_ != nullptr) board_->record(server, success);
   Health& h = health_of(server);
   if (success) {
@@ -127,7 +127,7 @@ boost::asio::awaitable<UpstreamAnswer> Forwarder::forward(const dns::Query& quer
   if (settings.servers.empty()) co_return answer;
   std::vector<std::uint8_t> request;
   for (std::uint32_t attempt = 0; attempt < settings.attempts; ++attempt) {
-    const config::Endpoint& server = pick(settings.servers, attempt);
+    const net::Endpoint& server = pick(settings.servers, attempt);
     dns::build_upstream_query(query, 0, settings.udp_payload_size, request);
     auto started = Clock::now();
     metrics_.upstream_queries.add();

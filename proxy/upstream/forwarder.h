@@ -15,9 +15,9 @@
 #include <span>
 #include <vector>
 
-#include "proxy/config/address.h"
 #include "proxy/dns/message.h"
 #include "proxy/metrics/metrics.h"
+#include "proxy/net/endpoint.h"
 #include "proxy/upstream/health_board.h"
 #include "proxy/upstream/random_pool.h"
 #include "proxy/upstream/udp_channel.h"
@@ -26,7 +26,7 @@
 namespace shelter::proxy::upstream {
 
 struct ForwardSettings {
-  std::span<const config::Endpoint> servers;
+  std::span<const net::Endpoint> servers;
   std::chrono::milliseconds timeout{1000};  ///< per attempt
   std::uint32_t attempts = 3;
   std::uint16_t udp_payload_size = 1232;
@@ -48,14 +48,14 @@ class Forwarder {
 
  private:
   struct Health {
-    config::Endpoint server;
+    net::Endpoint server;
     std::uint32_t consecutive_failures = 0;
     std::chrono::steady_clock::time_point down_until{};
     std::unique_ptr<UdpChannel> channel;
   };
-  Health& health_of(const config::Endpoint& server);
-  const config::Endpoint& pick(std::span<const config::Endpoint> servers, std::uint32_t attempt);
-  void record(const config::Endpoint& server, bool success);
+  Health& health_of(const net::Endpoint& server);
+  const net::Endpoint& pick(std::span<const net::Endpoint> servers, std::uint32_t attempt);
+  void record(const net::Endpoint& server, bool success);
 
   boost::asio::any_io_executor executor_;
   metrics::WorkerMetrics& metrics_;

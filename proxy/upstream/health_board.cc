@@ -2,7 +2,7 @@
 
 namespace shelter::proxy::upstream {
 
-HealthBoard::Slot* HealthBoard::find(const config::Endpoint& server) {
+HealthBoard::Slot* HealthBoard::find(const net::Endpoint& server) {
   const std::size_t count = count_.load(std::memory_order_acquire);
   for (std::size_t i = 0; i < count; ++i) {
     if (slots_[i].server == server) return &slots_[i];
@@ -10,7 +10,7 @@ HealthBoard::Slot* HealthBoard::find(const config::Endpoint& server) {
   return nullptr;
 }
 
-HealthBoard::Slot* HealthBoard::find_or_add(const config::Endpoint& server) {
+HealthBoard::Slot* HealthBoard::find_or_add(const net::Endpoint& server) {
   if (Slot* slot = find(server)) return slot;
   std::lock_guard lock(add_mutex_);
   if (Slot* slot = find(server)) return slot;
@@ -21,7 +21,7 @@ HealthBoard::Slot* HealthBoard::find_or_add(const config::Endpoint& server) {
   return &slots_[count];
 }
 
-void HealthBoard::record(const config::Endpoint& server, bool success) {
+void HealthBoard::record(const net::Endpoint& server, bool success) {
   Slot* slot = find_or_add(server);
   if (slot == nullptr) return;
   if (success) {
@@ -32,9 +32,9 @@ void HealthBoard::record(const config::Endpoint& server, bool success) {
   }
 }
 
-std::vector<HealthBoard::Entry> HealthBoard::read(const std::vector<config::Endpoint>& servers) {
+std::vector<HealthBoard::Entry> HealthBoard::read(const std::vector<net::Endpoint>& servers) {
   std::vector<Entry> out;
-  for (const config::Endpoint& server : servers) {
+  for (const net::Endpoint& server : servers) {
     const Slot* slot = find(server);
     out.push_back({server, slot == nullptr ||
                                slot->failures.load(std::memory_order_relaxed) < kFailuresToDown});

@@ -10,7 +10,7 @@
 #include <mutex>
 #include <vector>
 
-#include "proxy/config/address.h"
+#include "proxy/net/endpoint.h"
 
 namespace shelter::proxy::upstream {
 
@@ -23,22 +23,22 @@ class HealthBoard {
 
   /// Workers, after each attempt. No lock; a store only when the state changes, so healthy
   /// upstreams cost a read of a shared line.
-  void record(const config::Endpoint& server, bool success);
+  void record(const net::Endpoint& server, bool success);
 
   struct Entry {
-    config::Endpoint server;
+    net::Endpoint server;
     bool up = true;
   };
   /// The state of `servers` (the upstreams in force), in their order. Control thread.
-  std::vector<Entry> read(const std::vector<config::Endpoint>& servers);
+  std::vector<Entry> read(const std::vector<net::Endpoint>& servers);
 
  private:
   struct Slot {
-    config::Endpoint server;
+    net::Endpoint server;
     std::atomic<std::uint32_t> failures{0};
   };
-  Slot* find(const config::Endpoint& server);
-  Slot* find_or_add(const config::Endpoint& server);
+  Slot* find(const net::Endpoint& server);
+  Slot* find_or_add(const net::Endpoint& server);
 
   std::array<Slot, kMaxTracked> slots_;
   std::atomic<std::size_t> count_{0};  // slots [0, count_) are published

@@ -65,7 +65,7 @@ struct UdpChannel::Socket {
   }
 };
 
-UdpChannel::UdpChannel(asio::any_io_executor executor, config::Endpoint server,
+UdpChannel::UdpChannel(asio::any_io_executor executor, net::Endpoint server,
                        metrics::WorkerMetrics& metrics, RandomPool& random)
     : executor_(std::move(executor)),
       server_(server),

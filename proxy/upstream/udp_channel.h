@@ -20,9 +20,9 @@
 #include <unordered_set>
 #include <vector>
 
-#include "proxy/config/address.h"
 #include "proxy/dns/message.h"
 #include "proxy/metrics/metrics.h"
+#include "proxy/net/endpoint.h"
 #include "proxy/upstream/random_pool.h"
 #include "proxy/upstream/upstream_answer.h"
 
@@ -41,7 +41,7 @@ class UdpChannel {
   /// How often deadlines are checked: an upstream timeout is kept to within this.
   static constexpr std::chrono::milliseconds kSweepInterval{10};
 
-  UdpChannel(boost::asio::any_io_executor executor, config::Endpoint server,
+  UdpChannel(boost::asio::any_io_executor executor, net::Endpoint server,
              metrics::WorkerMetrics& metrics, RandomPool& random);
   ~UdpChannel();
   UdpChannel(const UdpChannel&) = delete;
@@ -67,7 +67,7 @@ class UdpChannel {
                                                    metrics::WorkerMetrics& metrics);
 
   boost::asio::any_io_executor executor_;
-  config::Endpoint server_;
+  net::Endpoint server_;
   metrics::WorkerMetrics& metrics_;
   RandomPool& random_;
   std::vector<std::shared_ptr<Socket>> open_;  // sockets still taking queries

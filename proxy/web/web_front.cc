@@ -81,7 +81,7 @@ WebFront::WebFront(const server::RuntimeHolder& runtime, std::shared_ptr<const P
   limits.max_requests_per_connection = web.max_requests_per_connection;
   limits.threads = web.threads;
   Impl* impl = impl_.get();
-  for (const config::Endpoint& endpoint : web.block_listen) {
+  for (const net::Endpoint& endpoint : web.block_listen) {
     impl_->servers.push_back(std::make_unique<http::Server>(
         impl_->io, endpoint, limits, http::Handler([impl](const http::Request& r) {
           impl->check_cache();
@@ -92,7 +92,7 @@ WebFront::WebFront(const server::RuntimeHolder& runtime, std::shared_ptr<const P
         [](const http::Request& r) { return WebRoutes::awaits(r); }, "block page"));
     impl_->names.push_back("block page on " + impl_->servers.back()->local_endpoint().to_string());
   }
-  for (const config::Endpoint& endpoint : web.public_listen) {
+  for (const net::Endpoint& endpoint : web.public_listen) {
     impl_->servers.push_back(std::make_unique<http::Server>(
         impl_->io, endpoint, limits, http::AsyncHandler([impl](const http::Request& r) {
           return impl->routes->public_listener(r);
@@ -157,7 +157,7 @@ http::Server::Stats WebFront::stats() const {
 }
 
 std::optional<http::Response> WebFront::proxy_page(
-    const config::Address& client, std::string_view host, std::string_view path, std::int64_t now,
+    const net::Address& client, std::string_view host, std::string_view path, std::int64_t now,
     const std::function<http::Request()>& request) const {
   // The page cache is checked only for a page to render: forwarded requests take no lock.
   return impl_->routes->proxy_page(client, host, path, now, [this, &request] {
@@ -166,7 +166,7 @@ std::optional<http::Response> WebFront::proxy_page(
   });
 }
 
-policy::HostVerdict WebFront::host_verdict(const config::Address& client, std::string_view host,
+policy::HostVerdict WebFront::host_verdict(const net::Address& client, std::string_view host,
                                            std::int64_t now) const {
   return impl_->routes->host_verdict(client, host, now);
 }

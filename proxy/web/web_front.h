@@ -48,10 +48,10 @@ class WebFront {
   /// For the filtering proxy (proxy/relay): the page decision and its block page, the host
   /// decision, and the block listener's own paths (/.shelter/..., "Ask my parent") on a steered
   /// host.
-  std::optional<http::Response> proxy_page(const config::Address& client, std::string_view host,
+  std::optional<http::Response> proxy_page(const net::Address& client, std::string_view host,
                                            std::string_view path, std::int64_t now,
                                            const std::function<http::Request()>& request) const;
-  policy::HostVerdict host_verdict(const config::Address& client, std::string_view host,
+  policy::HostVerdict host_verdict(const net::Address& client, std::string_view host,
                                    std::int64_t now) const;
   boost::asio::awaitable<http::Response> shelter_path(const http::Request& request) const;
 

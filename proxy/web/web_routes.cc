@@ -137,7 +137,7 @@ const blocklist::ListInfo* list_named(const blocklist::Snapshot& lists, std::str
 
 // A reader on a public Wi-Fi (a profile whose audience is a venue): a report without a block's
 // token is about the venue's policy, so it goes to the venue (cases/rules.h).
-bool on_venue_wifi(const config::Address& client, const server::Runtime& runtime) {
+bool on_venue_wifi(const net::Address& client, const server::Runtime& runtime) {
   const server::Requester requester = server::requester_of(client, runtime);
   return requester.subject.profile->audience == policy::Audience::venue;
 }
@@ -166,7 +166,7 @@ http::Response WebRoutes::block_page(const http::Request& request, std::int64_t 
 }
 
 std::optional<http::Response> WebRoutes::proxy_page(
-    const config::Address& client, std::string_view host, std::string_view path, std::int64_t now,
+    const net::Address& client, std::string_view host, std::string_view path, std::int64_t now,
     const std::function<http::Request()>& request) const {
   std::shared_ptr<const server::Runtime> runtime = context_.runtime.current();
   const server::Requester requester = server::requester_of(client, *runtime);
@@ -179,7 +179,7 @@ std::optional<http::Response> WebRoutes::proxy_page(
                      requester.household, now);
 }
 
-policy::HostVerdict WebRoutes::host_verdict(const config::Address& client, std::string_view host,
+policy::HostVerdict WebRoutes::host_verdict(const net::Address& client, std::string_view host,
                                             std::int64_t now) const {
   std::shared_ptr<const server::Runtime> runtime = context_.runtime.current();
   const server::Requester requester = server::requester_of(client, *runtime);

@@ -65,12 +65,12 @@ class WebRoutes {
   /// canonical host and path, blocklist::canonicalise_url) at `now`, the block page
   /// (navigation) or a short 403 (sub-resource) when it is blocked, built from `request()`
   /// (called only then); nullopt: forward it. The same decision the block page shows.
-  std::optional<http::Response> proxy_page(const config::Address& client, std::string_view host,
+  std::optional<http::Response> proxy_page(const net::Address& client, std::string_view host,
                                            std::string_view path, std::int64_t now,
                                            const std::function<http::Request()>& request) const;
   /// The decision on a host alone (TLS, CONNECT): pass it, or refuse it, and why (a host
   /// blocked whole, or only its HTTPS, for a list whose https-pages is "block").
-  policy::HostVerdict host_verdict(const config::Address& client, std::string_view host,
+  policy::HostVerdict host_verdict(const net::Address& client, std::string_view host,
                                    std::int64_t now) const;
 
  private:

@@ -275,12 +275,12 @@ Sample run_workers(asio::io_context& io, Forward& forward, std::uint32_t window,
 
 // ---- Variant A: Shelter's Forwarder. ----
 
-Sample run_shelter(const config::Endpoint& server, std::uint32_t window, std::uint32_t names,
+Sample run_shelter(const net::Endpoint& server, std::uint32_t window, std::uint32_t names,
                    std::uint32_t queries_per_socket) {
   asio::io_context io{1};
   shelter::proxy::metrics::WorkerMetrics metrics;
   upstream::Forwarder forwarder(io.get_executor(), metrics);
-  std::array<config::Endpoint, 1> servers{server};
+  std::array<net::Endpoint, 1> servers{server};
   upstream::ForwardSettings settings{.servers = servers,
                                      .timeout = kTimeout,
                                      .attempts = 1,
@@ -545,24 +545,24 @@ Summary summarize(const std::vector<Sample>& samples) {
 struct Variant {
   char key;
   const char* name;
-  Sample (*run)(const config::Endpoint&, std::uint32_t window, std::uint32_t names);
+  Sample (*run)(const net::Endpoint&, std::uint32_t window, std::uint32_t names);
 };
 
 const std::array<Variant, 4> kVariants = {{
     {'A', "A shelter",
-     [](const config::Endpoint& s, std::uint32_t w, std::uint32_t n) {
+     [](const net::Endpoint& s, std::uint32_t w, std::uint32_t n) {
        return run_shelter(s, w, n, 1);
      }},
     {'S', "S shelter/256",
-     [](const config::Endpoint& s, std::uint32_t w, std::uint32_t n) {
+     [](const net::Endpoint& s, std::uint32_t w, std::uint32_t n) {
        return run_shelter(s, w, n, 256);
      }},
     {'B', "B c-ares",
-     [](const config::Endpoint& s, std::uint32_t w, std::uint32_t n) {
+     [](const net::Endpoint& s, std::uint32_t w, std::uint32_t n) {
        return run_cares(s.port, w, n);
      }},
     {'C', "C c-ares+asio",
-     [](const config::Endpoint& s, std::uint32_t w, std::uint32_t n) {
+     [](const net::Endpoint& s, std::uint32_t w, std::uint32_t n) {
        return run_cares_asio(s.port, w, n);
      }},
 }};
@@ -590,7 +590,7 @@ int main(int argc, char** argv) {
   }
   if (ares_library_init(ARES_LIB_INIT_ALL) != ARES_SUCCESS) return 1;
   Upstream upstream;
-  config::Endpoint server{.address = *config::Address::parse("127.0.0.1"), .port = upstream.port()};
+  net::Endpoint server{.address = *net::Address::parse("127.0.0.1"), .port = upstream.port()};
   std::printf("forwarder_bench: %u names per run (+%u warm-up), %u runs, c-ares %s\n\n", names,
               names / 20, runs, ares_version(nullptr));
 

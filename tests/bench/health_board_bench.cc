@@ -12,9 +12,9 @@ namespace upstream = shelter::proxy::upstream;
 namespace config = shelter::proxy::config;
 
 upstream::HealthBoard g_board;
-const config::Endpoint kServers[] = {*config::Endpoint::parse("192.0.2.1:53", 53),
-                                     *config::Endpoint::parse("192.0.2.2:53", 53),
-                                     *config::Endpoint::parse("[2001:db8::3]:53", 53)};
+const net::Endpoint kServers[] = {*net::Endpoint::parse("192.0.2.1:53", 53),
+                                  *net::Endpoint::parse("192.0.2.2:53", 53),
+                                  *net::Endpoint::parse("[2001:db8::3]:53", 53)};
 
 void BM_RecordAnswered(benchmark::State& state) {
   std::size_t i = 0;

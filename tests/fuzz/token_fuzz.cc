@@ -12,13 +12,13 @@
 #include <string_view>
 #include <vector>
 
-#include "proxy/config/address.h"
+#include "proxy/net/endpoint.h"
 #include "proxy/web/csrf.h"
 #include "proxy/web/decision_token.h"
 #include "proxy/web/signed_token.h"
 
 namespace web = shelter::proxy::web;
-using shelter::proxy::config::Address;
+using shelter::proxy::net::Address;
 
 namespace {
 

@@ -71,8 +71,8 @@ std::uint16_t free_port() {
   return acceptor.local_endpoint().port();
 }
 
-proxy::config::Endpoint local(std::uint16_t port) {
-  return *proxy::config::Endpoint::parse("127.0.0.1", port);
+proxy::net::Endpoint local(std::uint16_t port) {
+  return *proxy::net::Endpoint::parse("127.0.0.1", port);
 }
 
 double ms_since(Clock::time_point t) {

@@ -29,7 +29,7 @@ const std::filesystem::path& scratch_dir();
 /// A port that was free on 127.0.0.1 a moment ago.
 std::uint16_t free_port();
 /// "127.0.0.1:port" as a config endpoint.
-proxy::config::Endpoint local(std::uint16_t port);
+proxy::net::Endpoint local(std::uint16_t port);
 double ms_since(Clock::time_point t);
 
 /// A redis-server (or sentinel) child process; killed (SIGKILL) when destroyed.

@@ -16,7 +16,7 @@ namespace http = shelter::proxy::http;
 using http::Admission;
 using http::Rate;
 using http::RateLimiter;
-using shelter::proxy::config::Address;
+using shelter::proxy::net::Address;
 using std::chrono::seconds;
 
 namespace {

@@ -13,13 +13,13 @@
 #include <string_view>
 #include <vector>
 
-#include "proxy/config/address.h"
 #include "proxy/config/config.h"
 #include "proxy/config/loader.h"
 #include "proxy/dns/cache.h"
 #include "proxy/dns/message.h"
 #include "proxy/lists/list_loader.h"
 #include "proxy/metrics/metrics.h"
+#include "proxy/net/endpoint.h"
 #include "proxy/server/query_pipeline.h"
 #include "proxy/server/runtime.h"
 #include "proxy/upstream/upstream_answer.h"
@@ -29,8 +29,8 @@ namespace shelter::proxy::server::test {
 
 using dns::test::Wire;
 
-inline config::Address address(std::string_view text) {
-  std::optional<config::Address> a = config::Address::parse(text);
+inline net::Address address(std::string_view text) {
+  std::optional<net::Address> a = net::Address::parse(text);
   REQUIRE(a);
   return *a;
 }
@@ -44,7 +44,7 @@ struct Exchange {
   Step step = Step::drop;
   Wire out;
   ForwardPlan plan;
-  config::Address client{};
+  net::Address client{};
   policy::Identity identity{};  ///< who asked (Step::fetch: whose household to wait for)
 
   Request request() const { return {.packet = packet, .client = client, .over_tcp = over_tcp}; }
@@ -70,7 +70,7 @@ class Pipeline {
   }
 
   /// Runs `packet` from `client` through answer_locally.
-  Exchange ask(Wire packet, const config::Address& client, bool over_tcp = false) {
+  Exchange ask(Wire packet, const net::Address& client, bool over_tcp = false) {
     Exchange e{std::move(packet), {}, over_tcp, Step::drop, {}, {}, client, {}};
     QueryContext answering = context();
     e.take(answer_locally(e.request(), e.query, e.out, answering));
@@ -157,7 +157,7 @@ class Pipeline {
       UNSCOPED_INFO(e);
     REQUIRE(lists.errors.empty());
     REQUIRE(lists.lists);
-    std::vector<config::Endpoint> upstreams{*config::Endpoint::parse("127.0.0.1:53", 53)};
+    std::vector<net::Endpoint> upstreams{*net::Endpoint::parse("127.0.0.1:53", 53)};
     std::vector<std::string> errors;
     profiles::Subscribers subscribers = profiles::load_subscribers(*config, categories_, errors);
     for (const std::string& e : errors)

@@ -15,7 +15,7 @@
 
 namespace http = shelter::proxy::http;
 using namespace shelter::proxy::portal;
-using shelter::proxy::config::Address;
+using shelter::proxy::net::Address;
 
 namespace {
 

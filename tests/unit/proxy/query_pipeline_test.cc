@@ -152,7 +152,7 @@ Wire v4(std::uint8_t a, std::uint8_t b, std::uint8_t c, std::uint8_t d) {
 }
 
 Wire v6(std::string_view text) {
-  config::Address a = server::test::address(text);
+  net::Address a = server::test::address(text);
   return Wire(a.bytes.begin(), a.bytes.end());
 }
 
@@ -489,8 +489,8 @@ TEST_CASE("clients outside allow-clients are refused, whatever they ask", "[pipe
   }
 
   SECTION("client_allowed on its own") {
-    const std::vector<config::Cidr> allowed = {*config::Cidr::parse("10.0.0.0/8"),
-                                               *config::Cidr::parse("fd00::/8")};
+    const std::vector<net::Cidr> allowed = {*net::Cidr::parse("10.0.0.0/8"),
+                                            *net::Cidr::parse("fd00::/8")};
     CHECK(server::client_allowed(allowed, server::test::address("10.1.2.3")));
     CHECK(server::client_allowed(allowed, server::test::address("::ffff:10.1.2.3")));
     CHECK(server::client_allowed(allowed, server::test::address("fd12::1")));

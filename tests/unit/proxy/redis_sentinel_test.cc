@@ -6,7 +6,7 @@
 
 using namespace shelter::proxy::redis;
 using namespace shelter::proxy::redis::test;
-using shelter::proxy::config::Endpoint;
+using shelter::proxy::net::Endpoint;
 using std::chrono::milliseconds;
 
 namespace {

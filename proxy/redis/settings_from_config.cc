@@ -1,4 +1,4 @@
-#include "proxy/redis/settings.h"
+#include "proxy/redis/settings_from_config.h"
 
 namespace shelter::proxy::redis {
 

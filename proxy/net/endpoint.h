@@ -1,5 +1,8 @@
 #pragma once
-// Endpoints (address and port) for the configuration; addresses and prefixes are policy's.
+// The daemon's vocabulary for where things are: an Endpoint is an address and a port (a listener,
+// an upstream, a Redis server, a sentinel); addresses and prefixes are policy's. Below config
+// and every I/O library, so the Redis client and the forwarder can name an endpoint without
+// linking the YAML loader (library shelter_net).
 
 #include <array>
 #include <cstdint>
@@ -9,7 +12,7 @@
 
 #include "policy/address.h"
 
-namespace shelter::proxy::config {
+namespace shelter::proxy::net {
 
 using policy::Address;
 using policy::Cidr;
@@ -24,4 +27,4 @@ struct Endpoint {
   bool operator==(const Endpoint&) const = default;
 };
 
-}  // namespace shelter::proxy::config
+}  // namespace shelter::proxy::net

@@ -1,8 +1,8 @@
-#include "proxy/config/address.h"
+#include "proxy/net/endpoint.h"
 
 #include <algorithm>
 
-namespace shelter::proxy::config {
+namespace shelter::proxy::net {
 using policy::parse_decimal;
 
 std::optional<Endpoint> Endpoint::parse(std::string_view text, std::uint16_t default_port) {
@@ -48,4 +48,4 @@ std::string Endpoint::to_string() const {
   return address.to_string() + ":" + port_text;
 }
 
-}  // namespace shelter::proxy::config
+}  // namespace shelter::proxy::net

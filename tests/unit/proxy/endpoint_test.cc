@@ -3,11 +3,11 @@
 #include <string>
 #include <string_view>
 
-#include "proxy/config/address.h"
+#include "proxy/net/endpoint.h"
 
-using shelter::proxy::config::Address;
-using shelter::proxy::config::Cidr;
-using shelter::proxy::config::Endpoint;
+using shelter::proxy::net::Address;
+using shelter::proxy::net::Cidr;
+using shelter::proxy::net::Endpoint;
 using namespace std::string_view_literals;
 
 namespace {
