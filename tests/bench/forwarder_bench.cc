@@ -64,7 +64,7 @@ namespace {
 
 namespace asio = boost::asio;
 namespace dns = shelter::proxy::dns;
-namespace config = shelter::proxy::config;
+namespace net = shelter::proxy::net;
 namespace upstream = shelter::proxy::upstream;
 using Clock = std::chrono::steady_clock;
 

@@ -9,7 +9,7 @@
 namespace {
 
 namespace upstream = shelter::proxy::upstream;
-namespace config = shelter::proxy::config;
+namespace net = shelter::proxy::net;
 
 upstream::HealthBoard g_board;
 const net::Endpoint kServers[] = {*net::Endpoint::parse("192.0.2.1:53", 53),

@@ -115,7 +115,7 @@ void BM_LoadRefused(benchmark::State& state) {
     bl::SnapshotBuilder builder;
     auto first = lists::compile_lists(cfg, builder, {.store = &store, .now_unix = 1});
     const lists::ListStatus& s = first.lists->lists.front();
-    store.save("big", *s.to_keep,
+    store.save("big", s.to_keep,
                {.entries = s.entries,
                 .accepted_unix = 1,
                 .modified_unix = 1,

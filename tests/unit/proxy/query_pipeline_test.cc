@@ -19,6 +19,7 @@
 #include "tests/unit/proxy/pipeline_fixture.h"
 
 namespace config = shelter::proxy::config;
+namespace net = shelter::proxy::net;
 namespace dns = shelter::proxy::dns;
 namespace metrics = shelter::proxy::metrics;
 namespace server = shelter::proxy::server;
