@@ -410,7 +410,7 @@ TEST_CASE("last good versions kept in memory serve while the process runs", "[li
 
 TEST_CASE("a last good version kept in memory is the loaded text itself, not a copy",
           "[list_loader]") {
-  // A copy would hold the list's text twice at every reload (docs/BENCHMARKS.md section 17).
+  // A copy would hold the list's text twice at every reload (docs/BENCHMARKS.md section 18).
   lists::LastGoodStore store("");
   auto source = std::make_shared<lists::ListSource>();
   source->parts.push_back(
