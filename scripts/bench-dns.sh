@@ -333,11 +333,19 @@ for entry in "${servers[@]}"; do
   printf "| %s | %s | %s | %s |\n" "$name" "$answered" "$calls" \
     "$(awk -v a="$answered" -v c="$calls" 'BEGIN {printf "%.1f", (c > 0 ? a / c : 0)}')"
 done
+# Stop the servers under test and wait for them alone: a bare `wait` would also wait for the
+# upstream, which runs until the exit trap.
 for entry in "${servers[@]}"; do
   IFS='|' read -r _ _ pid <<<"$entry"
   kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
 done
-wait 2>/dev/null || true
+
+# --- the kernel's own price: system calls on this machine, and a single-use socket's life ---
+echo
+echo "System calls alone (tests/bench/syscall_floor, CPU 0, queries sent to the nsd upstream):"
+echo
+taskset -c 0 "$root/$build/tests/bench/syscall_floor" "$UPSTREAM_PORT" 3
 
 # --- list load: 1 M domains ---------------------------------------------------------------
 sed "s#$work/blocklist.txt#$work/big-list.txt#" "$work/shelter.yaml" > "$work/shelter-big.yaml"

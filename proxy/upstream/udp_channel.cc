@@ -160,6 +160,9 @@ asio::awaitable<void> UdpChannel::read_answers(std::shared_ptr<Socket> socket,
       if ((messages[at].msg_hdr.msg_flags & MSG_TRUNC) != 0) continue;
       deliver(*socket, {buffers.data() + at * kReceiveSize, messages[at].msg_len}, metrics);
     }
+    // A retired socket with nobody waiting is about to close: waiting again would only re-arm
+    // it in epoll (one system call per single-use socket, about 1 us on a virtual machine).
+    if (socket->retired && socket->waiting.empty()) break;
   }
 }
 

@@ -5,13 +5,16 @@
 // - URL lookups (lookup_url) that hit, miss on an unlisted host, or miss on a listed one;
 // - bytes per entry of the image and of the naive set (counters);
 // - build_image for 1M domains + 100k URL rules, and Snapshot::open of that image (checksum
-//   and validation), with the checksum alone for comparison.
+//   and validation), with the checksum alone for comparison;
+// - the physical floor of a lookup at each N: one dependent load from a random cache line of a
+//   buffer as large as that snapshot's image (memory_latency).
 // Run: blocklist_bench --benchmark_min_time=0.2
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -293,6 +296,30 @@ void BM_Naive(benchmark::State& state, bool hit) {
               });
 }
 
+// The floor under a lookup at N entries: one dependent load from a random cache line of a
+// buffer as large as the snapshot's image, chained in a random cycle so that neither the
+// prefetchers nor out-of-order execution can overlap two of them. A miss needs at least one
+// such load (the home groups of all its suffixes are fetched together, so theirs overlap);
+// a hit needs two in a row (the slot group, then the record whose text it compares).
+void BM_MemoryLatency(benchmark::State& state) {
+  const Fixture& f = fixture(static_cast<std::size_t>(state.range(0)));
+  constexpr std::size_t kWordsPerLine = 64 / sizeof(std::uint64_t);
+  const std::size_t lines = std::max<std::size_t>(f.snapshot->image_bytes() / 64, 2);
+  std::vector<std::uint64_t> order(lines);
+  for (std::size_t i = 0; i < lines; ++i)
+    order[i] = i;
+  std::shuffle(order.begin(), order.end(), std::mt19937_64(7));
+  std::vector<std::uint64_t> chain(lines * kWordsPerLine);
+  for (std::size_t i = 0; i < lines; ++i)
+    chain[order[i] * kWordsPerLine] = order[(i + 1) % lines] * kWordsPerLine;
+  std::uint64_t at = order[0] * kWordsPerLine;
+  for (auto _ : state) {
+    at = chain[at];
+    benchmark::DoNotOptimize(at);
+  }
+  state.counters["buffer_mb"] = static_cast<double>(chain.size() * sizeof(std::uint64_t)) / 1e6;
+}
+
 enum class UrlCase { hit, miss, miss_listed_host };
 
 void BM_Url(benchmark::State& state, UrlCase which) {
@@ -396,6 +423,7 @@ int main(int argc, char** argv) {
     benchmark::RegisterBenchmark("url_hit", BM_Url, UrlCase::hit)->Arg(n);
     benchmark::RegisterBenchmark("url_miss", BM_Url, UrlCase::miss)->Arg(n);
     benchmark::RegisterBenchmark("url_miss_listed_host", BM_Url, UrlCase::miss_listed_host)->Arg(n);
+    benchmark::RegisterBenchmark("memory_latency/image_size", BM_MemoryLatency)->Arg(n);
   }
   benchmark::RegisterBenchmark("build_image/1M+100k", BM_BuildImage)
       ->UseManualTime()
