@@ -24,9 +24,9 @@ constexpr std::size_t kHugePage = std::size_t{2} << 20;
 // where the kernel allows them (THP "madvise" or "always"), with every page in place before
 // the caller writes it: filling 34 MB with 4 KiB pages costs one fault or one populate step per
 // page, 45-90 ms on a virtual machine where each fault is a world switch; in 2 MiB pages it is
-// 10 ms (docs/BENCHMARKS.md, section 4). Huge pages also spare lookups most TLB misses. The
-// start is aligned to 2 MiB (older kernels do not align large mappings themselves) by mapping
-// 2 MiB more and unmapping the slack. Returns nullptr when the memory cannot be had.
+// 10 ms (docs/BENCHMARKS.md, section 19). Lookups may take fewer TLB misses too (not measured
+// yet). The start is aligned to 2 MiB (older kernels do not align large mappings themselves)
+// by mapping 2 MiB more and unmapping the slack. Returns nullptr when the memory cannot be had.
 std::shared_ptr<std::uint8_t> map_image_memory(std::size_t size) {
   const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
   const std::size_t length = (size + page - 1) / page * page;  // munmap wants page boundaries
