@@ -43,8 +43,8 @@ test-integration: build
 test-asan: deps
 	$(MAKE) test BUILD=build-asan BUILD_TYPE=Debug CMAKE_ARGS="-DSHELTER_SANITIZE=ON"
 
-# The unit tests alone under ASan + UBSan (meant for CI once proved green): only the unit-test binaries are
-# built, at -O1 as ASan advises and with line tables only (-g1), which compiles in about half
+# The unit tests alone under ASan + UBSan (CI runs the `sanitize-ci` set): only the unit-test
+# binaries are built, at -O1 as ASan advises and with line tables only (-g1), which compiles in about half
 # the time of -O0 -g and still names file:line in every report.
 SANITIZE_BUILD ?= build-sanitize
 SANITIZE_ENV = ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1 \
